@@ -75,6 +75,11 @@ export interface Contract<S = unknown> {
   execute(state: S, env: Env, info: MessageInfo, msg: unknown): ExecuteResult<S>;
   /** Smart query; returns a JSON-serialisable value. Must not change `state`. */
   query(state: S, env: Env, msg: unknown): unknown;
+  /**
+   * Called by the chain at the start of every block, for scheduled work (epoch advance).
+   * Returns null when there is nothing to do. Must be cheap in that case.
+   */
+  beginBlock?(state: S, env: Env): ExecuteResult<S> | null;
 }
 
 /** A contract-level failure. The chain fails the tx with this message in its log. */
