@@ -1,0 +1,194 @@
+/**
+ * Supervises the processes of a local network: one child process per role, each with its
+ * own log file, started detached in its own process group so that `nymph localnet down`
+ * (a different process) can stop them all, and so that a failed start leaves no orphans.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The launcher that runs the TypeScript CLI (`nymph`) without a build step. */
+export const NYMPH_BIN = resolve(here, '../../bin/nymph.js');
+
+export class RoleStartError extends Error {
+  constructor(
+    readonly role: string,
+    readonly reason: string,
+    readonly logFile?: string,
+  ) {
+    super(`localnet: ${role} failed to start: ${reason}${logFile ? ` (log: ${logFile})` : ''}`);
+    this.name = 'RoleStartError';
+  }
+}
+
+export interface RoleProcess {
+  name: string;
+  pid: number;
+  logFile: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+export interface PidRecord {
+  name: string;
+  pid: number;
+  logFile: string;
+}
+
+export interface StartRoleOptions {
+  name: string;
+  /** Arguments after `nymph`, e.g. ['mixnode', 'run', '--home', dir]. */
+  args: string[];
+  logDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Keep running after this process exits (for `--detach`). */
+  detached?: boolean;
+}
+
+/** Starts `nymph <args>` as a child process whose output goes to `<logDir>/<name>.log`. */
+export function startRole(opts: StartRoleOptions): RoleProcess {
+  mkdirSync(opts.logDir, { recursive: true });
+  const logFile = join(opts.logDir, `${opts.name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [NYMPH_BIN, ...opts.args], {
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, ...opts.env },
+    // Own process group: signals to the group reach the role and anything it started.
+    detached: true,
+  });
+  closeSync(fd);
+  if (opts.detached) child.unref();
+  const exited = new Promise<number | string>((res) => {
+    child.once('exit', (code, signal) => res(code ?? signal ?? 'unknown'));
+    child.once('error', (err) => res(err.message));
+  });
+  if (child.pid === undefined) throw new RoleStartError(opts.name, 'could not spawn', logFile);
+  return { name: opts.name, pid: child.pid, logFile, child, exited };
+}
+
+/** Last lines of a role's log, for error messages a person can act on. */
+export function tailLog(logFile: string, lines = 15): string {
+  if (!existsSync(logFile)) return '';
+  const text = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+  return text.slice(-lines).join('\n');
+}
+
+/** Resolves once something accepts TCP connections on host:port. */
+export async function waitForPort(
+  host: string,
+  port: number,
+  opts: { signal?: AbortSignal; intervalMs?: number } = {},
+): Promise<void> {
+  const interval = opts.intervalMs ?? 50;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const ok = await new Promise<boolean>((res) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        res(true);
+      });
+      socket.once('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/**
+ * Waits for `ready()` to resolve while watching the process: if it exits first, or the
+ * timeout passes, rejects with a RoleStartError carrying the tail of its log.
+ */
+export async function awaitReady(
+  role: RoleProcess,
+  ready: (signal: AbortSignal) => Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('timed out')), timeoutMs);
+  try {
+    const outcome = await Promise.race([
+      ready(controller.signal).then(() => ({ ok: true as const })),
+      role.exited.then((code) => ({ ok: false as const, reason: `exited with ${code}` })),
+      new Promise<{ ok: false; reason: string }>((res) =>
+        controller.signal.addEventListener('abort', () =>
+          res({ ok: false, reason: `not ready after ${timeoutMs} ms` }),
+        ),
+      ),
+    ]);
+    if (!outcome.ok) {
+      const tail = tailLog(role.logFile);
+      throw new RoleStartError(
+        role.name,
+        `${outcome.reason}${tail ? `\n--- last lines of its log ---\n${tail}` : ''}`,
+        role.logFile,
+      );
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+/** Sends a signal to a role's whole process group, ignoring ones already gone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops processes: SIGTERM first (graceful shutdown), SIGKILL for any still alive after
+ * `graceMs`. Resolves once all are gone.
+ */
+export async function stopAll(pids: PidRecord[], graceMs = 5_000): Promise<void> {
+  for (const p of pids) signalGroup(p.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some((p) => isAlive(p.pid)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  for (const p of pids) if (isAlive(p.pid)) signalGroup(p.pid, 'SIGKILL');
+  while (pids.some((p) => isAlive(p.pid))) await new Promise((r) => setTimeout(r, 10));
+}
+
+const PIDS_FILE = 'pids.json';
+
+export function writePidFile(home: string, pids: PidRecord[]): void {
+  writeFileSync(join(home, PIDS_FILE), JSON.stringify(pids, null, 2));
+}
+
+export function readPidFile(home: string): PidRecord[] {
+  const file = join(home, PIDS_FILE);
+  if (!existsSync(file)) return [];
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return Array.isArray(parsed) ? (parsed as PidRecord[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function removePidFile(home: string): void {
+  rmSync(join(home, PIDS_FILE), { force: true });
+}
