@@ -1,0 +1,87 @@
+/**
+ * The owner signature: proof that whoever bonds a node holds its ed25519 identity key.
+ *
+ * Like Nym's `SignableMessage<ContractMessageContent<...>>` (contracts-common signing), the
+ * signed bytes are the UTF-8 JSON of
+ *
+ *   {"nonce":N,"algorithm":"ed25519","message_type":"mixnode-bonding"|"gateway-bonding",
+ *    "content":{"sender":ADDR,"proxy":null,"funds":[PLEDGE],
+ *               "data":{"mix_node":{...},"cost_params":{...}} | {"gateway":{...}}}}
+ *
+ * with keys in exactly this order and node fields in the order of the MixNode / Gateway
+ * structs. The nonce is the sender's signing nonce (query `get_signing_nonce`), which the
+ * contract increments on every bond, so a signature cannot be replayed. Both the contract
+ * and every signer call `ownerSignatureMessage`, so the bytes cannot drift apart.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import type { Coin } from './types.js';
+import type { Gateway, MixNode, MixNodeCostParams } from './mixnet-types.js';
+
+export type OwnerSignaturePayload =
+  | {
+      kind: 'mixnode-bonding';
+      sender: string;
+      nonce: number;
+      pledge: Coin;
+      mix_node: MixNode;
+      cost_params: MixNodeCostParams;
+    }
+  | { kind: 'gateway-bonding'; sender: string; nonce: number; pledge: Coin; gateway: Gateway };
+
+const coinJson = (c: Coin): Coin => ({ denom: c.denom, amount: c.amount });
+
+export function ownerSignatureMessage(p: OwnerSignaturePayload): Uint8Array {
+  const data =
+    p.kind === 'mixnode-bonding'
+      ? {
+          mix_node: {
+            host: p.mix_node.host,
+            mix_port: p.mix_node.mix_port,
+            verloc_port: p.mix_node.verloc_port,
+            http_api_port: p.mix_node.http_api_port,
+            sphinx_key: p.mix_node.sphinx_key,
+            identity_key: p.mix_node.identity_key,
+            version: p.mix_node.version,
+          },
+          cost_params: {
+            profit_margin_percent: p.cost_params.profit_margin_percent,
+            interval_operating_cost: coinJson(p.cost_params.interval_operating_cost),
+          },
+        }
+      : {
+          gateway: {
+            host: p.gateway.host,
+            mix_port: p.gateway.mix_port,
+            clients_port: p.gateway.clients_port,
+            location: p.gateway.location,
+            sphinx_key: p.gateway.sphinx_key,
+            identity_key: p.gateway.identity_key,
+            version: p.gateway.version,
+          },
+        };
+  const msg = {
+    nonce: p.nonce,
+    algorithm: 'ed25519',
+    message_type: p.kind,
+    content: { sender: p.sender, proxy: null, funds: [coinJson(p.pledge)], data },
+  };
+  return new TextEncoder().encode(JSON.stringify(msg));
+}
+
+/** Sign the payload with a 32-byte ed25519 secret key; returns the base58 signature. */
+export function signOwnerPayload(identitySecretKey: Uint8Array, p: OwnerSignaturePayload): string {
+  return base58.encode(ed25519.sign(ownerSignatureMessage(p), identitySecretKey));
+}
+
+/** True iff `signature` (base58) verifies for the identity key (base58) named in the payload. */
+export function verifyOwnerSignature(signature: string, p: OwnerSignaturePayload): boolean {
+  const identity = p.kind === 'mixnode-bonding' ? p.mix_node.identity_key : p.gateway.identity_key;
+  try {
+    const sig = base58.decode(signature);
+    if (sig.length !== 64) return false;
+    return ed25519.verify(sig, ownerSignatureMessage(p), base58.decode(identity));
+  } catch {
+    return false;
+  }
+}
