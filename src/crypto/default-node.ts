@@ -1,0 +1,2 @@
+// Resolved through package.json "imports" (#crypto-default-backend) everywhere but browsers.
+export { nodeBackend as defaultBackend } from './node.js';
