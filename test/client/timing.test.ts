@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { sampleExponential, sampleHopDelays } from '../../src/client/poisson.js';
+import { randomSetId, randomUnit, type RandomBytes } from '../../src/client/crypto.js';
+import { AckTracker, ackTimeout } from '../../src/client/retransmit.js';
+
+/** Deterministic xorshift byte source. */
+function seeded(seed: number): RandomBytes {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      out[i] = s & 0xff;
+    }
+    return out;
+  };
+}
+
+describe('samplers', () => {
+  it('randomUnit is in [0, 1) and uses the injected source', () => {
+    expect(randomUnit(() => new Uint8Array(7))).toBe(0);
+    expect(randomUnit(() => new Uint8Array(7).fill(255))).toBeLessThan(1);
+    expect(randomUnit(seeded(1))).toBe(randomUnit(seeded(1)));
+  });
+
+  it('randomSetId is in [1, 2^31 - 1] and skips zero', () => {
+    let calls = 0;
+    const src: RandomBytes = (n) => (calls++ === 0 ? new Uint8Array(n) : new Uint8Array(n).fill(0xff));
+    expect(randomSetId(src)).toBe(0x7fffffff);
+    expect(calls).toBe(2);
+  });
+
+  it('exponential samples have the requested mean and are never negative', () => {
+    const rng = seeded(42);
+    const n = 20_000;
+    let sum = 0;
+    let sq = 0;
+    for (let i = 0; i < n; i++) {
+      const x = sampleExponential(50, rng);
+      expect(x).toBeGreaterThanOrEqual(0);
+      sum += x;
+      sq += x * x;
+    }
+    const mean = sum / n;
+    const sd = Math.sqrt(sq / n - mean * mean);
+    expect(mean).toBeGreaterThan(48);
+    expect(mean).toBeLessThan(52);
+    // an exponential's standard deviation equals its mean
+    expect(sd / mean).toBeGreaterThan(0.95);
+    expect(sd / mean).toBeLessThan(1.05);
+  });
+
+  it('mean 0 means no delay', () => {
+    expect(sampleHopDelays(3, 0, seeded(3))).toEqual([0, 0, 0]);
+  });
+});
+
+describe('retransmission bookkeeping', () => {
+  it("computes Nym's timeout", () => {
+    expect(ackTimeout(200)).toBe(1800);
+    expect(ackTimeout(0, { ackWaitMultiplier: 1.5, ackWaitAdditionMs: 20, maxRetransmissions: 1 })).toBe(20);
+  });
+
+  it('delivers a message when all its fragments are acked, exactly once', () => {
+    const t = new AckTracker<string>();
+    t.addMessage(1, [
+      { key: 'a', fragment: 'A' },
+      { key: 'b', fragment: 'B' },
+    ]);
+    t.sent('a', 100, 0);
+    t.sent('b', 100, 0);
+    expect(t.ack('a')).toBeNull();
+    expect(t.ack('a')).toBeUndefined();
+    expect(t.ack('b')).toBe(1);
+    expect(t.pendingMessages).toBe(0);
+  });
+
+  it('hands overdue fragments back and fails the message after the cap', () => {
+    const cfg = { ackWaitMultiplier: 1.5, ackWaitAdditionMs: 100, maxRetransmissions: 2 };
+    const t = new AckTracker<string>(cfg);
+    t.addMessage(7, [
+      { key: 'x', fragment: 'X' },
+      { key: 'y', fragment: 'Y' },
+    ]);
+    t.sent('x', 0, 0);
+    t.sent('y', 0, 0);
+    t.ack('y');
+    expect(t.due(99).retransmit).toHaveLength(0);
+    expect(t.nextDeadline()).toBe(100);
+    let now = 100;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const d = t.due(now);
+      expect(d.retransmit.map((p) => p.key)).toEqual(['x']);
+      expect(d.failed).toEqual([]);
+      expect(t.nextDeadline()).toBeUndefined(); // queued, not armed
+      t.sent('x', 0, now);
+      now += 100;
+    }
+    const last = t.due(now);
+    expect(last.retransmit).toEqual([]);
+    expect(last.failed).toEqual([{ messageId: 7, attempts: 3 }]);
+    expect(t.due(now + 1000).failed).toEqual([]);
+    expect(t.pendingFragments).toBe(0);
+  });
+});
