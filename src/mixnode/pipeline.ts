@@ -1,0 +1,267 @@
+/**
+ * The packet path shared by mix nodes and gateways: TCP listener -> frame decoder ->
+ * unwrap workers -> replay store -> delay queue -> connection pool. A mix node forwards;
+ * a gateway (final hop) hands final payloads to its `onFinal`. The main thread does only
+ * framing, replay lookups, the heap and batched writes: everything per packet is an
+ * index into a transferred result buffer.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { ConnectionPool, type ConnectionPoolOptions, type Destination } from './connection-pool.js';
+import { DelayQueue } from './delay-queue.js';
+import { BadFrameError } from './errors.js';
+import { FrameDecoder, isAllowedPacketSize } from './framing.js';
+import { PacketMetrics, type DropCause } from './metrics.js';
+import { ReplayStore } from './replay-store.js';
+import { decodeAddress } from './sphinx-adapter.js';
+import {
+  REC_HEADER_SIZE,
+  REC_OFF_ADDRESS,
+  REC_OFF_DELAY,
+  REC_OFF_LEN,
+  REC_OFF_STATUS,
+  REC_OFF_SURB_ID,
+  REC_OFF_TAG,
+  REC_STATUS_FINAL,
+  REC_STATUS_FORWARD,
+  type BatchResponse,
+} from './unwrap-records.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface FinalPacket {
+  /** 32-byte destination address from the final routing block. */
+  destination: Uint8Array;
+  surbId: Uint8Array;
+  /** The final payload (views into a result buffer: copy what you keep). */
+  payload: Uint8Array;
+}
+
+export interface PipelineOptions {
+  host: string;
+  port: number;
+  sphinxSecret: Uint8Array;
+  replayDir: string;
+  keyEpoch?: number;
+  replayBloomBits?: number;
+  workers?: number;
+  batchSize?: number;
+  /** Largest per-hop delay honoured; longer ones are dropped (a memory bound). */
+  maxDelayMs?: number;
+  /** Bytes a single inbound connection may buffer for a partial frame. */
+  pool?: ConnectionPoolOptions;
+  metricsPrefix: string;
+  logger: Logger;
+  /** Final-hop packets; absent on a mix node, where they are dropped. */
+  onFinal?: (packets: FinalPacket[]) => void;
+  /** Forward packets; absent on a gateway's mix port, where they are dropped. */
+  acceptForward?: boolean;
+}
+
+interface Held {
+  dest: Destination;
+  packet: Uint8Array;
+}
+
+export class PacketPipeline {
+  readonly metrics: PacketMetrics;
+  readonly outbound: ConnectionPool;
+  private readonly workers: WorkerPool;
+  private readonly replay: ReplayStore;
+  private readonly delays: DelayQueue<Held>;
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly destCache = new Map<number, Destination>();
+  private readonly loggedDrops = new Set<DropCause>();
+  private boundPort = 0;
+
+  constructor(private readonly o: PipelineOptions) {
+    this.replay = new ReplayStore({ dir: o.replayDir, epoch: o.keyEpoch ?? 0, bits: o.replayBloomBits });
+    this.outbound = new ConnectionPool({
+      ...o.pool,
+      onDrop: (cause, n) => this.drop(cause, n),
+      onError: (dest, err) => o.logger.debug({ dest, err: err.message }, 'next hop connection error'),
+    });
+    this.delays = new DelayQueue<Held>((items) => this.sendAll(items));
+    this.workers = new WorkerPool({
+      sphinxSecret: o.sphinxSecret,
+      workers: o.workers,
+      batchSize: o.batchSize,
+      onResult: (r) => this.onResult(r),
+      onDrop: (n) => this.drop('workers_busy', n),
+      onError: (err) => o.logger.error({ err: err.message }, 'unwrap worker error'),
+    });
+    this.metrics = new PacketMetrics(o.metricsPrefix, {
+      delayQueue: () => this.delays.size,
+      outbound: () => this.outbound.queuedPackets,
+      unwrapBacklog: () => this.workers.backlog,
+    });
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get replayTags(): number {
+    return this.replay.count;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    await this.workers.start(signal);
+    const server = net.createServer((s) => this.accept(s));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => resolve());
+    });
+    const a = server.address();
+    this.boundPort = typeof a === 'object' && a ? a.port : this.o.port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+    this.delays.close();
+    await this.workers.stop();
+    await this.outbound.close();
+    this.replay.close();
+  }
+
+  /** Sends a packet straight to a next hop (a gateway's client traffic, SURB-acks). */
+  sendTo(dest: Destination, packet: Uint8Array): boolean {
+    const ok = this.outbound.send(dest, packet);
+    if (ok) this.metrics.forwarded.inc();
+    return ok;
+  }
+
+  /** Feeds one packet into the unwrap path as if it came off the wire. */
+  submit(packet: Uint8Array): void {
+    this.metrics.received.inc();
+    this.workers.submit(packet);
+  }
+
+  private accept(s: net.Socket): void {
+    this.sockets.add(s);
+    this.metrics.connections.inc();
+    s.setNoDelay(true);
+    let received = 0;
+    const decoder = new FrameDecoder((pkt) => {
+      received++;
+      this.workers.submit(pkt);
+    });
+    s.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk);
+      } catch (e) {
+        if (e instanceof BadFrameError) {
+          this.drop('bad_frame');
+          this.o.logger.debug(
+            { remote: s.remoteAddress, field: e.field, value: e.value },
+            'bad frame, closing',
+          );
+          s.destroy();
+        } else throw e;
+      } finally {
+        if (received > 0) {
+          this.metrics.received.inc(received);
+          received = 0;
+        }
+      }
+    });
+    s.on('error', () => {});
+    s.once('close', () => {
+      this.sockets.delete(s);
+      this.metrics.connections.dec();
+    });
+  }
+
+  private onResult(r: BatchResponse): void {
+    const out = new Uint8Array(r.out);
+    const view = new DataView(r.out);
+    if (r.count > 0) this.metrics.unwrapSeconds.observe(r.unwrapNs / 1e9 / r.count);
+    const now: Held[] = [];
+    const finals: FinalPacket[] = [];
+    let malformed = 0;
+    let replays = 0;
+    let o = 0;
+    const maxDelayMs = this.o.maxDelayMs ?? 60_000;
+    for (let i = 0; i < r.count; i++) {
+      const status = out[o + REC_OFF_STATUS];
+      const len = view.getUint32(o + REC_OFF_LEN, true);
+      const rec = o;
+      o += REC_HEADER_SIZE + len;
+      if (status !== REC_STATUS_FORWARD && status !== REC_STATUS_FINAL) {
+        malformed++;
+        continue;
+      }
+      if (!this.replay.check(out, rec + REC_OFF_TAG)) {
+        replays++;
+        continue;
+      }
+      const body = out.subarray(rec + REC_HEADER_SIZE, rec + REC_HEADER_SIZE + len);
+      if (status === REC_STATUS_FINAL) {
+        if (!this.o.onFinal) {
+          this.drop('unexpected_final');
+          continue;
+        }
+        finals.push({
+          destination: out.subarray(rec + REC_OFF_ADDRESS, rec + REC_OFF_ADDRESS + 32),
+          surbId: out.subarray(rec + REC_OFF_SURB_ID, rec + REC_OFF_SURB_ID + 16),
+          payload: body,
+        });
+        continue;
+      }
+      if (this.o.acceptForward === false) {
+        this.drop('unexpected_forward');
+        continue;
+      }
+      const dest = this.destination(out, rec + REC_OFF_ADDRESS);
+      if (!dest || !isAllowedPacketSize(len)) {
+        this.drop('bad_address');
+        continue;
+      }
+      const delayMs = Number(view.getBigUint64(rec + REC_OFF_DELAY, true)) / 1e6;
+      if (delayMs <= 0) now.push({ dest, packet: body });
+      else if (delayMs > maxDelayMs) this.drop('delay_too_long');
+      else this.delays.push({ dest, packet: body }, delayMs);
+    }
+    // tags reach the file before any packet of the batch leaves
+    this.replay.flush();
+    if (malformed) this.drop('malformed', malformed);
+    if (replays) this.drop('replay', replays);
+    if (now.length) this.sendAll(now);
+    if (finals.length) this.o.onFinal!(finals);
+  }
+
+  private sendAll(items: Held[]): void {
+    let sent = 0;
+    for (const it of items) if (this.outbound.send(it.dest, it.packet)) sent++;
+    if (sent) this.metrics.forwarded.inc(sent);
+  }
+
+  /** Next-hop address -> socket address, cached by a numeric key for IPv4. */
+  private destination(buf: Uint8Array, off: number): Destination | undefined {
+    if (buf[off] === 4) {
+      const key = (buf[off + 1] << 8) | buf[off + 2] | 0;
+      const ip = ((buf[off + 3] << 24) | (buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6]) >>> 0;
+      const k = ip * 65536 + key;
+      let d = this.destCache.get(k);
+      if (!d) {
+        d = decodeAddress(buf.subarray(off, off + 32));
+        if (d && this.destCache.size < 100_000) this.destCache.set(k, d);
+      }
+      return d;
+    }
+    return decodeAddress(buf.subarray(off, off + 32));
+  }
+
+  /** Counts a drop; logs the first of each cause once, with context. */
+  drop(cause: DropCause, n = 1): void {
+    this.metrics.drop(cause, n);
+    if (!this.loggedDrops.has(cause)) {
+      this.loggedDrops.add(cause);
+      this.o.logger.warn({ cause, count: n }, 'dropping packets (logged once per cause; see metrics)');
+    }
+  }
+}
