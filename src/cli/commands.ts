@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { register as registerChain } from './chain.js';
 
 /**
  * Every role's CLI module exports `register(program)`. Add one line per role here.
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [];
+const registrars: Registrar[] = [registerChain];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);
