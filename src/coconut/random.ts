@@ -9,7 +9,8 @@ import type { RandomBytes } from './fr.js';
 export const secureRandom: RandomBytes = (length) => {
   const out = new Uint8Array(length);
   // getRandomValues fills at most 65536 bytes per call.
-  for (let o = 0; o < length; o += 65536) globalThis.crypto.getRandomValues(out.subarray(o, Math.min(length, o + 65536)));
+  for (let o = 0; o < length; o += 65536)
+    globalThis.crypto.getRandomValues(out.subarray(o, Math.min(length, o + 65536)));
   return out;
 };
 

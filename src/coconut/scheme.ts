@@ -208,7 +208,12 @@ export function ttpKeygen(params: Parameters, t: number, n: number, rng: RandomB
   return out;
 }
 
-function checkAttributeCounts(params: Parameters, nPrivate: number, nPublic: number, keyAttrs?: number): void {
+function checkAttributeCounts(
+  params: Parameters,
+  nPrivate: number,
+  nPublic: number,
+  keyAttrs?: number,
+): void {
   if (nPrivate < 1) throw new AttributeCountError('private attributes', 1, nPrivate);
   const max = Math.min(params.hs.length, keyAttrs ?? params.hs.length);
   if (nPrivate + nPublic > max) throw new TooManyAttributesError(max, nPrivate + nPublic);
@@ -312,7 +317,10 @@ export function verifyBlindSignRequest(
     [c, proof.responseOpening, ...proof.responseAttributes],
   );
   const witnessCs = request.privateAttributeCommitments.map((cj, j) =>
-    g1.msmPublic([cj, params.g1, request.commitmentHash], [c, proof.responseOpenings[j], proof.responseAttributes[j]]),
+    g1.msmPublic(
+      [cj, params.g1, request.commitmentHash],
+      [c, proof.responseOpenings[j], proof.responseAttributes[j]],
+    ),
   );
   if (blindSignChallenge(params, request, witnessCm, witnessCs, publicAttributes) !== c) {
     throw new InvalidProofError('blind-sign-request');
@@ -358,7 +366,8 @@ export function unblind(
   }
   const { g1 } = params.backend;
   let blind = g1.identity;
-  for (let j = 0; j < k; j++) blind = g1.add(blind, g1.mul(partialVerificationKey.betaG1[j], pedersenOpenings[j]));
+  for (let j = 0; j < k; j++)
+    blind = g1.add(blind, g1.mul(partialVerificationKey.betaG1[j], pedersenOpenings[j]));
   return { h: blinded.h, s: g1.sub(blinded.c, blind) };
 }
 
@@ -382,13 +391,24 @@ export function verifySignature(
   // Attributes may be secret (the caller's own): constant-time multiplications.
   let k = verificationKey.alpha;
   attributes.forEach((m, i) => (k = g2.add(k, g2.mul(verificationKey.betaG2[i], m))));
-  if (!params.backend.pairingProductIsOne([[signature.h, k], [g1.neg(signature.s), params.g2Prepared]])) {
+  if (
+    !params.backend.pairingProductIsOne([
+      [signature.h, k],
+      [g1.neg(signature.s), params.g2Prepared],
+    ])
+  ) {
     throw new InvalidSignatureError(what);
   }
 }
 
-function checkShareSet(what: string, indices: readonly number[], threshold: number, authorities?: number): void {
-  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidParametersError('threshold must be >= 1');
+function checkShareSet(
+  what: string,
+  indices: readonly number[],
+  threshold: number,
+  authorities?: number,
+): void {
+  if (!Number.isInteger(threshold) || threshold < 1)
+    throw new InvalidParametersError('threshold must be >= 1');
   if (authorities !== undefined && (!Number.isInteger(authorities) || authorities < threshold)) {
     throw new InvalidParametersError('authorities must be an integer >= threshold');
   }
@@ -419,7 +439,12 @@ export function aggregateSignatureShares(
   shares: readonly Share<Signature>[],
   options: AggregateOptions,
 ): Signature {
-  checkShareSet('signature shares', shares.map((s) => s.index), options.threshold, options.authorities);
+  checkShareSet(
+    'signature shares',
+    shares.map((s) => s.index),
+    options.threshold,
+    options.authorities,
+  );
   const { g1 } = params.backend;
   const h = shares[0].value.h;
   for (const s of shares) {
@@ -427,7 +452,13 @@ export function aggregateSignatureShares(
   }
   if (g1.isIdentity(h)) throw new InvalidSignatureError('signature share');
   const l = fr.lagrangeAtZero(shares.map((s) => BigInt(s.index)));
-  return { h, s: g1.msmPublic(shares.map((s) => s.value.s), l) };
+  return {
+    h,
+    s: g1.msmPublic(
+      shares.map((s) => s.value.s),
+      l,
+    ),
+  };
 }
 
 /** Combine verification-key shares from at least t authorities (Lagrange at 0). */
@@ -436,7 +467,12 @@ export function aggregateVerificationKeys(
   shares: readonly Share<VerificationKey>[],
   options: AggregateOptions,
 ): VerificationKey {
-  checkShareSet('verification-key shares', shares.map((s) => s.index), options.threshold, options.authorities);
+  checkShareSet(
+    'verification-key shares',
+    shares.map((s) => s.index),
+    options.threshold,
+    options.authorities,
+  );
   const q = shares[0].value.betaG2.length;
   for (const s of shares) {
     if (s.value.betaG1.length !== q || s.value.betaG2.length !== q) {
@@ -446,9 +482,22 @@ export function aggregateVerificationKeys(
   const { g1, g2 } = params.backend;
   const l = fr.lagrangeAtZero(shares.map((s) => BigInt(s.index)));
   return {
-    alpha: g2.msmPublic(shares.map((s) => s.value.alpha), l),
-    betaG1: Array.from({ length: q }, (_, i) => g1.msmPublic(shares.map((s) => s.value.betaG1[i]), l)),
-    betaG2: Array.from({ length: q }, (_, i) => g2.msmPublic(shares.map((s) => s.value.betaG2[i]), l)),
+    alpha: g2.msmPublic(
+      shares.map((s) => s.value.alpha),
+      l,
+    ),
+    betaG1: Array.from({ length: q }, (_, i) =>
+      g1.msmPublic(
+        shares.map((s) => s.value.betaG1[i]),
+        l,
+      ),
+    ),
+    betaG2: Array.from({ length: q }, (_, i) =>
+      g2.msmPublic(
+        shares.map((s) => s.value.betaG2[i]),
+        l,
+      ),
+    ),
   };
 }
 
@@ -567,9 +616,17 @@ export function verifyCredential(
   }
   let kappa = theta.blindedMessage;
   if (publicAttributes.length > 0) {
-    kappa = g2.add(kappa, g2.msmPublic(verificationKey.betaG2.slice(k, k + publicAttributes.length), publicAttributes));
+    kappa = g2.add(
+      kappa,
+      g2.msmPublic(verificationKey.betaG2.slice(k, k + publicAttributes.length), publicAttributes),
+    );
   }
-  if (!params.backend.pairingProductIsOne([[credential.h, kappa], [g1.neg(credential.s), params.g2Prepared]])) {
+  if (
+    !params.backend.pairingProductIsOne([
+      [credential.h, kappa],
+      [g1.neg(credential.s), params.g2Prepared],
+    ])
+  ) {
     throw new InvalidCredentialError('pairing check failed');
   }
 }

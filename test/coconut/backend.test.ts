@@ -61,12 +61,37 @@ describe('coconut backends agree', () => {
       const Q = b.g2.mul(b.g2.generator, 99n);
       const aQ = b.g2.mul(Q, a);
       const g = b.g1.generator;
-      expect(b.pairingProductIsOne([[P, Q], [b.g1.neg(g), aQ]])).toBe(true);
-      expect(b.pairingProductIsOne([[P, Q], [g, aQ]])).toBe(false);
+      expect(
+        b.pairingProductIsOne([
+          [P, Q],
+          [b.g1.neg(g), aQ],
+        ]),
+      ).toBe(true);
+      expect(
+        b.pairingProductIsOne([
+          [P, Q],
+          [g, aQ],
+        ]),
+      ).toBe(false);
       const pre = b.prepareG2(aQ);
-      expect(b.pairingProductIsOne([[P, Q], [b.g1.neg(g), pre]])).toBe(true);
-      expect(b.pairingProductIsOne([[P, b.prepareG2(Q)], [b.g1.neg(g), pre]])).toBe(true);
-      expect(b.pairingProductIsOne([[P, b.prepareG2(Q)], [g, pre]])).toBe(false);
+      expect(
+        b.pairingProductIsOne([
+          [P, Q],
+          [b.g1.neg(g), pre],
+        ]),
+      ).toBe(true);
+      expect(
+        b.pairingProductIsOne([
+          [P, b.prepareG2(Q)],
+          [b.g1.neg(g), pre],
+        ]),
+      ).toBe(true);
+      expect(
+        b.pairingProductIsOne([
+          [P, b.prepareG2(Q)],
+          [g, pre],
+        ]),
+      ).toBe(false);
     }
   });
 
