@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { register as registerChain } from './chain.js';
+import { register as registerMixnode } from './mixnode.js';
 
 /**
  * Every role's CLI module exports `register(program)`. Add one line per role here.
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [registerChain];
+const registrars: Registrar[] = [registerChain, registerMixnode];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);

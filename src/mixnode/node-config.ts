@@ -1,0 +1,125 @@
+/**
+ * The mix node's TOML config (`<home>/config.toml`) and its mapping onto MixnodeConfig.
+ *
+ *   [mixnode]   host, announce_host, mix_port, http_api_host, http_api_port (0 = free, -1 = off),
+ *               workers (0 = one per core), batch_size, max_delay_ms, key_epoch, replay_bloom_bits
+ *   [outbound]  max_queued_packets, connect_timeout_ms, reconnect_initial_ms, reconnect_max_ms,
+ *               max_failed_attempts
+ *   [chain]     rpc_url, mnemonic, mixnet_contract, bandwidth_contract, pledge_amount, pledge_denom
+ *               (no rpc_url: the node does not bond)
+ */
+import type { Logger } from 'pino';
+import { ensureMixnodeBonded, type ChainConfig } from './bond.js';
+import type { ConnectionPoolOptions } from './connection-pool.js';
+import { optNumber, optString, section, type TomlTable } from './config.js';
+import { MixnodeConfigError } from './errors.js';
+import type { NodeKeys } from './keys.js';
+import type { MixnodeConfig } from './node.js';
+
+export interface MixnodeInitOptions {
+  host?: string;
+  announceHost?: string;
+  mixPort?: number;
+  httpApiPort?: number;
+  chain?: { rpcUrl: string; mnemonic: string; mixnetContract: string; bandwidthContract?: string };
+}
+
+export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
+  const t: TomlTable = {
+    mixnode: {
+      host: o.host ?? '127.0.0.1',
+      announce_host: o.announceHost ?? o.host ?? '127.0.0.1',
+      mix_port: o.mixPort ?? 1789,
+      http_api_host: '127.0.0.1',
+      http_api_port: o.httpApiPort ?? 8000,
+      workers: 0,
+      batch_size: 32,
+      max_delay_ms: 60_000,
+      key_epoch: 0,
+      replay_bloom_bits: 2 ** 27,
+    },
+    outbound: {
+      max_queued_packets: 20_000,
+      connect_timeout_ms: 3_000,
+      reconnect_initial_ms: 100,
+      reconnect_max_ms: 5_000,
+      max_failed_attempts: 5,
+    },
+  };
+  if (o.chain) t.chain = chainToml(o.chain);
+  return t;
+}
+
+export function chainToml(c: NonNullable<MixnodeInitOptions['chain']>): TomlTable {
+  return {
+    rpc_url: c.rpcUrl,
+    mnemonic: c.mnemonic,
+    mixnet_contract: c.mixnetContract,
+    bandwidth_contract: c.bandwidthContract ?? '',
+    pledge_amount: '100000000',
+    pledge_denom: 'unym',
+  };
+}
+
+export function outboundFromToml(t: TomlTable): ConnectionPoolOptions {
+  const o = section(t, 'outbound');
+  return {
+    maxQueuedPackets: optNumber(o, 'max_queued_packets'),
+    connectTimeoutMs: optNumber(o, 'connect_timeout_ms'),
+    reconnectInitialMs: optNumber(o, 'reconnect_initial_ms'),
+    reconnectMaxMs: optNumber(o, 'reconnect_max_ms'),
+    maxFailedAttempts: optNumber(o, 'max_failed_attempts'),
+  };
+}
+
+export function chainFromToml(t: TomlTable): ChainConfig | undefined {
+  const c = section(t, 'chain');
+  const rpcUrl = optString(c, 'rpc_url', '');
+  if (!rpcUrl) return undefined;
+  const mnemonic = optString(c, 'mnemonic', '');
+  const mixnet = optString(c, 'mixnet_contract', '');
+  if (!mnemonic) throw new MixnodeConfigError('chain.mnemonic', 'required when chain.rpc_url is set');
+  if (!mixnet) throw new MixnodeConfigError('chain.mixnet_contract', 'required when chain.rpc_url is set');
+  return {
+    rpcUrl,
+    mnemonic,
+    contracts: { mixnet, bandwidth: optString(c, 'bandwidth_contract', '') },
+    pledge: {
+      denom: optString(c, 'pledge_denom', 'unym'),
+      amount: optString(c, 'pledge_amount', '100000000'),
+    },
+    timeoutMs: optNumber(c, 'timeout_ms'),
+  };
+}
+
+export function mixnodeConfigFromToml(
+  home: string,
+  t: TomlTable,
+  keys: NodeKeys,
+  logger: Logger,
+): MixnodeConfig {
+  const m = section(t, 'mixnode');
+  const host = optString(m, 'host', '127.0.0.1');
+  const httpPort = optNumber(m, 'http_api_port', 8000);
+  const chain = chainFromToml(t);
+  return {
+    home,
+    host,
+    port: optNumber(m, 'mix_port', 1789),
+    announceHost: optString(m, 'announce_host', host),
+    metrics: httpPort < 0 ? null : { host: optString(m, 'http_api_host', '127.0.0.1'), port: httpPort },
+    keys,
+    workers: optNumber(m, 'workers', 0),
+    batchSize: optNumber(m, 'batch_size', 32),
+    maxDelayMs: optNumber(m, 'max_delay_ms', 60_000),
+    keyEpoch: optNumber(m, 'key_epoch', 0),
+    replayBloomBits: optNumber(m, 'replay_bloom_bits', 2 ** 27),
+    outbound: outboundFromToml(t),
+    bond: chain
+      ? async (node, signal) => {
+          await ensureMixnodeBonded({ chain, keys, node, logger, signal });
+        }
+      : undefined,
+    logger,
+  };
+}
