@@ -1,0 +1,204 @@
+/**
+ * The express application: routes, request validation at the boundary, metrics and error
+ * mapping. Every refusal answers `{"error": {"code", "message", ...}}` with its status.
+ * Topology routes write a pre-serialised buffer (and answer 304 on a matching ETag).
+ */
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ContractCache, CachedRoute } from './contract-cache.js';
+import {
+  BodyTooLargeError,
+  CacheNotReadyError,
+  CoconutDisabledError,
+  MalformedJsonError,
+  NymApiError,
+  RouteNotFoundError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
+import type { CredentialIssuer } from './issuer.js';
+import type { ApiMetrics } from './metrics.js';
+import { parseBlindSignBody, parseVerifyBody } from './schema.js';
+
+export interface AppDeps {
+  cache: ContractCache;
+  issuer: CredentialIssuer | null;
+  metrics: ApiMetrics;
+  logger: Logger;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  openapi: Buffer;
+  startedAt: number;
+  /** Aborted at shutdown: in-flight chain calls stop. */
+  shutdown: AbortSignal;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function sendError(res: Response, err: NymApiError): void {
+  if (res.headersSent) return;
+  res.status(err.status).type('application/json').send(JSON.stringify(err.toJSON()));
+}
+
+export function createApp(d: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+
+  // Metrics per request, labelled by route pattern (bounded cardinality).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      d.metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
+      d.metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  });
+
+  const cached = (route: CachedRoute) => (req: Request, res: Response) => {
+    const snap = d.cache.snapshot;
+    if (!snap) return sendError(res, new CacheNotReadyError());
+    const s = snap.serialised[route];
+    if (req.headers['if-none-match'] === s.etag) {
+      res.writeHead(304, { ETag: s.etag, 'Cache-Control': 'no-cache' });
+      res.end();
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': JSON_TYPE,
+      'Content-Length': s.body.length,
+      ETag: s.etag,
+      'Cache-Control': 'no-cache',
+    });
+    res.end(s.body);
+  };
+
+  app.get('/v1/mixnodes', cached('mixnodes'));
+  app.get('/v1/mixnodes/detailed', cached('mixnodes_detailed'));
+  app.get('/v1/mixnodes/active', cached('active'));
+  app.get('/v1/mixnodes/rewarded', cached('rewarded'));
+  app.get('/v1/gateways', cached('gateways'));
+  app.get('/v1/epoch/current', cached('epoch'));
+  app.get('/v1/topology', cached('topology'));
+
+  app.get('/openapi.json', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': d.openapi.length });
+    res.end(d.openapi);
+  });
+
+  app.get('/health', (_req, res) => {
+    const snap = d.cache.snapshot;
+    res.json({
+      status: snap ? 'ok' : 'starting',
+      uptime_seconds: (Date.now() - d.startedAt) / 1000,
+      cache: snap
+        ? {
+            version: snap.version,
+            age_ms: Date.now() - snap.builtAt,
+            mixnodes: snap.mixnodes.length,
+            active: snap.active.length,
+            gateways: snap.gateways.length,
+            epoch_id: snap.interval.current_epoch_id,
+          }
+        : null,
+      coconut: d.issuer ? { index: d.issuer.keyIndex } : null,
+    });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+
+  // ---------------------------------------------------------------- coconut
+  const requireIssuer = (): CredentialIssuer => {
+    if (!d.issuer) throw new CoconutDisabledError();
+    return d.issuer;
+  };
+
+  app.get('/v1/coconut/verification-key', (_req, res) => {
+    res.json(requireIssuer().verificationKey());
+  });
+
+  const jsonBody = [
+    (req: Request, _res: Response, next: NextFunction) => {
+      if (!req.is('application/json'))
+        return next(new UnsupportedMediaTypeError(req.headers['content-type']));
+      next();
+    },
+    express.json({ limit: d.maxBodyBytes, strict: true, type: () => true }),
+  ];
+
+  /** A signal that aborts at shutdown, on client disconnect, or after the request timeout. */
+  const requestSignal = (req: Request, res: Response): AbortSignal => {
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort(new Error('client went away'));
+    });
+    void req;
+    return AbortSignal.any([ac.signal, d.shutdown, AbortSignal.timeout(d.requestTimeoutMs)]);
+  };
+
+  app.post('/v1/coconut/bandwidth/blind-sign', ...jsonBody, async (req: Request, res: Response) => {
+    const issuer = requireIssuer();
+    const end = d.metrics.blindSignDuration.startTimer();
+    try {
+      const body = parseBlindSignBody(req.body);
+      const out = await issuer.blindSign(body, requestSignal(req, res));
+      d.metrics.blindSignRequests.inc({ outcome: 'ok' });
+      end();
+      res.json(out);
+    } catch (err) {
+      d.metrics.blindSignRequests.inc({ outcome: err instanceof NymApiError ? err.code : 'internal' });
+      throw err;
+    }
+  });
+
+  app.post(
+    '/v1/coconut/bandwidth/verify-bandwidth-credential',
+    ...jsonBody,
+    async (req: Request, res: Response) => {
+      const issuer = requireIssuer();
+      try {
+        const body = parseVerifyBody(req.body);
+        const out = await issuer.verifyCredential(body, requestSignal(req, res));
+        d.metrics.verifyRequests.inc({ outcome: out.verification_result ? 'valid' : 'invalid' });
+        res.json(out);
+      } catch (err) {
+        d.metrics.verifyRequests.inc({ outcome: err instanceof NymApiError ? err.code : 'internal' });
+        throw err;
+      }
+    },
+  );
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new RouteNotFoundError(req.method, req.path));
+  });
+
+  // Error mapping: our typed errors as they are, body-parser's by type, anything else 500.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    void _next;
+    let e: NymApiError;
+    const t = (err as { type?: string } | null)?.type;
+    if (err instanceof NymApiError) e = err;
+    else if (t === 'entity.too.large') {
+      const x = err as { limit?: number; length?: number };
+      e = new BodyTooLargeError(x.limit ?? d.maxBodyBytes, x.length);
+    } else if (t === 'entity.parse.failed') e = new MalformedJsonError('syntax error');
+    else if (t === 'encoding.unsupported' || t === 'charset.unsupported') {
+      e = new UnsupportedMediaTypeError(req.headers['content-type']);
+    } else if (t === 'request.aborted' || t === 'request.size.invalid' || t === 'stream.encoding.set') {
+      e = new MalformedJsonError(t);
+    } else {
+      d.logger.error({ err, path: req.path }, 'unhandled error in request');
+      e = new NymApiError('internal error');
+    }
+    if (e.status >= 500 && err instanceof NymApiError) {
+      d.logger.warn({ code: e.code, path: req.path, err: e.message }, 'request failed');
+    }
+    sendError(res, e);
+  });
+
+  return app;
+}

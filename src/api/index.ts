@@ -1,0 +1,83 @@
+/**
+ * nym-api: the validator API. A cache of the mixnet contract served over REST (topology),
+ * and Coconut bandwidth credential issuance with one key share per instance. Also the
+ * client side: key aggregation and end-to-end credential issuance.
+ */
+export { createNymApi, NYM_API_VERSION } from './service.js';
+export type { NymApi, NymApiOptions } from './service.js';
+export {
+  CONFIG_FILE,
+  CONFIG_KEYS,
+  configFromToml,
+  configToToml,
+  defaultConfig,
+  loadConfig,
+  resolveHomePath,
+  setConfigValue,
+  validateConfig,
+  writeConfig,
+} from './config.js';
+export type { ApiConfig } from './config.js';
+export { ContractCache, buildSnapshot, validateEntries, skipCategory } from './contract-cache.js';
+export type {
+  CacheSnapshot,
+  CachedRoute,
+  MixNodeBondAnnotated,
+  MixnetSource,
+  Serialised,
+} from './contract-cache.js';
+export {
+  CredentialIssuer,
+  blindSignSignatureMessage,
+  depositFromTx,
+  DEPOSIT_EVENT,
+  DEPOSIT_VALUE,
+  DEPOSIT_INFO,
+  DEPOSIT_IDENTITY_KEY,
+  DEPOSIT_ENCRYPTION_KEY,
+} from './issuer.js';
+export type { DepositRecord, IssuerChain, IssuerOptions } from './issuer.js';
+export {
+  BANDWIDTH_ATTRIBUTES,
+  KEY_FILE_TYPE,
+  KEY_FILE_VERSION,
+  generateKeyShares,
+  keyFileName,
+  keyShareFromJson,
+  keyShareToJson,
+  readKeyFile,
+  writeKeyFile,
+  writeKeyShares,
+} from './keys.js';
+export type { KeyFileJson, KeyShare } from './keys.js';
+export { SqliteDepositStore, MemoryDepositStore } from './store.js';
+export type { DepositStore, UsedDeposit } from './store.js';
+export { sealShare, openShare } from './envelope.js';
+export type { SealedShare } from './envelope.js';
+export { parseBlindSignBody, parseVerifyBody, txHash as parseTxHash } from './schema.js';
+export type {
+  BlindSignRequestBody,
+  BlindedSignatureResponse,
+  CredentialJson,
+  VerifyCredentialBody,
+  VerifyCredentialResponse,
+} from './schema.js';
+export { createMetrics } from './metrics.js';
+export type { ApiMetrics } from './metrics.js';
+export { openApiDocument } from './openapi.js';
+export {
+  blindSignBody,
+  fetchAggregatedVerificationKey,
+  fetchTopology,
+  fetchVerificationKey,
+  fetchVerificationKeys,
+  obtainBandwidthCredential,
+  requestBlindSignature,
+} from './client.js';
+export type {
+  ObtainCredentialArgs,
+  ObtainedCredential,
+  RequestOptions,
+  VerificationKeyInfo,
+} from './client.js';
+export * from './errors.js';

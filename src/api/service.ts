@@ -1,0 +1,237 @@
+/**
+ * `createNymApi(config)`: one nym-api instance in-process (tests, the one-command network,
+ * and `nymph api run`). It connects to the chain through CosmJS, polls the mixnet
+ * contract, and, when it holds a key share, issues credentials.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { connectQueryClients } from '../chain/index.js';
+import type { QueryClients } from '../chain/index.js';
+import { loadBackend } from '../coconut/backend.js';
+import type { RandomBytes } from '../coconut/fr.js';
+import { secureRandom } from '../coconut/random.js';
+import { voucherParameters } from '../coconut/voucher.js';
+import { createApp } from './app.js';
+import type { ApiConfig } from './config.js';
+import { resolveHomePath, validateConfig } from './config.js';
+import { ContractCache } from './contract-cache.js';
+import type { MixnetSource } from './contract-cache.js';
+import { ChainUnavailableError } from './errors.js';
+import { CredentialIssuer } from './issuer.js';
+import type { IssuerChain } from './issuer.js';
+import { readKeyFile } from './keys.js';
+import type { KeyShare } from './keys.js';
+import { createMetrics } from './metrics.js';
+import type { ApiMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { MemoryDepositStore, SqliteDepositStore } from './store.js';
+import type { DepositStore } from './store.js';
+
+export const NYM_API_VERSION = '0.1.0';
+
+export interface NymApiOptions {
+  logger?: Logger;
+  /** Randomness for share encryption (default: WebCrypto). */
+  rng?: RandomBytes;
+  /** Use this key share instead of reading `coconut.key_file`. */
+  keyShare?: KeyShare;
+  /** Use this store instead of opening `storage.database`. */
+  store?: DepositStore;
+  /** Collect Node's default process metrics too (on for `nymph api run`). */
+  defaultMetrics?: boolean;
+  /** Grace period for in-flight requests at stop, ms (default 5000). */
+  shutdownGraceMs?: number;
+}
+
+export interface NymApi {
+  /** Connect, load keys, first cache refresh, listen. */
+  start(): Promise<void>;
+  /** Graceful: stop listening, finish or abort in-flight requests, close everything. */
+  stop(): Promise<void>;
+  /** `http://host:port` once started. */
+  readonly url: string;
+  readonly port: number;
+  readonly cache: ContractCache;
+  readonly metrics: ApiMetrics;
+  /** Refresh the contract cache now (tests; the poller runs anyway). */
+  refresh(): Promise<void>;
+}
+
+function mixnetSource(q: QueryClients, pageLimit: number): MixnetSource {
+  return {
+    getMixNodesDetailed: (signal) => q.mixnet.getAllMixNodesDetailed({ signal, pageLimit }),
+    getGateways: (signal) => q.mixnet.getAllGateways({ signal, pageLimit }),
+    getRewardedSet: (signal) => q.mixnet.getAllRewardedSet({ signal }),
+    getCurrentInterval: (signal) => q.mixnet.getCurrentIntervalDetails({ signal }),
+  };
+}
+
+function issuerChain(q: QueryClients, rpcUrl: string, timeoutMs: number): IssuerChain {
+  const withTimeout = async <T>(op: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
+    const s = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    if (s.aborted) throw new ChainUnavailableError(op, 'aborted');
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () =>
+        reject(new ChainUnavailableError(op, `aborted or timed out after ${timeoutMs} ms`));
+      s.addEventListener('abort', onAbort, { once: true });
+      run().then(
+        (v) => {
+          s.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (err: unknown) => {
+          s.removeEventListener('abort', onAbort);
+          reject(
+            new ChainUnavailableError(op, `${rpcUrl}: ${err instanceof Error ? err.message : String(err)}`),
+          );
+        },
+      );
+    });
+  };
+  return {
+    getTx: (hash, signal) => withTimeout('getTx', signal, () => q.client.getTx(hash)),
+    isSpent: async (serial, signal) =>
+      (await withTimeout('get_spent_credential', signal, () =>
+        q.bandwidth.getSpentCredential(serial, { signal }),
+      )) !== null,
+  };
+}
+
+export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): NymApi {
+  validateConfig(config);
+  const logger = options.logger ?? pino({ level: config.log.level, base: { role: 'nym-api' } });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
+  const shutdown = new AbortController();
+  let queries: QueryClients | null = null;
+  let server: Server | null = null;
+  let store: DepositStore | null = null;
+  let address = '';
+  let port = 0;
+  let started = false;
+
+  // The cache exists from construction so callers can hold it; its source is bound at start.
+  let source: MixnetSource | null = null;
+  const lazySource: MixnetSource = {
+    getMixNodesDetailed: (s) => source!.getMixNodesDetailed(s),
+    getGateways: (s) => source!.getGateways(s),
+    getRewardedSet: (s) => source!.getRewardedSet(s),
+    getCurrentInterval: (s) => source!.getCurrentInterval(s),
+  };
+  const cache = new ContractCache({
+    source: lazySource,
+    refreshIntervalMs: config.topology.refreshIntervalMs,
+    retryBackoffMs: config.topology.retryBackoffMs,
+    timeoutMs: config.chain.queryTimeoutMs,
+    logger,
+    metrics,
+  });
+
+  async function start(): Promise<void> {
+    if (started) throw new Error('nym-api: already started');
+    started = true;
+    try {
+      queries = await connectQueryClients({
+        rpcUrl: config.chain.rpcUrl,
+        contracts: { mixnet: config.chain.mixnetContract, bandwidth: config.chain.bandwidthContract },
+        queryTimeoutMs: config.chain.queryTimeoutMs,
+        timeoutMs: config.chain.queryTimeoutMs,
+      });
+    } catch (err) {
+      throw new ChainUnavailableError('connect', err instanceof Error ? err.message : String(err));
+    }
+    source = mixnetSource(queries, config.topology.pageLimit);
+
+    let issuer: CredentialIssuer | null = null;
+    if (config.coconut.enabled) {
+      const backend = await loadBackend(config.coconut.backend);
+      const params = voucherParameters(backend);
+      const key = options.keyShare ?? readKeyFile(params, resolveHomePath(config, config.coconut.keyFile));
+      store =
+        options.store ??
+        (config.storage.database === ':memory:'
+          ? new MemoryDepositStore()
+          : new SqliteDepositStore(resolveHomePath(config, config.storage.database)));
+      issuer = new CredentialIssuer({
+        params,
+        key,
+        chain: issuerChain(queries, config.chain.rpcUrl, config.chain.queryTimeoutMs),
+        store,
+        bandwidthContract: config.chain.bandwidthContract,
+        denom: config.chain.denom,
+        rng: options.rng ?? secureRandom,
+      });
+      logger.info(
+        { index: key.index, threshold: key.threshold, authorities: key.authorities },
+        'coconut key share loaded',
+      );
+    }
+
+    await cache.start();
+    const app = createApp({
+      cache,
+      issuer,
+      metrics,
+      logger,
+      maxBodyBytes: config.http.maxBodyBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      openapi: Buffer.from(JSON.stringify(openApiDocument(NYM_API_VERSION))),
+      startedAt: Date.now(),
+      shutdown: shutdown.signal,
+    });
+    const srv = createServer(app);
+    srv.requestTimeout = config.http.requestTimeoutMs;
+    srv.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+    server = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(config.http.port, config.http.host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    const a = srv.address() as AddressInfo;
+    port = a.port;
+    address = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    logger.info({ url: address, rpc: config.chain.rpcUrl }, 'nym-api listening');
+  }
+
+  async function stop(): Promise<void> {
+    const srv = server;
+    server = null;
+    if (srv) {
+      const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+      srv.closeIdleConnections();
+      const grace = options.shutdownGraceMs ?? 5000;
+      const timer = setTimeout(() => {
+        shutdown.abort(new Error('nym-api shutting down'));
+        srv.closeAllConnections();
+      }, grace);
+      await closed;
+      clearTimeout(timer);
+    }
+    shutdown.abort(new Error('nym-api stopped'));
+    await cache.stop();
+    store?.close();
+    store = null;
+    queries?.disconnect();
+    queries = null;
+    logger.info('nym-api stopped');
+  }
+
+  return {
+    start,
+    stop,
+    get url() {
+      return address;
+    },
+    get port() {
+      return port;
+    },
+    cache,
+    metrics,
+    refresh: () => cache.refresh(),
+  };
+}
