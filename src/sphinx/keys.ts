@@ -111,25 +111,22 @@ function mod(a: bigint, m: bigint): bigint {
   return r < 0n ? r + m : r;
 }
 
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
 /** The integer value of X25519's clamping of 32 bytes (little-endian). */
 export function clampedScalar(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = 31; i >= 0; i--) {
-    let b = bytes[i];
-    if (i === 0) b &= 248;
-    if (i === 31) b = (b & 127) | 64;
-    v = (v << 8n) | BigInt(b);
-  }
-  return v;
+  // hex round trip: much faster than 32 BigInt shifts
+  let hex = HEX[(bytes[31] & 127) | 64];
+  for (let i = 30; i > 0; i--) hex += HEX[bytes[i]];
+  hex += HEX[bytes[0] & 248];
+  return BigInt('0x' + hex);
 }
 
 function bigintToBytes32(v: bigint): Uint8Array {
+  const hex = v.toString(16).padStart(64, '0');
   const out = new Uint8Array(32);
-  let x = v;
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(62 - 2 * i, 64 - 2 * i), 16);
   return out;
 }
 

@@ -195,10 +195,15 @@ export function createPacket(opts: CreatePacketOptions): Uint8Array {
     opts.random,
     opts.version ?? CURRENT_VERSION,
   );
-  const payload = encapsulatePayload(backend, opts.payload, geometry.payloadLength, built.payloadKeys);
   const packet = new Uint8Array(geometry.packetLength);
   packet.set(built.header, 0);
-  packet.set(payload, HEADER_LENGTH);
+  encapsulatePayload(
+    backend,
+    opts.payload,
+    geometry.payloadLength,
+    built.payloadKeys,
+    packet.subarray(HEADER_LENGTH),
+  );
   return packet;
 }
 

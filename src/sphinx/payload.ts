@@ -17,10 +17,12 @@ import { BadPayloadPaddingError, MessageTooLongError, PayloadTamperedError } fro
 export const LIONESS_KEY_LENGTH = 192;
 const HALF = 32;
 
+// Scratch for the per-round ChaCha20 key L ^ Ki (the module is per thread).
+const roundKey = new Uint8Array(HALF);
+
 function xorKey(left: Uint8Array, k: Uint8Array, ko: number): Uint8Array {
-  const out = new Uint8Array(HALF);
-  for (let i = 0; i < HALF; i++) out[i] = left[i] ^ k[ko + i];
-  return out;
+  for (let i = 0; i < HALF; i++) roundKey[i] = left[i] ^ k[ko + i];
+  return roundKey;
 }
 
 function xorInto(left: Uint8Array, h: Uint8Array): void {
@@ -47,11 +49,11 @@ export function lionessDecrypt(backend: CryptoBackend, key: Uint8Array, block: U
   backend.chacha20XorInPlace(xorKey(left, key, 0), right);
 }
 
-/** `0^16 || message || 0x01 || 0...` of `payloadLength` bytes. */
-export function padPayload(message: Uint8Array, payloadLength: number): Uint8Array {
+/** `0^16 || message || 0x01 || 0...` of `payloadLength` bytes (into `out` if given, zeroed). */
+export function padPayload(message: Uint8Array, payloadLength: number, into?: Uint8Array): Uint8Array {
   const max = payloadLength - SECURITY_PARAMETER - 1;
   if (message.length > max) throw new MessageTooLongError(message.length, max);
-  const out = new Uint8Array(payloadLength);
+  const out = into ?? new Uint8Array(payloadLength);
   out.set(message, SECURITY_PARAMETER);
   out[SECURITY_PARAMETER + message.length] = 1;
   return out;
@@ -74,8 +76,9 @@ export function encapsulatePayload(
   message: Uint8Array,
   payloadLength: number,
   payloadKeys: Uint8Array[],
+  out?: Uint8Array,
 ): Uint8Array {
-  const block = padPayload(message, payloadLength);
+  const block = padPayload(message, payloadLength, out);
   for (let i = payloadKeys.length - 1; i >= 0; i--) lionessEncrypt(backend, payloadKeys[i], block);
   return block;
 }

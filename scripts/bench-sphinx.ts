@@ -1,0 +1,132 @@
+/**
+ * Sphinx benchmark: packet creation (3 mix hops + gateway), forward and final unwrap, against
+ * one node:crypto X25519 shared-secret computation with ready KeyObjects measured in the same
+ * process. Prints per-round figures, then one JSON line (medians over rounds) last.
+ *
+ *   npm run bench:sphinx             # default: 7 rounds
+ *   NYMPH_BENCH_ROUNDS=3 npm run bench:sphinx
+ */
+import { diffieHellman, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { CryptoBackend } from '../src/crypto/index.js';
+import { pureBackend } from '../src/crypto/index.js';
+import { nodeBackend } from '../src/crypto/node.js';
+import {
+  createPacket,
+  encodeNodeAddress,
+  SphinxNodeKey,
+  unwrapPacket,
+  type RouteNode,
+} from '../src/sphinx/index.js';
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+const rounds = Number(process.env.NYMPH_BENCH_ROUNDS ?? 7);
+
+function timeUs(iterations: number, f: () => void): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) f();
+  return Number(process.hrtime.bigint() - t0) / 1000 / iterations;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Fixture {
+  keys: SphinxNodeKey[];
+  create: () => Uint8Array;
+  firstHopPacket: Uint8Array;
+  lastHopPacket: Uint8Array;
+}
+
+function fixture(backend: CryptoBackend): Fixture {
+  const keys = [0, 1, 2, 3].map(() => SphinxNodeKey.generate(random, backend));
+  const route: RouteNode[] = keys.map((k, i) => ({
+    address: encodeNodeAddress({ host: `10.0.0.${i + 1}`, port: 1789 }),
+    publicKey: k.publicKey,
+  }));
+  const payload = random(2048);
+  const destination = { address: random(32), surbId: random(16) };
+  const delaysNs = [50_000_000n, 50_000_000n, 50_000_000n, 0n];
+  const create = () =>
+    createPacket({ route, delaysNs, destination, payload, size: 'regular', random, backend });
+  const firstHopPacket = create();
+  let p = firstHopPacket;
+  for (let i = 0; i < 3; i++) {
+    const r = unwrapPacket(keys[i], p);
+    if (r.kind !== 'forward') throw new Error('expected a forward hop');
+    p = r.packet;
+  }
+  return { keys, create, firstHopPacket, lastHopPacket: p };
+}
+
+const dhA = generateKeyPairSync('x25519');
+const dhB = generateKeyPairSync('x25519');
+const dh = () => diffieHellman({ privateKey: dhA.privateKey, publicKey: dhB.publicKey });
+
+const node = fixture(nodeBackend);
+const pure = fixture(pureBackend);
+
+// warm up JIT and caches
+timeUs(2000, dh);
+timeUs(300, node.create);
+timeUs(1000, () => unwrapPacket(node.keys[0], node.firstHopPacket));
+timeUs(1000, () => unwrapPacket(node.keys[3], node.lastHopPacket));
+timeUs(5, pure.create);
+timeUs(10, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
+
+const r = {
+  dh: [] as number[],
+  create: [] as number[],
+  fwd: [] as number[],
+  fin: [] as number[],
+  pcreate: [] as number[],
+  pfwd: [] as number[],
+  pfin: [] as number[],
+};
+for (let i = 0; i < rounds; i++) {
+  // baseline interleaved with each measurement so machine load drifts affect both
+  const dh1 = timeUs(3000, dh);
+  const create = timeUs(600, node.create);
+  const fwd = timeUs(2000, () => unwrapPacket(node.keys[0], node.firstHopPacket));
+  const fin = timeUs(2000, () => unwrapPacket(node.keys[3], node.lastHopPacket));
+  const dh2 = timeUs(3000, dh);
+  const pcreate = timeUs(8, pure.create);
+  const pfwd = timeUs(20, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
+  const pfin = timeUs(20, () => unwrapPacket(pure.keys[3], pure.lastHopPacket));
+  const dhRound = (dh1 + dh2) / 2;
+  r.dh.push(dhRound);
+  r.create.push(create);
+  r.fwd.push(fwd);
+  r.fin.push(fin);
+  r.pcreate.push(pcreate);
+  r.pfwd.push(pfwd);
+  r.pfin.push(pfin);
+  console.log(
+    `round ${i + 1}: x25519 ${dhRound.toFixed(1)} us | node create ${create.toFixed(1)} fwd ${fwd.toFixed(1)} ` +
+      `final ${fin.toFixed(1)} | pure create ${pcreate.toFixed(0)} fwd ${pfwd.toFixed(0)} final ${pfin.toFixed(0)}`,
+  );
+}
+
+const x = median(r.dh);
+const round1 = (v: number) => Math.round(v * 10) / 10;
+const result = {
+  bench: 'sphinx',
+  backend: nodeBackend.name,
+  rounds,
+  packet_size: 'regular',
+  hops: 4,
+  create_us: round1(median(r.create)),
+  unwrap_forward_us: round1(median(r.fwd)),
+  unwrap_final_us: round1(median(r.fin)),
+  x25519_dh_us: round1(x),
+  unwrap_ratio: Math.round((median(r.fwd) / (2 * x)) * 100) / 100,
+  create_ratio: Math.round((median(r.create) / x) * 100) / 100,
+  pure_create_us: round1(median(r.pcreate)),
+  pure_unwrap_forward_us: round1(median(r.pfwd)),
+  pure_unwrap_final_us: round1(median(r.pfin)),
+  pure_unwrap_ratio: Math.round((median(r.pfwd) / (2 * x)) * 100) / 100,
+  pure_create_ratio: Math.round((median(r.pcreate) / x) * 100) / 100,
+};
+console.log(JSON.stringify(result));
