@@ -35,7 +35,7 @@ interface Slot {
  * Starts a worker on a TypeScript module. The workers load tsx's ESM hooks first, so the
  * same code runs under `tsx`, under vitest, and from `bin/nymph.js`.
  */
-function startTsWorker(moduleUrl: URL, workerData: unknown): Worker {
+export function startTsWorker(moduleUrl: URL, workerData: unknown): Worker {
   const req = createRequire(import.meta.url);
   const api = pathToFileURL(req.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const code =
