@@ -41,3 +41,5 @@ export {
   TxRejectedError,
   UnexpectedResponseError,
 } from './errors.js';
+export { fetchTopology } from './topology.js';
+export type { ChainTopology } from './topology.js';

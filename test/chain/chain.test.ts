@@ -20,11 +20,11 @@ import {
   TxRejectedError,
   connectQueryClients,
   connectSigningClients,
+  fetchTopology,
   identityKeyFromSecret,
   mixnodeOwnerSignature,
 } from '../../src/chain/index.js';
 import type { QueryClients, SigningClients } from '../../src/chain/index.js';
-import { Topology } from '../../src/topology/index.js';
 
 const enc = new TextEncoder();
 const secret = (label: string) => sha256(enc.encode(label));
@@ -130,9 +130,9 @@ describe('mixnet contract over CosmJS', () => {
       [3, 'active'],
     ]);
 
-    const layered = await q.mixnet.getLayeredTopology();
-    const { topology, skipped } = Topology.fromBonds(layered.mixnodes, layered.gateways);
+    const { topology, skipped, epochId } = await fetchTopology(q.mixnet);
     expect(skipped).toEqual([]);
+    expect(epochId).toBe(0);
     expect(topology.isRoutable()).toBe(true);
     expect(topology.layerSizes()).toEqual([1, 1, 1]);
   });
