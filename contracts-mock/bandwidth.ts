@@ -210,6 +210,7 @@ function execute(
   info: MessageInfo,
   msg: unknown,
 ): ExecuteResult<BandwidthState> {
+  v.checkFunds(C, info.funds);
   const [name, body] = v.variant(C, msg, BANDWIDTH_EXECUTE_VARIANTS);
   return name === 'deposit_funds'
     ? depositFunds(state, env, info, body)

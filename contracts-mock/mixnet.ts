@@ -848,7 +848,8 @@ function query(state: MixnetState, env: Env, msg: unknown): unknown {
       v.object(C, body, name, []);
       const mixnodes: MixNodeBond[] = [];
       for (const [id, status] of Object.entries(state.rewarded_set)) {
-        if (status === 'active') mixnodes.push(state.mixnodes[id].bond);
+        const rec = state.mixnodes[id];
+        if (status === 'active' && rec) mixnodes.push(rec.bond);
       }
       return {
         interval_id: state.interval.id,
@@ -864,6 +865,7 @@ function query(state: MixnetState, env: Env, msg: unknown): unknown {
 // ---------------------------------------------------------------- contract
 
 function instantiate(env: Env, info: MessageInfo, msg: unknown): ExecuteResult<MixnetState> {
+  v.checkFunds(C, info.funds);
   const o = v.object(C, msg, 'instantiate', [
     'rewarding_validator_address',
     'rewarding_denom',
@@ -937,6 +939,7 @@ function instantiate(env: Env, info: MessageInfo, msg: unknown): ExecuteResult<M
 }
 
 function execute(state: MixnetState, env: Env, info: MessageInfo, msg: unknown): ExecuteResult<MixnetState> {
+  v.checkFunds(C, info.funds);
   const [name, body] = v.variant(C, msg, MIXNET_EXECUTE_VARIANTS);
   switch (name) {
     case 'bond_mixnode':

@@ -3,7 +3,7 @@
  * the JSON path of the field, so a rejected tx says exactly what was wrong.
  */
 import { base58, bech32 } from '@scure/base';
-import { InvalidFieldError, UnknownMessageError } from './errors.js';
+import { InvalidFieldError, InvalidFundsError, UnknownMessageError } from './errors.js';
 import type { Coin } from './types.js';
 
 export type Obj = Record<string, unknown>;
@@ -194,4 +194,22 @@ export function pageLimit(contract: string, v: unknown, def: number, max: number
   const n = optionalUint(contract, v, 'limit');
   if (n === undefined) return def;
   return Math.max(1, Math.min(n, max));
+}
+
+/**
+ * The chain checks coins before a contract runs, but a contract must not trust that:
+ * malformed funds become InvalidFundsError instead of a SyntaxError from BigInt.
+ */
+export function checkFunds(contract: string, funds: unknown): void {
+  if (!Array.isArray(funds)) throw new InvalidFundsError(contract, 'funds is not a list of coins');
+  for (const c of funds) {
+    if (
+      !isObject(c) ||
+      typeof c.denom !== 'string' ||
+      typeof c.amount !== 'string' ||
+      !/^\d{1,39}$/.test(c.amount)
+    ) {
+      throw new InvalidFundsError(contract, 'malformed coin');
+    }
+  }
 }

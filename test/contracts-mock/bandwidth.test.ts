@@ -76,6 +76,7 @@ describe('deposit_funds', () => {
     expect(() => exec(s, CLIENT, depositMsg(), [])).toThrow(MissingFundsError);
     expect(() => exec(s, CLIENT, depositMsg(), unym('0'))).toThrow(MissingFundsError);
     expect(() => exec(s, CLIENT, depositMsg(), [{ denom: 'unyx', amount: '5' }])).toThrow(InvalidFundsError);
+    expect(() => exec(s, CLIENT, depositMsg(), [{ denom: 'unym', amount: '1e6' }])).toThrow(/malformed coin/);
     expect(() => exec(s, CLIENT, depositMsg(), [...unym('5'), { denom: 'unyx', amount: '5' }])).toThrow(
       InvalidFundsError,
     );
