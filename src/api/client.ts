@@ -252,22 +252,25 @@ export async function obtainBandwidthCredential(args: ObtainCredentialArgs): Pro
   // Ask t instances at a time; each failure moves on to the next unused instance.
   const shares: Share<Signature>[] = [];
   const queue = [...keys];
-  const ask = async (k: VerificationKeyInfo): Promise<void> => {
+  const ask = async (k: VerificationKeyInfo): Promise<boolean> => {
     try {
       const sealed = await requestBlindSignature(k.url, body, opts);
       const plain = openShare(sealed, args.encryptionKey, deposit.txHash);
       if (!plain) throw new ShareDecryptionError(k.url);
       const blinded = codecs.blindedSignature.decode(backend, plain);
       shares.push(voucher.unblindShare(blinded, k.index, k.key));
+      return true;
     } catch (err) {
       if (!(err instanceof NymApiError || err instanceof CoconutError)) throw err;
       failures.push({ url: k.url, reason: err.message });
+      return false;
     }
   };
+  // t workers, each seeking one share, so no more than t instances see a successful request.
   const worker = async (): Promise<void> => {
-    while (shares.length < threshold && queue.length > 0) {
+    while (queue.length > 0) {
       args.signal?.throwIfAborted();
-      await ask(queue.shift()!);
+      if (await ask(queue.shift()!)) return;
     }
   };
   await Promise.all(Array.from({ length: threshold }, worker));

@@ -1,0 +1,317 @@
+/**
+ * nym-api against a real localnet chain (in-process, CometBFT JSON-RPC on loopback),
+ * through unmodified CosmJS: topology caching, and Coconut issuance with 3 instances and
+ * threshold 2, including every refusal the blind-sign route has.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SigningClients } from '../../src/chain/index.js';
+import { loadBackend } from '../../src/coconut/backend.js';
+import type { GroupBackend } from '../../src/coconut/backend.js';
+import { codecsFor } from '../../src/coconut/encoding.js';
+import * as fr from '../../src/coconut/fr.js';
+import { secureRandom } from '../../src/coconut/random.js';
+import { BandwidthVoucher, voucherParameters } from '../../src/coconut/voucher.js';
+import { pino } from 'pino';
+import {
+  createNymApi,
+  blindSignBody,
+  blindSignSignatureMessage,
+  fetchAggregatedVerificationKey,
+  NotEnoughSharesError,
+  obtainBandwidthCredential,
+} from '../../src/api/index.js';
+import { Topology } from '../../src/topology/index.js';
+import { COSTS, PLEDGE, gateway, getJson, mixNode, postJson, secret, startNet } from './helpers.js';
+import type { Net } from './helpers.js';
+
+let net: Net;
+let backend: GroupBackend;
+const BLIND_SIGN = '/v1/coconut/bandwidth/blind-sign';
+const VERIFY = '/v1/coconut/bandwidth/verify-bandwidth-credential';
+
+beforeAll(async () => {
+  net = await startNet({ count: 3, threshold: 2, refreshIntervalMs: 300 });
+  backend = await loadBackend('mcl');
+});
+afterAll(async () => {
+  await net?.close();
+});
+
+const url = (i: number, path: string) => `${net.apis[i].url}${path}`;
+
+describe('topology cache', () => {
+  const operators: SigningClients[] = [];
+
+  it('serves bonded mix nodes in /v1/mixnodes/active within one poll, with layers', async () => {
+    for (let i = 1; i <= 3; i++) operators.push(await net.signer(i));
+    await Promise.all(
+      operators.map((op, i) =>
+        op.mixnet.bondMixnode({
+          mixNode: mixNode(`mix-${i}`, 2000 + 10 * i),
+          costParams: COSTS,
+          pledge: PLEDGE,
+          proof: { identitySecretKey: secret(`mix-${i}`) },
+        }),
+      ),
+    );
+    const gw = await net.signer(4);
+    await gw.mixnet.bondGateway({
+      gateway: gateway('gw-1', 3000),
+      pledge: PLEDGE,
+      proof: { identitySecretKey: secret('gw-1') },
+    });
+    await net.apis[0].cache.waitForRefresh();
+
+    const active = await getJson(url(0, '/v1/mixnodes/active'));
+    expect(active.status).toBe(200);
+    expect(active.body).toHaveLength(3);
+    const layers = active.body.map((d: any) => d.bond_information.layer).sort();
+    expect(layers).toEqual([1, 2, 3]);
+    expect(active.body[0].bond_information.mix_node).toMatchObject({ host: '127.0.0.1', version: '0.1.0' });
+    expect(active.body[0].bond_information.mix_node.sphinx_key).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
+
+    const topo = await getJson(url(0, '/v1/topology'));
+    const { topology, skipped } = Topology.fromJson(topo.body);
+    expect(skipped).toEqual([]);
+    expect(topology.layerSizes()).toEqual([1, 1, 1]);
+    expect(topology.gateways.map((g) => g.identityKey)).toEqual([gateway('gw-1', 3000).identity_key]);
+
+    // Conditional GET: the same ETag gives 304 with no body.
+    const etag = topo.headers.get('etag')!;
+    const again = await fetch(url(0, '/v1/topology'), { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+
+    const gws = await getJson(url(0, '/v1/gateways'));
+    expect(gws.body[0].gateway).toMatchObject({ host: 'localhost', clients_port: 3001 });
+    const all = await getJson(url(0, '/v1/mixnodes'));
+    expect(all.body.map((d: any) => d.bond_information.mix_id).sort()).toEqual([1, 2, 3]);
+    const detailed = await getJson(url(0, '/v1/mixnodes/detailed'));
+    expect(detailed.body[0]).toHaveProperty('mixnode_details.bond_information.mix_id');
+    expect(detailed.body[0]).toHaveProperty('stake_saturation');
+    const epoch = await getJson(url(0, '/v1/epoch/current'));
+    expect(epoch.body).toMatchObject({ id: 0, epochs_in_interval: 720 });
+    expect(typeof epoch.body.current_epoch_start).toBe('string');
+  });
+
+  it('drops an unbonded node within one poll and changes the ETag', async () => {
+    const before = await getJson(url(1, '/v1/topology'));
+    await operators[1].mixnet.unbondMixnode();
+    await net.apis[1].cache.waitForRefresh();
+    const active = await getJson(url(1, '/v1/mixnodes/active'));
+    expect(active.body).toHaveLength(2);
+    expect(active.body.map((d: any) => d.bond_information.owner)).not.toContain(operators[1].address);
+    const after = await getJson(url(1, '/v1/topology'));
+    expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+    expect(after.body.mixnodes).toHaveLength(2);
+  });
+
+  it('serves /openapi.json, /health and /metrics', async () => {
+    const doc = await getJson(url(0, '/openapi.json'));
+    expect(doc.body.openapi).toBe('3.0.3');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/mixnodes/active', '/v1/topology', BLIND_SIGN, VERIFY]),
+    );
+    const health = await getJson(url(0, '/health'));
+    expect(health.body).toMatchObject({ status: 'ok', coconut: { index: 1 } });
+    const metrics = await (await fetch(url(0, '/metrics'))).text();
+    expect(metrics).toMatch(/nym_api_cache_refreshes_total\{outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(
+      /nym_api_http_requests_total\{route="\/v1\/topology",method="GET",status="200"\}/,
+    );
+    const missing = await getJson(url(0, '/v1/nope'));
+    expect(missing).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+  });
+});
+
+describe('credential issuance (3 instances, threshold 2)', () => {
+  let client: SigningClients;
+  const identity = secret('client-identity');
+  const encryption = secret('client-encryption');
+  let issued: Awaited<ReturnType<typeof obtainBandwidthCredential>>;
+
+  beforeAll(async () => {
+    client = await net.signer(5);
+  });
+
+  it('deposits, blind-signs at two instances, aggregates and verifies', async () => {
+    issued = await obtainBandwidthCredential({
+      bandwidth: client.bandwidth,
+      apiUrls: net.apis.map((a) => a.url),
+      threshold: 2,
+      amount: 1000n,
+      identityKey: identity,
+      encryptionKey: encryption,
+      backend,
+    });
+    expect(issued.signers).toHaveLength(2);
+    expect(issued.credential.value).toBe(1000n);
+    expect(issued.credential.bandwidthBytes).toBe(1024_000n);
+
+    // Any t keys aggregate to the same key, fetched by anyone.
+    const vk = await fetchAggregatedVerificationKey({
+      apiUrls: [net.apis[2].url, net.apis[1].url],
+      threshold: 2,
+      backend,
+    });
+    const c = codecsFor(backend).verificationKey;
+    expect(c.toBase58(vk)).toBe(c.toBase58(issued.verificationKey));
+
+    // Shown credential: verifies at every instance (even one that did not sign), not yet spent.
+    const shown = issued.credential.proveBase58(vk, secureRandom);
+    const credential = {
+      n_params: 4,
+      theta: shown.theta,
+      voucher_value: shown.value,
+      voucher_info: shown.info,
+    };
+    const v = await postJson(url(2, VERIFY), { credential });
+    expect(v).toMatchObject({ status: 200, body: { verification_result: true, spent: false } });
+    const wrongValue = await postJson(url(0, VERIFY), {
+      credential: { ...credential, voucher_value: '1001' },
+    });
+    expect(wrongValue.body.verification_result).toBe(false);
+
+    // A gateway spends it on chain; nym-api then reports it spent.
+    const gw = await net.signer(6);
+    await gw.bandwidth.spendCredential({
+      funds: { denom: 'unym', amount: '1000' },
+      blindedSerialNumber: v.body.blinded_serial_number,
+    });
+    const after = await postJson(url(0, VERIFY), { credential });
+    expect(after.body).toMatchObject({ verification_result: true, spent: true });
+  });
+
+  it('refuses a second use of a deposit at an instance that signed it (deposit_already_used)', async () => {
+    const i = issued.signers[0] - 1;
+    const voucher = BandwidthVoucher.create(
+      voucherParameters(backend),
+      1000n,
+      'BandwidthVoucher',
+      secureRandom,
+    );
+    const r = await postJson(url(i, BLIND_SIGN), blindSignBody(voucher, issued.depositTxHash, identity));
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'deposit_already_used', tx_hash: issued.depositTxHash });
+
+    // Durable: a restarted instance on the same home still refuses it.
+    await net.apis[i].stop();
+    net.apis[i] = createNymApi(net.configs[i], { logger: pino({ level: 'silent' }) });
+    await net.apis[i].start();
+    const again = await postJson(url(i, BLIND_SIGN), blindSignBody(voucher, issued.depositTxHash, identity));
+    expect(again.body.error.code).toBe('deposit_already_used');
+  });
+
+  it("refuses someone else's deposit (invalid_deposit_signature)", async () => {
+    // Another client takes the first client's deposit hash and signs with its own key.
+    const unused = [1, 2, 3].find((x) => !issued.signers.includes(x))! - 1;
+    const voucher = BandwidthVoucher.create(
+      voucherParameters(backend),
+      1000n,
+      'BandwidthVoucher',
+      secureRandom,
+    );
+    const r = await postJson(
+      url(unused, BLIND_SIGN),
+      blindSignBody(voucher, issued.depositTxHash, secret('thief')),
+    );
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('invalid_deposit_signature');
+  });
+
+  it('refuses a forged request proof (invalid_blind_sign_request) without consuming the deposit', async () => {
+    const params = voucherParameters(backend);
+    const voucher = BandwidthVoucher.create(params, 500n, 'BandwidthVoucher', secureRandom);
+    const dep = await client.bandwidth.depositFunds({
+      amount: { denom: 'unym', amount: '500' },
+      identityKey: base58.encode(ed25519.getPublicKey(identity)),
+      encryptionKey: base58.encode(x25519.getPublicKey(encryption)),
+    });
+    const codec = codecsFor(backend).blindSignRequest;
+    const req = voucher.request;
+    const forged = codec.encode({
+      ...req,
+      proof: { ...req.proof, responseOpening: fr.add(req.proof.responseOpening, 1n) },
+    });
+    const good = blindSignBody(voucher, dep.txHash, identity);
+    const body = {
+      ...good,
+      blind_sign_request: base58.encode(forged),
+      signature: base58.encode(ed25519.sign(blindSignSignatureMessage(forged, dep.txHash), identity)),
+    };
+    const r = await postJson(url(0, BLIND_SIGN), body);
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('invalid_blind_sign_request');
+    // The honest request for the same deposit still goes through.
+    const ok = await postJson(url(0, BLIND_SIGN), good);
+    expect(ok.status).toBe(200);
+    expect(Object.keys(ok.body).sort()).toEqual(['encrypted_signature', 'remote_key']);
+  });
+
+  it('refuses an oversized body (body_too_large) and other malformed input, each with its own code', async () => {
+    const big = JSON.stringify({ blind_sign_request: 'x'.repeat(net.configs[0].http.maxBodyBytes + 1) });
+    const r = await postJson(url(0, BLIND_SIGN), big);
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe('body_too_large');
+
+    expect((await postJson(url(0, BLIND_SIGN), '{"a":')).body.error.code).toBe('malformed_json');
+    expect((await postJson(url(0, BLIND_SIGN), '{}', 'text/plain')).status).toBe(415);
+    const missingField = await postJson(url(0, BLIND_SIGN), { tx_hash: 'A'.repeat(64) });
+    expect(missingField.body.error).toMatchObject({ code: 'invalid_request' });
+
+    const voucher = BandwidthVoucher.create(
+      voucherParameters(backend),
+      1000n,
+      'BandwidthVoucher',
+      secureRandom,
+    );
+    const noTx = await postJson(url(0, BLIND_SIGN), blindSignBody(voucher, 'AB'.repeat(32), identity));
+    expect(noTx).toMatchObject({ status: 404, body: { error: { code: 'deposit_not_found' } } });
+
+    // Claiming more than was deposited.
+    const dep = await client.bandwidth.depositFunds({
+      amount: { denom: 'unym', amount: '10' },
+      identityKey: base58.encode(ed25519.getPublicKey(identity)),
+      encryptionKey: base58.encode(x25519.getPublicKey(encryption)),
+    });
+    const greedy = await postJson(url(0, BLIND_SIGN), blindSignBody(voucher, dep.txHash, identity));
+    expect(greedy).toMatchObject({ status: 400, body: { error: { code: 'deposit_value_mismatch' } } });
+
+    // A tx that is not a deposit (the bond above).
+    const gwTx = await (
+      await net.signer(7)
+    ).mixnet.bondGateway({
+      gateway: gateway('gw-2', 3100),
+      pledge: PLEDGE,
+      proof: { identitySecretKey: secret('gw-2') },
+    });
+    const notDeposit = await postJson(url(0, BLIND_SIGN), blindSignBody(voucher, gwTx.txHash, identity));
+    expect(notDeposit.body.error.code).toBe('not_a_deposit');
+
+    // Public attributes that are not the hashes of the plain ones.
+    const body = blindSignBody(voucher, dep.txHash, identity);
+    body.public_attributes = [body.public_attributes[1], body.public_attributes[0]];
+    const inconsistent = await postJson(url(0, BLIND_SIGN), body);
+    expect(inconsistent.body.error.code).toBe('inconsistent_public_attributes');
+
+    // The service is still healthy after all of it.
+    expect((await getJson(url(0, '/health'))).status).toBe(200);
+  });
+
+  it('fails with NotEnoughSharesError when fewer than t instances can sign', async () => {
+    await expect(
+      obtainBandwidthCredential({
+        bandwidth: client.bandwidth,
+        apiUrls: [net.apis[0].url, 'http://127.0.0.1:1'],
+        threshold: 2,
+        amount: 5n,
+        identityKey: identity,
+        encryptionKey: encryption,
+        backend,
+        timeoutMs: 2000,
+      }),
+    ).rejects.toBeInstanceOf(NotEnoughSharesError);
+  });
+});

@@ -1,0 +1,343 @@
+/**
+ * nym-api pieces that need no chain: config, the deposit store, the share envelope,
+ * request schemas, node validation in the cache, key files.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBackend } from '../../src/coconut/backend.js';
+import type { GroupBackend } from '../../src/coconut/backend.js';
+import { seededRandom } from '../../src/coconut/random.js';
+import { voucherParameters } from '../../src/coconut/voucher.js';
+import {
+  ConfigError,
+  InvalidRequestError,
+  KeyFileError,
+  SqliteDepositStore,
+  buildSnapshot,
+  configFromToml,
+  configToToml,
+  defaultConfig,
+  generateKeyShares,
+  keyShareToJson,
+  loadConfig,
+  openShare,
+  parseBlindSignBody,
+  parseVerifyBody,
+  readKeyFile,
+  sealShare,
+  setConfigValue,
+  skipCategory,
+  validateEntries,
+  writeConfig,
+  writeKeyShares,
+} from '../../src/api/index.js';
+
+let dir: string;
+let backend: GroupBackend;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nymph-api-unit-'));
+  backend = await loadBackend('noble');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('config', () => {
+  it('round-trips through TOML and resolves flags', () => {
+    const c = defaultConfig(join(dir, 'home-a'));
+    c.chain.mixnetContract = 'n1mixnet';
+    c.http.port = 9123;
+    writeConfig(c);
+    const back = loadConfig(c.home);
+    expect(back).toEqual(c);
+    setConfigValue(back, 'http.port', '8081');
+    setConfigValue(back, 'coconut.enabled', 'false');
+    expect(back.http.port).toBe(8081);
+    expect(back.coconut.enabled).toBe(false);
+  });
+
+  it('refuses unknown keys, wrong types and bad TOML with ConfigError', () => {
+    expect(() => configFromToml('/x', '[http]\nbogus = 1\n')).toThrow(ConfigError);
+    expect(() => configFromToml('/x', '[http]\nport = "eighty"\n')).toThrow(/non-negative integer/);
+    expect(() => configFromToml('/x', '[log]\nlevel = "loud"\n')).toThrow(ConfigError);
+    expect(() => configFromToml('/x', 'not toml [')).toThrow(/not valid TOML/);
+    expect(() => loadConfig(join(dir, 'nowhere'))).toThrow(/nymph api init/);
+    expect(configToToml(defaultConfig('/x'))).toContain('refresh_interval_ms = 2000');
+  });
+});
+
+describe('SQLite deposit store', () => {
+  it('claims a deposit once, durably across reopen, case-insensitively', () => {
+    const file = join(dir, 'deposits.sqlite');
+    const s1 = new SqliteDepositStore(file);
+    const d = {
+      txHash: 'ab'.repeat(32),
+      usedAt: '2026-01-01T00:00:00.000Z',
+      identityKey: 'id',
+      value: '5unym',
+    };
+    expect(s1.claim(d)).toBeNull();
+    expect(s1.claim({ ...d, usedAt: 'later' })?.usedAt).toBe(d.usedAt);
+    s1.close();
+    const s2 = new SqliteDepositStore(file);
+    expect(s2.get('AB'.repeat(32))?.identityKey).toBe('id');
+    expect(s2.claim({ ...d, txHash: d.txHash.toUpperCase() })).not.toBeNull();
+    s2.release(d.txHash);
+    expect(s2.claim(d)).toBeNull();
+    expect(s2.count()).toBe(1);
+    s2.close();
+  });
+});
+
+describe('share envelope', () => {
+  const rng = seededRandom('envelope');
+  const recipientSecret = rng(32);
+  const recipient = x25519.getPublicKey(recipientSecret);
+  const share = rng(96);
+  const hash = 'C0FFEE'.padEnd(64, '0');
+
+  it('opens only with the right key and tx hash, and refuses tampering', () => {
+    const sealed = sealShare(share, recipient, hash, rng(32));
+    expect(openShare(sealed, recipientSecret, hash.toLowerCase())).toEqual(share);
+    expect(openShare(sealed, rng(32), hash)).toBeNull();
+    expect(openShare(sealed, recipientSecret, 'D'.repeat(64))).toBeNull();
+    const ct = base58.decode(sealed.encrypted_signature);
+    ct[5] ^= 1;
+    expect(
+      openShare({ ...sealed, encrypted_signature: base58.encode(ct) }, recipientSecret, hash),
+    ).toBeNull();
+    expect(openShare({ remote_key: '0OIl', encrypted_signature: 'x' }, recipientSecret, hash)).toBeNull();
+  });
+});
+
+describe('request schemas', () => {
+  const good = {
+    blind_sign_request: base58.encode(new Uint8Array(100).fill(7)),
+    tx_hash: 'a'.repeat(64),
+    signature: base58.encode(new Uint8Array(64).fill(1)),
+    public_attributes: [base58.encode(new Uint8Array(32).fill(2)), base58.encode(new Uint8Array(32).fill(3))],
+    public_attributes_plain: ['1000', 'BandwidthVoucher'],
+    total_params: 4,
+  };
+
+  it('accepts a well-formed blind-sign body and normalises the hash', () => {
+    expect(parseBlindSignBody(good).tx_hash).toBe('A'.repeat(64));
+  });
+
+  it.each([
+    ['tx_hash', { ...good, tx_hash: 'zz' }],
+    ['signature', { ...good, signature: base58.encode(new Uint8Array(63)) }],
+    ['public_attributes_plain', { ...good, public_attributes_plain: ['1'] }],
+    ['extra', { ...good, extra: 1 }],
+    ['blind_sign_request', { ...good, blind_sign_request: '0OIl' }],
+    ['total_params', { ...good, total_params: 1.5 }],
+    ['blind_sign_request', { ...good, blind_sign_request: undefined }],
+  ])('refuses a bad %s with InvalidRequestError naming the field', (field, body) => {
+    const err = (() => {
+      try {
+        parseBlindSignBody(JSON.parse(JSON.stringify(body)));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).field).toBe(field);
+    expect((err as InvalidRequestError).status).toBe(400);
+  });
+
+  it('never throws anything but InvalidRequestError on arbitrary JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        for (const parse of [parseBlindSignBody, parseVerifyBody]) {
+          try {
+            parse(v);
+          } catch (e) {
+            if (!(e instanceof InvalidRequestError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('contract cache validation', () => {
+  const key = (n: number) => base58.encode(new Uint8Array(32).fill(n));
+  const mix = (id: number, over: Record<string, unknown> = {}) => ({
+    bond_information: {
+      mix_id: id,
+      owner: `n1owner${id}`,
+      original_pledge: { denom: 'unym', amount: '100' },
+      layer: ((id - 1) % 3) + 1,
+      mix_node: {
+        host: '127.0.0.1',
+        mix_port: 1789,
+        verloc_port: 1790,
+        http_api_port: 8000,
+        sphinx_key: key(id),
+        identity_key: key(100 + id),
+        version: '1',
+        ...over,
+      },
+      proxy: null,
+      bonding_height: 1,
+      is_unbonding: false,
+    },
+    rewarding_details: { operator: '100' },
+  });
+  const gw = {
+    pledge_amount: { denom: 'unym', amount: '1' },
+    owner: 'n1g',
+    block_height: 1,
+    proxy: null,
+    gateway: {
+      host: 'gw.example',
+      mix_port: 1789,
+      clients_port: 9000,
+      location: 'here',
+      sphinx_key: key(200),
+      identity_key: key(201),
+      version: '1',
+    },
+  };
+
+  it('skips malformed nodes with a reason and keeps the rest', () => {
+    const raw = [
+      mix(1),
+      mix(2, { sphinx_key: 'short' }),
+      mix(3, { host: 'not a host!' }),
+      mix(4, { mix_port: 70000 }),
+      mix(5, { identity_key: key(101) }), // duplicate of node 1
+      'garbage',
+      mix(6),
+    ];
+    const v = validateEntries(raw, [gw, { gateway: 'nope' }]);
+    expect(v.mixnodes.map((d) => d.bond_information.mix_id)).toEqual([1, 6]);
+    expect(v.gateways).toHaveLength(1);
+    expect(v.skipped.map((s) => skipCategory(s.reason))).toEqual([
+      'bad_sphinx_key',
+      'bad_host',
+      'bad_port',
+      'duplicate',
+      'malformed',
+      'malformed',
+    ]);
+  });
+
+  it('pre-serialises every route with an ETag that changes with the content', () => {
+    const interval = {
+      id: 0,
+      epochs_in_interval: 720,
+      current_epoch_start: '2026-01-01T00:00:00Z',
+      current_epoch_id: 3,
+      epoch_length: { secs: 3600, nanos: 0 },
+      total_elapsed_epochs: 3,
+    };
+    const v = validateEntries([mix(1), mix(2), mix(3)], [gw]);
+    const a = buildSnapshot(
+      1,
+      v.mixnodes,
+      v.gateways,
+      new Map([
+        [1, 'active'],
+        [2, 'standby'],
+      ]),
+      interval,
+      0,
+    );
+    expect(JSON.parse(a.serialised.active.body.toString())).toHaveLength(1);
+    expect(JSON.parse(a.serialised.rewarded.body.toString())).toHaveLength(2);
+    const topo = JSON.parse(a.serialised.topology.body.toString());
+    expect(topo).toMatchObject({ epoch_id: 3, interval_id: 0 });
+    expect(topo.mixnodes[0]).toMatchObject({ mix_id: 1, layer: 1, mix_node: { sphinx_key: key(1) } });
+    const b = buildSnapshot(
+      2,
+      v.mixnodes,
+      v.gateways,
+      new Map([
+        [1, 'active'],
+        [3, 'active'],
+      ]),
+      interval,
+      0,
+    );
+    expect(b.serialised.topology.etag).not.toBe(a.serialised.topology.etag);
+    expect(b.serialised.gateways.etag).toBe(a.serialised.gateways.etag);
+  });
+});
+
+describe('key files', () => {
+  it('writes n shares with mode 0600 and reads them back, checking the pair', () => {
+    const shares = generateKeyShares(backend, 2, 3, seededRandom('keys'));
+    const paths = writeKeyShares(backend, join(dir, 'keys'), shares);
+    expect(paths).toHaveLength(3);
+    expect(statSync(paths[0]).mode & 0o777).toBe(0o600);
+    const params = voucherParameters(backend);
+    const k2 = readKeyFile(params, paths[1]);
+    expect(k2).toMatchObject({ index: 2, threshold: 2, authorities: 3, attributes: 4 });
+    // A verification key from another share is caught at load.
+    const doc = keyShareToJson(backend, shares[0]);
+    doc.verification_key = keyShareToJson(backend, shares[1]).verification_key;
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(doc));
+    expect(() => readKeyFile(params, bad)).toThrow(/does not belong/);
+    writeFileSync(bad, '{"type":"nymph-coconut-key-share","version":1}');
+    expect(() => readKeyFile(params, bad)).toThrow(KeyFileError);
+    expect(() => readKeyFile(params, join(dir, 'absent.json'))).toThrow(KeyFileError);
+    expect(existsSync(paths[2]) && readFileSync(paths[2], 'utf8')).toContain('aggregated_verification_key');
+  });
+});
+
+describe('contract cache poller', () => {
+  it('survives chain errors and malformed data, retries, and counts what it skipped', async () => {
+    const { ContractCache, createMetrics } = await import('../../src/api/index.js');
+    const { pino } = await import('pino');
+    let calls = 0;
+    const interval = {
+      id: 0,
+      epochs_in_interval: 1,
+      current_epoch_start: '2026-01-01T00:00:00Z',
+      current_epoch_id: 0,
+      epoch_length: { secs: 60, nanos: 0 },
+      total_elapsed_epochs: 0,
+    };
+    const metrics = createMetrics();
+    const cache = new ContractCache({
+      source: {
+        async getMixNodesDetailed() {
+          calls++;
+          if (calls <= 2) throw new Error('connection refused');
+          return [{ bond_information: { mix_id: 1, layer: 9 } }, null, 42];
+        },
+        getGateways: async () => [{ gateway: { host: '::1', mix_port: 0 } }],
+        getRewardedSet: async () => new Map(),
+        getCurrentInterval: async () => ({
+          interval,
+          current_blocktime: 0,
+          is_current_interval_over: false,
+          is_current_epoch_over: false,
+        }),
+      },
+      refreshIntervalMs: 10_000,
+      retryBackoffMs: 5,
+      timeoutMs: 1000,
+      logger: pino({ level: 'silent' }),
+      metrics,
+    });
+    await cache.start();
+    expect(cache.snapshot).toBeNull();
+    // Two failures, then success: retries come after 5 and 10 ms, well before the interval.
+    await cache.waitForRefresh();
+    await cache.waitForRefresh();
+    await cache.stop();
+    expect(cache.snapshot?.mixnodes).toEqual([]);
+    expect(cache.snapshot?.gateways).toEqual([]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/nym_api_cache_refreshes_total\{outcome="error"\} 2/);
+    expect(text).toMatch(/nym_api_cache_skipped_nodes_total\{kind="mixnode",reason="bad_layer"\} 1/);
+    expect(text).toMatch(/nym_api_cache_skipped_nodes_total\{kind="gateway",reason="malformed"\} 1/);
+  });
+});
