@@ -24,8 +24,8 @@ import { WorldState } from './state.js';
 import { ChainStore, type StoredBlock, type StoredTxRow, type BlockWrite } from './store.js';
 
 export const COMETBFT_VERSION = '0.38.17';
-const BLOCK_PROTOCOL = '11';
-const P2P_PROTOCOL = '8';
+export const BLOCK_PROTOCOL = '11';
+export const P2P_PROTOCOL = '8';
 const EMPTY_HASH = toHexUpper(sha256(new Uint8Array()));
 
 export interface GenesisAccount {

@@ -13,7 +13,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { AbciError } from './errors.js';
 import { sha256 as sha256Of, toBase64, toHexUpper } from './crypto.js';
-import { COMETBFT_VERSION, txResultJson, type ChainNode, type NewBlockEvent } from './node.js';
+import {
+  BLOCK_PROTOCOL,
+  COMETBFT_VERSION,
+  P2P_PROTOCOL,
+  txResultJson,
+  type ChainNode,
+  type NewBlockEvent,
+} from './node.js';
 import type { TxResultData } from './app.js';
 import type { StoredTxRow } from './store.js';
 
@@ -460,7 +467,7 @@ export class RpcServer {
     const addr = this.server.address() as AddressInfo | null;
     return {
       node_info: {
-        protocol_version: { p2p: '8', block: '11', app: '0' },
+        protocol_version: { p2p: P2P_PROTOCOL, block: BLOCK_PROTOCOL, app: '0' },
         id: n.validator.nodeId,
         listen_addr: 'tcp://127.0.0.1:26656',
         network: n.opts.chainId,

@@ -1,0 +1,445 @@
+/**
+ * The localnet chain against unmodified CosmJS: queries, bank sends, contracts, tx search,
+ * the websocket, and every way a tx is rejected (with the SDK code and log).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import { CosmWasmClient, type SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
+import { BroadcastTxError, calculateFee, GasPrice } from '@cosmjs/stargate';
+import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc';
+import { toHex } from '@cosmjs/encoding';
+import type { EncodeObject } from '@cosmjs/proto-signing';
+import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
+import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/bank/v1beta1/query';
+import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
+import type { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
+import { signOwnerPayload, type Gateway, type MixNode } from '../../contracts-mock/index.js';
+import { contractAddress, type RunningChain } from '../../localnet/index.js';
+import { COUNTER_CODE_ID, signingClient, startTestChain, wallet } from './helpers.js';
+
+let chain: RunningChain;
+let cleanup: () => Promise<void>;
+let w: DirectSecp256k1HdWallet;
+let client: SigningCosmWasmClient;
+let addrs: string[];
+let counter: string;
+
+const fee = calculateFee(300_000, GasPrice.fromString('0.025unym'));
+
+beforeAll(async () => {
+  ({ chain, cleanup } = await startTestChain());
+  w = await wallet(chain.chainInfo.mnemonic, 5);
+  addrs = (await w.getAccounts()).map((a) => a.address);
+  client = await signingClient(chain.rpcUrl, w);
+  const r = await client.instantiate(addrs[0], COUNTER_CODE_ID, { count: 7 }, 'counter', 'auto');
+  counter = r.contractAddress;
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await cleanup?.();
+});
+
+/** Sign offline (explicit account number and sequence) and return TxRaw bytes. */
+async function signRaw(
+  signer: string,
+  msgs: EncodeObject[],
+  over: { chainId?: string; sequence?: number; accountNumber?: number; fee?: typeof fee } = {},
+): Promise<Uint8Array> {
+  const account = await client.getAccount(signer);
+  const raw = await client.sign(signer, msgs, over.fee ?? fee, '', {
+    accountNumber: over.accountNumber ?? account?.accountNumber ?? 0,
+    sequence: over.sequence ?? account?.sequence ?? 0,
+    chainId: over.chainId ?? chain.chainInfo.chain_id,
+  });
+  return TxRaw.encode(raw).finish();
+}
+
+const sendMsg = (from: string, to: string, amount: string): EncodeObject => ({
+  typeUrl: '/cosmos.bank.v1beta1.MsgSend',
+  value: { fromAddress: from, toAddress: to, amount: [{ denom: 'unym', amount }] },
+});
+
+async function expectBroadcastError(bytes: Uint8Array, code: number, log: RegExp): Promise<void> {
+  const err = await client.broadcastTxSync(bytes).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BroadcastTxError);
+  expect((err as BroadcastTxError).code).toBe(code);
+  expect((err as BroadcastTxError).log).toMatch(log);
+}
+
+describe('localnet chain: queries', () => {
+  it('answers status, chain id, height and genesis balances', async () => {
+    expect(await client.getChainId()).toBe('nymph-localnet');
+    expect(await client.getHeight()).toBeGreaterThan(0);
+    const b = await client.getBalance(addrs[4], 'unym');
+    expect(b.amount).toBe('100000000000000');
+    const acc = await client.getAccount(addrs[4]);
+    expect(acc?.accountNumber).toBe(4);
+    expect(await client.getAccount('n1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a')).toBeNull();
+  });
+
+  it('serves every CometBFT method CosmJS decodes', async () => {
+    const comet = await Comet38Client.connect(chain.rpcUrl);
+    const status = await comet.status();
+    expect(status.nodeInfo.network).toBe('nymph-localnet');
+    expect(status.nodeInfo.version).toMatch(/^0\.38\./);
+    const h = status.syncInfo.latestBlockHeight;
+    const block = await comet.block(h);
+    expect(block.block.header.height).toBe(h);
+    expect(block.block.header.chainId).toBe('nymph-localnet');
+    const first = await comet.block(1);
+    expect(first.block.lastCommit).toBeNull();
+    const second = await comet.block(2);
+    expect(second.block.header.lastBlockId?.hash).toEqual(first.blockId.hash);
+    const results = await comet.blockResults(h);
+    expect(results.height).toBe(h);
+    const chainInfo = await comet.blockchain(1, h);
+    expect(chainInfo.blockMetas.length).toBeGreaterThan(0);
+    const genesis = await comet.genesis();
+    expect(genesis.chainId).toBe('nymph-localnet');
+    const vals = await comet.validatorsAll(h);
+    expect(vals.validators).toHaveLength(1);
+    const info = await comet.abciInfo();
+    expect(info.lastBlockHeight).toBeGreaterThan(0);
+    await comet.health();
+    const commit = await comet.commit(1);
+    expect(commit.header.height).toBe(1);
+    // An abci_query through the raw client.
+    const q = await comet.abciQuery({
+      path: '/cosmos.bank.v1beta1.Query/Balance',
+      data: QueryBalanceRequest.encode({ address: addrs[3], denom: 'unyx' }).finish(),
+    });
+    expect(QueryBalanceResponse.decode(q.value).balance?.amount).toBe('100000000000000');
+    // Out-of-range heights are JSON-RPC errors, not crashes.
+    await expect(comet.block(h + 1000)).rejects.toThrow(/must be less than or equal/);
+    comet.disconnect();
+  });
+
+  it('answers the GET URI form and JSON-RPC errors with HTTP 200', async () => {
+    const status = (await (await fetch(`${chain.rpcUrl}/status`)).json()) as {
+      result: { node_info: { network: string } };
+    };
+    expect(status.result.node_info.network).toBe('nymph-localnet');
+    const data = toHex(QueryBalanceRequest.encode({ address: addrs[1], denom: 'unym' }).finish());
+    const res = await fetch(
+      `${chain.rpcUrl}/abci_query?path="/cosmos.bank.v1beta1.Query/Balance"&data=0x${data}`,
+    );
+    const body = (await res.json()) as { result: { response: { code: number; value: string } } };
+    expect(body.result.response.code).toBe(0);
+    const nope = await fetch(chain.rpcUrl, {
+      method: 'POST',
+      body: '{"jsonrpc":"2.0","id":3,"method":"nope"}',
+    });
+    expect(nope.status).toBe(200);
+    expect(((await nope.json()) as { error: { code: number } }).error.code).toBe(-32601);
+    const junk = await fetch(chain.rpcUrl, { method: 'POST', body: '{not json' });
+    expect(((await junk.json()) as { error: { code: number } }).error.code).toBe(-32700);
+  });
+
+  it('places the genesis contracts at wasmd classic addresses', async () => {
+    expect(chain.chainInfo.contracts.mixnet).toBe(contractAddress('n', 1n, 1n));
+    expect(chain.chainInfo.contracts.bandwidth).toBe(contractAddress('n', 2n, 2n));
+    const info = await client.getContract(chain.chainInfo.contracts.mixnet);
+    expect(info.codeId).toBe(1);
+    expect(info.creator).toBe(addrs[0]);
+  });
+});
+
+describe('localnet chain: transactions', () => {
+  it('sends tokens, finds the tx by hash and by sender', async () => {
+    const before = BigInt((await client.getBalance(addrs[2], 'unym')).amount);
+    const r = await client.sendTokens(addrs[1], addrs[2], [{ denom: 'unym', amount: '12345' }], 'auto', 'hi');
+    expect(r.code).toBe(0);
+    expect(BigInt((await client.getBalance(addrs[2], 'unym')).amount)).toBe(before + 12345n);
+    const tx = await client.getTx(r.transactionHash);
+    expect(tx?.height).toBe(r.height);
+    expect(tx?.events.some((e) => e.type === 'transfer')).toBe(true);
+    const found = await client.searchTx(`message.sender='${addrs[1]}' AND tx.height=${r.height}`);
+    expect(found.map((t) => t.hash)).toContain(r.transactionHash);
+    expect(await client.searchTx(`message.sender='${addrs[1]}' AND tx.height=1`)).toHaveLength(0);
+  });
+
+  it('instantiates, executes and queries a contract, with wasm events', async () => {
+    expect(await client.queryContractSmart(counter, { count: {} })).toEqual({ count: 7, owner: addrs[0] });
+    const r = await client.execute(addrs[0], counter, { increment: {} }, 'auto');
+    const wasm = r.events.find((e) => e.type === 'wasm');
+    expect(wasm?.attributes).toContainEqual({ key: '_contract_address', value: counter });
+    expect(wasm?.attributes).toContainEqual({ key: 'count', value: '8' });
+    expect(r.events.find((e) => e.type === 'wasm-counted')?.attributes[0]).toEqual({
+      key: '_contract_address',
+      value: counter,
+    });
+    expect(await client.queryContractSmart(counter, { count: {} })).toEqual({ count: 8, owner: addrs[0] });
+    const raw = await client.queryContractRaw(counter, new TextEncoder().encode('count'));
+    expect(new TextDecoder().decode(raw ?? new Uint8Array())).toBe('8');
+    await expect(client.queryContractSmart(counter, { bogus: {} })).rejects.toThrow(/unknown query/);
+  });
+
+  it('moves funds into a contract and out through its bank sub-message', async () => {
+    await client.execute(addrs[0], counter, { increment: {} }, 'auto', '', [
+      { denom: 'unym', amount: '5000' },
+    ]);
+    expect((await client.getBalance(counter, 'unym')).amount).toBe('5000');
+    const before = BigInt((await client.getBalance(addrs[3], 'unym')).amount);
+    await client.execute(addrs[0], counter, { pay: { to: addrs[3], amount: '2000' } }, 'auto');
+    expect((await client.getBalance(counter, 'unym')).amount).toBe('3000');
+    expect(BigInt((await client.getBalance(addrs[3], 'unym')).amount)).toBe(before + 2000n);
+    // The contract cannot pay what it does not have.
+    await expect(
+      client.execute(addrs[0], counter, { pay: { to: addrs[3], amount: '999999' } }, fee),
+    ).rejects.toThrow(/insufficient funds/);
+  });
+
+  it('a failed tx pays its fee, bumps the sequence and writes nothing (all messages)', async () => {
+    const count = ((await client.queryContractSmart(counter, { count: {} })) as { count: number }).count;
+    const seq = (await client.getAccount(addrs[0]))!.sequence;
+    const bal = BigInt((await client.getBalance(addrs[0], 'unym')).amount);
+    const other = BigInt((await client.getBalance(addrs[4], 'unym')).amount);
+    const exec = (msg: unknown): EncodeObject => ({
+      typeUrl: '/cosmwasm.wasm.v1.MsgExecuteContract',
+      value: MsgExecuteContract.fromPartial({
+        sender: addrs[0],
+        contract: counter,
+        msg: new TextEncoder().encode(JSON.stringify(msg)),
+      }),
+    });
+    const r = await client.signAndBroadcast(
+      addrs[0],
+      [sendMsg(addrs[0], addrs[4], '777'), exec({ increment: {} }), exec({ fail: { reason: 'test' } })],
+      fee,
+    );
+    expect(r.code).toBe(5);
+    expect(r.rawLog).toMatch(
+      /failed to execute message; message index: 2: asked to fail: test: execute wasm contract failed/,
+    );
+    expect(((await client.queryContractSmart(counter, { count: {} })) as { count: number }).count).toBe(
+      count,
+    );
+    expect(BigInt((await client.getBalance(addrs[4], 'unym')).amount)).toBe(other);
+    expect(BigInt((await client.getBalance(addrs[0], 'unym')).amount)).toBe(
+      bal - BigInt(fee.amount[0].amount),
+    );
+    expect((await client.getAccount(addrs[0]))!.sequence).toBe(seq + 1);
+    // CosmJS turns it into an exception on execute().
+    await expect(client.execute(addrs[0], counter, { fail: { reason: 'again' } }, fee)).rejects.toThrow(
+      /asked to fail: again/,
+    );
+  });
+
+  it('simulate reports contract errors before broadcasting', async () => {
+    await expect(client.execute(addrs[0], counter, { fail: { reason: 'sim' } }, 'auto')).rejects.toThrow(
+      /asked to fail: sim/,
+    );
+  });
+});
+
+describe('localnet chain: rejected transactions', () => {
+  it('rejects a bad signature with code 4', async () => {
+    const bytes = await signRaw(addrs[1], [sendMsg(addrs[1], addrs[2], '1')]);
+    const raw = TxRaw.decode(bytes);
+    raw.signatures[0][5] ^= 0x01;
+    await expectBroadcastError(TxRaw.encode(raw).finish(), 4, /signature verification failed.*unauthorized$/);
+  });
+
+  it('rejects a wrong chain id with code 4', async () => {
+    const bytes = await signRaw(addrs[1], [sendMsg(addrs[1], addrs[2], '1')], { chainId: 'nyx-other' });
+    await expectBroadcastError(bytes, 4, /chain-id \(nymph-localnet\)/);
+  });
+
+  it('rejects a wrong account number with code 4', async () => {
+    const bytes = await signRaw(addrs[1], [sendMsg(addrs[1], addrs[2], '1')], { accountNumber: 3 });
+    await expectBroadcastError(bytes, 4, /signature verification failed/);
+  });
+
+  it('rejects a reused sequence with code 32', async () => {
+    const seq = (await client.getAccount(addrs[2]))!.sequence;
+    const first = await signRaw(addrs[2], [sendMsg(addrs[2], addrs[1], '1')], { sequence: seq });
+    const again = await signRaw(addrs[2], [sendMsg(addrs[2], addrs[1], '2')], { sequence: seq });
+    const r = await client.broadcastTx(first, 5000, 50);
+    expect(r.code).toBe(0);
+    await expectBroadcastError(
+      again,
+      32,
+      /account sequence mismatch, expected \d+, got \d+: incorrect account sequence/,
+    );
+    // Replaying the exact committed bytes is caught the same way.
+    await expectBroadcastError(first, 32, /incorrect account sequence/);
+    // A tx from the future is rejected too.
+    const future = await signRaw(addrs[2], [sendMsg(addrs[2], addrs[1], '3')], { sequence: seq + 5 });
+    await expectBroadcastError(future, 32, new RegExp(`expected ${seq + 1}, got ${seq + 5}`));
+  });
+
+  it('rejects an unfunded account (code 9) and one that cannot pay its fee (code 5)', async () => {
+    const w2 = await wallet(chain.chainInfo.mnemonic, 8);
+    const stranger = (await w2.getAccounts())[7].address;
+    const c2 = await signingClient(chain.rpcUrl, w2);
+    await expect(c2.sendTokens(stranger, addrs[0], [{ denom: 'unym', amount: '1' }], fee)).rejects.toThrow(
+      /does not exist on chain/,
+    );
+    const raw = await c2.sign(stranger, [sendMsg(stranger, addrs[0], '1')], fee, '', {
+      accountNumber: 0,
+      sequence: 0,
+      chainId: chain.chainInfo.chain_id,
+    });
+    const err = await c2.broadcastTxSync(TxRaw.encode(raw).finish()).catch((e: unknown) => e);
+    expect((err as BroadcastTxError).code).toBe(9);
+    expect((err as BroadcastTxError).log).toBe(`account ${stranger} does not exist: unknown address`);
+    // Give it an account holding only unyx: it exists but cannot pay a unym fee.
+    await client.sendTokens(addrs[0], stranger, [{ denom: 'unyx', amount: '10' }], 'auto');
+    await expect(c2.sendTokens(stranger, addrs[0], [{ denom: 'unyx', amount: '1' }], fee)).rejects.toThrow(
+      /spendable balance 0unym is smaller than 7500unym: insufficient funds/,
+    );
+    c2.disconnect();
+  });
+
+  it('rejects garbage bytes with code 2', async () => {
+    const comet = await Comet38Client.connect(chain.rpcUrl);
+    const r = await comet.broadcastTxSync({ tx: new Uint8Array([0xde, 0xad, 0xbe, 0xef, 1, 2, 3]) });
+    expect(r.code).toBe(2);
+    expect(r.codespace).toBe('sdk');
+    expect(r.log).toMatch(/tx parse error$/);
+    const empty = await comet.broadcastTxSync({ tx: new Uint8Array([1]) });
+    expect(empty.code).toBe(2);
+    comet.disconnect();
+  });
+
+  it('rejects a fee below the minimum gas price (13) and a gas limit below usage (11)', async () => {
+    const low = await signRaw(addrs[1], [sendMsg(addrs[1], addrs[2], '1')], {
+      fee: { amount: [{ denom: 'unym', amount: '10' }], gas: '200000' },
+    });
+    await expectBroadcastError(
+      low,
+      13,
+      /insufficient fees; got: 10unym required: 5000unym: insufficient fee/,
+    );
+    const tiny = await signRaw(addrs[1], [sendMsg(addrs[1], addrs[2], '1')], {
+      fee: { amount: [{ denom: 'unym', amount: '100' }], gas: '1000' },
+    });
+    await expectBroadcastError(tiny, 11, /out of gas/);
+  });
+});
+
+describe('localnet chain: websocket', () => {
+  it('pushes new blocks and matching txs to subscribers', async () => {
+    // CosmJS appends /websocket itself.
+    const wsUrl = chain.rpcUrl.replace(/^http/, 'ws');
+    const comet = Comet38Client.create(new WebsocketClient(wsUrl));
+    const block = await new Promise<{ header: { height: number } }>((resolve, reject) => {
+      const sub = comet.subscribeNewBlock().subscribe({
+        next: (b) => {
+          sub.unsubscribe();
+          resolve(b);
+        },
+        error: reject,
+      });
+    });
+    expect(block.header.height).toBeGreaterThan(0);
+    const txEvent = new Promise<{ height: number; hash: Uint8Array }>((resolve, reject) => {
+      const sub = comet.subscribeTx(`message.sender='${addrs[3]}'`).subscribe({
+        next: (t) => {
+          sub.unsubscribe();
+          resolve(t);
+        },
+        error: reject,
+      });
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await client.sendTokens(addrs[3], addrs[1], [{ denom: 'unym', amount: '1' }], 'auto');
+    const t = await txEvent;
+    expect(t.height).toBe(r.height);
+    expect(toHex(t.hash).toUpperCase()).toBe(r.transactionHash);
+    comet.disconnect();
+  });
+});
+
+describe('localnet chain: mixnet contract through CosmJS', () => {
+  const ed = (seed: number): Uint8Array => new Uint8Array(32).fill(seed);
+
+  it('bonds a mix node and a gateway with owner signatures', async () => {
+    const mixnet = chain.chainInfo.contracts.mixnet;
+    const pledge = { denom: 'unym', amount: '100000000' };
+    const mixSecret = ed(11);
+    const mixNode: MixNode = {
+      host: '127.0.0.1',
+      mix_port: 1789,
+      verloc_port: 1790,
+      http_api_port: 8000,
+      sphinx_key: base58.encode(x25519.getPublicKey(ed(12))),
+      identity_key: base58.encode(ed25519.getPublicKey(mixSecret)),
+      version: '1.1.20',
+    };
+    const costParams = {
+      profit_margin_percent: '0.1',
+      interval_operating_cost: { denom: 'unym', amount: '40000000' },
+    };
+    const nonce = (await client.queryContractSmart(mixnet, {
+      get_signing_nonce: { address: addrs[1] },
+    })) as number;
+    const sig = signOwnerPayload(mixSecret, {
+      kind: 'mixnode-bonding',
+      sender: addrs[1],
+      nonce,
+      pledge,
+      mix_node: mixNode,
+      cost_params: costParams,
+    });
+    const r = await client.execute(
+      addrs[1],
+      mixnet,
+      { bond_mixnode: { mix_node: mixNode, cost_params: costParams, owner_signature: sig } },
+      'auto',
+      '',
+      [pledge],
+    );
+    expect(r.events.some((e) => e.type === 'wasm-mixnode_bonding')).toBe(true);
+    expect((await client.getBalance(mixnet, 'unym')).amount).toBe('100000000');
+
+    const gwSecret = ed(21);
+    const gw: Gateway = {
+      host: '127.0.0.1',
+      mix_port: 1789,
+      clients_port: 9000,
+      location: 'Localhost',
+      sphinx_key: base58.encode(x25519.getPublicKey(ed(22))),
+      identity_key: base58.encode(ed25519.getPublicKey(gwSecret)),
+      version: '1.1.20',
+    };
+    const gwNonce = (await client.queryContractSmart(mixnet, {
+      get_signing_nonce: { address: addrs[2] },
+    })) as number;
+    const gwSig = signOwnerPayload(gwSecret, {
+      kind: 'gateway-bonding',
+      sender: addrs[2],
+      nonce: gwNonce,
+      pledge,
+      gateway: gw,
+    });
+    await client.execute(
+      addrs[2],
+      mixnet,
+      { bond_gateway: { gateway: gw, owner_signature: gwSig } },
+      'auto',
+      '',
+      [pledge],
+    );
+    // A replayed owner signature (same nonce) is refused by the contract.
+    await expect(
+      client.execute(addrs[2], mixnet, { bond_gateway: { gateway: gw, owner_signature: gwSig } }, fee, '', [
+        pledge,
+      ]),
+    ).rejects.toThrow(/execute wasm contract failed/);
+
+    const reader = await CosmWasmClient.connect(chain.rpcUrl);
+    const topo = (await reader.queryContractSmart(mixnet, { get_layered_topology: {} })) as {
+      mixnodes: { mix_node: MixNode; owner: string }[];
+      gateways: { gateway: Gateway; owner: string }[];
+    };
+    expect(topo.mixnodes.map((m) => m.mix_node.identity_key)).toContain(mixNode.identity_key);
+    expect(topo.gateways.map((g) => g.gateway.identity_key)).toContain(gw.identity_key);
+    reader.disconnect();
+  });
+});

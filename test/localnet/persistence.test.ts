@@ -1,0 +1,112 @@
+/**
+ * `nymph chain run` as a child process: kill -9 and restart keep every account, tx, block
+ * and contract state.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Comet38Client } from '@cosmjs/tendermint-rpc';
+import type { ChainInfo } from '../../localnet/index.js';
+import { bondMixnodeMsg, signingClient, tempHome, wallet } from './helpers.js';
+
+const home = tempHome();
+const children = new Set<ChildProcess>();
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  home.cleanup();
+});
+
+/** Start the chain CLI and resolve with its RPC URL once it prints chain_ready. */
+function runChain(dir: string): Promise<{ child: ChildProcess; rpc: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/nymph.js',
+      'chain',
+      'run',
+      '--home',
+      dir,
+      '--rpc',
+      '127.0.0.1:0',
+      '--block-interval-ms',
+      '200',
+      '--accounts',
+      '3',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('chain did not start in 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`chain exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const ev = JSON.parse(line) as { event?: string; rpc?: string };
+        if (ev.event === 'chain_ready' && ev.rpc) {
+          clearTimeout(timer);
+          resolve({ child, rpc: ev.rpc });
+        }
+      } catch {
+        // not a JSON line
+      }
+    });
+  });
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('localnet chain: persistence', () => {
+  it('keeps balances, txs, blocks and contract state across kill -9', async () => {
+    const first = await runChain(home.dir);
+    const info = JSON.parse(readFileSync(join(home.dir, 'chain.json'), 'utf8')) as ChainInfo;
+    expect(info.rpc).toBe(first.rpc);
+    expect(info.accounts).toHaveLength(3);
+    const w = await wallet(info.mnemonic, 3);
+    const [a0, a1, a2] = (await w.getAccounts()).map((a) => a.address);
+    let client = await signingClient(first.rpc, w);
+    const sent = await client.sendTokens(a0, a1, [{ denom: 'unym', amount: '4242' }], 'auto');
+    const bond = await bondMixnodeMsg(client, info.contracts.mixnet, a2, 77);
+    const bonded = await client.execute(a2, info.contracts.mixnet, bond.msg, 'auto', '', bond.funds);
+    const balances = await Promise.all([a0, a1, a2].map((a) => client.getBalance(a, 'unym')));
+    const seq0 = (await client.getAccount(a0))!.sequence;
+    const comet = await Comet38Client.connect(first.rpc);
+    const blockBefore = await comet.block(bonded.height);
+    comet.disconnect();
+    const heightBefore = await client.getHeight();
+    client.disconnect();
+
+    await killed(first.child);
+
+    const second = await runChain(home.dir);
+    client = await signingClient(second.rpc, w);
+    expect(await client.getHeight()).toBeGreaterThanOrEqual(heightBefore);
+    for (const [i, a] of [a0, a1, a2].entries())
+      expect(await client.getBalance(a, 'unym')).toEqual(balances[i]);
+    expect((await client.getAccount(a0))!.sequence).toBe(seq0);
+    expect((await client.getTx(sent.transactionHash))?.height).toBe(sent.height);
+    expect((await client.getTx(bonded.transactionHash))?.code).toBe(0);
+    const comet2 = await Comet38Client.connect(second.rpc);
+    expect((await comet2.block(bonded.height)).blockId.hash).toEqual(blockBefore.blockId.hash);
+    comet2.disconnect();
+    const topo = (await client.queryContractSmart(info.contracts.mixnet, { get_mix_node_bonds: {} })) as {
+      nodes: { mix_node: { identity_key: string } }[];
+    };
+    expect(JSON.stringify(topo)).toContain(bond.identity);
+    // The chain goes on: a new tx with the next sequence commits.
+    const again = await client.sendTokens(a0, a1, [{ denom: 'unym', amount: '1' }], 'auto');
+    expect(again.height).toBeGreaterThan(heightBefore);
+    client.disconnect();
+    await killed(second.child);
+  });
+});
