@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerApi } from './api.js';
 import { register as registerChain } from './chain.js';
 import { register as registerMixnode } from './mixnode.js';
 
@@ -7,7 +8,7 @@ import { register as registerMixnode } from './mixnode.js';
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [registerChain, registerMixnode];
+const registrars: Registrar[] = [registerApi, registerChain, registerMixnode];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);
