@@ -126,6 +126,10 @@ export class AckTracker<F> {
     return min;
   }
 
+  messageOf(key: string): number | undefined {
+    return this.fragments.get(key)?.messageId;
+  }
+
   has(key: string): boolean {
     return this.fragments.has(key);
   }

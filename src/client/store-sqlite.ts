@@ -26,6 +26,7 @@ export class SqliteReplyStore implements ReplyStore {
       delSurb: this.db.prepare('DELETE FROM reply_surbs WHERE id = ?'),
       countSurbs: this.db.prepare('SELECT count(*) AS n FROM reply_surbs WHERE tag = ?'),
       getTag: this.db.prepare('SELECT tag FROM sender_tags WHERE recipient = ?'),
+      tagOwner: this.db.prepare('SELECT recipient FROM sender_tags WHERE tag = ?'),
       setTag: this.db.prepare('INSERT OR REPLACE INTO sender_tags (recipient, tag) VALUES (?, ?)'),
       putKey: this.db.prepare('INSERT OR REPLACE INTO reply_keys (digest, key, tag, at) VALUES (?, ?, ?, ?)'),
       getKey: this.db.prepare('SELECT key, tag FROM reply_keys WHERE digest = ?'),
@@ -61,6 +62,10 @@ export class SqliteReplyStore implements ReplyStore {
 
   setSenderTag(recipient: string, tag: Uint8Array): void {
     this.st.setTag.run(recipient, Buffer.from(tag));
+  }
+
+  recipientForTag(tag: Uint8Array): string | undefined {
+    return (this.st.tagOwner.get(Buffer.from(tag)) as { recipient: string } | undefined)?.recipient;
   }
 
   putReplyKeys(entries: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[], now: number): void {

@@ -14,6 +14,8 @@ export interface ReplyStore {
   /** Our sender tag towards a recipient address (stable across restarts). */
   getSenderTag(recipient: string): Uint8Array | undefined;
   setSenderTag(recipient: string, tag: Uint8Array): void;
+  /** The recipient we use `tag` with (to send it more SURBs when it asks). */
+  recipientForTag(tag: Uint8Array): string | undefined;
   /** Keys of the reply SURBs we attached, by SHA-256 digest. */
   putReplyKeys(entries: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[], now: number): void;
   takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined;
@@ -54,6 +56,12 @@ export class MemoryReplyStore implements ReplyStore {
 
   setSenderTag(recipient: string, tag: Uint8Array): void {
     this.tags.set(recipient, tag.slice());
+  }
+
+  recipientForTag(tag: Uint8Array): string | undefined {
+    const t = tagKey(tag);
+    for (const [r, v] of this.tags) if (tagKey(v) === t) return r;
+    return undefined;
   }
 
   putReplyKeys(entries: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[], now: number): void {

@@ -74,15 +74,13 @@ describe('fragment header codec', () => {
   it('round-trips arbitrary valid headers', () => {
     const id = fc.integer({ min: 1, max: 0x7fffffff });
     const header = fc.oneof(
-      fc
-        .tuple(id, fc.integer({ min: 1, max: 255 }))
-        .chain(([setId, total]) =>
-          fc.record({
-            setId: fc.constant(setId),
-            total: fc.constant(total),
-            index: fc.integer({ min: 1, max: total }),
-          }),
-        ),
+      fc.tuple(id, fc.integer({ min: 1, max: 255 })).chain(([setId, total]) =>
+        fc.record({
+          setId: fc.constant(setId),
+          total: fc.constant(total),
+          index: fc.integer({ min: 1, max: total }),
+        }),
+      ),
       fc
         .tuple(id, id, fc.integer({ min: 1, max: 255 }))
         .filter(([a, b]) => a !== b)

@@ -1,0 +1,99 @@
+/**
+ * Client core: what app developers touch, through the native websocket client, the SDK
+ * and the SOCKS5 client. Pure codecs (address, fragments, messages, payload, native API),
+ * the core (`MixnetClientCore`) and its Node wiring (`createNodeClient`, `startWsApi`).
+ */
+export * from './errors.js';
+export {
+  RECIPIENT_LEN,
+  makeRecipient,
+  parseRecipient,
+  recipientEquals,
+  recipientFromBytes,
+  recipientToBytes,
+  recipientToString,
+  type Recipient,
+} from './address.js';
+export {
+  LINKED_HEADER_LEN,
+  MAX_FRAGMENTS_PER_SET,
+  UNLINKED_HEADER_LEN,
+  Reassembler,
+  decodeFragment,
+  encodeFragment,
+  fragmentCount,
+  padMessage,
+  paddedLength,
+  splitMessage,
+  unpadMessage,
+  type Fragment,
+  type FragmentHeader,
+  type InsertResult,
+  type ReassemblerOptions,
+} from './fragment.js';
+export { SENDER_TAG_LEN, decodeMessage, encodeMessage, type ClientMessage } from './message.js';
+export {
+  ACK_PAYLOAD_LEN,
+  KEY_SLOT_LEN,
+  decodeFragmentId,
+  encodeFragmentId,
+  fragmentIdKey,
+  openAckId,
+  openRegular,
+  openReply,
+  replyKeyDigest,
+  sealAckId,
+  sealPayload,
+  sealReplyPayload,
+  splitPayload,
+  type FragmentId,
+} from './payload.js';
+export { sampleExponential, sampleHopDelays } from './poisson.js';
+export { randomSetId, randomUnit, secureRandom, type RandomBytes } from './crypto.js';
+export { AckTracker, DEFAULT_RETRANSMIT, ackTimeout, type RetransmitConfig } from './retransmit.js';
+export { MemoryReplyStore, type ReplyStore } from './store.js';
+export { SqliteReplyStore } from './store-sqlite.js';
+export {
+  DEFAULT_CONFIG,
+  TRAFFIC_MODES,
+  backoffDelay,
+  resolveConfig,
+  type BackoffConfig,
+  type ClientConfig,
+  type ClientConfigInput,
+  type TrafficConfig,
+  type TrafficMode,
+} from './config.js';
+export {
+  MemoryKeyStore,
+  addressOf,
+  generateKeys,
+  stateFromJson,
+  stateToJson,
+  type ClientKeys,
+  type GatewayRegistration,
+  type KeyStore,
+  type StoredState,
+} from './identity.js';
+export {
+  TopologyUnavailableError,
+  chainTopologySource,
+  fallbackTopologySource,
+  nymApiTopologySource,
+  staticTopologySource,
+  type LayeredTopologyQuery,
+  type TopologySource,
+} from './topology-source.js';
+export { GatewaySession, probeGateway } from './gateway-session.js';
+export { silentLogger, type Logger, type WebSocketFactory, type WebSocketLike } from './transport.js';
+export {
+  FRAGMENT_LEN,
+  MixnetClientCore,
+  type ClientState,
+  type MixnetClientCoreOptions,
+  type ReceivedMessage,
+  type SendOptions,
+} from './client.js';
+export { FileKeyStore, createNodeClient, nodeWebSocketFactory, type NodeClientOptions } from './node.js';
+export { startWsApi, type WsApiServer, type WsApiServerOptions } from './ws-api/server.js';
+export * as wsApi from './ws-api/codec.js';
