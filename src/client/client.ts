@@ -68,7 +68,6 @@ export const FRAGMENT_LEN = Geometry.of('regular').plaintextLength - SURB_ACK_SI
 /** Set id 0 never names a real set: a fragment starting with it is loop cover. */
 const COVER_FRAGMENT = new Uint8Array(7);
 const ZERO_SURB_ID = new Uint8Array(16);
-const NS_PER_MS = 1_000_000n;
 
 export interface ReceivedMessage {
   readonly message: Uint8Array;
