@@ -125,7 +125,9 @@ function uintOr0(v: unknown): number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
 }
 
-function parseMixBond(raw: unknown): MixNodeEntry {
+function parseMixBond(input: unknown): MixNodeEntry {
+  // nym-api's detailed endpoints wrap the bond: accept `{bond_information, ...}` too.
+  const raw = isObj(input) && isObj(input.bond_information) ? input.bond_information : input;
   if (!isObj(raw)) throw new Skip('not an object');
   const mixId = req(raw, 'mix_id');
   if (typeof mixId !== 'number' || !Number.isInteger(mixId) || mixId < 0 || mixId > 0xffff_ffff) {
@@ -228,7 +230,10 @@ function parseGatewayBond(raw: unknown): GatewayEntry {
 
 function peekId(raw: unknown, kind: 'mixnode' | 'gateway'): number | string | null {
   if (!isObj(raw)) return null;
-  if (kind === 'mixnode') return typeof raw.mix_id === 'number' ? raw.mix_id : null;
+  if (kind === 'mixnode') {
+    const b = isObj(raw.bond_information) ? raw.bond_information : raw;
+    return typeof b.mix_id === 'number' ? b.mix_id : null;
+  }
   const g = raw.gateway;
   return isObj(g) && typeof g.identity_key === 'string' ? g.identity_key.slice(0, 64) : null;
 }

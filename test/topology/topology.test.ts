@@ -93,6 +93,16 @@ describe('Topology.fromBonds', () => {
     expect(topology.mixnodeByIdentity(idKey(3))?.mixId).toBe(3);
   });
 
+  it('accepts detailed entries ({bond_information, ...}) as nym-api serves them', () => {
+    const detailed = good.map((b) => ({ bond_information: b, rewarding_details: { operator: '1' } }));
+    const { topology, skipped } = Topology.fromBonds(
+      [...detailed, { bond_information: { ...mix(9, 1), layer: 0 } }],
+      [],
+    );
+    expect(topology.layerSizes()).toEqual([2, 1, 1]);
+    expect(skipped).toMatchObject([{ kind: 'mixnode', id: 9, reason: 'layer is not 1, 2 or 3' }]);
+  });
+
   it('skips malformed nodes with reasons and keeps the rest', () => {
     const bad: unknown[] = [
       mix(10, 1, { host: 'not a host' }),
