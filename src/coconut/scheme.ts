@@ -581,18 +581,67 @@ export function proveCredential(
   };
 }
 
+/** How many distinct public-attribute tuples a prepared key remembers. */
+export const PREPARED_KEY_CACHE_SIZE = 64;
+
 /**
- * Verify a shown credential with the (aggregated) verification key and the public
- * attributes in the clear. Throws {@link InvalidProofError} when the proof of knowledge
+ * A verification key prepared for repeated verification (a gateway's steady state):
+ * it remembers Σ β_G2[k+j] · pub_j for the public-attribute tuples it has seen (vouchers
+ * share a handful of values), saving a G2 multi-scalar multiplication per check.
+ * Create with {@link prepareVerificationKey}; use wherever a key is accepted for verifying.
+ */
+export interface PreparedVerificationKey {
+  readonly verificationKey: VerificationKey;
+  /** Cached public parts, keyed by private-count and attribute values; bounded (LRU). */
+  readonly publicParts: Map<string, G2>;
+}
+
+/** Prepare a verification key for repeated {@link verifyCredential} calls. */
+export function prepareVerificationKey(verificationKey: VerificationKey): PreparedVerificationKey {
+  return { verificationKey, publicParts: new Map() };
+}
+
+function isPrepared(k: VerificationKey | PreparedVerificationKey): k is PreparedVerificationKey {
+  return (k as PreparedVerificationKey).publicParts instanceof Map;
+}
+
+function publicPart(
+  params: Parameters,
+  key: VerificationKey | PreparedVerificationKey,
+  k: number,
+  publicAttributes: readonly Attribute[],
+): G2 {
+  const vk = isPrepared(key) ? key.verificationKey : key;
+  const compute = (): G2 =>
+    params.backend.g2.msmPublic(vk.betaG2.slice(k, k + publicAttributes.length), publicAttributes);
+  if (!isPrepared(key)) return compute();
+  const id = `${k}:${publicAttributes.join(',')}`;
+  let part = key.publicParts.get(id);
+  if (part) {
+    key.publicParts.delete(id); // re-insert: most recently used last
+  } else {
+    part = compute();
+    if (key.publicParts.size >= PREPARED_KEY_CACHE_SIZE) {
+      key.publicParts.delete(key.publicParts.keys().next().value as string);
+    }
+  }
+  key.publicParts.set(id, part);
+  return part;
+}
+
+/**
+ * Verify a shown credential with the (aggregated) verification key, plain or prepared
+ * ({@link prepareVerificationKey}), and the public attributes in the clear. Throws {@link InvalidProofError} when the proof of knowledge
  * fails, {@link InvalidCredentialError} when the signature does not verify (wrong
  * attributes, wrong key, degenerate h'), and count errors for attribute mismatches.
  */
 export function verifyCredential(
   params: Parameters,
-  verificationKey: VerificationKey,
+  key: VerificationKey | PreparedVerificationKey,
   theta: Theta,
   publicAttributes: readonly Attribute[],
 ): void {
+  const verificationKey = isPrepared(key) ? key.verificationKey : key;
   const { proof, credential } = theta;
   const k = proof.responseAttributes.length;
   if (k < 1) throw new AttributeCountError('private attributes', 1, 0);
@@ -615,12 +664,7 @@ export function verifyCredential(
     throw new InvalidProofError('credential');
   }
   let kappa = theta.blindedMessage;
-  if (publicAttributes.length > 0) {
-    kappa = g2.add(
-      kappa,
-      g2.msmPublic(verificationKey.betaG2.slice(k, k + publicAttributes.length), publicAttributes),
-    );
-  }
+  if (publicAttributes.length > 0) kappa = g2.add(kappa, publicPart(params, key, k, publicAttributes));
   if (
     !params.backend.pairingProductIsOne([
       [credential.h, kappa],

@@ -33,6 +33,7 @@ import {
   type BlindSignRequest,
   type BlindedSignature,
   type Parameters,
+  type PreparedVerificationKey,
   type SecretKey,
   type Share,
   type Signature,
@@ -336,12 +337,12 @@ export interface VerifiedVoucher {
 
 /**
  * Gateway side: verify a shown voucher (theta as bytes, base58 or decoded) against the
- * aggregated verification key and the voucher's plain public attributes. Throws
+ * aggregated verification key (prepare it once with `prepareVerificationKey` for speed) and the voucher's plain public attributes. Throws
  * {@link CoconutError} subclasses on any failure.
  */
 export function verifyVoucherCredential(
   params: Parameters,
-  verificationKey: VerificationKey,
+  verificationKey: VerificationKey | PreparedVerificationKey,
   theta: Theta | Uint8Array | string,
   value: VoucherValue,
   info: string,

@@ -17,6 +17,8 @@ import {
   fr,
   keygen,
   loadBackend,
+  prepareVerificationKey,
+  PREPARED_KEY_CACHE_SIZE,
   prepareBlindSign,
   proveCredential,
   seededRandom,
@@ -119,6 +121,25 @@ describe('coconut scheme, 3-of-5 (mcl)', () => {
     const other = proveCredential(params, vk, sig, [priv[0] + 1n, priv[1]], rng);
     expect(c.g2Point.encode(other.blindedSerialNumber)).not.toEqual(c.g2Point.encode(a.blindedSerialNumber));
     expect(() => verifyCredential(params, vk, other, pub)).toThrow(InvalidCredentialError);
+  });
+
+  it('a prepared key verifies the same, caches public parts, and stays bounded', () => {
+    const vk = aggregateVerificationKeys(params, vkShares(keys), { threshold: T });
+    const sig = aggregateSignatureShares(params, shares.slice(2, 5), { threshold: T });
+    const theta = proveCredential(params, vk, sig, priv, rng);
+    const prepared = prepareVerificationKey(vk);
+    verifyCredential(params, prepared, theta, pub);
+    verifyCredential(params, prepared, theta, pub); // cache hit
+    expect(prepared.publicParts.size).toBe(1);
+    // Other public attributes miss the cache and fail like the plain key does.
+    expect(() => verifyCredential(params, prepared, theta, [pub[0], 1n])).toThrow(InvalidCredentialError);
+    for (let i = 0; i < PREPARED_KEY_CACHE_SIZE + 3; i++) {
+      expect(() => verifyCredential(params, prepared, theta, [BigInt(i + 2), 1n])).toThrow(
+        InvalidCredentialError,
+      );
+    }
+    expect(prepared.publicParts.size).toBe(PREPARED_KEY_CACHE_SIZE);
+    verifyCredential(params, prepared, theta, pub);
   });
 
   it('single-issuer keygen works the same way', () => {
