@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerApi } from './api.js';
 import { register as registerChain } from './chain.js';
 import { register as registerMixnode } from './mixnode.js';
+import { register as registerGateway } from './gateway.js';
 import { register as registerClient } from './client.js';
 
 /**
@@ -9,7 +10,13 @@ import { register as registerClient } from './client.js';
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [registerApi, registerChain, registerMixnode, registerClient];
+const registrars: Registrar[] = [
+  registerApi,
+  registerChain,
+  registerMixnode,
+  registerGateway,
+  registerClient,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);

@@ -9,3 +9,4 @@ export * from './messages.js';
 export * from './frames.js';
 export * from './handshake.js';
 export * from './surb-ack.js';
+export * from './credential.js';

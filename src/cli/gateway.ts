@@ -1,0 +1,123 @@
+/**
+ * `nymph gateway init --home DIR [...]` creates keys and config.toml;
+ * `nymph gateway run --home DIR [--set section.key=value ...]` runs the gateway until SIGINT/SIGTERM.
+ * On start it prints one JSON line on stdout: {"event":"gateway_ready", ...}; logs go to stderr.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { createGateway, defaultGatewayToml, gatewayConfigFromToml } from '../gateway/index.js';
+import {
+  applyOverrides,
+  configPath,
+  generateNodeKeys,
+  hasNodeKeys,
+  readNodeKeys,
+  readToml,
+  writeNodeKeys,
+  writeToml,
+} from '../mixnode/index.js';
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?[0-9]+$/.test(v)) throw new Error(`gateway: --${name} must be an integer, got ${v}`);
+  return Number(v);
+}
+
+interface InitFlags {
+  home: string;
+  host?: string;
+  announceHost?: string;
+  mixPort?: string;
+  clientsPort?: string;
+  httpApiPort?: string;
+  freeBandwidth?: boolean;
+  apiUrl: string[];
+  verificationKey?: string;
+  chainRpc?: string;
+  mnemonic?: string;
+  mixnetContract?: string;
+  bandwidthContract?: string;
+  force?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('gateway')
+    .description('a gateway: client websocket endpoint, final hop, inbox');
+  cmd
+    .command('init')
+    .description('create identity and sphinx keys and DIR/config.toml')
+    .requiredOption('--home <dir>', 'home directory')
+    .option('--host <ip>', 'listen address (default 127.0.0.1)')
+    .option('--announce-host <ip>', 'address bonded on chain (default: host)')
+    .option('--mix-port <port>', 'mix port (default 1789)')
+    .option('--clients-port <port>', 'client websocket port (default 9000)')
+    .option('--http-api-port <port>', 'metrics port (default 8080, -1 = off)')
+    .option('--free-bandwidth', 'localnet only: no credentials needed')
+    .option('--api-url <url>', 'nym-api URL for the verification key (repeatable)', collect, [])
+    .option('--verification-key <base58>', 'aggregated verification key, instead of --api-url')
+    .option('--chain-rpc <url>', 'chain JSON-RPC URL; with it the gateway bonds itself and spends on chain')
+    .option('--mnemonic <words>', 'owner account mnemonic')
+    .option('--mixnet-contract <addr>', 'mixnet contract address')
+    .option('--bandwidth-contract <addr>', 'bandwidth contract address')
+    .option('--force', 'overwrite an existing config (keys are kept)')
+    .action((f: InitFlags) => {
+      const file = configPath(f.home);
+      if (fs.existsSync(file) && !f.force) throw new Error(`gateway: ${file} exists (use --force)`);
+      if (!hasNodeKeys(f.home)) writeNodeKeys(f.home, generateNodeKeys());
+      const table = defaultGatewayToml({
+        host: f.host,
+        announceHost: f.announceHost,
+        mixPort: int(f.mixPort, 'mix-port'),
+        clientsPort: int(f.clientsPort, 'clients-port'),
+        httpApiPort: int(f.httpApiPort, 'http-api-port'),
+        freeBandwidth: f.freeBandwidth,
+        apiUrls: f.apiUrl,
+        verificationKey: f.verificationKey,
+        chain: f.chainRpc
+          ? {
+              rpcUrl: f.chainRpc,
+              mnemonic: f.mnemonic ?? '',
+              mixnetContract: f.mixnetContract ?? '',
+              bandwidthContract: f.bandwidthContract,
+            }
+          : undefined,
+      });
+      writeToml(file, table, '# nymph gateway');
+      process.stdout.write(`${JSON.stringify({ event: 'gateway_init', home: f.home, config: file })}\n`);
+    });
+  cmd
+    .command('run')
+    .description('run the gateway from DIR/config.toml')
+    .requiredOption('--home <dir>', 'home directory')
+    .option('-s, --set <section.key=value>', 'override a config key (repeatable)', collect, [])
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (f: { home: string; set: string[]; logLevel: string }) => {
+      const logger = pino({ name: 'gateway', level: f.logLevel }, pino.destination(2));
+      const table = applyOverrides(readToml(configPath(f.home)), f.set);
+      const gw = createGateway(gatewayConfigFromToml(f.home, table, readNodeKeys(f.home), logger));
+      const abort = new AbortController();
+      const stop = (): void => {
+        abort.abort();
+        void gw.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await gw.start(abort.signal);
+      process.stdout.write(
+        `${JSON.stringify({
+          event: 'gateway_ready',
+          host: gw.address.host,
+          mixPort: gw.address.port,
+          clientsPort: gw.clientsPort,
+          clientsUrl: gw.clientsUrl,
+          identityKey: gw.identityKey,
+          sphinxKey: gw.sphinxKey,
+          metrics: gw.metricsUrl ?? null,
+        })}\n`,
+      );
+    });
+}

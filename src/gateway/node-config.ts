@@ -1,0 +1,121 @@
+/**
+ * The gateway's TOML config (`<home>/config.toml`) and its mapping onto GatewayConfig.
+ *
+ *   [gateway]      host, announce_host, mix_port, clients_port, http_api_host,
+ *                  http_api_port (-1 = off), workers, batch_size, key_epoch, replay_bloom_bits,
+ *                  max_message_bytes, inbox_batch, max_message_age_ms, purge_interval_ms,
+ *                  handshake_timeout_ms, auth_max_skew_ms, location,
+ *                  localnet_free_bandwidth (development only)
+ *   [credentials]  backend ("mcl" | "noble"), verification_key (base58, aggregated) or
+ *                  api_urls + threshold (fetched and aggregated at start)
+ *   [outbound]     as the mix node's
+ *   [chain]        as the mix node's, plus bandwidth_contract for credential spends
+ */
+import type { Logger } from 'pino';
+import { optBool, optNumber, optString, optStringArray, section, type TomlTable } from '../mixnode/config.js';
+import type { NodeKeys } from '../mixnode/keys.js';
+import { chainFromToml, chainToml, outboundFromToml } from '../mixnode/node-config.js';
+import type { BackendName } from '../coconut/index.js';
+import { GatewayConfigError } from './errors.js';
+import type { GatewayConfig } from './gateway.js';
+
+export interface GatewayInitOptions {
+  host?: string;
+  announceHost?: string;
+  mixPort?: number;
+  clientsPort?: number;
+  httpApiPort?: number;
+  freeBandwidth?: boolean;
+  apiUrls?: string[];
+  verificationKey?: string;
+  chain?: { rpcUrl: string; mnemonic: string; mixnetContract: string; bandwidthContract?: string };
+}
+
+export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
+  const t: TomlTable = {
+    gateway: {
+      host: o.host ?? '127.0.0.1',
+      announce_host: o.announceHost ?? o.host ?? '127.0.0.1',
+      mix_port: o.mixPort ?? 1789,
+      clients_port: o.clientsPort ?? 9000,
+      http_api_host: '127.0.0.1',
+      http_api_port: o.httpApiPort ?? 8080,
+      workers: 0,
+      batch_size: 32,
+      key_epoch: 0,
+      replay_bloom_bits: 2 ** 27,
+      max_message_bytes: 64 * 1024,
+      inbox_batch: 100,
+      max_message_age_ms: 24 * 3600_000,
+      purge_interval_ms: 3600_000,
+      handshake_timeout_ms: 5_000,
+      auth_max_skew_ms: 120_000,
+      location: 'localnet',
+      localnet_free_bandwidth: o.freeBandwidth ?? false,
+    },
+    credentials: {
+      backend: 'mcl',
+      verification_key: o.verificationKey ?? '',
+      api_urls: o.apiUrls ?? [],
+    },
+    outbound: {
+      max_queued_packets: 20_000,
+      connect_timeout_ms: 3_000,
+      reconnect_initial_ms: 100,
+      reconnect_max_ms: 5_000,
+      max_failed_attempts: 5,
+    },
+  };
+  if (o.chain) t.chain = chainToml(o.chain);
+  return t;
+}
+
+export function gatewayConfigFromToml(
+  home: string,
+  t: TomlTable,
+  keys: NodeKeys,
+  logger: Logger,
+): GatewayConfig {
+  const g = section(t, 'gateway');
+  const c = section(t, 'credentials');
+  const host = optString(g, 'host', '127.0.0.1');
+  const httpPort = optNumber(g, 'http_api_port', 8080);
+  const backend = optString(c, 'backend', 'mcl');
+  if (backend !== 'mcl' && backend !== 'noble')
+    throw new GatewayConfigError('credentials.backend', 'mcl or noble');
+  const vk = optString(c, 'verification_key', '');
+  const apiUrls = optStringArray(c, 'api_urls');
+  return {
+    home,
+    host,
+    announceHost: optString(g, 'announce_host', host),
+    mixPort: optNumber(g, 'mix_port', 1789),
+    clientsPort: optNumber(g, 'clients_port', 9000),
+    metrics: httpPort < 0 ? null : { host: optString(g, 'http_api_host', '127.0.0.1'), port: httpPort },
+    keys,
+    workers: optNumber(g, 'workers', 0),
+    batchSize: optNumber(g, 'batch_size', 32),
+    keyEpoch: optNumber(g, 'key_epoch', 0),
+    replayBloomBits: optNumber(g, 'replay_bloom_bits', 2 ** 27),
+    maxMessageBytes: optNumber(g, 'max_message_bytes', 64 * 1024),
+    inboxBatch: optNumber(g, 'inbox_batch', 100),
+    maxMessageAgeMs: optNumber(g, 'max_message_age_ms', 24 * 3600_000),
+    purgeIntervalMs: optNumber(g, 'purge_interval_ms', 3600_000),
+    handshakeTimeoutMs: optNumber(g, 'handshake_timeout_ms', 5_000),
+    authMaxSkewMs: optNumber(g, 'auth_max_skew_ms', 120_000),
+    location: optString(g, 'location', 'localnet'),
+    freeBandwidth: optBool(g, 'localnet_free_bandwidth', false),
+    credentials:
+      vk || apiUrls.length
+        ? {
+            backend: backend as BackendName,
+            verificationKey: vk || undefined,
+            apiUrls,
+            threshold: optNumber(c, 'threshold'),
+          }
+        : undefined,
+    outbound: outboundFromToml(t),
+    chain: chainFromToml(t),
+    logger,
+  };
+}

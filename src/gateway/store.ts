@@ -1,0 +1,159 @@
+/**
+ * The gateway's durable state in one SQLite file (WAL): registered clients with their
+ * shared keys, last authentication time and bandwidth; the inbox of messages for clients
+ * that are offline; and the blinded serial numbers of credentials spent here.
+ * `':memory:'` gives the same store in memory for tests.
+ *
+ * Inbox writes are one INSERT each in autocommit mode: with WAL and synchronous=NORMAL a
+ * committed row survives the process being killed (not a power cut), which is the
+ * guarantee the gateway gives for stored messages.
+ */
+import Database from 'better-sqlite3';
+
+export interface ClientRecord {
+  identity: Uint8Array;
+  sharedKey: Uint8Array;
+  lastAuthTimestamp: number | undefined;
+  bandwidth: number;
+}
+
+export interface StoredMessage {
+  id: number;
+  content: Uint8Array;
+}
+
+export class GatewayStore {
+  private readonly db: Database.Database;
+  private readonly q: {
+    getClient: Database.Statement;
+    putClient: Database.Statement;
+    setAuth: Database.Statement;
+    setBandwidth: Database.Statement;
+    allClients: Database.Statement;
+    insertMsg: Database.Statement;
+    batch: Database.Statement;
+    countMsgs: Database.Statement;
+    deleteMsg: Database.Statement;
+    purge: Database.Statement;
+    isSpent: Database.Statement;
+    markSpent: Database.Statement;
+  };
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS clients (
+        identity BLOB PRIMARY KEY,
+        shared_key BLOB NOT NULL,
+        last_auth_ts INTEGER,
+        bandwidth INTEGER NOT NULL DEFAULT 0,
+        registered_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client BLOB NOT NULL,
+        content BLOB NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS inbox_client ON inbox (client, id);
+      CREATE INDEX IF NOT EXISTS inbox_age ON inbox (received_at);
+      CREATE TABLE IF NOT EXISTS spent_credentials (
+        serial TEXT PRIMARY KEY,
+        client BLOB NOT NULL,
+        bytes INTEGER NOT NULL,
+        spent_at INTEGER NOT NULL
+      );
+    `);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.q = {
+      getClient: p('SELECT identity, shared_key, last_auth_ts, bandwidth FROM clients WHERE identity = ?'),
+      putClient: p(
+        `INSERT INTO clients (identity, shared_key, last_auth_ts, bandwidth, registered_at) VALUES (?, ?, NULL, 0, ?)
+         ON CONFLICT(identity) DO UPDATE SET shared_key = excluded.shared_key, last_auth_ts = NULL`,
+      ),
+      setAuth: p('UPDATE clients SET last_auth_ts = ? WHERE identity = ?'),
+      setBandwidth: p('UPDATE clients SET bandwidth = ? WHERE identity = ?'),
+      allClients: p('SELECT identity FROM clients'),
+      insertMsg: p('INSERT INTO inbox (client, content, received_at) VALUES (?, ?, ?)'),
+      batch: p('SELECT id, content FROM inbox WHERE client = ? ORDER BY id LIMIT ?'),
+      countMsgs: p('SELECT COUNT(*) AS n FROM inbox WHERE client = ?'),
+      deleteMsg: p('DELETE FROM inbox WHERE id = ?'),
+      purge: p('DELETE FROM inbox WHERE received_at < ?'),
+      isSpent: p('SELECT 1 FROM spent_credentials WHERE serial = ?'),
+      markSpent: p('INSERT INTO spent_credentials (serial, client, bytes, spent_at) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  getClient(identity: Uint8Array): ClientRecord | undefined {
+    const r = this.q.getClient.get(identity) as
+      { identity: Buffer; shared_key: Buffer; last_auth_ts: number | null; bandwidth: number } | undefined;
+    if (!r) return undefined;
+    return {
+      identity: new Uint8Array(r.identity),
+      sharedKey: new Uint8Array(r.shared_key),
+      lastAuthTimestamp: r.last_auth_ts ?? undefined,
+      bandwidth: r.bandwidth,
+    };
+  }
+
+  /** Registers a client or replaces its shared key (a new registration); bandwidth is kept. */
+  putClient(identity: Uint8Array, sharedKey: Uint8Array, nowMs: number): void {
+    this.q.putClient.run(identity, sharedKey, nowMs);
+  }
+
+  setLastAuth(identity: Uint8Array, ts: number): void {
+    this.q.setAuth.run(ts, identity);
+  }
+
+  setBandwidth(identity: Uint8Array, bytes: number): void {
+    this.q.setBandwidth.run(bytes, identity);
+  }
+
+  storeMessage(client: Uint8Array, content: Uint8Array, nowMs: number): number {
+    return Number(this.q.insertMsg.run(client, content, nowMs).lastInsertRowid);
+  }
+
+  messages(client: Uint8Array, limit: number): StoredMessage[] {
+    return (this.q.batch.all(client, limit) as { id: number; content: Buffer }[]).map((r) => ({
+      id: r.id,
+      content: new Uint8Array(r.content.buffer, r.content.byteOffset, r.content.length),
+    }));
+  }
+
+  countMessages(client: Uint8Array): number {
+    return (this.q.countMsgs.get(client) as { n: number }).n;
+  }
+
+  deleteMessages(ids: number[]): void {
+    this.db.transaction((xs: number[]) => {
+      for (const id of xs) this.q.deleteMsg.run(id);
+    })(ids);
+  }
+
+  purgeOlderThan(cutoffMs: number): number {
+    return this.q.purge.run(cutoffMs).changes;
+  }
+
+  isSpent(serial: string): boolean {
+    return this.q.isSpent.get(serial) !== undefined;
+  }
+
+  /** Records a spend and the client's new balance in one transaction. */
+  recordSpend(serial: string, client: Uint8Array, bytes: number, balanceAfter: number, nowMs: number): void {
+    this.db.transaction(() => {
+      this.q.markSpent.run(serial, client, bytes, nowMs);
+      this.q.setBandwidth.run(balanceAfter, client);
+    })();
+  }
+
+  /** Every registered identity (to recognise destinations without a query per packet). */
+  clientIdentities(): Uint8Array[] {
+    return (this.q.allClients.all() as { identity: Buffer }[]).map((r) => new Uint8Array(r.identity));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
