@@ -22,8 +22,16 @@ import {
   encodeSurbAck,
   PACKET_TYPE_SPHINX,
   SURB_ACK_SIZE,
+  type Aead,
 } from '../gateway/protocol/index.js';
-import { NoRouteError, type GatewayEntry, type MixNodeEntry, type Topology } from '../topology/index.js';
+import {
+  LAYERS,
+  NoRouteError,
+  randomIndex,
+  type GatewayEntry,
+  type MixNodeEntry,
+  type Topology,
+} from '../topology/index.js';
 import { defaultBackend } from '../crypto/index.js';
 import { parseRecipient, recipientToString, type Recipient } from './address.js';
 import { resolveConfig, backoffDelay, type ClientConfig, type ClientConfigInput } from './config.js';
@@ -92,6 +100,8 @@ export interface MixnetClientCoreOptions {
   /** Obtains a bandwidth credential (Coconut, serialised) when the gateway reports too little. */
   readonly bandwidthCredential?: (signal?: AbortSignal) => Promise<Uint8Array>;
   readonly crypto?: CryptoBackend;
+  /** Session AEAD for gateway frames (node:crypto in Node; pure by default). */
+  readonly aead?: Aead;
   readonly rng?: RandomBytes;
   readonly now?: () => number;
   readonly logger?: Logger;
@@ -145,6 +155,9 @@ export class MixnetClientCore {
   private readonly failureListeners = new Set<Listener<DeliveryFailedError>>();
   private readonly surbWaiters = new Set<() => void>();
   private retransmitTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly nodeHealth = new Map<number, { failures: number; suspectUntil: number }>();
+  /** mix ids on the current routes (forward and ack) of each unacknowledged fragment */
+  private readonly packetRoutes = new Map<string, number[]>();
   private bandwidthTopUp: Promise<void> | undefined;
   readonly stats = {
     realSent: 0,
@@ -342,6 +355,7 @@ export class MixnetClientCore {
       rng: this.rng,
       timeoutMs: this.config.handshakeTimeoutMs,
       now: this.now,
+      aead: this.opts.aead,
       signal,
     };
     let session: GatewaySession;
@@ -591,6 +605,44 @@ export class MixnetClientCore {
     };
   }
 
+  /**
+   * One healthy node per layer. Nodes on the routes of packets that timed out repeatedly
+   * are avoided for a while (a crashed node stays in the topology until it unbonds), unless
+   * a layer has nothing else.
+   */
+  private chooseRoute(): MixNodeEntry[] {
+    const topo = this.topologyValue!;
+    const now = this.now();
+    return LAYERS.map((l) => {
+      const all = topo.layer(l);
+      if (all.length === 0) throw new NoRouteError(l, topo.layerSizes());
+      const healthy = all.filter((n) => (this.nodeHealth.get(n.mixId)?.suspectUntil ?? 0) <= now);
+      const pool = healthy.length ? healthy : all;
+      return pool[randomIndex(pool.length, this.rng)];
+    });
+  }
+
+  private noteRoute(key: string | undefined, nodes: MixNodeEntry[]): void {
+    if (key === undefined) return;
+    const list = this.packetRoutes.get(key) ?? [];
+    for (const n of nodes) list.push(n.mixId);
+    this.packetRoutes.set(key, list);
+  }
+
+  private routeOutcome(key: string, ok: boolean): void {
+    const ids = this.packetRoutes.get(key);
+    if (!ids) return;
+    this.packetRoutes.delete(key);
+    const now = this.now();
+    for (const id of ids) {
+      const h = this.nodeHealth.get(id) ?? { failures: 0, suspectUntil: 0 };
+      if (ok) h.failures = 0;
+      else if (++h.failures >= this.config.suspectAfterFailures)
+        h.suspectUntil = now + this.config.suspectNodeMs;
+      this.nodeHealth.set(id, h);
+    }
+  }
+
   private routeNodes(mix: readonly MixNodeEntry[], gw: GatewayEntry): RouteNode[] {
     return [
       ...mix.map((n) => ({
@@ -607,9 +659,10 @@ export class MixnetClientCore {
   }
 
   /** SURB-ack: a ready ack packet back to our own gateway carrying the encrypted fragment id. */
-  private buildSurbAck(id: FragmentId): { surbAck: Uint8Array; delayMs: number } {
-    const topo = this.topologyValue!;
-    const route = this.routeNodes(topo.chooseMixRoute(this.rng), this.gatewayEntry);
+  private buildSurbAck(id: FragmentId, key?: string): { surbAck: Uint8Array; delayMs: number } {
+    const mix = this.chooseRoute();
+    this.noteRoute(key, mix);
+    const route = this.routeNodes(mix, this.gatewayEntry);
     const d = this.delaysNs(this.config.traffic.averageAckDelayMs);
     const ackPacket = createPacket({
       route,
@@ -626,9 +679,13 @@ export class MixnetClientCore {
   private buildForward(job: { recipient: Recipient; bytes: Uint8Array; id: FragmentId }) {
     const topo = this.topologyValue!;
     const gw = topo.gatewayByIdentity(base58.encode(job.recipient.gateway));
-    const route = this.routeNodes(topo.chooseMixRoute(this.rng), gw);
+    const mix = this.chooseRoute();
+    const key = fragmentIdKey(job.id);
+    this.packetRoutes.delete(key);
+    this.noteRoute(key, mix);
+    const route = this.routeNodes(mix, gw);
     const d = this.delaysNs(this.config.traffic.averagePacketDelayMs);
-    const ack = this.buildSurbAck(job.id);
+    const ack = this.buildSurbAck(job.id, key);
     const payload = sealPayload(this.crypto, this.rng, ack.surbAck, job.recipient.encryptionKey, job.bytes);
     const packet = createPacket({
       route,
@@ -649,7 +706,9 @@ export class MixnetClientCore {
     const [surbBytes] = this.opts.replyStore.takeSurbs(job.senderTag, 1);
     if (!surbBytes) throw new InsufficientSurbsError(0, 1, base58.encode(job.senderTag));
     const surb = surbFromBytes(surbBytes);
-    const ack = this.buildSurbAck(job.id);
+    const key = fragmentIdKey(job.id);
+    this.packetRoutes.delete(key);
+    const ack = this.buildSurbAck(job.id, key);
     const plain = sealReplyPayload(this.crypto, ack.surbAck, surb.encryptionKey, job.bytes);
     // useSurb encrypts its whole input under the SURB key; pre-applying the same keystream
     // leaves the SURB-ack readable for the receiving gateway (Nym encrypts only the fragment)
@@ -665,8 +724,7 @@ export class MixnetClientCore {
   }
 
   private buildCover() {
-    const topo = this.topologyValue!;
-    const route = this.routeNodes(topo.chooseMixRoute(this.rng), this.gatewayEntry);
+    const route = this.routeNodes(this.chooseRoute(), this.gatewayEntry);
     const d = this.delaysNs(this.config.traffic.averagePacketDelayMs);
     // a real SURB-ack: our gateway sends it on, so the loop is complete cover traffic
     const ack = this.buildSurbAck({ setId: 0, index: 0 });
@@ -802,8 +860,11 @@ export class MixnetClientCore {
   private checkRetransmissions(): void {
     const { retransmit, failed } = this.tracker.due(this.now());
     for (const f of failed) this.failMessage(f.messageId, f.attempts);
+    if (failed.length)
+      for (const k of this.packetRoutes.keys()) if (!this.tracker.has(k)) this.packetRoutes.delete(k);
     for (const r of retransmit) {
       this.stats.retransmissions++;
+      this.routeOutcome(r.key, false);
       // front of the queue: a fresh route is chosen when it is built
       this.queue.unshift(this.outFor(r.fragment));
     }
@@ -826,11 +887,10 @@ export class MixnetClientCore {
   private makeReplySurbs(tag: Uint8Array, n: number): Uint8Array[] {
     if (!Number.isInteger(n) || n < 0 || n > 1000)
       throw new ClientError(`reply SURB count ${n} out of range 0..1000`);
-    const topo = this.topologyValue!;
     const out: Uint8Array[] = [];
     const keys: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[] = [];
     for (let i = 0; i < n; i++) {
-      const route = this.routeNodes(topo.chooseMixRoute(this.rng), this.gatewayEntry);
+      const route = this.routeNodes(this.chooseRoute(), this.gatewayEntry);
       const d = this.delaysNs(this.config.traffic.averagePacketDelayMs);
       const { surb, replyKey } = createSurb({
         route,
@@ -879,7 +939,9 @@ export class MixnetClientCore {
     const id = openAckId(this.crypto, this.keys.ackKey, p);
     if (id.setId === 0) return; // ack of loop cover
     this.stats.acksReceived++;
-    const done = this.tracker.ack(fragmentIdKey(id));
+    const key = fragmentIdKey(id);
+    this.routeOutcome(key, true);
+    const done = this.tracker.ack(key);
     if (typeof done === 'number') {
       const pm = this.pending.get(done);
       this.pending.delete(done);

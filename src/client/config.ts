@@ -108,6 +108,9 @@ export interface ClientConfig {
   readonly surbWaitTimeoutMs: number;
   /** Reply SURBs and reply keys older than this are dropped (ms). */
   readonly surbMaxAgeMs: number;
+  /** A mix node on this many consecutive timed-out routes is avoided for `suspectNodeMs`. */
+  readonly suspectAfterFailures: number;
+  readonly suspectNodeMs: number;
   /** Top up bandwidth when the gateway reports less than this many bytes. */
   readonly bandwidthLowWatermark: number;
 }
@@ -125,6 +128,8 @@ export const DEFAULT_CONFIG: ClientConfig = {
   surbTopUpAmount: 20,
   surbWaitTimeoutMs: 30_000,
   surbMaxAgeMs: 24 * 3600_000,
+  suspectAfterFailures: 2,
+  suspectNodeMs: 60_000,
   bandwidthLowWatermark: 16 * 1024 * 1024,
 };
 

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { nodeAead } from '../gateway/node-aead.js';
 import { MixnetClientCore, type MixnetClientCoreOptions } from './client.js';
 import { CorruptStateError } from './errors.js';
 import { stateFromJson, stateToJson, MemoryKeyStore, type KeyStore, type StoredState } from './identity.js';
@@ -64,5 +65,6 @@ export function createNodeClient(opts: NodeClientOptions): MixnetClientCore {
     keyStore,
     replyStore,
     wsFactory: opts.wsFactory ?? nodeWebSocketFactory,
+    aead: opts.aead ?? nodeAead,
   });
 }
