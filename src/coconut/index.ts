@@ -90,6 +90,7 @@ export {
   VOUCHER_PRIVATE_ATTRIBUTES,
   VOUCHER_PUBLIC_ATTRIBUTES,
   BYTES_PER_VOUCHER_UNIT,
+  MAX_VOUCHER_VALUE,
   type VoucherValue,
   type VoucherRequest,
   type VerifiedVoucher,

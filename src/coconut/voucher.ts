@@ -62,14 +62,24 @@ export function voucherParameters(backend: GroupBackend): Parameters {
   return p;
 }
 
-/** Voucher value: a non-negative integer (units of bandwidth). */
-export type VoucherValue = bigint | number;
+/** Voucher value: a non-negative integer (units of bandwidth), or its decimal string. */
+export type VoucherValue = bigint | number | string;
+
+/** Upper bound on a voucher value (u64, as Nym's). */
+export const MAX_VOUCHER_VALUE = (1n << 64n) - 1n;
 
 function normaliseValue(value: VoucherValue): bigint {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) {
     throw new InvalidParametersError('voucher value must be a safe integer');
   }
+  if (typeof value === 'string' && !/^(0|[1-9]\d{0,19})$/.test(value)) {
+    throw new InvalidParametersError('voucher value must be a decimal integer');
+  }
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') {
+    throw new InvalidParametersError('voucher value must be an integer');
+  }
   const v = BigInt(value);
+  if (v > MAX_VOUCHER_VALUE) throw new InvalidParametersError('voucher value exceeds u64');
   if (v < 0n) throw new InvalidParametersError('voucher value must be non-negative');
   return v;
 }
@@ -213,9 +223,10 @@ export class BandwidthVoucher {
   /** Restore a stored voucher; throws {@link CoconutError} subclasses on bad input. */
   static fromJSON(params: Parameters, json: BandwidthVoucherJSON): BandwidthVoucher {
     const c = codecsFor(params.backend);
-    if (typeof json !== 'object' || json === null || !/^\d+$/.test(String(json.value))) {
+    if (typeof json !== 'object' || json === null || !/^\d{1,20}$/.test(String(json.value))) {
       throw new MalformedEncodingError('voucher', 'bad value');
     }
+    if (typeof json.info !== 'string') throw new MalformedEncodingError('voucher', 'bad info');
     const priv = c.scalars.fromBase58(params.backend, json.privateAttributes);
     if (priv.length !== 2) throw new MalformedEncodingError('voucher', 'expected 2 private attributes');
     const openings = c.scalars.fromBase58(params.backend, json.pedersenOpenings);
@@ -295,9 +306,10 @@ export class BandwidthCredential {
 
   static fromJSON(params: Parameters, json: BandwidthCredentialJSON): BandwidthCredential {
     const c = codecsFor(params.backend);
-    if (typeof json !== 'object' || json === null || !/^\d+$/.test(String(json.value))) {
+    if (typeof json !== 'object' || json === null || !/^\d{1,20}$/.test(String(json.value))) {
       throw new MalformedEncodingError('credential', 'bad value');
     }
+    if (typeof json.info !== 'string') throw new MalformedEncodingError('credential', 'bad info');
     const priv = c.scalars.fromBase58(params.backend, json.privateAttributes);
     if (priv.length !== 2) throw new MalformedEncodingError('credential', 'expected 2 private attributes');
     const signature = c.signature.fromBase58(params.backend, json.signature);

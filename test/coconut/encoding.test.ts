@@ -6,6 +6,7 @@ import {
   CoconutError,
   InvalidCredentialError,
   InvalidLengthError,
+  InvalidParametersError,
   InvalidPointError,
   InvalidProofError,
   InvalidScalarError,
@@ -21,6 +22,7 @@ import {
   ttpKeygen,
   verifyVoucherCredential,
   voucherParameters,
+  voucherPublicAttributes,
   type Codecs,
   type GroupBackend,
   type KeyPair,
@@ -256,6 +258,24 @@ describe('bandwidth voucher API (mcl)', () => {
     expect(() => issueVoucherShare(params, keys[0].secretKey, v.request, 2048n, 'BandwidthVoucher')).toThrow(
       InvalidProofError,
     );
+  });
+
+  it('voucher values and stored state are validated with typed errors', () => {
+    expect(voucherPublicAttributes('1024', 'x')).toEqual(voucherPublicAttributes(1024n, 'x'));
+    for (const bad of [-1, 1.5, '01', '1e3', '', 1n << 64n, 'abc']) {
+      expect(() => voucherPublicAttributes(bad as never, 'x')).toThrow(InvalidParametersError);
+    }
+    expect(() => voucherPublicAttributes(1, 7 as never)).toThrow(InvalidParametersError);
+    const json = voucher.toJSON();
+    for (const broken of [
+      { ...json, value: 'x' },
+      { ...json, info: 5 },
+      { ...json, request: json.request.slice(0, -3) },
+      { ...json, privateAttributes: '0' },
+    ]) {
+      expect(() => BandwidthVoucher.fromJSON(params, broken as never)).toThrow(CoconutError);
+    }
+    expect(() => BandwidthCredential.fromJSON(params, null as never)).toThrow(MalformedEncodingError);
   });
 
   it('a faulty share is caught at unblinding; fewer than t shares cannot aggregate', () => {
