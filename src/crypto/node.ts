@@ -1,11 +1,17 @@
 /**
  * The Node backend: sodium-native for X25519 on raw bytes (no per-packet key import),
  * keyed BLAKE2b and ChaCha20; node:crypto (OpenSSL) for HKDF, HMAC and AES-CTR.
+ * Short HKDFs use the TypeScript implementation in ./sha256.ts (faster there, see below).
  * Node only: the browser entry never imports this file (see `#crypto-default-backend`).
  */
 import { createCipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import sodium from 'sodium-native';
 import type { CryptoBackend } from './backend.js';
+import { hkdfSha256 as hkdfSha256Js } from './sha256.js';
+
+// Below this output length the TypeScript HKDF (cached salt states, no per-call setup) beats
+// hkdfSync, whose cost is mostly fixed overhead; above it OpenSSL's SHA-256 wins.
+const JS_HKDF_MAX_LENGTH = 192;
 
 const ZERO_IV_16 = new Uint8Array(16);
 const ZERO_NONCE_8 = new Uint8Array(8);
@@ -37,6 +43,7 @@ export const nodeBackend: CryptoBackend = {
   },
 
   hkdfSha256(ikm, salt, info, length) {
+    if (length <= JS_HKDF_MAX_LENGTH) return hkdfSha256Js(ikm, salt, info, length);
     return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
   },
 
