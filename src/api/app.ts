@@ -3,6 +3,7 @@
  * mapping. Every refusal answers `{"error": {"code", "message", ...}}` with its status.
  * Topology routes write a pre-serialised buffer (and answer 304 on a matching ETag).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -38,6 +39,52 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 function sendError(res: Response, err: NymApiError): void {
   if (res.headersSent) return;
   res.status(err.status).type('application/json').send(JSON.stringify(err.toJSON()));
+}
+
+/** Paths served straight from the snapshot, ahead of express's router. */
+export const CACHED_ROUTES: Readonly<Record<string, CachedRoute>> = {
+  '/v1/mixnodes': 'mixnodes',
+  '/v1/mixnodes/detailed': 'mixnodes_detailed',
+  '/v1/mixnodes/active': 'active',
+  '/v1/mixnodes/rewarded': 'rewarded',
+  '/v1/gateways': 'gateways',
+  '/v1/epoch/current': 'epoch',
+  '/v1/topology': 'topology',
+};
+
+/**
+ * The server's request listener: GETs of the cached topology routes are answered from the
+ * snapshot buffer directly (they are the hot path: every client polls them), everything
+ * else goes through express. Both paths answer the same bytes and count the same metrics.
+ */
+export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const app = createApp(d);
+  return (req, res) => {
+    const route = req.method === 'GET' && req.url !== undefined ? CACHED_ROUTES[req.url] : undefined;
+    const snap = d.cache.snapshot;
+    if (route === undefined || !snap) {
+      app(req, res);
+      return;
+    }
+    const start = process.hrtime.bigint();
+    const s = snap.serialised[route];
+    let status = 200;
+    if (req.headers['if-none-match'] === s.etag) {
+      status = 304;
+      res.writeHead(304, { ETag: s.etag, 'Cache-Control': 'no-cache' });
+      res.end();
+    } else {
+      res.writeHead(200, {
+        'Content-Type': JSON_TYPE,
+        'Content-Length': s.body.length,
+        ETag: s.etag,
+        'Cache-Control': 'no-cache',
+      });
+      res.end(s.body);
+    }
+    d.metrics.httpRequests.inc({ route: req.url!, method: 'GET', status: String(status) });
+    d.metrics.httpDuration.observe({ route: req.url! }, Number(process.hrtime.bigint() - start) / 1e9);
+  };
 }
 
 export function createApp(d: AppDeps): express.Express {

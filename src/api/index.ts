@@ -52,7 +52,7 @@ export {
 export type { KeyFileJson, KeyShare } from './keys.js';
 export { SqliteDepositStore, MemoryDepositStore } from './store.js';
 export type { DepositStore, UsedDeposit } from './store.js';
-export { sealShare, openShare } from './envelope.js';
+export { sealShare, openShare, LowOrderKeyError } from './envelope.js';
 export type { SealedShare } from './envelope.js';
 export { parseBlindSignBody, parseVerifyBody, txHash as parseTxHash } from './schema.js';
 export type {

@@ -15,7 +15,7 @@
  */
 import type { IndexedTx } from '@cosmjs/stargate';
 import { fromUtf8 } from '@cosmjs/encoding';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { base58 } from '@scure/base';
 import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
@@ -144,6 +144,19 @@ function isDepositMsg(msg: Uint8Array): boolean {
   }
 }
 
+/** ed25519 verification with node:crypto (~50 µs, against ~1.5 ms in pure JavaScript). */
+function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+      format: 'jwk',
+    });
+    return nodeVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
 function decodeKey(s: string): Uint8Array | null {
   try {
     const b = base58.decode(s);
@@ -254,16 +267,11 @@ export class CredentialIssuer {
     const encryption = decodeKey(deposit.encryptionKey);
     if (!identity || !encryption)
       throw new NotADepositError(txHash, 'the deposit keys are not 32-byte base58');
-    let sigOk = false;
-    try {
-      sigOk = ed25519.verify(
-        base58.decode(body.signature),
-        blindSignSignatureMessage(requestBytes, txHash),
-        identity,
-      );
-    } catch {
-      sigOk = false;
-    }
+    const sigOk = verifyEd25519(
+      base58.decode(body.signature),
+      blindSignSignatureMessage(requestBytes, txHash),
+      identity,
+    );
     if (!sigOk) throw new DepositSignatureError(txHash, deposit.identityKey);
 
     let blinded;

@@ -14,7 +14,7 @@ import { loadBackend } from '../coconut/backend.js';
 import type { RandomBytes } from '../coconut/fr.js';
 import { secureRandom } from '../coconut/random.js';
 import { voucherParameters } from '../coconut/voucher.js';
-import { createApp } from './app.js';
+import { createRequestHandler } from './app.js';
 import type { ApiConfig } from './config.js';
 import { resolveHomePath, validateConfig } from './config.js';
 import { ContractCache } from './contract-cache.js';
@@ -170,7 +170,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     }
 
     await cache.start();
-    const app = createApp({
+    const handler = createRequestHandler({
       cache,
       issuer,
       metrics,
@@ -181,7 +181,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
       startedAt: Date.now(),
       shutdown: shutdown.signal,
     });
-    const srv = createServer(app);
+    const srv = createServer(handler);
     srv.requestTimeout = config.http.requestTimeoutMs;
     srv.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
     server = srv;

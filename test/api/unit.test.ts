@@ -10,6 +10,8 @@ import { base58 } from '@scure/base';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend } from '../../src/coconut/backend.js';
+import { pureBackend } from '../../src/crypto/index.js';
+import { nodeBackend } from '../../src/crypto/node.js';
 import type { GroupBackend } from '../../src/coconut/backend.js';
 import { seededRandom } from '../../src/coconut/random.js';
 import { voucherParameters } from '../../src/coconut/voucher.js';
@@ -17,6 +19,7 @@ import {
   ConfigError,
   InvalidRequestError,
   KeyFileError,
+  LowOrderKeyError,
   SqliteDepositStore,
   buildSnapshot,
   configFromToml,
@@ -110,6 +113,14 @@ describe('share envelope', () => {
       openShare({ ...sealed, encrypted_signature: base58.encode(ct) }, recipientSecret, hash),
     ).toBeNull();
     expect(openShare({ remote_key: '0OIl', encrypted_signature: 'x' }, recipientSecret, hash)).toBeNull();
+  });
+
+  it('is byte-compatible between the native and the pure backend, and refuses small-order keys', () => {
+    const eph = rng(32);
+    const native = sealShare(share, recipient, hash, eph, nodeBackend);
+    expect(sealShare(share, recipient, hash, eph, pureBackend)).toEqual(native);
+    expect(openShare(native, recipientSecret, hash, pureBackend)).toEqual(share);
+    expect(() => sealShare(share, new Uint8Array(32), hash, eph)).toThrow(LowOrderKeyError);
   });
 });
 
