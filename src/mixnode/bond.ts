@@ -15,6 +15,8 @@ export interface ChainConfig {
   rpcUrl: string;
   /** Owner account's BIP39 mnemonic (funded on the chain). */
   mnemonic: string;
+  /** Which account of the mnemonic owns the node (default 0). */
+  accountIndex?: number;
   contracts: { mixnet: string; bandwidth: string };
   /** Pledge for the bond, in the smallest denom. */
   pledge?: { denom: string; amount: string };
@@ -38,6 +40,7 @@ export async function connectChain(cfg: ChainConfig, signal?: AbortSignal): Prom
   return connectSigningClients({
     rpcUrl: cfg.rpcUrl,
     mnemonic: cfg.mnemonic,
+    accountIndex: cfg.accountIndex,
     contracts: cfg.contracts,
     broadcastPollIntervalMs: cfg.broadcastPollIntervalMs,
     txTimeoutMs: cfg.timeoutMs,

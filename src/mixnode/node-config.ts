@@ -5,7 +5,7 @@
  *               workers (0 = one per core), batch_size, max_delay_ms, key_epoch, replay_bloom_bits
  *   [outbound]  max_queued_packets, connect_timeout_ms, reconnect_initial_ms, reconnect_max_ms,
  *               max_failed_attempts
- *   [chain]     rpc_url, mnemonic, mixnet_contract, bandwidth_contract, pledge_amount, pledge_denom
+ *   [chain]     rpc_url, mnemonic, account_index, mixnet_contract, bandwidth_contract, pledge_amount, pledge_denom
  *               (no rpc_url: the node does not bond)
  */
 import type { Logger } from 'pino';
@@ -83,6 +83,7 @@ export function chainFromToml(t: TomlTable): ChainConfig | undefined {
   return {
     rpcUrl,
     mnemonic,
+    accountIndex: optNumber(c, 'account_index', 0),
     contracts: { mixnet, bandwidth: optString(c, 'bandwidth_contract', '') },
     pledge: {
       denom: optString(c, 'pledge_denom', 'unym'),
