@@ -18,7 +18,17 @@ import {
   type RouteNode,
 } from '../src/sphinx/index.js';
 
-const random = (n: number) => new Uint8Array(randomBytes(n));
+// Randomness as a client would draw it: slices of a pool refilled from the OS CSPRNG.
+let pool = new Uint8Array(randomBytes(1 << 16));
+let poolAt = 0;
+const random = (n: number): Uint8Array => {
+  if (poolAt + n > pool.length) {
+    pool = new Uint8Array(randomBytes(Math.max(1 << 16, n)));
+    poolAt = 0;
+  }
+  poolAt += n;
+  return pool.slice(poolAt - n, poolAt);
+};
 const rounds = Number(process.env.NYMPH_BENCH_ROUNDS ?? 7);
 
 function timeUs(iterations: number, f: () => void): number {

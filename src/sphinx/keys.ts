@@ -46,12 +46,21 @@ export const VERSION_PAYLOAD_KEY_SEEDS = 259;
 export type SphinxVersion = 258 | 259;
 export const CURRENT_VERSION: SphinxVersion = VERSION_PAYLOAD_KEY_SEEDS;
 
-export function expandSharedSecret(backend: CryptoBackend, sharedSecret: Uint8Array): Uint8Array {
+/**
+ * HKDF expansion of a shared secret. `length` may be cut short by a sender that does not need
+ * the trailing fields (HKDF output is a prefix-stable stream): 256 skips the replay tag,
+ * 224 also the blinding factor.
+ */
+export function expandSharedSecret(
+  backend: CryptoBackend,
+  sharedSecret: Uint8Array,
+  length: number = EXPANDED_SHARED_SECRET_LENGTH,
+): Uint8Array {
   return backend.hkdfSha256(
     sharedSecret,
     EXPANDED_SHARED_SECRET_HKDF_SALT,
     EXPANDED_SHARED_SECRET_HKDF_INFO,
-    EXPANDED_SHARED_SECRET_LENGTH,
+    length,
   );
 }
 
@@ -148,7 +157,7 @@ export function mulScalars(acc: bigint, bytes: Uint8Array): bigint {
 export interface RouteKeyMaterial {
   /** alpha_0 = X25519(x, 9): the header's group element. */
   alpha: Uint8Array;
-  /** One 288-byte expanded shared secret per hop. */
+  /** One expanded shared secret per hop (256 bytes; 224 for the last hop: no replay tag). */
   expanded: Uint8Array[];
 }
 
@@ -175,8 +184,11 @@ export function deriveRouteKeys(
       shared = k ? backend.x25519(k, pk) : chain(backend, factors, pk);
     }
     if (!shared) throw new InvalidRouteError(`public key of hop ${i} is of small order`);
-    const e = expandSharedSecret(backend, shared);
+    const last = i === publicKeys.length - 1;
+    // the sender never needs replay tags, nor the last hop's blinding factor
+    const e = expandSharedSecret(backend, shared, last ? BLINDING_FACTOR_OFFSET : REPLAY_TAG_OFFSET);
     expanded.push(e);
+    if (last) break;
     const blinding = e.subarray(BLINDING_FACTOR_OFFSET, BLINDING_FACTOR_OFFSET + BLINDING_FACTOR_LENGTH);
     factors.push(blinding);
     K = mulScalars(K, blinding);
