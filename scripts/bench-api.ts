@@ -23,7 +23,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
 import { pino } from 'pino';
 import { startChain } from '../localnet/index.js';
-import { connectSigningClients, identityKeyFromSecret, walletFromMnemonic } from '../src/chain/index.js';
+import { makeCosmoshubPath } from '@cosmjs/amino';
+import { Bip39, EnglishMnemonic, Slip10, Slip10Curve } from '@cosmjs/crypto';
+import { DirectSecp256k1Wallet } from '@cosmjs/proto-signing';
+import { connectSigningClients, identityKeyFromSecret } from '../src/chain/index.js';
 import type { SigningClients } from '../src/chain/index.js';
 import { loadBackend } from '../src/coconut/backend.js';
 import { secureRandom } from '../src/coconut/random.js';
@@ -94,13 +97,15 @@ async function main(): Promise<void> {
     mixnet: chain.chainInfo.contracts.mixnet,
     bandwidth: chain.chainInfo.contracts.bandwidth,
   };
-  const wallet = await walletFromMnemonic(chain.chainInfo.mnemonic, NODES + 4);
+  // One single-key wallet per account: an HD wallet of 100 accounts re-derives every key
+  // at each signature, which would dominate the set-up.
+  const seed = await Bip39.mnemonicToSeed(new EnglishMnemonic(chain.chainInfo.mnemonic));
   const signers: SigningClients[] = [];
   const signer = async (i: number): Promise<SigningClients> => {
+    const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, seed, makeCosmoshubPath(i));
     const s = await connectSigningClients({
       rpcUrl: chain.rpcUrl,
-      wallet,
-      accountIndex: i,
+      wallet: await DirectSecp256k1Wallet.fromKey(privkey, 'n'),
       contracts,
       broadcastPollIntervalMs: 50,
     });
