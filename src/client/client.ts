@@ -76,6 +76,8 @@ export const FRAGMENT_LEN = Geometry.of('regular').plaintextLength - SURB_ACK_SI
 /** Set id 0 never names a real set: a fragment starting with it is loop cover. */
 const COVER_FRAGMENT = new Uint8Array(7);
 const ZERO_SURB_ID = new Uint8Array(16);
+/** Received messages held while no front end listens. */
+const MAX_UNCLAIMED = 10_000;
 
 export interface ReceivedMessage {
   readonly message: Uint8Array;
@@ -152,6 +154,7 @@ export class MixnetClientCore {
   private idle = false;
   private readonly lifetime = new AbortController();
   private readonly messageListeners = new Set<Listener<ReceivedMessage>>();
+  private readonly unclaimed: ReceivedMessage[] = [];
   private readonly failureListeners = new Set<Listener<DeliveryFailedError>>();
   private readonly surbWaiters = new Set<() => void>();
   private retransmitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -206,8 +209,14 @@ export class MixnetClientCore {
     return this.tracker.pendingMessages;
   }
 
+  /**
+   * Received messages. Messages that arrive while nobody listens (e.g. the inbox pushed
+   * at connection, before a front end subscribes) are kept and go to the first listener.
+   */
   onMessage(l: Listener<ReceivedMessage>): () => void {
     this.messageListeners.add(l);
+    const held = this.unclaimed.splice(0);
+    for (const m of held) this.emit(m);
     return () => this.messageListeners.delete(l);
   }
 
@@ -991,6 +1000,11 @@ export class MixnetClientCore {
   }
 
   private emit(m: ReceivedMessage): void {
+    if (this.messageListeners.size === 0) {
+      if (this.unclaimed.length < MAX_UNCLAIMED) this.unclaimed.push(m);
+      else this.log.warn({}, 'no listener: received message dropped');
+      return;
+    }
     for (const l of this.messageListeners) {
       try {
         l(m);

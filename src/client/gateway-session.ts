@@ -50,6 +50,8 @@ export class GatewaySession {
   private closedByUs = false;
   private readonly textWaiters: ((m: GatewayResponse) => void)[] = [];
   private events: SessionEvents | undefined;
+  /** frames that arrived before `attach` */
+  private backlog: Uint8Array[] = [];
   bandwidthRemaining = 0;
   /** true when this session registered (first contact) rather than re-authenticated */
   registered = false;
@@ -85,9 +87,10 @@ export class GatewaySession {
         w(m);
       } else pending.push(m);
     };
+    // the gateway pushes stored messages right after `authenticate`: keep them for the session
+    const early: unknown[] = [];
     const onMessage = (ev: any) => {
-      if (typeof ev.data !== 'string')
-        return push(new Error('binary frame before the session was established'));
+      if (typeof ev.data !== 'string') return void early.push(ev.data);
       try {
         push(parseGatewayResponse(ev.data));
       } catch (e) {
@@ -153,6 +156,7 @@ export class GatewaySession {
       const s = new GatewaySession(ws, sharedKey, o.rng, o.aead);
       s.registered = registered;
       s.bandwidthRemaining = bandwidth;
+      for (const d of early) s.handleMessage(d);
       ws.addEventListener('message', (ev: any) => s.handleMessage(ev.data));
       ws.addEventListener('close', (ev: any) =>
         s.events?.onClose(s.closedByUs, `${ev?.code ?? ''} ${ev?.reason ?? ''}`.trim()),
@@ -172,6 +176,9 @@ export class GatewaySession {
 
   attach(events: SessionEvents): void {
     this.events = events;
+    const b = this.backlog;
+    this.backlog = [];
+    for (const p of b) events.onReceived(p);
   }
 
   private handleMessage(data: unknown): void {
@@ -198,7 +205,8 @@ export class GatewaySession {
         return;
       }
       this.framesIn++;
-      this.events?.onReceived(f.plaintext);
+      if (this.events) this.events.onReceived(f.plaintext);
+      else this.backlog.push(f.plaintext);
     } catch {
       this.badFrames++;
     }
