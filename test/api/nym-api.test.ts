@@ -315,3 +315,41 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     ).rejects.toBeInstanceOf(NotEnoughSharesError);
   });
 });
+
+describe('request boundary', () => {
+  it('answers any JSON or byte body with a typed 4xx and keeps serving', async () => {
+    const fc = (await import('fast-check')).default;
+    const routes = [BLIND_SIGN, VERIFY];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b).toString('latin1')),
+          fc
+            .record({
+              blind_sign_request: fc.string(),
+              tx_hash: fc.string({
+                unit: fc.constantFrom(...'0123456789ABCDEF'),
+                minLength: 64,
+                maxLength: 64,
+              }),
+              signature: fc.string(),
+              public_attributes: fc.array(fc.string(), { maxLength: 3 }),
+              public_attributes_plain: fc.array(fc.string(), { maxLength: 3 }),
+              total_params: fc.integer(),
+            })
+            .map((v) => JSON.stringify(v)),
+        ),
+        async (route, body) => {
+          const r = await postJson(url(0, route), body);
+          expect(r.status).toBeGreaterThanOrEqual(400);
+          expect(r.status).toBeLessThan(500);
+          expect(typeof r.body.error.code).toBe('string');
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect((await getJson(url(0, '/health'))).body.status).toBe('ok');
+  });
+});
