@@ -1,7 +1,8 @@
 /**
  * Sphinx benchmark: packet creation (3 mix hops + gateway), forward and final unwrap, against
  * one node:crypto X25519 shared-secret computation with ready KeyObjects measured in the same
- * process. Prints per-round figures, then one JSON line (medians over rounds) last.
+ * process. Times are CPU time of this process (the machine's cores are shared). Prints
+ * per-round figures, then one JSON line (medians over rounds) last.
  *
  *   npm run bench:sphinx             # default: 7 rounds
  *   NYMPH_BENCH_ROUNDS=3 npm run bench:sphinx
@@ -31,10 +32,15 @@ const random = (n: number): Uint8Array => {
 };
 const rounds = Number(process.env.NYMPH_BENCH_ROUNDS ?? 7);
 
+/**
+ * CPU time per call in microseconds (process.cpuUsage: user + system of this process), so
+ * time spent descheduled while other processes hold the 2 shared cores does not count.
+ */
 function timeUs(iterations: number, f: () => void): number {
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) f();
-  return Number(process.hrtime.bigint() - t0) / 1000 / iterations;
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / iterations;
 }
 
 function median(xs: number[]): number {
@@ -91,36 +97,53 @@ const r = {
   create: [] as number[],
   fwd: [] as number[],
   fin: [] as number[],
+  unwrapRatio: [] as number[],
+  createRatio: [] as number[],
   pcreate: [] as number[],
   pfwd: [] as number[],
   pfin: [] as number[],
 };
+// Other processes share the CPU, so each round interleaves short slices of the baseline and
+// of each measurement; load changes then hit both sides of a ratio alike.
+const SLICES = 12;
 for (let i = 0; i < rounds; i++) {
-  // baseline interleaved with each measurement so machine load drifts affect both
-  const dh1 = timeUs(3000, dh);
-  const create = timeUs(600, node.create);
-  const fwd = timeUs(2000, () => unwrapPacket(node.keys[0], node.firstHopPacket));
-  const fin = timeUs(2000, () => unwrapPacket(node.keys[3], node.lastHopPacket));
-  const dh2 = timeUs(3000, dh);
-  const pcreate = timeUs(8, pure.create);
-  const pfwd = timeUs(20, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
-  const pfin = timeUs(20, () => unwrapPacket(pure.keys[3], pure.lastHopPacket));
-  const dhRound = (dh1 + dh2) / 2;
+  let dhT = 0;
+  let createT = 0;
+  let fwdT = 0;
+  let finT = 0;
+  for (let s = 0; s < SLICES; s++) {
+    dhT += timeUs(250, dh);
+    createT += timeUs(40, node.create);
+    dhT += timeUs(250, dh);
+    fwdT += timeUs(120, () => unwrapPacket(node.keys[0], node.firstHopPacket));
+    finT += timeUs(120, () => unwrapPacket(node.keys[3], node.lastHopPacket));
+  }
+  const dhRound = dhT / (2 * SLICES);
+  const create = createT / SLICES;
+  const fwd = fwdT / SLICES;
+  const fin = finT / SLICES;
+  const pcreate = timeUs(6, pure.create);
+  const pfwd = timeUs(15, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
+  const pfin = timeUs(15, () => unwrapPacket(pure.keys[3], pure.lastHopPacket));
   r.dh.push(dhRound);
   r.create.push(create);
   r.fwd.push(fwd);
   r.fin.push(fin);
+  r.unwrapRatio.push(fwd / (2 * dhRound));
+  r.createRatio.push(create / dhRound);
   r.pcreate.push(pcreate);
   r.pfwd.push(pfwd);
   r.pfin.push(pfin);
   console.log(
     `round ${i + 1}: x25519 ${dhRound.toFixed(1)} us | node create ${create.toFixed(1)} fwd ${fwd.toFixed(1)} ` +
-      `final ${fin.toFixed(1)} | pure create ${pcreate.toFixed(0)} fwd ${pfwd.toFixed(0)} final ${pfin.toFixed(0)}`,
+      `final ${fin.toFixed(1)} (unwrap ratio ${(fwd / (2 * dhRound)).toFixed(2)}, create ratio ` +
+      `${(create / dhRound).toFixed(2)}) | pure create ${pcreate.toFixed(0)} fwd ${pfwd.toFixed(0)} final ${pfin.toFixed(0)}`,
   );
 }
 
 const x = median(r.dh);
 const round1 = (v: number) => Math.round(v * 10) / 10;
+const round2 = (v: number) => Math.round(v * 100) / 100;
 const result = {
   bench: 'sphinx',
   backend: nodeBackend.name,
@@ -131,12 +154,13 @@ const result = {
   unwrap_forward_us: round1(median(r.fwd)),
   unwrap_final_us: round1(median(r.fin)),
   x25519_dh_us: round1(x),
-  unwrap_ratio: Math.round((median(r.fwd) / (2 * x)) * 100) / 100,
-  create_ratio: Math.round((median(r.create) / x) * 100) / 100,
+  // medians of per-round ratios (each round's own baseline)
+  unwrap_ratio: round2(median(r.unwrapRatio)),
+  create_ratio: round2(median(r.createRatio)),
   pure_create_us: round1(median(r.pcreate)),
   pure_unwrap_forward_us: round1(median(r.pfwd)),
   pure_unwrap_final_us: round1(median(r.pfin)),
-  pure_unwrap_ratio: Math.round((median(r.pfwd) / (2 * x)) * 100) / 100,
-  pure_create_ratio: Math.round((median(r.pcreate) / x) * 100) / 100,
+  pure_unwrap_ratio: round2(median(r.pfwd) / (2 * x)),
+  pure_create_ratio: round2(median(r.pcreate) / x),
 };
 console.log(JSON.stringify(result));

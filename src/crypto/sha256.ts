@@ -165,18 +165,23 @@ export function hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array {
   return out;
 }
 
-// Key states of the constant HKDF salts Sphinx uses, cached by content.
-const saltCache = new Map<string, HmacKeyState>();
+// Key states of constant HKDF salts: looked up by array identity first (module constants),
+// then by content.
+const saltByRef = new WeakMap<Uint8Array, HmacKeyState>();
+const saltByContent = new Map<string, HmacKeyState>();
 
 function saltState(salt: Uint8Array): HmacKeyState {
+  const cached = saltByRef.get(salt);
+  if (cached) return cached;
   if (salt.length > 64) return hmacKeyState(salt);
   let id = '';
   for (let i = 0; i < salt.length; i++) id += String.fromCharCode(salt[i]);
-  let st = saltCache.get(id);
+  let st = saltByContent.get(id);
   if (!st) {
     st = hmacKeyState(salt);
-    if (saltCache.size < 16) saltCache.set(id, st);
+    if (saltByContent.size < 16) saltByContent.set(id, st);
   }
+  saltByRef.set(salt, st);
   return st;
 }
 
@@ -199,7 +204,8 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, 
   hmacWithState(prk, EXPAND, info.length + 1, okm, 0);
   EXPAND.set(info, 32);
   for (let i = 2; i <= blocks; i++) {
-    EXPAND.set(okm.subarray((i - 2) * 32, (i - 1) * 32), 0);
+    const prev = (i - 2) * 32;
+    for (let j = 0; j < 32; j++) EXPAND[j] = okm[prev + j];
     EXPAND[32 + info.length] = i;
     hmacWithState(prk, EXPAND, 32 + info.length + 1, okm, (i - 1) * 32);
   }
