@@ -24,14 +24,19 @@ import {
 import type { TxResultData } from './app.js';
 import type { StoredTxRow } from './store.js';
 
+/** A handler result that is already JSON text (cached query answers). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /** A JSON-RPC error as CometBFT sends it. */
 export class RpcError extends Error {
   constructor(
     readonly code: number,
-    message: string,
+    readonly rpcMessage: string,
     readonly data: string,
   ) {
-    super(`localnet: ${message}: ${data}`);
+    super(`localnet: ${rpcMessage}: ${data}`);
     this.name = 'RpcError';
   }
 }
@@ -180,6 +185,8 @@ export class RpcServer {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
   private readonly methods: Record<string, (p: Params) => unknown>;
+  private readonly queryCache = new Map<string, RawJson>();
+  private queryCacheHeight = -1;
 
   constructor(
     private readonly node: ChainNode,
@@ -248,7 +255,8 @@ export class RpcServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const send = (body: unknown): void => {
-      const text = JSON.stringify(body);
+      const text =
+        typeof body === 'string' ? body : Array.isArray(body) ? `[${body.join(',')}]` : JSON.stringify(body);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
@@ -314,7 +322,7 @@ export class RpcServer {
     });
   }
 
-  private async call(request: unknown): Promise<Record<string, unknown>> {
+  private async call(request: unknown): Promise<string> {
     const r = (request && typeof request === 'object' ? request : {}) as {
       id?: unknown;
       method?: unknown;
@@ -331,16 +339,22 @@ export class RpcServer {
       const params =
         r.params && typeof r.params === 'object' && !Array.isArray(r.params) ? (r.params as Params) : {};
       const result = await fn(params);
-      return { jsonrpc: '2.0', id, result };
+      const text = result instanceof RawJson ? result.text : JSON.stringify(result);
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${text}}`;
     } catch (e) {
-      if (e instanceof RpcError)
-        return {
+      if (e instanceof RpcError) {
+        return JSON.stringify({
           jsonrpc: '2.0',
           id,
-          error: { code: e.code, message: e.message.replace(/^localnet: /, '').split(':')[0], data: e.data },
-        };
+          error: { code: e.code, message: e.rpcMessage, data: e.data },
+        });
+      }
       this.opts.log.warn({ err: e, method: r.method }, 'localnet: rpc handler failed');
-      return { jsonrpc: '2.0', id, error: { code: -32603, message: 'Internal error', data: String(e) } };
+      return JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32603, message: 'Internal error', data: String(e) },
+      });
     }
   }
 
@@ -348,7 +362,7 @@ export class RpcServer {
     this.sockets.add(ws);
     const subs = new Map<string, () => void>();
     const sendJson = (v: unknown): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(v));
+      if (ws.readyState === ws.OPEN) ws.send(typeof v === 'string' ? v : JSON.stringify(v));
     };
     ws.on('message', (data) => {
       let req: { id?: unknown; method?: unknown; params?: Params };
@@ -523,6 +537,26 @@ export class RpcServer {
     if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw invalidParams('data must be hex');
     const data = new Uint8Array(Buffer.from(hex, 'hex'));
     const height = String(Math.max(this.node.height, 1));
+    // State only changes at commit, so an answer holds for the whole height: cache it
+    // (the cache is dropped at every block). Simulate and GetTx are per-tx: not cached.
+    const cacheable =
+      path !== '/cosmos.tx.v1beta1.Service/Simulate' && path !== '/cosmos.tx.v1beta1.Service/GetTx';
+    const key = `${path}\u0000${hex}`;
+    if (cacheable) {
+      if (this.queryCacheHeight !== this.node.height) {
+        this.queryCache.clear();
+        this.queryCacheHeight = this.node.height;
+      }
+      const hit = this.queryCache.get(key);
+      if (hit) return hit;
+    }
+    const answer = new RawJson(JSON.stringify(this.abciQueryAnswer(path, data, height)));
+    if (cacheable && this.queryCache.size < 4096 && answer.text.length < 4 * 1024 * 1024)
+      this.queryCache.set(key, answer);
+    return answer;
+  }
+
+  private abciQueryAnswer(path: string, data: Uint8Array, height: string): unknown {
     try {
       const value = this.node.app.query(path, data, this.node.queryContext());
       return {

@@ -4,14 +4,22 @@
  * (a different process) can stop them all, and so that a failed start leaves no orphans.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The launcher that runs the TypeScript CLI (`nymph`) without a build step. */
 export const NYMPH_BIN = resolve(here, '../../bin/nymph.js');
+/**
+ * The lighter entry used for roles of a local network: it loads only the one role's CLI
+ * module (the full `nymph` CLI imports every role, which costs ~1 s of start-up each).
+ */
+export const ROLE_MAIN = resolve(here, 'role-main.ts');
+/** tsx's ESM loader, by absolute URL so that children work from any working directory. */
+export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
 export class RoleStartError extends Error {
   constructor(
@@ -47,6 +55,8 @@ export interface StartRoleOptions {
   env?: NodeJS.ProcessEnv;
   /** Keep running after this process exits (for `--detach`). */
   detached?: boolean;
+  /** Run `role-main.ts <args>` (one role's CLI only) instead of the full `nymph` launcher. */
+  light?: boolean;
 }
 
 /** Starts `nymph <args>` as a child process whose output goes to `<logDir>/<name>.log`. */
@@ -54,7 +64,8 @@ export function startRole(opts: StartRoleOptions): RoleProcess {
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${opts.name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [NYMPH_BIN, ...opts.args], {
+  const argv = opts.light ? ['--import', TSX_LOADER, ROLE_MAIN, ...opts.args] : [NYMPH_BIN, ...opts.args];
+  const child = spawn(process.execPath, argv, {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, ...opts.env },
     // Own process group: signals to the group reach the role and anything it started.

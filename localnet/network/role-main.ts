@@ -1,0 +1,36 @@
+/**
+ * Child-process entry for the roles of a local network: `role-main.ts <role> <args...>`.
+ * It registers only that role's CLI (the same code as `nymph <role> ...`), because loading
+ * every role's modules through tsx costs about a second per process on a small machine.
+ * `localnet-client` runs the localnet's native client (./client-runner.ts).
+ */
+import { Command } from 'commander';
+
+type Registrar = (program: Command) => void;
+
+const loaders: Record<string, () => Promise<Registrar>> = {
+  chain: async () => (await import('../../src/cli/chain.js')).register,
+  api: async () => (await import('../../src/cli/api.js')).register,
+  mixnode: async () => (await import('../../src/cli/mixnode.js')).register,
+  gateway: async () => (await import('../../src/cli/gateway.js')).register,
+  client: async () => (await import('../../src/cli/client.js')).register,
+  'localnet-client': async () => (await import('./client-runner.js')).registerClientRunner,
+  'mixnode-group': async () => (await import('./group.js')).registerGroups,
+  'gateway-group': async () => (await import('./group.js')).registerGroups,
+};
+
+const role = process.argv[2];
+const load = role === undefined ? undefined : loaders[role];
+if (!load) {
+  process.stderr.write(`localnet: role-main: unknown role ${role ?? '(none)'}; one of ${Object.keys(loaders).join(', ')}\n`);
+  process.exit(2);
+}
+const program = new Command();
+program.name('nymph').exitOverride();
+(await load())(program);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`localnet: ${role} failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}
