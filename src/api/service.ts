@@ -47,8 +47,8 @@ export interface NymApiOptions {
 }
 
 export interface NymApi {
-  /** Connect, load keys, first cache refresh, listen. */
-  start(): Promise<void>;
+  /** Connect, load keys, first cache refresh, listen. The signal aborts the chain connect. */
+  start(signal?: AbortSignal): Promise<void>;
   /** Graceful: stop listening, finish or abort in-flight requests, close everything. */
   stop(): Promise<void>;
   /** `http://host:port` once started. */
@@ -129,7 +129,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     metrics,
   });
 
-  async function start(): Promise<void> {
+  async function start(signal?: AbortSignal): Promise<void> {
     if (started) throw new Error('nym-api: already started');
     started = true;
     try {
@@ -138,6 +138,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
         contracts: { mixnet: config.chain.mixnetContract, bandwidth: config.chain.bandwidthContract },
         queryTimeoutMs: config.chain.queryTimeoutMs,
         timeoutMs: config.chain.queryTimeoutMs,
+        signal,
       });
     } catch (err) {
       throw new ChainUnavailableError('connect', err instanceof Error ? err.message : String(err));

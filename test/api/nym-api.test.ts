@@ -250,6 +250,18 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     expect(Object.keys(ok.body).sort()).toEqual(['encrypted_signature', 'remote_key']);
   });
 
+  it('lets exactly one of two concurrent requests for one deposit through', async () => {
+    const voucher = BandwidthVoucher.create(voucherParameters(backend), 7n, 'BandwidthVoucher', secureRandom);
+    const dep = await client.bandwidth.depositFunds({
+      amount: { denom: 'unym', amount: '7' },
+      identityKey: base58.encode(ed25519.getPublicKey(identity)),
+      encryptionKey: base58.encode(x25519.getPublicKey(encryption)),
+    });
+    const body = blindSignBody(voucher, dep.txHash, identity);
+    const rs = await Promise.all([postJson(url(2, BLIND_SIGN), body), postJson(url(2, BLIND_SIGN), body)]);
+    expect(rs.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+
   it('refuses an oversized body (body_too_large) and other malformed input, each with its own code', async () => {
     const big = JSON.stringify({ blind_sign_request: 'x'.repeat(net.configs[0].http.maxBodyBytes + 1) });
     const r = await postJson(url(0, BLIND_SIGN), big);
