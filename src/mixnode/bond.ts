@@ -52,6 +52,8 @@ export async function ensureMixnodeBonded(args: {
   chain: ChainConfig;
   keys: NodeKeys;
   node: { host: string; mixPort: number; httpApiPort: number; identityKey: string; sphinxKey: string };
+  /** Nymph runs no verloc service; the contract wants a port, Nym's default is announced. */
+  verlocPort?: number;
   logger: Logger;
   signal?: AbortSignal;
 }): Promise<{ mixId: number; newlyBonded: boolean }> {
@@ -71,8 +73,9 @@ export async function ensureMixnodeBonded(args: {
         mixNode: {
           host: args.node.host,
           mix_port: args.node.mixPort,
-          verloc_port: 0,
-          http_api_port: args.node.httpApiPort,
+          verloc_port: args.verlocPort ?? 1790,
+          // without a metrics endpoint Nym's default port is announced (the contract needs one)
+          http_api_port: args.node.httpApiPort || 8000,
           sphinx_key: args.node.sphinxKey,
           identity_key: args.node.identityKey,
           version: NODE_VERSION,

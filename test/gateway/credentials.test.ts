@@ -1,33 +1,29 @@
 /**
- * Bandwidth credentials end to end: a localnet chain, two gateways that bond themselves
- * through CosmJS at start, a Coconut voucher issued under a validator key, and the
- * bandwidth contract's spend record shared by both gateways.
+ * Bandwidth credentials end to end: a localnet chain and two nym-api validators (2-of-2
+ * Coconut key), a credential obtained the real way (deposit on chain, blind signatures,
+ * aggregation), two gateways that bond themselves at start and fetch and aggregate the
+ * validators' verification keys, and the bandwidth contract's spend record they share.
+ * A mix node bonds itself on the same chain.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChain, type RunningChain } from '../../localnet/index.js';
+import { base58 } from '@scure/base';
+import { obtainBandwidthCredential } from '../../src/api/index.js';
 import { connectQueryClients } from '../../src/chain/index.js';
-import {
-  BandwidthVoucher,
-  codecsFor,
-  issueVoucherShare,
-  keygen,
-  loadBackend,
-  secureRandom,
-  voucherParameters,
-  type BandwidthCredential,
-  type VerificationKey,
-} from '../../src/coconut/index.js';
+import { secureRandom, type BandwidthCredential, type VerificationKey } from '../../src/coconut/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/index.js';
 import { encodeCredentialPayload, sealCredential } from '../../src/gateway/protocol/index.js';
+import { ensureMixnodeBonded } from '../../src/mixnode/bond.js';
 import { generateNodeKeys, type NodeKeys } from '../../src/mixnode/keys.js';
+import { createMixnode } from '../../src/mixnode/node.js';
+import { startNet, type Net } from '../api/helpers.js';
 import { quiet, tempHome } from '../mixnode/helpers.js';
 import { TestClient, newIdentity, random } from './client.js';
 
 describe('bandwidth credentials at two gateways sharing one chain', () => {
   const dir = tempHome('cred');
-  let chain: RunningChain;
+  let net: Net;
+  let contracts: { mixnet: string; bandwidth: string };
   const gws: Gateway[] = [];
   const gwKeys: NodeKeys[] = [generateNodeKeys(), generateNodeKeys()];
   let vk: VerificationKey;
@@ -35,41 +31,33 @@ describe('bandwidth credentials at two gateways sharing one chain', () => {
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    chain = await startChain({
-      home: path.join(dir, 'chain'),
-      rpcHost: '127.0.0.1',
-      rpcPort: 0,
-      logLevel: 'silent',
-      blockIntervalMs: 100,
+    net = await startNet({ count: 2, threshold: 2 });
+    const info = net.chain.chainInfo;
+    contracts = { mixnet: info.contracts.mixnet, bandwidth: info.contracts.bandwidth };
+    const depositor = await net.signer(3);
+    const obtained = await obtainBandwidthCredential({
+      bandwidth: depositor.bandwidth,
+      apiUrls: net.apis.map((a) => a.url),
+      threshold: 2,
+      amount: 100n,
+      identityKey: random(32),
+      encryptionKey: random(32),
+      backend: 'mcl',
     });
-    const backend = await loadBackend('mcl');
-    const params = voucherParameters(backend);
-    const kp = keygen(params, secureRandom);
-    vk = kp.verificationKey;
-    const voucher = BandwidthVoucher.create(params, 100n, 'BandwidthVoucher', secureRandom);
-    const share = voucher.unblindShare(
-      issueVoucherShare(params, kp.secretKey, voucher.prepareRequest().request, 100n, 'BandwidthVoucher'),
-      1,
-      vk,
-    );
-    credential = voucher.aggregate([share], vk, { threshold: 1 });
-    const contracts = {
-      mixnet: chain.chainInfo.contracts.mixnet,
-      bandwidth: chain.chainInfo.contracts.bandwidth,
-    };
-    const vkB58 = codecsFor(backend).verificationKey.toBase58(vk);
+    credential = obtained.credential;
+    vk = obtained.verificationKey;
     for (let i = 0; i < 2; i++) {
       const gw = createGateway({
-        home: path.join(dir, `gw${i}`),
+        home: `${dir}/gw${i}`,
         host: '127.0.0.1',
         mixPort: 0,
         clientsPort: 0,
         keys: gwKeys[i],
         workers: 1,
-        credentials: { backend: 'mcl', verificationKey: vkB58 },
+        credentials: { backend: 'mcl', apiUrls: net.apis.map((a) => a.url), threshold: 2 },
         chain: {
-          rpcUrl: chain.rpcUrl,
-          mnemonic: chain.chainInfo.mnemonic,
+          rpcUrl: net.chain.rpcUrl,
+          mnemonic: info.mnemonic,
           accountIndex: i + 1,
           contracts,
           broadcastPollIntervalMs: 50,
@@ -83,7 +71,7 @@ describe('bandwidth credentials at two gateways sharing one chain', () => {
   afterAll(async () => {
     for (const c of clients) c.close();
     for (const g of gws) await g.stop();
-    await chain?.close();
+    await net?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -99,11 +87,48 @@ describe('bandwidth credentials at two gateways sharing one chain', () => {
     return c.next(20_000);
   };
 
+  it('a mix node bonds itself at start, once', async () => {
+    const keys = generateNodeKeys();
+    const chain = {
+      rpcUrl: net.chain.rpcUrl,
+      mnemonic: net.chain.chainInfo.mnemonic,
+      accountIndex: 4,
+      contracts,
+      broadcastPollIntervalMs: 50,
+    };
+    let bonded: { mixId: number; newlyBonded: boolean } | undefined;
+    const home = `${dir}/mix`;
+    const start = async () => {
+      const m = createMixnode({
+        home,
+        host: '127.0.0.1',
+        port: 0,
+        keys,
+        workers: 1,
+        logger: quiet,
+        bond: async (node, signal) => {
+          bonded = await ensureMixnodeBonded({ chain, keys, node, logger: quiet, signal });
+        },
+      });
+      await m.start();
+      await m.stop();
+    };
+    await start();
+    expect(bonded?.newlyBonded).toBe(true);
+    await start();
+    expect(bonded?.newlyBonded).toBe(false);
+    const q = await connectQueryClients({ rpcUrl: net.chain.rpcUrl, contracts });
+    try {
+      const d = await q.mixnet.getMixnodeDetails(bonded!.mixId);
+      expect(d?.bond_information.mix_node.identity_key).toBe(base58.encode(keys.identityPublic));
+      expect(d?.bond_information.mix_node.sphinx_key).toBe(base58.encode(keys.sphinxPublic));
+    } finally {
+      q.disconnect();
+    }
+  });
+
   it('gateways bond themselves on the chain at start', async () => {
-    const q = await connectQueryClients({
-      rpcUrl: chain.rpcUrl,
-      contracts: { mixnet: chain.chainInfo.contracts.mixnet, bandwidth: chain.chainInfo.contracts.bandwidth },
-    });
+    const q = await connectQueryClients({ rpcUrl: net.chain.rpcUrl, contracts });
     try {
       for (const g of gws)
         expect((await q.mixnet.getGatewayBond(g.identityKey))?.gateway.identity_key).toBe(g.identityKey);
