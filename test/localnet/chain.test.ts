@@ -11,6 +11,7 @@ import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import { toHex } from '@cosmjs/encoding';
 import type { EncodeObject } from '@cosmjs/proto-signing';
 import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
+import { GetTxRequest, GetTxResponse } from 'cosmjs-types/cosmos/tx/v1beta1/service';
 import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/bank/v1beta1/query';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
 import type { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
@@ -234,6 +235,43 @@ describe('localnet chain: transactions', () => {
     await expect(client.execute(addrs[0], counter, { fail: { reason: 'sim' } }, 'auto')).rejects.toThrow(
       /asked to fail: sim/,
     );
+  });
+});
+
+describe('localnet chain: tx search paging and commit', () => {
+  it('pages tx_search exactly, so searchTx collects every match', async () => {
+    const sender = addrs[4];
+    const seq = (await client.getAccount(sender))!.sequence;
+    const n = 35;
+    const txs: Uint8Array[] = [];
+    for (let i = 0; i < n; i++)
+      txs.push(await signRaw(sender, [sendMsg(sender, addrs[0], '1')], { sequence: seq + i }));
+    const hashes: string[] = [];
+    for (const t of txs) hashes.push(await client.broadcastTxSync(t));
+    // broadcast_tx_commit waits for inclusion and returns the delivery result.
+    const comet = await Comet38Client.connect(chain.rpcUrl);
+    const last = await comet.broadcastTxCommit({
+      tx: await signRaw(sender, [sendMsg(sender, addrs[0], '1')], { sequence: seq + n }),
+    });
+    expect(last.checkTx.code).toBe(0);
+    expect(last.txResult?.code).toBe(0);
+    expect(last.height).toBeGreaterThan(0);
+    const found = await client.searchTx(`message.sender='${sender}' AND transfer.recipient='${addrs[0]}'`);
+    expect(found.length).toBeGreaterThanOrEqual(n + 1);
+    expect(new Set(found.map((t) => t.hash)).size).toBe(found.length);
+    for (const h of hashes) expect(found.map((t) => t.hash)).toContain(h);
+    const page2 = await comet.txSearch({ query: `message.sender='${sender}'`, page: 2, per_page: 10 });
+    expect(page2.txs).toHaveLength(10);
+    expect(page2.totalCount).toBe(found.length);
+    const desc = await comet.txSearch({ query: `message.sender='${sender}'`, per_page: 1, order_by: 'desc' });
+    expect(toHex(desc.txs[0].hash).toUpperCase()).toBe(toHex(last.hash).toUpperCase());
+    // The same tx through the gRPC GetTx service.
+    const q = await comet.abciQuery({
+      path: '/cosmos.tx.v1beta1.Service/GetTx',
+      data: GetTxRequest.encode({ hash: hashes[0] }).finish(),
+    });
+    expect(GetTxResponse.decode(q.value).txResponse?.txhash).toBe(hashes[0]);
+    comet.disconnect();
   });
 });
 
