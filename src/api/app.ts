@@ -59,6 +59,8 @@ export const CACHED_ROUTES: Readonly<Record<string, CachedRoute>> = {
  */
 export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const app = createApp(d);
+  // Label-bound metric children per route and status: no label hashing per request.
+  const bound = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return (req, res) => {
     const route = req.method === 'GET' && req.url !== undefined ? CACHED_ROUTES[req.url] : undefined;
     const snap = d.cache.snapshot;
@@ -82,8 +84,17 @@ export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: Se
       });
       res.end(s.body);
     }
-    d.metrics.httpRequests.inc({ route: req.url!, method: 'GET', status: String(status) });
-    d.metrics.httpDuration.observe({ route: req.url! }, Number(process.hrtime.bigint() - start) / 1e9);
+    const key = `${req.url} ${status}`;
+    let m = bound.get(key);
+    if (!m) {
+      m = {
+        count: d.metrics.httpRequests.labels({ route: req.url!, method: 'GET', status: String(status) }),
+        time: d.metrics.httpDuration.labels({ route: req.url! }),
+      };
+      bound.set(key, m);
+    }
+    m.count.inc();
+    m.time.observe(Number(process.hrtime.bigint() - start) / 1e9);
   };
 }
 
