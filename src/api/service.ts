@@ -133,6 +133,16 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     if (started) throw new Error('nym-api: already started');
     started = true;
     try {
+      await startInner(signal);
+    } catch (err) {
+      // Leave nothing half-open (chain connection, SQLite file, poller) behind a failed start.
+      await stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function startInner(signal?: AbortSignal): Promise<void> {
+    try {
       queries = await connectQueryClients({
         rpcUrl: config.chain.rpcUrl,
         contracts: { mixnet: config.chain.mixnetContract, bandwidth: config.chain.bandwidthContract },

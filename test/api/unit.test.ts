@@ -352,3 +352,21 @@ describe('contract cache poller', () => {
     expect(text).toMatch(/nym_api_cache_skipped_nodes_total\{kind="gateway",reason="malformed"\} 1/);
   });
 });
+
+describe('createNymApi start-up failures', () => {
+  it('refuses an incomplete config and an unreachable chain with typed errors', async () => {
+    const { createNymApi, ChainUnavailableError } = await import('../../src/api/index.js');
+    const { pino } = await import('pino');
+    const c = defaultConfig(join(dir, 'home-fail'));
+    expect(() => createNymApi(c)).toThrow(/mixnet_contract/);
+    c.chain.mixnetContract = 'n1mixnet';
+    c.chain.bandwidthContract = 'n1bandwidth';
+    c.chain.rpcUrl = 'http://127.0.0.1:1';
+    c.chain.queryTimeoutMs = 2000;
+    c.http.port = 0;
+    const api = createNymApi(c, { logger: pino({ level: 'silent' }) });
+    await expect(api.start()).rejects.toBeInstanceOf(ChainUnavailableError);
+    expect(api.url).toBe('');
+    await api.stop();
+  });
+});
