@@ -18,9 +18,10 @@ import {
   type StoredTx,
   type TxResultData,
 } from './app.js';
-import { ChainStoreError, MempoolFullError, TxInMempoolError } from './errors.js';
+import { AbciError, ChainStoreError, MempoolFullError, TxInMempoolError } from './errors.js';
 import { sha256, toBase64, toHexUpper, rfc3339Nanos } from './crypto.js';
 import { WorldState } from './state.js';
+import { ChainMetrics } from './metrics.js';
 import { ChainStore, type StoredBlock, type StoredTxRow, type BlockWrite } from './store.js';
 
 export const COMETBFT_VERSION = '0.38.17';
@@ -82,6 +83,7 @@ export interface NewBlockEvent {
 
 export class ChainNode {
   readonly world = new WorldState();
+  readonly metrics = new ChainMetrics();
   readonly app: App;
   height = 0;
   lastBlockId: { hash: string; parts: { total: number; hash: string } } = {
@@ -249,8 +251,15 @@ export class ChainNode {
     if (this.mempool.length >= this.opts.maxMempoolTxs) throw new MempoolFullError(this.mempool.length);
     const hashHex = toHexUpper(sha256(bytes));
     if (this.mempoolHashes.has(hashHex)) throw new TxInMempoolError();
-    const tx = this.app.checkTx(bytes);
+    let tx: CheckedTx;
+    try {
+      tx = this.app.checkTx(bytes);
+    } catch (e) {
+      if (e instanceof AbciError) this.metrics.rejected.inc({ codespace: e.codespace, code: e.code });
+      throw e;
+    }
     this.mempool.push(tx);
+    this.metrics.mempool.set(this.mempool.length);
     this.mempoolHashes.add(tx.hashHex);
     if (!this.batchTimer && !this.closed) {
       this.batchTimer = setTimeout(() => {
@@ -304,6 +313,7 @@ export class ChainNode {
   // ---------------------------------------------------------------- blocks
 
   produceBlock(): void {
+    const started = performance.now();
     const height = this.height + 1;
     let timeNanos = BigInt(Date.now()) * 1_000_000n + BigInt(height % 1_000_000);
     if (timeNanos <= this.lastBlockTimeNanos) timeNanos = this.lastBlockTimeNanos + 1n;
@@ -419,6 +429,12 @@ export class ChainNode {
     this.lastBlockTimeNanos = timeNanos;
     this.appHash = nextAppHash;
     this.lastResultsHash = newResultsHash;
+    const m = this.metrics;
+    m.height.set(height);
+    m.blocks.inc();
+    m.mempool.set(0);
+    for (const r of results) m.txs.inc({ result: r.code === 0 ? 'ok' : 'failed' });
+    m.commitSeconds.observe((performance.now() - started) / 1000);
 
     if (txs.length > 0) this.opts.log.debug({ height, txs: txs.length }, 'localnet: block committed');
     const committed = txs.map((t, i) => ({

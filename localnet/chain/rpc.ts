@@ -263,6 +263,13 @@ export class RpcServer {
     if (req.method === 'GET') {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = url.pathname.replace(/^\/+/, '');
+      if (method === 'metrics') {
+        void this.node.metrics.registry.metrics().then((text) => {
+          res.writeHead(200, { 'content-type': this.node.metrics.registry.contentType });
+          res.end(text);
+        });
+        return;
+      }
       if (method === '') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(
@@ -336,6 +343,7 @@ export class RpcServer {
         ? this.methods[r.method]
         : undefined;
       if (!fn) throw new RpcError(-32601, 'Method not found', r.method);
+      this.node.metrics.rpc.inc({ method: r.method });
       const params =
         r.params && typeof r.params === 'object' && !Array.isArray(r.params) ? (r.params as Params) : {};
       const result = await fn(params);

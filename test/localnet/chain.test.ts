@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import { CosmWasmClient, type SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
+import { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
+import { Secp256k1HdWallet } from '@cosmjs/amino';
 import { BroadcastTxError, calculateFee, GasPrice } from '@cosmjs/stargate';
 import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import { toHex } from '@cosmjs/encoding';
@@ -137,6 +138,9 @@ describe('localnet chain: queries', () => {
     });
     expect(nope.status).toBe(200);
     expect(((await nope.json()) as { error: { code: number } }).error.code).toBe(-32601);
+    const metrics = await (await fetch(`${chain.rpcUrl}/metrics`)).text();
+    expect(metrics).toMatch(/nymph_chain_height \d+/);
+    expect(metrics).toMatch(/nymph_chain_rpc_requests_total\{method="status"\} \d+/);
     const junk = await fetch(chain.rpcUrl, { method: 'POST', body: '{not json' });
     expect(((await junk.json()) as { error: { code: number } }).error.code).toBe(-32700);
   });
@@ -332,6 +336,21 @@ describe('localnet chain: rejected transactions', () => {
       /spendable balance 0unym is smaller than 7500unym: insufficient funds/,
     );
     c2.disconnect();
+  });
+
+  it('rejects LEGACY_AMINO_JSON signatures with a clear log (code 4)', async () => {
+    const amino = await Secp256k1HdWallet.fromMnemonic(chain.chainInfo.mnemonic, { prefix: 'n' });
+    const c = await SigningCosmWasmClient.connectWithSigner(chain.rpcUrl, amino, {
+      broadcastPollIntervalMs: 50,
+    });
+    const err = await c
+      .sendTokens(addrs[0], addrs[1], [{ denom: 'unym', amount: '1' }], fee)
+      .catch((e: unknown) => e);
+    expect((err as BroadcastTxError).code).toBe(4);
+    expect((err as BroadcastTxError).log).toMatch(
+      /LEGACY_AMINO_JSON is not supported.*DirectSecp256k1HdWallet/,
+    );
+    c.disconnect();
   });
 
   it('rejects garbage bytes with code 2', async () => {
