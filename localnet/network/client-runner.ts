@@ -106,7 +106,10 @@ export function readClientConfig(home: string): LocalnetClientConfig {
     bandwidth: { ...d.bandwidth, ...t.bandwidth },
   };
   if (!(c.client.mode in TRAFFIC_MODES))
-    throw new LocalnetConfigError(file, `client.mode must be one of ${Object.keys(TRAFFIC_MODES).join(', ')}`);
+    throw new LocalnetConfigError(
+      file,
+      `client.mode must be one of ${Object.keys(TRAFFIC_MODES).join(', ')}`,
+    );
   if (!c.client.nym_api_urls.length) throw new LocalnetConfigError(file, 'client.nym_api_urls is empty');
   return c;
 }
@@ -210,7 +213,11 @@ export function registerClientRunner(program: Command): void {
     .action(async (f: { home: string; logLevel: string }) => {
       const t0 = performance.now();
       const log = pino({ name: 'client', level: f.logLevel }, pino.destination(2));
-      const running = await startLocalnetClient({ home: f.home, config: readClientConfig(f.home), logger: log });
+      const running = await startLocalnetClient({
+        home: f.home,
+        config: readClientConfig(f.home),
+        logger: log,
+      });
       process.stdout.write(
         `${JSON.stringify({
           event: 'client_ready',

@@ -33,7 +33,9 @@ export class LocalnetRunningError extends LocalnetError {
     readonly home: string,
     readonly pids: number[],
   ) {
-    super(`a network is already running from ${home} (pids ${pids.join(', ')}); run 'nymph localnet down --home ${home}' first`);
+    super(
+      `a network is already running from ${home} (pids ${pids.join(', ')}); run 'nymph localnet down --home ${home}' first`,
+    );
   }
 }
 

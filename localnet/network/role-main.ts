@@ -22,7 +22,9 @@ const loaders: Record<string, () => Promise<Registrar>> = {
 const role = process.argv[2];
 const load = role === undefined ? undefined : loaders[role];
 if (!load) {
-  process.stderr.write(`localnet: role-main: unknown role ${role ?? '(none)'}; one of ${Object.keys(loaders).join(', ')}\n`);
+  process.stderr.write(
+    `localnet: role-main: unknown role ${role ?? '(none)'}; one of ${Object.keys(loaders).join(', ')}\n`,
+  );
   process.exit(2);
 }
 const program = new Command();

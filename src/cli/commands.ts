@@ -4,6 +4,7 @@ import { register as registerChain } from './chain.js';
 import { register as registerMixnode } from './mixnode.js';
 import { register as registerGateway } from './gateway.js';
 import { register as registerClient } from './client.js';
+import { register as registerLocalnet } from './localnet.js';
 
 /**
  * Every role's CLI module exports `register(program)`. Add one line per role here.
@@ -16,6 +17,7 @@ const registrars: Registrar[] = [
   registerMixnode,
   registerGateway,
   registerClient,
+  registerLocalnet,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,0 +1,50 @@
+/**
+ * The one-command local network: `localnetUp` / `localnetDown`, its plan (counts, ports,
+ * accounts), the process supervisor, the localnet's native client and a native websocket
+ * API app for self-tests.
+ */
+export {
+  localnetUp,
+  localnetDown,
+  LOCALNET_FILE,
+  type UpOptions,
+  type RunningLocalnet,
+  type LocalnetInfo,
+  type ProgressEvent,
+} from './up.js';
+export {
+  DEFAULT_LAYOUT,
+  DEFAULT_BASE_PORT,
+  DEFAULT_CHAIN_PORT,
+  DEFAULT_CLIENT_PORT,
+  PLAN_FILE,
+  freePorts,
+  makePlan,
+  readPlan,
+  type LayoutOptions,
+  type NetworkPlan,
+  type NodePlan,
+  type ProcessModel,
+} from './plan.js';
+export {
+  startLocalnetClient,
+  readClientConfig,
+  writeClientConfig,
+  defaultClientConfig,
+  type LocalnetClientConfig,
+  type RunningLocalnetClient,
+} from './client-runner.js';
+export { NativeWsApp, selfTest, type WsReceived } from './ws-client.js';
+export {
+  startRole,
+  awaitReady,
+  waitForPort,
+  stopAll,
+  isAlive,
+  readPidFile,
+  tailLog,
+  RoleStartError,
+  type PidRecord,
+  type RoleProcess,
+} from './supervisor.js';
+export * from './errors.js';

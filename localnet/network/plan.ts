@@ -1,0 +1,201 @@
+/**
+ * The shape of a local network: how many of each role, where each listens, which account
+ * of the test mnemonic each node bonds from, and where its home is. Persisted as
+ * DIR/network.json so that a second `up` resumes the same network on the same ports.
+ *
+ * Fixed ports (the default), from a base port B (default 20000):
+ *   chain JSON-RPC 26657, native client k websocket 1977 + k,
+ *   nym-api i B + i, mix node i B + 100 + i (metrics B + 150 + i),
+ *   gateway j mix B + 200 + j, clients B + 250 + j (metrics B + 300 + j).
+ * `--ports auto` takes free ports from the OS instead (what tests use).
+ * Accounts (m/44'/118'/0'/0/n of the test mnemonic): 0 is the contracts' admin, mix node i
+ * bonds from 1 + i, gateway j from 1 + M + j, client k deposits from 1 + M + G + k.
+ */
+import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { TRAFFIC_MODES, type TrafficMode } from '../../src/client/index.js';
+import { LocalnetConfigError, LocalnetOptionError } from './errors.js';
+
+export const PLAN_FILE = 'network.json';
+export const PLAN_VERSION = 1;
+export const DEFAULT_BASE_PORT = 20_000;
+export const DEFAULT_CHAIN_PORT = 26_657;
+export const DEFAULT_CLIENT_PORT = 1977;
+
+export type ProcessModel = 'per-node' | 'per-role' | 'in-process';
+
+export interface LayoutOptions {
+  mixnodesPerLayer: number;
+  gateways: number;
+  apis: number;
+  threshold: number;
+  clients: number;
+  mode: TrafficMode;
+  /** 'fixed' (well-known ports from basePort) or 'auto' (free ports). */
+  ports: 'fixed' | 'auto';
+  basePort: number;
+  /** Address every role listens on and announces. */
+  host: string;
+  /** How often nym-api refreshes its contract cache, ms. */
+  topologyRefreshMs: number;
+  /** Idle block interval of the chain, ms. */
+  blockIntervalMs: number;
+}
+
+export const DEFAULT_LAYOUT: LayoutOptions = {
+  mixnodesPerLayer: 2,
+  gateways: 2,
+  apis: 3,
+  threshold: 2,
+  clients: 1,
+  mode: 'localnet',
+  ports: 'fixed',
+  basePort: DEFAULT_BASE_PORT,
+  host: '127.0.0.1',
+  topologyRefreshMs: 250,
+  blockIntervalMs: 500,
+};
+
+export interface NodePlan {
+  name: string;
+  home: string;
+  port: number;
+  metricsPort: number;
+  /** Gateways: client websocket port. */
+  clientsPort?: number;
+  account: number;
+}
+
+export interface NetworkPlan {
+  version: number;
+  layout: LayoutOptions;
+  chain: { home: string; port: number; accounts: number };
+  apis: NodePlan[];
+  mixnodes: NodePlan[];
+  gateways: NodePlan[];
+  clients: NodePlan[];
+}
+
+function checkInt(name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new LocalnetOptionError(name, `must be an integer in [${min}, ${max}], got ${v}`);
+}
+
+export function validateLayout(l: LayoutOptions): LayoutOptions {
+  checkInt('mixnodes-per-layer', l.mixnodesPerLayer, 1, 50);
+  checkInt('gateways', l.gateways, 1, 50);
+  checkInt('apis', l.apis, 1, 20);
+  checkInt('threshold', l.threshold, 1, l.apis);
+  checkInt('clients', l.clients, 0, 20);
+  checkInt('base-port', l.basePort, 1024, 65_000 - 400);
+  checkInt('topology-refresh-ms', l.topologyRefreshMs, 50, 600_000);
+  checkInt('block-interval-ms', l.blockIntervalMs, 10, 60_000);
+  if (!(l.mode in TRAFFIC_MODES))
+    throw new LocalnetOptionError('mode', `one of ${Object.keys(TRAFFIC_MODES).join(', ')}`);
+  if (l.ports !== 'fixed' && l.ports !== 'auto') throw new LocalnetOptionError('ports', "'fixed' or 'auto'");
+  return l;
+}
+
+/** Free TCP ports from the OS: all held open at once so none is handed out twice. */
+export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, host, () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const a = s.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export async function makePlan(home: string, layout: LayoutOptions): Promise<NetworkPlan> {
+  validateLayout(layout);
+  const M = layout.mixnodesPerLayer * 3;
+  const G = layout.gateways;
+  const A = layout.apis;
+  const C = layout.clients;
+  let port: (what: string, i: number) => number;
+  if (layout.ports === 'auto') {
+    const need = 1 + A + 2 * M + 3 * G + C;
+    const free = await freePorts(need, layout.host);
+    let next = 0;
+    const taken = new Map<string, number>();
+    port = (what, i) => {
+      const key = `${what}/${i}`;
+      if (!taken.has(key)) taken.set(key, free[next++]);
+      return taken.get(key)!;
+    };
+  } else {
+    const B = layout.basePort;
+    const offsets: Record<string, number> = {
+      api: 0,
+      mix: 100,
+      mixMetrics: 150,
+      gwMix: 200,
+      gwClients: 250,
+      gwMetrics: 300,
+    };
+    port = (what, i) => {
+      if (what === 'chain') return DEFAULT_CHAIN_PORT;
+      if (what === 'client') return DEFAULT_CLIENT_PORT + i;
+      return B + offsets[what] + i;
+    };
+  }
+  const node = (name: string, i: number, extra: Partial<NodePlan>): NodePlan => ({
+    name: `${name}-${i + 1}`,
+    home: join(home, `${name}-${i + 1}`),
+    port: 0,
+    metricsPort: -1,
+    account: 0,
+    ...extra,
+  });
+  return {
+    version: PLAN_VERSION,
+    layout,
+    chain: { home: join(home, 'chain'), port: port('chain', 0), accounts: 1 + M + G + C + 8 },
+    apis: Array.from({ length: A }, (_, i) => node('nym-api', i, { port: port('api', i) })),
+    mixnodes: Array.from({ length: M }, (_, i) =>
+      node('mixnode', i, { port: port('mix', i), metricsPort: port('mixMetrics', i), account: 1 + i }),
+    ),
+    gateways: Array.from({ length: G }, (_, i) =>
+      node('gateway', i, {
+        port: port('gwMix', i),
+        clientsPort: port('gwClients', i),
+        metricsPort: port('gwMetrics', i),
+        account: 1 + M + i,
+      }),
+    ),
+    clients: Array.from({ length: C }, (_, i) =>
+      node('client', i, { port: port('client', i), account: 1 + M + G + i }),
+    ),
+  };
+}
+
+export function readPlan(home: string): NetworkPlan | undefined {
+  const file = join(home, PLAN_FILE);
+  if (!existsSync(file)) return undefined;
+  let p: NetworkPlan;
+  try {
+    p = JSON.parse(readFileSync(file, 'utf8')) as NetworkPlan;
+  } catch (e) {
+    throw new LocalnetConfigError(file, (e as Error).message);
+  }
+  if (p.version !== PLAN_VERSION || !p.chain || !Array.isArray(p.mixnodes))
+    throw new LocalnetConfigError(file, 'unknown format (start afresh with --reset)');
+  return p;
+}
+
+export function writeJson(file: string, value: unknown): void {
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
