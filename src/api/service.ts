@@ -22,8 +22,8 @@ import type { MixnetSource } from './contract-cache.js';
 import { ChainUnavailableError } from './errors.js';
 import { CredentialIssuer } from './issuer.js';
 import type { IssuerChain } from './issuer.js';
-import { readKeyFile } from './keys.js';
-import type { KeyShare } from './keys.js';
+import { keyShareFromJson, readKeyFile } from './keys.js';
+import type { KeyFileJson, KeyShare } from './keys.js';
 import { createMetrics } from './metrics.js';
 import type { ApiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -36,8 +36,11 @@ export interface NymApiOptions {
   logger?: Logger;
   /** Randomness for share encryption (default: WebCrypto). */
   rng?: RandomBytes;
-  /** Use this key share instead of reading `coconut.key_file`. */
-  keyShare?: KeyShare;
+  /**
+   * Use this key share instead of reading `coconut.key_file`: the JSON form (any backend),
+   * or a decoded share made with the backend named in `coconut.backend`.
+   */
+  keyShare?: KeyShare | KeyFileJson;
   /** Use this store instead of opening `storage.database`. */
   store?: DepositStore;
   /** Collect Node's default process metrics too (on for `nymph api run`). */
@@ -159,7 +162,13 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     if (config.coconut.enabled) {
       const backend = await loadBackend(config.coconut.backend);
       const params = voucherParameters(backend);
-      const key = options.keyShare ?? readKeyFile(params, resolveHomePath(config, config.coconut.keyFile));
+      const given = options.keyShare;
+      const key =
+        given === undefined
+          ? readKeyFile(params, resolveHomePath(config, config.coconut.keyFile))
+          : 'type' in given
+            ? keyShareFromJson(params, given, 'keyShare option')
+            : given;
       store =
         options.store ??
         (config.storage.database === ':memory:'

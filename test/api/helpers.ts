@@ -17,6 +17,7 @@ import {
   createNymApi,
   defaultConfig,
   generateKeyShares,
+  keyShareToJson,
   writeKeyShares,
   keyFileName,
 } from '../../src/api/index.js';
@@ -92,7 +93,8 @@ export async function startNet(opts: {
     });
     const backend = await loadBackend('mcl');
     const keyDir = join(dir, 'keys');
-    writeKeyShares(backend, keyDir, generateKeyShares(backend, opts.threshold, opts.count, secureRandom));
+    const shares = generateKeyShares(backend, opts.threshold, opts.count, secureRandom);
+    writeKeyShares(backend, keyDir, shares);
     const configs: ApiConfig[] = [];
     for (let i = 1; i <= opts.count; i++) {
       const c = defaultConfig(join(dir, `api-${i}`));
@@ -106,7 +108,12 @@ export async function startNet(opts: {
       c.coconut.backend = 'mcl';
       if (opts.maxBodyBytes) c.http.maxBodyBytes = opts.maxBodyBytes;
       configs.push(c);
-      const api = createNymApi(c, { logger: pino({ level: 'silent' }), shutdownGraceMs: 1000 });
+      // The last instance gets its share in-process, in the JSON form (the others read files).
+      const api = createNymApi(c, {
+        logger: pino({ level: 'silent' }),
+        shutdownGraceMs: 1000,
+        keyShare: i === opts.count ? keyShareToJson(backend, shares[i - 1]) : undefined,
+      });
       apis.push(api);
     }
     await Promise.all(apis.map((a) => a.start()));
