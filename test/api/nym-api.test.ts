@@ -365,3 +365,61 @@ describe('request boundary', () => {
     expect((await getJson(url(0, '/health'))).body.status).toBe('ok');
   });
 });
+
+describe('OpenAPI document', () => {
+  /** A small validator for the schema subset the document uses. */
+  function check(doc: any, schema: any, value: unknown, path: string, errors: string[]): void {
+    if (schema.$ref)
+      return check(doc, doc.components.schemas[schema.$ref.split('/').pop()], value, path, errors);
+    if (value === null) {
+      if (!schema.nullable && schema.type !== undefined) errors.push(`${path}: null`);
+      return;
+    }
+    const t = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+    if (schema.type && !(schema.type === t || (schema.type === 'number' && t === 'integer'))) {
+      errors.push(`${path}: expected ${schema.type}, got ${t}`);
+      return;
+    }
+    if (schema.enum && !schema.enum.includes(value)) errors.push(`${path}: not in enum`);
+    if (t === 'array' && schema.items)
+      (value as unknown[]).forEach((v, i) => check(doc, schema.items, v, `${path}[${i}]`, errors));
+    if (t === 'object') {
+      const o = value as Record<string, unknown>;
+      for (const k of schema.required ?? []) if (!(k in o)) errors.push(`${path}.${k}: missing`);
+      for (const [k, s] of Object.entries(schema.properties ?? {}))
+        if (k in o) check(doc, s, o[k], `${path}.${k}`, errors);
+    }
+  }
+
+  it('describes what the routes actually answer', async () => {
+    const doc = (await getJson(url(0, '/openapi.json'))).body;
+    const errors: string[] = [];
+    for (const path of [
+      '/v1/mixnodes',
+      '/v1/mixnodes/detailed',
+      '/v1/mixnodes/active',
+      '/v1/mixnodes/rewarded',
+      '/v1/gateways',
+      '/v1/epoch/current',
+      '/v1/topology',
+      '/v1/coconut/verification-key',
+      '/health',
+    ]) {
+      const r = await getJson(url(0, path));
+      expect(r.status).toBe(200);
+      const schema = doc.paths[path].get.responses['200'].content['application/json'].schema;
+      check(doc, schema, r.body, path, errors);
+    }
+    const refused = await postJson(url(0, BLIND_SIGN), { tx_hash: 'x' });
+    check(
+      doc,
+      doc.paths[BLIND_SIGN].post.responses['400'].content['application/json'].schema,
+      refused.body,
+      'error',
+      errors,
+    );
+    expect(errors).toEqual([]);
+    // The topology checks above ran over real nodes, so the schemas were exercised.
+    expect((await getJson(url(0, '/v1/topology'))).body.mixnodes.length).toBeGreaterThan(0);
+  });
+});
