@@ -115,7 +115,7 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
   const contracts = options.contracts ?? defaultContracts();
 
   const store = new ChainStore(join(home, 'chain.sqlite'));
-  let node: ChainNode;
+  let node: ChainNode | undefined;
   let rpc: RpcServer | undefined;
   try {
     node = new ChainNode(store, {
@@ -189,13 +189,14 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
     log.info({ rpc: rpcUrl, height: node.height }, 'localnet: chain running');
 
     let closing: Promise<void> | undefined;
+    const theNode = node;
     const running: RunningChain = {
       rpcUrl,
       chainInfo,
-      node,
+      node: theNode,
       close: () => {
         closing ??= (async () => {
-          node.close();
+          theNode.close();
           await rpc?.close();
           store.close();
           log.info('localnet: chain stopped');
@@ -206,6 +207,7 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
     options.signal?.addEventListener('abort', () => void running.close(), { once: true });
     return running;
   } catch (e) {
+    node?.close();
     await rpc?.close().catch(() => undefined);
     store.close();
     throw e;

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { AbciError } from './errors.js';
-import { sha256 as sha256Of, toBase64, toHexUpper } from './crypto.js';
+import { rfc3339Nanos, sha256 as sha256Of, toBase64, toHexUpper } from './crypto.js';
 import {
   BLOCK_PROTOCOL,
   COMETBFT_VERSION,
@@ -121,23 +121,21 @@ function compileQuery(conds: Condition[]): { where: string; params: unknown[] } 
       parts.push(`t.height ${c.op} ?`);
       params.push(Number(c.value));
     } else if (c.op === 'EXISTS') {
-      parts.push(
-        'EXISTS (SELECT 1 FROM tx_attrs a WHERE a.key = ? AND a.height = t.height AND a.idx = t.idx)',
-      );
+      parts.push('(t.height, t.idx) IN (SELECT a.height, a.idx FROM tx_attrs a WHERE a.key = ?)');
       params.push(c.key);
     } else if (c.op === 'CONTAINS') {
       parts.push(
-        "EXISTS (SELECT 1 FROM tx_attrs a WHERE a.key = ? AND a.value LIKE '%' || ? || '%' AND a.height = t.height AND a.idx = t.idx)",
+        '(t.height, t.idx) IN (SELECT a.height, a.idx FROM tx_attrs a WHERE a.key = ? AND instr(a.value, ?) > 0)',
       );
       params.push(c.key, String(c.value));
     } else if (c.op === '=') {
       parts.push(
-        'EXISTS (SELECT 1 FROM tx_attrs a WHERE a.key = ? AND a.value = ? AND a.height = t.height AND a.idx = t.idx)',
+        '(t.height, t.idx) IN (SELECT a.height, a.idx FROM tx_attrs a WHERE a.key = ? AND a.value = ?)',
       );
       params.push(c.key, String(c.value));
     } else {
       parts.push(
-        `EXISTS (SELECT 1 FROM tx_attrs a WHERE a.key = ? AND CAST(a.value AS REAL) ${c.op} ? AND a.height = t.height AND a.idx = t.idx)`,
+        `(t.height, t.idx) IN (SELECT a.height, a.idx FROM tx_attrs a WHERE a.key = ? AND CAST(a.value AS REAL) ${c.op} ?)`,
       );
       params.push(c.key, Number(c.value));
     }
@@ -187,6 +185,7 @@ export class RpcServer {
   private readonly methods: Record<string, (p: Params) => unknown>;
   private readonly queryCache = new Map<string, RawJson>();
   private queryCacheHeight = -1;
+  private earliest: { hash: string; time: string; appHash: string } | undefined;
 
   constructor(
     private readonly node: ChainNode,
@@ -484,8 +483,15 @@ export class RpcServer {
 
   private status(): unknown {
     const n = this.node;
-    const first = n.getBlock(1);
-    const latest = n.getBlock(n.height);
+    // Block 1 never changes: read it once. The tip comes from memory.
+    if (!this.earliest) {
+      const first = n.getBlock(1);
+      if (first) {
+        const header = (JSON.parse(first.block) as { block: { header: { app_hash: string } } }).block.header;
+        this.earliest = { hash: first.hash, time: first.time, appHash: header.app_hash };
+      }
+    }
+    const first = this.earliest;
     const addr = this.server.address() as AddressInfo | null;
     return {
       node_info: {
@@ -499,14 +505,12 @@ export class RpcServer {
         other: { tx_index: 'on', rpc_address: addr ? `tcp://${addr.address}:${addr.port}` : '' },
       },
       sync_info: {
-        latest_block_hash: latest?.hash ?? '',
+        latest_block_hash: n.lastBlockId.hash,
         latest_app_hash: toHexUpper(n.appHash),
         latest_block_height: String(n.height),
-        latest_block_time: latest?.time ?? '',
+        latest_block_time: rfc3339Nanos(n.latestTimeNanos),
         earliest_block_hash: first?.hash ?? '',
-        earliest_app_hash: first
-          ? (JSON.parse(first.block) as { block: { header: { app_hash: string } } }).block.header.app_hash
-          : '',
+        earliest_app_hash: first?.appHash ?? '',
         earliest_block_height: first ? '1' : '0',
         earliest_block_time: first?.time ?? '',
         catching_up: false,

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE UNIQUE INDEX IF NOT EXISTS txs_hash ON txs (hash);
 CREATE TABLE IF NOT EXISTS tx_attrs (
   key TEXT NOT NULL, value TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS tx_attrs_kv ON tx_attrs (key, value);
+CREATE INDEX IF NOT EXISTS tx_attrs_kv ON tx_attrs (key, value, height, idx);
 `;
 
 export interface StoredBlock {
@@ -104,8 +104,20 @@ export class ChainStore {
   private readonly searchCache = new Map<string, Database.Statement>();
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    // Short busy timeout: the only contender is another process holding the home.
+    this.db = new Database(path, { timeout: 200 });
+    try {
+      // One process per chain home: the exclusive lock is held until this process ends
+      // (the OS drops it on kill -9 too), so a second `chain run` fails fast and clearly.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+    } catch (e) {
+      this.db.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY')
+        throw new ChainStoreError(`chain home is in use by another process: ${path}`);
+      throw e;
+    }
     // NORMAL in WAL mode: a committed block survives a process crash (kill -9); only an OS
     // crash can lose the last blocks, which a dev chain accepts for the write speed.
     this.db.pragma('synchronous = NORMAL');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
-import type { ChainInfo } from '../../localnet/index.js';
+import pino from 'pino';
+import { ChainStoreError, startChain, type ChainInfo } from '../../localnet/index.js';
 import { bondMixnodeMsg, signingClient, tempHome, wallet } from './helpers.js';
 
 const home = tempHome();
@@ -108,5 +109,24 @@ describe('localnet chain: persistence', () => {
     expect(again.height).toBeGreaterThan(heightBefore);
     client.disconnect();
     await killed(second.child);
+  });
+});
+
+describe('localnet chain: one process per home', () => {
+  it('refuses a second chain on the same home while the first runs', async () => {
+    const other = tempHome();
+    try {
+      const first = await runChain(other.dir);
+      await expect(
+        startChain({ home: other.dir, rpcPort: 0, logger: pino({ level: 'silent' }) }),
+      ).rejects.toThrow(ChainStoreError);
+      await killed(first.child);
+      // Once the holder is gone (even by kill -9), the home opens again.
+      const again = await startChain({ home: other.dir, rpcPort: 0, logger: pino({ level: 'silent' }) });
+      expect(again.node.height).toBeGreaterThan(0);
+      await again.close();
+    } finally {
+      other.cleanup();
+    }
   });
 });
