@@ -49,11 +49,16 @@ export function validateEntries(
   const mixnodes: MixNodeDetails[] = [];
   for (const d of rawMixnodes) {
     if (!isObj(d) || !isObj(d.bond_information)) continue;
-    const bond = valid.get(d.bond_information.mix_id as number);
+    const id = d.bond_information.mix_id as number;
+    const bond = valid.get(id);
     if (!bond) continue;
+    valid.delete(id); // a duplicate mix_id later in the list was skipped: keep the first only
     mixnodes.push({
       bond_information: bond,
-      rewarding_details: d.rewarding_details as MixNodeDetails['rewarding_details'],
+      // Not used by clients; passed through when it is an object, never anything else.
+      rewarding_details: (isObj(d.rewarding_details)
+        ? d.rewarding_details
+        : null) as MixNodeDetails['rewarding_details'],
     });
   }
   mixnodes.sort((a, b) => a.bond_information.mix_id - b.bond_information.mix_id);

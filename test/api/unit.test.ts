@@ -224,6 +224,7 @@ describe('contract cache validation', () => {
       mix(5, { identity_key: key(101) }), // duplicate of node 1
       'garbage',
       mix(6),
+      mix(6, { identity_key: key(250) }), // duplicate mix_id
     ];
     const v = validateEntries(raw, [gw, { gateway: 'nope' }]);
     expect(v.mixnodes.map((d) => d.bond_information.mix_id)).toEqual([1, 6]);
@@ -234,6 +235,7 @@ describe('contract cache validation', () => {
       'bad_port',
       'duplicate',
       'malformed',
+      'duplicate',
       'malformed',
     ]);
   });
