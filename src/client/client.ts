@@ -834,10 +834,17 @@ export class MixnetClientCore {
       if (s && s.open) {
         const real = this.queue.shift();
         if (real) this.sendOne(real);
-        else if (!this.config.traffic.disableLoopCover) this.sendOne({ build: () => this.buildCover() });
+        else if (!this.config.traffic.disableLoopCover && this.coverDue())
+          this.sendOne({ build: () => this.buildCover() });
       }
       this.schedulePoisson();
     }, gap);
+  }
+
+  /** While idle, only one in `idleCoverSlowdown` empty slots carries cover (Nym #491). */
+  private coverDue(): boolean {
+    const slow = this.config.traffic.idleCoverSlowdown;
+    return !this.idle || slow <= 1 || randomIndex(Math.round(slow), this.rng) === 0;
   }
 
   private scheduleLoopCover(): void {

@@ -77,3 +77,75 @@ describe('client over a local mixnet', () => {
     expect(m.text()).toBe('while you were away');
   });
 });
+
+describe('client behaviour', () => {
+  it('fails fast with a typed NoRouteError when a layer is empty', async () => {
+    const { Topology, NoRouteError } = await import('../../src/topology/index.js');
+    const { staticTopologySource } = await import('../../src/client/topology-source.js');
+    const doc = (await (await fetch(`${net.apiUrl}/v1/topology`)).json()) as {
+      mixnodes: { layer: number }[];
+      gateways: unknown[];
+    };
+    const { topology } = Topology.fromBonds(
+      doc.mixnodes.filter((m) => m.layer !== 2),
+      doc.gateways,
+    );
+    const t0 = Date.now();
+    await expect(net.client({ topology: staticTopologySource(topology) })).rejects.toBeInstanceOf(
+      NoRouteError,
+    );
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('sends Poisson-paced real and cover traffic with per-hop delays, less cover when idle', async () => {
+    const a = await net.client({
+      config: {
+        mode: 'nym',
+        traffic: {
+          averagePacketDelayMs: 3,
+          averageAckDelayMs: 3,
+          messageSendingAverageDelayMs: 4,
+          loopCoverAverageDelayMs: 8,
+          idleCoverSlowdown: 20,
+        },
+      },
+    });
+    const t0 = performance.now();
+    await a.send(a.address, 'through the Poisson stream');
+    expect((await receive(a, 1))[0].text()).toBe('through the Poisson stream');
+    expect(performance.now() - t0).toBeGreaterThan(3); // paced and delayed, not instantaneous
+    const busy0 = a.core.stats.coverSent;
+    await new Promise((r) => setTimeout(r, 400));
+    const busy = a.core.stats.coverSent - busy0;
+    a.core.setIdle(true);
+    const idle0 = a.core.stats.coverSent;
+    await new Promise((r) => setTimeout(r, 400));
+    const idle = a.core.stats.coverSent - idle0;
+    expect(busy).toBeGreaterThan(20);
+    expect(idle).toBeLessThan(busy / 3);
+    await a.disconnect();
+  });
+
+  it('reconnects after losing its gateway connection and delivers what was queued', async () => {
+    const a = await net.client({ config: { reconnect: { initialMs: 50 } } });
+    const session = (a.core as unknown as { session: { ws: { terminate(): void } } }).session;
+    session.ws.terminate(); // the socket dies under the client
+    const sent = a.send(a.address, 'after the drop');
+    expect((await receive(a, 1, 10_000))[0].text()).toBe('after the drop');
+    await sent;
+    expect(a.core.stats.reconnects).toBe(1);
+    expect(a.core.state).toBe('connected');
+  });
+
+  it('keeps reply SURBs and sender tags across a restart', async () => {
+    const home = net.home('replier');
+    const server1 = await net.client({ home });
+    const asker = await net.client();
+    await asker.sendAnonymous(server1.address, 'ping', { replySurbs: 4 });
+    const [req] = await receive(server1, 1);
+    await server1.disconnect();
+    const server2 = await net.client({ home });
+    await server2.reply(req.senderTag!, 'pong after restart');
+    expect((await receive(asker, 1))[0].text()).toBe('pong after restart');
+  });
+});
