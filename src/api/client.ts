@@ -2,7 +2,8 @@
  * The client side of nym-api: fetch verification keys and aggregate them, and obtain a
  * bandwidth credential end to end (deposit → blind-sign at t instances → unblind →
  * aggregate → verify). Uses only fetch, CosmJS (through src/chain) and pure crypto, so it
- * runs wherever the client runs.
+ * runs wherever the client runs: import it from this file (the room's index also loads
+ * the Node-only service).
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
@@ -27,7 +28,7 @@ import {
   NymApiResponseError,
   ShareDecryptionError,
 } from './errors.js';
-import { blindSignSignatureMessage } from './issuer.js';
+import { blindSignSignatureMessage } from './schema.js';
 import type { BlindSignRequestBody, BlindedSignatureResponse } from './schema.js';
 
 export interface RequestOptions {

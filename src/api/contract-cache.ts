@@ -58,7 +58,7 @@ export function validateEntries(
       // Not used by clients; passed through when it is an object, never anything else.
       rewarding_details: (isObj(d.rewarding_details)
         ? d.rewarding_details
-        : null) as MixNodeDetails['rewarding_details'],
+        : null) as unknown as MixNodeDetails['rewarding_details'],
     });
   }
   mixnodes.sort((a, b) => a.bond_information.mix_id - b.bond_information.mix_id);

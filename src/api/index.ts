@@ -28,7 +28,6 @@ export type {
 } from './contract-cache.js';
 export {
   CredentialIssuer,
-  blindSignSignatureMessage,
   depositFromTx,
   DEPOSIT_EVENT,
   DEPOSIT_VALUE,
@@ -54,7 +53,12 @@ export { SqliteDepositStore, MemoryDepositStore } from './store.js';
 export type { DepositStore, UsedDeposit } from './store.js';
 export { sealShare, openShare, LowOrderKeyError } from './envelope.js';
 export type { SealedShare } from './envelope.js';
-export { parseBlindSignBody, parseVerifyBody, txHash as parseTxHash } from './schema.js';
+export {
+  blindSignSignatureMessage,
+  parseBlindSignBody,
+  parseVerifyBody,
+  txHash as parseTxHash,
+} from './schema.js';
 export type {
   BlindSignRequestBody,
   BlindedSignatureResponse,

@@ -27,6 +27,7 @@ import { blindSign } from '../coconut/scheme.js';
 import type { BlindSignRequest, Parameters } from '../coconut/scheme.js';
 import { verifyVoucherCredential, voucherPublicAttributes } from '../coconut/voucher.js';
 import { sealShare } from './envelope.js';
+import { blindSignSignatureMessage } from './schema.js';
 import {
   DepositAlreadyUsedError,
   DepositFailedError,
@@ -72,15 +73,6 @@ export interface DepositRecord {
   info: string;
   identityKey: string;
   encryptionKey: string;
-}
-
-/** The bytes the depositor signs: the encoded request, then the upper-case hex tx hash. */
-export function blindSignSignatureMessage(requestBytes: Uint8Array, txHash: string): Uint8Array {
-  const h = new TextEncoder().encode(txHash.toUpperCase());
-  const out = new Uint8Array(requestBytes.length + h.length);
-  out.set(requestBytes, 0);
-  out.set(h, requestBytes.length);
-  return out;
 }
 
 const attr = (

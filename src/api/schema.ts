@@ -153,3 +153,12 @@ export function parseVerifyBody(v: unknown): VerifyCredentialBody {
     },
   };
 }
+
+/** The bytes the depositor signs: the encoded request, then the upper-case hex tx hash. */
+export function blindSignSignatureMessage(requestBytes: Uint8Array, txHash: string): Uint8Array {
+  const h = new TextEncoder().encode(txHash.toUpperCase());
+  const out = new Uint8Array(requestBytes.length + h.length);
+  out.set(requestBytes, 0);
+  out.set(h, requestBytes.length);
+  return out;
+}
