@@ -29,6 +29,9 @@ export interface WorkerPoolOptions {
 interface Slot {
   worker: Worker;
   inFlight: number;
+  /** Packets in the batches in flight. */
+  packets: number;
+  ready: boolean;
 }
 
 /**
@@ -83,30 +86,11 @@ export class WorkerPool {
 
   async start(signal?: AbortSignal): Promise<void> {
     const n = this.o.workers && this.o.workers > 0 ? this.o.workers : Math.max(1, os.availableParallelism());
-    const url = new URL('./unwrap-worker.ts', import.meta.url);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
-      const worker = startTsWorker(url, { sphinxSecret: this.o.sphinxSecret });
-      const slot: Slot = { worker, inFlight: 0 };
+      const slot: Slot = { worker: null as unknown as Worker, inFlight: 0, packets: 0, ready: false };
       this.slots.push(slot);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          const onAbort = () => reject(new WorkerPoolError('start aborted'));
-          signal?.addEventListener('abort', onAbort, { once: true });
-          worker.once('error', (e) => reject(new WorkerPoolError(`worker failed to start: ${e.message}`)));
-          worker.on('message', (m: BatchResponse | { ready: true }) => {
-            if ('ready' in m) {
-              signal?.removeEventListener('abort', onAbort);
-              resolve();
-              return;
-            }
-            slot.inFlight--;
-            this.o.onResult(m);
-            this.pump();
-          });
-        }),
-      );
-      worker.on('error', (e) => this.o.onError?.(new WorkerPoolError(e.message)));
+      ready.push(this.spawn(slot, signal));
     }
     try {
       await Promise.all(ready);
@@ -114,6 +98,47 @@ export class WorkerPool {
       await this.stop();
       throw e;
     }
+  }
+
+  /** Starts (or restarts) the worker of a slot; resolves when it has loaded. */
+  private spawn(slot: Slot, signal?: AbortSignal): Promise<void> {
+    const worker = startTsWorker(new URL('./unwrap-worker.ts', import.meta.url), {
+      sphinxSecret: this.o.sphinxSecret,
+    });
+    slot.worker = worker;
+    slot.ready = false;
+
+    worker.on('error', (e) => this.o.onError?.(new WorkerPoolError(e.message)));
+    worker.once('exit', (code) => {
+      slot.ready = false;
+      if (this.stopped) return;
+      // a worker that dies takes its batches with it; count them and start a new one
+      this.o.onError?.(new WorkerPoolError(`worker exited with code ${code}; restarting`));
+      if (slot.packets > 0) this.o.onDrop?.(slot.packets);
+      slot.inFlight = 0;
+      slot.packets = 0;
+      setTimeout(() => {
+        if (!this.stopped) void this.spawn(slot).catch((e: Error) => this.o.onError?.(e));
+      }, 200);
+    });
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new WorkerPoolError('start aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.once('error', (e) => reject(new WorkerPoolError(`worker failed to start: ${e.message}`)));
+      worker.on('message', (m: BatchResponse | { ready: true }) => {
+        if ('ready' in m) {
+          signal?.removeEventListener('abort', onAbort);
+          slot.ready = true;
+          resolve();
+          this.pump();
+          return;
+        }
+        slot.inFlight--;
+        slot.packets -= m.count;
+        this.o.onResult(m);
+        this.pump();
+      });
+    });
   }
 
   /** Copies one packet into the current batch. */
@@ -165,6 +190,7 @@ export class WorkerPool {
       if (!best) return;
       const b = this.queued.shift()!;
       best.inFlight++;
+      best.packets += b.lens.length;
       best.worker.postMessage(b, [b.buf, b.lens.buffer as ArrayBuffer]);
     }
   }

@@ -8,7 +8,7 @@ import { DelayQueue } from '../../src/mixnode/delay-queue.js';
 import { FrameDecoder, PACKET_SIZES, encodeFrame } from '../../src/mixnode/framing.js';
 import { ReplayStore } from '../../src/mixnode/replay-store.js';
 import { packetLengthFor } from '../../src/sphinx/index.js';
-import { random, tempHome } from './helpers.js';
+import { random, tempHome, until } from './helpers.js';
 
 const sizes = [...PACKET_SIZES.values()];
 
@@ -100,5 +100,25 @@ describe('replay store', () => {
     expect(s.check(fresh)).toBe(true);
     s.close();
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+});
+
+describe('unwrap worker pool', () => {
+  it('answers every packet, in batches', async () => {
+    const { WorkerPool } = await import('../../src/mixnode/worker-pool.js');
+    const results: number[] = [];
+    const pool = new WorkerPool({
+      sphinxSecret: random(32),
+      workers: 1,
+      onResult: (r) => results.push(r.count),
+    });
+    await pool.start();
+    try {
+      for (let i = 0; i < 40; i++) pool.submit(random(2413));
+      await until(() => results.reduce((a, b) => a + b, 0) === 40, 10_000, '40 results');
+      expect(Math.max(...results)).toBeGreaterThanOrEqual(16); // batched
+    } finally {
+      await pool.stop();
+    }
   });
 });
