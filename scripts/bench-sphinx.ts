@@ -1,5 +1,6 @@
 /**
- * Sphinx benchmark: packet creation (3 mix hops + gateway), forward and final unwrap, against
+ * Sphinx benchmark: packet creation (3 mix hops + gateway; default format 259, and 258 for
+ * comparison), forward and final unwrap, against
  * one node:crypto X25519 shared-secret computation with ready KeyObjects measured in the same
  * process. Times are CPU time of this process (the machine's cores are shared). Prints
  * per-round figures, then one JSON line (medians over rounds) last.
@@ -52,6 +53,8 @@ function median(xs: number[]): number {
 interface Fixture {
   keys: SphinxNodeKey[];
   create: () => Uint8Array;
+  /** Nym's older format (192-byte payload keys in the header HKDF; no second HKDF). */
+  create258: () => Uint8Array;
   firstHopPacket: Uint8Array;
   lastHopPacket: Uint8Array;
 }
@@ -67,6 +70,8 @@ function fixture(backend: CryptoBackend): Fixture {
   const delaysNs = [50_000_000n, 50_000_000n, 50_000_000n, 0n];
   const create = () =>
     createPacket({ route, delaysNs, destination, payload, size: 'regular', random, backend });
+  const create258 = () =>
+    createPacket({ route, delaysNs, destination, payload, size: 'regular', random, backend, version: 258 });
   const firstHopPacket = create();
   let p = firstHopPacket;
   for (let i = 0; i < 3; i++) {
@@ -74,7 +79,7 @@ function fixture(backend: CryptoBackend): Fixture {
     if (r.kind !== 'forward') throw new Error('expected a forward hop');
     p = r.packet;
   }
-  return { keys, create, firstHopPacket, lastHopPacket: p };
+  return { keys, create, create258, firstHopPacket, lastHopPacket: p };
 }
 
 const dhA = generateKeyPairSync('x25519');
@@ -95,6 +100,8 @@ timeUs(10, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
 const r = {
   dh: [] as number[],
   create: [] as number[],
+  create258: [] as number[],
+  create258Ratio: [] as number[],
   fwd: [] as number[],
   fin: [] as number[],
   unwrapRatio: [] as number[],
@@ -109,17 +116,20 @@ const SLICES = 12;
 for (let i = 0; i < rounds; i++) {
   let dhT = 0;
   let createT = 0;
+  let create258T = 0;
   let fwdT = 0;
   let finT = 0;
   for (let s = 0; s < SLICES; s++) {
     dhT += timeUs(250, dh);
     createT += timeUs(40, node.create);
+    create258T += timeUs(20, node.create258);
     dhT += timeUs(250, dh);
     fwdT += timeUs(120, () => unwrapPacket(node.keys[0], node.firstHopPacket));
     finT += timeUs(120, () => unwrapPacket(node.keys[3], node.lastHopPacket));
   }
   const dhRound = dhT / (2 * SLICES);
   const create = createT / SLICES;
+  const create258 = create258T / SLICES;
   const fwd = fwdT / SLICES;
   const fin = finT / SLICES;
   const pcreate = timeUs(6, pure.create);
@@ -127,6 +137,8 @@ for (let i = 0; i < rounds; i++) {
   const pfin = timeUs(15, () => unwrapPacket(pure.keys[3], pure.lastHopPacket));
   r.dh.push(dhRound);
   r.create.push(create);
+  r.create258.push(create258);
+  r.create258Ratio.push(create258 / dhRound);
   r.fwd.push(fwd);
   r.fin.push(fin);
   r.unwrapRatio.push(fwd / (2 * dhRound));
@@ -157,6 +169,8 @@ const result = {
   // medians of per-round ratios (each round's own baseline)
   unwrap_ratio: round2(median(r.unwrapRatio)),
   create_ratio: round2(median(r.createRatio)),
+  create_v258_us: round1(median(r.create258)),
+  create_v258_ratio: round2(median(r.create258Ratio)),
   pure_create_us: round1(median(r.pcreate)),
   pure_unwrap_forward_us: round1(median(r.pfwd)),
   pure_unwrap_final_us: round1(median(r.pfin)),
