@@ -107,7 +107,6 @@ export class WorkerPool {
     });
     slot.worker = worker;
     slot.ready = false;
-
     worker.on('error', (e) => this.o.onError?.(new WorkerPoolError(e.message)));
     worker.once('exit', (code) => {
       slot.ready = false;
@@ -186,7 +185,7 @@ export class WorkerPool {
     while (this.queued.length > 0) {
       let best: Slot | undefined;
       for (const s of this.slots)
-        if (s.inFlight < this.maxInFlight && (!best || s.inFlight < best.inFlight)) best = s;
+        if (s.ready && s.inFlight < this.maxInFlight && (!best || s.inFlight < best.inFlight)) best = s;
       if (!best) return;
       const b = this.queued.shift()!;
       best.inFlight++;

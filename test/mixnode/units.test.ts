@@ -104,19 +104,26 @@ describe('replay store', () => {
 });
 
 describe('unwrap worker pool', () => {
-  it('answers every packet, in batches', async () => {
+  it('answers every packet in batches, and replaces a worker that dies', async () => {
     const { WorkerPool } = await import('../../src/mixnode/worker-pool.js');
     const results: number[] = [];
+    const errors: string[] = [];
     const pool = new WorkerPool({
       sphinxSecret: random(32),
       workers: 1,
       onResult: (r) => results.push(r.count),
+      onError: (e) => errors.push(e.message),
     });
     await pool.start();
     try {
       for (let i = 0; i < 40; i++) pool.submit(random(2413));
       await until(() => results.reduce((a, b) => a + b, 0) === 40, 10_000, '40 results');
       expect(Math.max(...results)).toBeGreaterThanOrEqual(16); // batched
+      const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+      await slots[0].worker.terminate();
+      await until(() => errors.some((m) => /restarting/.test(m)), 5000, 'restart');
+      pool.submit(random(386)); // queued until the new worker is up
+      await until(() => results.reduce((a, b) => a + b, 0) === 41, 15_000, 'result after restart');
     } finally {
       await pool.stop();
     }
