@@ -30,7 +30,11 @@ describe('three mix nodes on loopback', () => {
 
   beforeAll(async () => {
     sink = await startSink();
-    nodes = await Promise.all(homes.map((h, i) => startMixnode(h, keys[i])));
+    nodes = await Promise.all(
+      homes.map((h, i) =>
+        startMixnode(h, keys[i], 0, i === 0 ? { metrics: { host: '127.0.0.1', port: 0 } } : {}),
+      ),
+    );
     route = [
       ...nodes.map((n, i) => hopOf(n, keys[i])),
       { address: sink.address, publicKey: finalKey.publicKey },
@@ -57,6 +61,15 @@ describe('three mix nodes on loopback', () => {
     });
     expect(got.sort()).toEqual(msgs.map((m) => new TextDecoder().decode(m)).sort());
     for (const n of nodes) expect(await n.metrics.forwarded.get()).toMatchObject({ values: [{ value: 20 }] });
+  });
+
+  it('serves Prometheus metrics over HTTP', async () => {
+    const text = await (await fetch(nodes[0].metricsUrl!)).text();
+    expect(text).toMatch(/^nymph_mixnode_packets_received_total 20$/m);
+    expect(text).toMatch(/^nymph_mixnode_packets_forwarded_total 20$/m);
+    expect(text).toMatch(/^nymph_mixnode_delay_queue_packets 0$/m);
+    expect(text).toMatch(/nymph_mixnode_unwrap_seconds_count/);
+    expect((await fetch(nodes[0].metricsUrl!.replace('/metrics', '/health'))).status).toBe(200);
   });
 
   it('drops a replayed packet and counts it', async () => {
