@@ -275,15 +275,21 @@ export function createGateway(config: GatewayConfig): Gateway {
     draining = false;
 
     constructor(readonly ws: WebSocket) {
-      this.timer = setTimeout(
-        () => this.close(4008, 'handshake timeout'),
-        config.handshakeTimeoutMs ?? HANDSHAKE_STEP_TIMEOUT_MS,
-      );
+      this.armTimer();
       ws.on('message', (data: RawData, isBinary: boolean) => {
         void this.onMessage(data as Buffer, isBinary).catch((e: unknown) => this.fail(e));
       });
       ws.on('close', () => this.closed());
       ws.on('error', () => {});
+    }
+
+    /** (Re)starts the deadline for the current pre-authentication step. */
+    armTimer(): void {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(
+        () => this.close(4008, 'handshake timeout'),
+        config.handshakeTimeoutMs ?? HANDSHAKE_STEP_TIMEOUT_MS,
+      );
     }
 
     send(m: GatewayResponse): void {
@@ -347,6 +353,8 @@ export function createGateway(config: GatewayConfig): Gateway {
           const r = gatewayHandshakeRespond({ identity, init: req, random, aead: nodeAead });
           this.hs = r.state;
           this.phase = 'handshake';
+          // each handshake step has its own time limit
+          this.armTimer();
           this.send(r.message);
           return;
         }

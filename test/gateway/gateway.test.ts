@@ -206,6 +206,11 @@ describe('gateway with three mix nodes', () => {
     expect(new TextDecoder().decode(b.received[0])).toBe('still here');
   });
 
+  it('closes a connection that does not authenticate in time', async () => {
+    const c = await TestClient.connect(gw.clientsUrl);
+    expect(await c.waitClosed(5000)).toBe(4008);
+  });
+
   it('drops a packet replayed into the gateway', async () => {
     const pkt = createPacket({
       route: [{ address: gw.nodeAddress, publicKey: gwKeys.sphinxPublic }],
