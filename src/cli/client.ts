@@ -25,6 +25,7 @@ interface ClientToml {
   client: { nym_api_urls: string[]; gateway: string; mode: string };
   socket: { host: string; port: number };
   chain: { rpc_url: string; mixnet_contract: string; bandwidth_contract: string };
+  bandwidth: { mnemonic: string; account_index: number; amount: number; threshold: number };
   debug: {
     max_retransmissions: number;
     ack_wait_addition_ms: number;
@@ -38,6 +39,9 @@ function defaults(): ClientToml {
     client: { nym_api_urls: [], gateway: '', mode: 'nym' },
     socket: { host: '127.0.0.1', port: 1977 },
     chain: { rpc_url: '', mixnet_contract: '', bandwidth_contract: '' },
+    // with a mnemonic the client deposits and obtains credentials itself; without one it
+    // only works with free-bandwidth (localnet) gateways
+    bandwidth: { mnemonic: '', account_index: 0, amount: 1_000_000, threshold: 0 },
     debug: {
       max_retransmissions: 10,
       ack_wait_addition_ms: 1500,
@@ -58,6 +62,7 @@ function readConfig(home: string): ClientToml {
     client: { ...d.client, ...t.client },
     socket: { ...d.socket, ...t.socket },
     chain: { ...d.chain, ...t.chain },
+    bandwidth: { ...d.bandwidth, ...t.bandwidth },
     debug: { ...d.debug, ...t.debug },
   };
 }
@@ -118,6 +123,31 @@ function topologySource(t: ClientToml): TopologySource {
   return fallbackTopologySource(...sources);
 }
 
+async function credentialSource(t: ClientToml, home: string) {
+  const b = t.bandwidth;
+  if (!b.mnemonic) return undefined;
+  if (!t.chain.rpc_url || !t.chain.bandwidth_contract)
+    throw new Error('client: bandwidth.mnemonic needs chain.rpc_url and chain.bandwidth_contract');
+  if (!t.client.nym_api_urls.length)
+    throw new Error('client: bandwidth credentials need client.nym_api_urls');
+  const { connectSigningClients } = await import('../chain/index.js');
+  const { coconutCredentialSource } = await loadClient();
+  const s = await connectSigningClients({
+    rpcUrl: t.chain.rpc_url,
+    mnemonic: b.mnemonic,
+    accountIndex: b.account_index,
+    contracts: { mixnet: t.chain.mixnet_contract, bandwidth: t.chain.bandwidth_contract },
+  });
+  const urls = t.client.nym_api_urls;
+  return coconutCredentialSource({
+    apiUrls: urls,
+    threshold: b.threshold || Math.floor((2 * urls.length) / 3) + 1,
+    bandwidth: s.bandwidth,
+    amount: b.amount,
+    storePath: path.join(home, 'credentials.json'),
+  });
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('client')
@@ -160,6 +190,7 @@ export function register(program: Command): void {
             topology: topologySource(t),
             gateway: t.client.gateway || undefined,
             config: coreConfig(t),
+            credentials: await credentialSource(t, f.home),
           });
           try {
             await core.start(AbortSignal.timeout(30_000));
@@ -190,6 +221,7 @@ export function register(program: Command): void {
         topology: topologySource(t),
         gateway: t.client.gateway || undefined,
         config: coreConfig(t),
+        credentials: await credentialSource(t, f.home),
         logger: log,
       });
       await core.start(AbortSignal.timeout(30_000));

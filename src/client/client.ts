@@ -22,6 +22,7 @@ import {
   encodeSurbAck,
   PACKET_TYPE_SPHINX,
   SURB_ACK_SIZE,
+  MIX_PACKET_HEADER_SIZE,
   type Aead,
 } from '../gateway/protocol/index.js';
 import {
@@ -73,6 +74,8 @@ import { silentLogger, sleep, type Logger, type WebSocketFactory } from './trans
 
 /** Fragment capacity of a regular packet: plaintext minus SURB-ack and key slot. */
 export const FRAGMENT_LEN = Geometry.of('regular').plaintextLength - SURB_ACK_SIZE - KEY_SLOT_LEN;
+const PACKET_LEN = Geometry.of('regular').packetLength;
+const TOP_UP_RETRY_MS = 1000;
 /** Set id 0 never names a real set: a fragment starting with it is loop cover. */
 const COVER_FRAGMENT = new Uint8Array(7);
 const ZERO_SURB_ID = new Uint8Array(16);
@@ -99,14 +102,20 @@ export interface MixnetClientCoreOptions {
   readonly gateway?: string;
   /** Rewrites a gateway's websocket URL (e.g. wss behind a proxy). */
   readonly gatewayUrl?: (g: GatewayEntry) => string;
-  /** Obtains a bandwidth credential (Coconut, serialised) when the gateway reports too little. */
-  readonly bandwidthCredential?: (signal?: AbortSignal) => Promise<Uint8Array>;
+  /** Bandwidth credentials, shown when the gateway reports too little (absent: free-bandwidth gateways). */
+  readonly credentials?: CredentialSource;
   readonly crypto?: CryptoBackend;
   /** Session AEAD for gateway frames (node:crypto in Node; pure by default). */
   readonly aead?: Aead;
   readonly rng?: RandomBytes;
   readonly now?: () => number;
   readonly logger?: Logger;
+}
+
+/** Where the core gets bandwidth credentials (see bandwidth.ts for the Coconut one). */
+export interface CredentialSource {
+  /** A credential payload for the gateway; call `spent()` once the gateway took it. */
+  next(keys: ClientKeys, signal?: AbortSignal): Promise<{ payload: Uint8Array; spent(): void }>;
 }
 
 export interface SendOptions {
@@ -162,6 +171,9 @@ export class MixnetClientCore {
   /** mix ids on the current routes (forward and ack) of each unacknowledged fragment */
   private readonly packetRoutes = new Map<string, number[]>();
   private bandwidthTopUp: Promise<void> | undefined;
+  /** what the gateway will still forward for us, as it counts (Sphinx packet bytes) */
+  private bandwidthLeft = 0;
+  private topUpFailedAt = -Infinity;
   readonly stats = {
     realSent: 0,
     coverSent: 0,
@@ -172,6 +184,7 @@ export class MixnetClientCore {
     malformed: 0,
     failed: 0,
     reconnects: 0,
+    credentials: 0,
   };
 
   constructor(private readonly opts: MixnetClientCoreOptions) {
@@ -400,28 +413,52 @@ export class MixnetClientCore {
       { gateway: g.identityKey, registered: session.registered, bandwidth: session.bandwidthRemaining },
       'connected to gateway',
     );
-    if (session.bandwidthRemaining < this.config.bandwidthLowWatermark && this.opts.bandwidthCredential)
+    this.bandwidthLeft = session.bandwidthRemaining;
+    if (this.bandwidthLeft < this.config.bandwidthLowWatermark && this.opts.credentials)
       await this.topUpBandwidth(signal);
     this.kick();
   }
 
+  /** Deposit, obtain and show a credential; one at a time. Sending waits for it. */
   private topUpBandwidth(signal?: AbortSignal): Promise<void> {
-    const get = this.opts.bandwidthCredential;
-    if (!get || !this.session) return Promise.resolve();
+    const source = this.opts.credentials;
+    if (!source || !this.session) return Promise.resolve();
     this.bandwidthTopUp ??= (async () => {
       try {
-        const cred = await get(signal ?? this.lifetime.signal);
+        const cred = await source.next(this.keys, signal ?? this.lifetime.signal);
         const s = this.session;
         if (!s) return;
-        const total = await s.sendCredential(cred, this.config.handshakeTimeoutMs);
-        this.log.info({ total }, 'bandwidth topped up');
+        try {
+          this.bandwidthLeft = await s.sendCredential(cred.payload, this.config.credentialTimeoutMs);
+          cred.spent();
+        } catch (e) {
+          // a credential the gateway calls spent is of no further use
+          if (/credential_spent/.test((e as Error).message)) cred.spent();
+          throw e;
+        }
+        this.stats.credentials++;
+        this.log.info({ total: this.bandwidthLeft }, 'bandwidth topped up');
       } catch (e) {
         this.log.error({ err: (e as Error).message }, 'bandwidth top-up failed');
+        this.topUpFailedAt = this.now();
+        this.schedule(() => this.kick(), TOP_UP_RETRY_MS);
       } finally {
         this.bandwidthTopUp = undefined;
+        this.kick();
       }
     })();
     return this.bandwidthTopUp;
+  }
+
+  /** False (and a top-up starts) when the next packet would overdraw our bandwidth. */
+  private haveBandwidth(): boolean {
+    if (!this.opts.credentials) return true;
+    if (
+      this.bandwidthLeft < this.config.bandwidthLowWatermark &&
+      this.now() - this.topUpFailedAt >= TOP_UP_RETRY_MS
+    )
+      void this.topUpBandwidth();
+    return this.bandwidthLeft >= PACKET_LEN;
   }
 
   private onSessionLost(reason: string): void {
@@ -780,6 +817,10 @@ export class MixnetClientCore {
         setTimeout(() => this.pump(), 2);
         return;
       }
+      if (!this.haveBandwidth()) {
+        this.pumping = false; // the top-up kicks us again
+        return;
+      }
       this.sendOne(this.queue.shift()!);
     }
     if (this.queue.length > 0) setImmediate(() => this.pump());
@@ -801,6 +842,7 @@ export class MixnetClientCore {
       return false;
     }
     s.sendMixPacket(built.mixPacket);
+    this.bandwidthLeft -= built.mixPacket.length - MIX_PACKET_HEADER_SIZE;
     if (p.key !== undefined) {
       this.stats.realSent++;
       this.tracker.sent(p.key, built.expectedDelayMs, this.now());
@@ -831,7 +873,7 @@ export class MixnetClientCore {
     const gap = sampleExponential(this.config.traffic.messageSendingAverageDelayMs, this.rng);
     this.schedule(() => {
       const s = this.session;
-      if (s && s.open) {
+      if (s && s.open && this.haveBandwidth()) {
         const real = this.queue.shift();
         if (real) this.sendOne(real);
         else if (!this.config.traffic.disableLoopCover && this.coverDue())

@@ -113,6 +113,8 @@ export interface ClientConfig {
   readonly suspectNodeMs: number;
   /** Top up bandwidth when the gateway reports less than this many bytes. */
   readonly bandwidthLowWatermark: number;
+  /** How long the gateway may take to verify and spend a credential. */
+  readonly credentialTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: ClientConfig = {
@@ -131,6 +133,7 @@ export const DEFAULT_CONFIG: ClientConfig = {
   suspectAfterFailures: 2,
   suspectNodeMs: 60_000,
   bandwidthLowWatermark: 16 * 1024 * 1024,
+  credentialTimeoutMs: 30_000,
 };
 
 export type ClientConfigInput = Partial<Omit<ClientConfig, 'traffic' | 'retransmit' | 'reconnect'>> & {

@@ -90,10 +90,12 @@ export {
   FRAGMENT_LEN,
   MixnetClientCore,
   type ClientState,
+  type CredentialSource,
   type MixnetClientCoreOptions,
   type ReceivedMessage,
   type SendOptions,
 } from './client.js';
+export { coconutCredentialSource, type CoconutCredentialOptions } from './bandwidth.js';
 export { FileKeyStore, createNodeClient, nodeWebSocketFactory, type NodeClientOptions } from './node.js';
 export { startWsApi, type WsApiServer, type WsApiServerOptions } from './ws-api/server.js';
 export * as wsApi from './ws-api/codec.js';

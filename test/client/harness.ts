@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startChain, type RunningChain } from '../../localnet/index.js';
 import { connectSigningClients, type SigningClients } from '../../src/chain/index.js';
-import { createNymApi, defaultConfig, type NymApi } from '../../src/api/index.js';
+import {
+  createNymApi,
+  defaultConfig,
+  generateKeyShares,
+  keyFileName,
+  writeKeyShares,
+  type NymApi,
+} from '../../src/api/index.js';
+import { loadBackend, secureRandom as coconutRandom } from '../../src/coconut/index.js';
+import { coconutCredentialSource } from '../../src/client/bandwidth.js';
 import { createMixnode, generateNodeKeys, type Mixnode } from '../../src/mixnode/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { connect, type ConnectOptions } from '../../src/sdk/node.js';
@@ -24,11 +33,14 @@ export interface LocalNet {
   readonly dir: string;
   readonly chain: RunningChain;
   readonly api: NymApi;
+  readonly apis: NymApi[];
   readonly apiUrl: string;
   readonly mixnodes: Mixnode[];
   readonly gateway: Gateway;
   /** A connected SDK client (localnet mode unless overridden); closed with the network. */
-  client(opts?: Partial<ConnectOptions> & { config?: ClientConfigInput }): Promise<MixnetClient>;
+  client(
+    opts?: Partial<ConnectOptions> & { config?: ClientConfigInput; credentialAmount?: number },
+  ): Promise<MixnetClient>;
   /** A fresh home directory for a client that must survive a restart. */
   home(name: string): string;
   close(): Promise<void>;
@@ -42,18 +54,29 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 2
   }
 }
 
-export async function startLocalNet(opts: { perLayer?: number } = {}): Promise<LocalNet> {
+export interface LocalNetOptions {
+  /** Mix nodes per layer (default 1). */
+  readonly perLayer?: number;
+  /**
+   * Real bandwidth: `count` nym-apis issue Coconut credentials with threshold `threshold`,
+   * and the gateway asks for them (default: a free-bandwidth gateway, one plain nym-api).
+   */
+  readonly credentials?: { readonly count: number; readonly threshold: number };
+}
+
+export async function startLocalNet(opts: LocalNetOptions = {}): Promise<LocalNet> {
   const perLayer = opts.perLayer ?? 1;
+  const creds = opts.credentials;
   const dir = mkdtempSync(join(tmpdir(), 'nymph-client-it-'));
   const mixnodes: Mixnode[] = [];
   const signers: SigningClients[] = [];
   const clients: MixnetClient[] = [];
   let chain: RunningChain | undefined;
-  let api: NymApi | undefined;
+  const apis: NymApi[] = [];
   let gateway: Gateway | undefined;
   const close = async () => {
     for (const c of clients) await c.disconnect().catch(() => undefined);
-    await api?.stop().catch(() => undefined);
+    for (const a of apis) await a.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
     for (const m of mixnodes) await m.stop().catch(() => undefined);
     for (const s of signers) s.disconnect();
@@ -68,7 +91,7 @@ export async function startLocalNet(opts: { perLayer?: number } = {}): Promise<L
       rpcPort: 0,
       logLevel: 'silent',
       blockIntervalMs: 50,
-      accounts: n + 2,
+      accounts: n + 8,
     });
     const running = chain;
     const contracts = {
@@ -104,6 +127,37 @@ export async function startLocalNet(opts: { perLayer?: number } = {}): Promise<L
       await m.start();
       mixnodes.push(m);
     }
+    // nym-apis (with Coconut key shares from a trusted dealer when credentials are on)
+    let keyFiles: string[] = [];
+    if (creds) {
+      const backend = await loadBackend('mcl');
+      const keyDir = join(dir, 'coconut-keys');
+      writeKeyShares(
+        backend,
+        keyDir,
+        generateKeyShares(backend, creds.threshold, creds.count, coconutRandom),
+      );
+      keyFiles = Array.from({ length: creds.count }, (_, i) => join(keyDir, keyFileName(i + 1)));
+    }
+    for (let i = 0; i < (creds?.count ?? 1); i++) {
+      const c = defaultConfig(join(dir, `api-${i}`));
+      mkdirSync(c.home, { recursive: true });
+      c.http.port = 0;
+      c.chain.rpcUrl = running.rpcUrl;
+      c.chain.mixnetContract = contracts.mixnet;
+      c.chain.bandwidthContract = contracts.bandwidth;
+      c.topology.refreshIntervalMs = 200;
+      c.coconut.enabled = !!creds;
+      if (creds) {
+        c.coconut.keyFile = keyFiles[i];
+        c.coconut.backend = 'mcl';
+      }
+      const a = createNymApi(c, { logger: quiet, shutdownGraceMs: 200 });
+      apis.push(a);
+    }
+    await Promise.all(apis.map((a) => a.start()));
+    const api = apis[0];
+
     const gwKeys = generateNodeKeys();
     const gwHome = join(dir, 'gateway');
     mkdirSync(gwHome, { recursive: true });
@@ -114,7 +168,12 @@ export async function startLocalNet(opts: { perLayer?: number } = {}): Promise<L
       clientsPort: 0,
       keys: gwKeys,
       workers: 1,
-      freeBandwidth: true,
+      freeBandwidth: !creds,
+      credentials: creds
+        ? { apiUrls: apis.map((a) => a.url), threshold: creds.threshold, backend: 'mcl' }
+        : undefined,
+      chain: creds ? { rpcUrl: running.rpcUrl, mnemonic: running.chainInfo.mnemonic, contracts } : undefined,
+      bond: false,
       metrics: null,
       logger: quiet,
     });
@@ -157,16 +216,6 @@ export async function startLocalNet(opts: { perLayer?: number } = {}): Promise<L
       }),
     ]);
 
-    const c = defaultConfig(join(dir, 'api'));
-    mkdirSync(c.home, { recursive: true });
-    c.http.port = 0;
-    c.chain.rpcUrl = running.rpcUrl;
-    c.chain.mixnetContract = contracts.mixnet;
-    c.chain.bandwidthContract = contracts.bandwidth;
-    c.topology.refreshIntervalMs = 200;
-    c.coconut.enabled = false;
-    api = createNymApi(c, { logger: quiet, shutdownGraceMs: 200 });
-    await api.start();
     const apiUrl = api.url;
     await waitFor('the topology', async () => {
       const r = await fetch(`${apiUrl}/v1/topology`);
@@ -174,18 +223,32 @@ export async function startLocalNet(opts: { perLayer?: number } = {}): Promise<L
       return t.mixnodes.length === n && t.gateways.length === 1;
     });
 
+    let nextAccount = n + 2;
     const net: LocalNet = {
       dir,
       chain: running,
       api,
+      apis,
       apiUrl,
       mixnodes,
       gateway: gw,
       home: (name) => join(dir, 'clients', name),
       async client(o = {}) {
+        let credentials = o.credentials;
+        if (creds && !credentials) {
+          // each client deposits from its own funded account
+          const s = await signer(nextAccount++);
+          credentials = coconutCredentialSource({
+            apiUrls: apis.map((a) => a.url),
+            threshold: creds.threshold,
+            bandwidth: s.bandwidth,
+            amount: o.credentialAmount ?? 1000,
+          });
+        }
         const client = await connect({
           topology: nymApiTopologySource([apiUrl]),
           ...o,
+          credentials,
           config: {
             mode: 'localnet',
             ...o.config,
