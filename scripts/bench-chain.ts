@@ -14,7 +14,7 @@
  * Usage: npm run bench:chain [-- --txs-per-account N --accounts K --seconds S]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -103,7 +103,11 @@ async function queryWorker(): Promise<void> {
     kind === 'smart'
       ? () => reader.queryContractSmart(contract, { get_layered_topology: {} })
       : () => reader.getBalance(address, 'unym');
-  await fn(); // warm-up
+  // Warm up, then run in the window shared by all workers (start-up CPU stays out of it).
+  const startAt = arg('start-at', Date.now());
+  while (Date.now() < startAt - 200) await fn();
+  await sleep(Math.max(0, startAt - Date.now()));
+  const cpu0 = process.cpuUsage();
   let n = 0;
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -115,26 +119,39 @@ async function queryWorker(): Promise<void> {
     }),
   );
   reader.disconnect();
-  process.stdout.write(`${JSON.stringify({ event: 'queries', n })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'queries', n, cpu_us_per_query: (cpu.user + cpu.system) / n })}\n`,
+  );
 }
 
-function runWorker(args: string[]): Promise<number> {
+function runWorker(args: string[]): Promise<{ n: number; cpuUsPerQuery: number }> {
   const self = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, ...args], {
+  // NYMPH_BENCH_CPU_PROF=DIR writes a V8 CPU profile of each query worker there.
+  const prof = process.env.NYMPH_BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.NYMPH_BENCH_CPU_PROF]
+    : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', self, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     let n: number | undefined;
+    let cpuUsPerQuery = 0;
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       try {
-        const ev = JSON.parse(line) as { event?: string; n?: number };
-        if (ev.event === 'queries') n = ev.n;
+        const ev = JSON.parse(line) as { event?: string; n?: number; cpu_us_per_query?: number };
+        if (ev.event === 'queries') {
+          n = ev.n;
+          cpuUsPerQuery = ev.cpu_us_per_query ?? 0;
+        }
       } catch {
         // not ours
       }
     });
     proc.once('exit', (code) =>
-      n === undefined ? reject(new Error(`bench-chain: worker exited with ${code}`)) : resolve(n),
+      n === undefined
+        ? reject(new Error(`bench-chain: worker exited with ${code}`))
+        : resolve({ n, cpuUsPerQuery }),
     );
   });
 }
@@ -164,6 +181,17 @@ function spawnChain(home: string, genesisAccounts: number): Promise<{ proc: Chil
       }
     });
   });
+}
+
+/** CPU seconds used so far by a process (Linux /proc), or -1 where unavailable. */
+function chainCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (100 Hz)
+  } catch {
+    return -1;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -321,6 +349,7 @@ async function main(): Promise<void> {
 
     // Broadcast: accounts in parallel, each account's txs in sequence order.
     const t1 = performance.now();
+    const chainCpu0 = chainCpuSeconds(proc.pid);
     const lastHashes = await Promise.all(
       perAccount.map(async (txs) => {
         let last = '';
@@ -330,6 +359,7 @@ async function main(): Promise<void> {
     );
     await waitCommitted(client, lastHashes, 60_000);
     const execSecs = (performance.now() - t1) / 1000;
+    const chainUsPerTx = chainCpu0 >= 0 ? ((chainCpuSeconds(proc.pid) - chainCpu0) / nTxs) * 1e6 : -1;
     const execPerSec = nTxs / execSecs;
     // Every tx must have executed: each account's count equals its tx count.
     for (const a of signers) {
@@ -337,12 +367,24 @@ async function main(): Promise<void> {
       if (c.count !== txsPerAccount)
         throw new Error(`bench-chain: ${a} counted ${c.count}, expected ${txsPerAccount}`);
     }
-    console.log(`executed ${nTxs} txs from ${loadAccounts} accounts in ${execSecs.toFixed(2)} s`);
+    console.log(
+      `executed ${nTxs} txs from ${loadAccounts} accounts in ${execSecs.toFixed(2)} s (chain CPU ${chainUsPerTx.toFixed(0)} us per tx)`,
+    );
 
     // Queries: parallel loops for a fixed time, in worker processes so that the client side
     // (CosmJS decoding a 45 kB topology) is not the bottleneck of what we measure.
     const workers = arg('query-workers', 2);
-    const runQueries = async (kind: 'balance' | 'smart'): Promise<number> => {
+    const runQueries = async (
+      kind: 'balance' | 'smart',
+    ): Promise<{ perSec: number; chainUs: number; clientUs: number }> => {
+      const startAt = Date.now() + 4000;
+      let cpu0 = -1;
+      const sampler = setTimeout(() => (cpu0 = chainCpuSeconds(proc.pid)), startAt - Date.now());
+      let cpu1 = -1;
+      const sampler2 = setTimeout(
+        () => (cpu1 = chainCpuSeconds(proc.pid)),
+        startAt - Date.now() + seconds * 1000,
+      );
       const counts = await Promise.all(
         Array.from({ length: workers }, () =>
           runWorker([
@@ -356,14 +398,24 @@ async function main(): Promise<void> {
             addrs[1],
             '--seconds',
             String(seconds),
+            '--start-at',
+            String(startAt),
           ]),
         ),
       );
-      return counts.reduce((a, b) => a + b, 0) / seconds;
+      clearTimeout(sampler);
+      clearTimeout(sampler2);
+      const n = counts.reduce((a, b) => a + b.n, 0);
+      const chainUs = cpu0 >= 0 && cpu1 >= 0 ? ((cpu1 - cpu0) / n) * 1e6 : -1;
+      const clientUs = counts.reduce((a, b) => a + b.cpuUsPerQuery * b.n, 0) / n;
+      console.log(`  CPU per query: chain ${chainUs.toFixed(0)} us, CosmJS client ${clientUs.toFixed(0)} us`);
+      return { perSec: n / seconds, chainUs, clientUs };
     };
-    const balancePerSec = await runQueries('balance');
+    const balance = await runQueries('balance');
+    const balancePerSec = balance.perSec;
     console.log(`baseline: ${balancePerSec.toFixed(0)} bank balance queries/s (${workers} client processes)`);
-    const smartPerSec = await runQueries('smart');
+    const smart = await runQueries('smart');
+    const smartPerSec = smart.perSec;
     console.log(
       `${smartPerSec.toFixed(0)} get_layered_topology smart queries/s (${workers} client processes)`,
     );
@@ -375,8 +427,11 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: 'chain',
         exec_tx_per_sec: Math.round(execPerSec),
+        chain_cpu_us_per_exec_tx: Math.round(chainUsPerTx),
         smart_query_per_sec: Math.round(smartPerSec),
         baseline_balance_query_per_sec: Math.round(balancePerSec),
+        chain_cpu_us_per_smart_query: Math.round(smart.chainUs),
+        client_cpu_us_per_smart_query: Math.round(smart.clientUs),
         baseline_cosmjs_sign_per_sec: Math.round(signPerSec),
         txs: nTxs,
         accounts: loadAccounts,
