@@ -25,7 +25,7 @@ import * as fr from '../coconut/fr.js';
 import type { RandomBytes } from '../coconut/fr.js';
 import { blindSign } from '../coconut/scheme.js';
 import type { BlindSignRequest, Parameters } from '../coconut/scheme.js';
-import { verifyVoucherCredential, voucherPublicAttributes } from '../coconut/voucher.js';
+import { MAX_VOUCHER_VALUE, verifyVoucherCredential, voucherPublicAttributes } from '../coconut/voucher.js';
 import { sealShare } from './envelope.js';
 import { blindSignSignatureMessage } from './schema.js';
 import {
@@ -213,11 +213,8 @@ export class CredentialIssuer {
       throw new InvalidRequestError('public_attributes', 'a bandwidth voucher has 2 public attributes');
     }
     const [value, info] = body.public_attributes_plain;
-    if (!/^(0|[1-9]\d{0,38})$/.test(value)) {
-      throw new InvalidRequestError(
-        'public_attributes_plain[0]',
-        'the voucher value must be a decimal integer',
-      );
+    if (!/^(0|[1-9]\d{0,19})$/.test(value) || BigInt(value) > MAX_VOUCHER_VALUE) {
+      throw new InvalidRequestError('public_attributes_plain[0]', 'the voucher value must be a decimal u64');
     }
     const expected = voucherPublicAttributes(BigInt(value), info);
     expected.forEach((s, i) => {

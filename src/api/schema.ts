@@ -141,9 +141,11 @@ export function parseBlindSignBody(v: unknown): BlindSignRequestBody {
 export function parseVerifyBody(v: unknown): VerifyCredentialBody {
   const o = fields(v, '$', ['credential']);
   const c = fields(o.credential, 'credential', ['n_params', 'theta', 'voucher_value', 'voucher_info']);
-  const value = str(c.voucher_value, 'credential.voucher_value', 39);
-  if (!/^(0|[1-9]\d*)$/.test(value))
-    throw new InvalidRequestError('credential.voucher_value', 'must be a decimal integer');
+  const value = str(c.voucher_value, 'credential.voucher_value', 20);
+  // A u64, as Nym's voucher value.
+  if (!/^(0|[1-9]\d*)$/.test(value) || BigInt(value) > 0xffff_ffff_ffff_ffffn) {
+    throw new InvalidRequestError('credential.voucher_value', 'must be a decimal u64');
+  }
   return {
     credential: {
       n_params: int(c.n_params, 'credential.n_params', 1, MAX_ATTRIBUTES),

@@ -279,6 +279,12 @@ describe('credential issuance (3 instances, threshold 2)', () => {
       'BandwidthVoucher',
       secureRandom,
     );
+    const huge = blindSignBody(voucher, 'AB'.repeat(32), identity);
+    huge.public_attributes_plain[0] = '18446744073709551616'; // u64 max + 1
+    expect((await postJson(url(0, BLIND_SIGN), huge)).body.error).toMatchObject({
+      code: 'invalid_request',
+      field: 'public_attributes_plain[0]',
+    });
     const noTx = await postJson(url(0, BLIND_SIGN), blindSignBody(voucher, 'AB'.repeat(32), identity));
     expect(noTx).toMatchObject({ status: 404, body: { error: { code: 'deposit_not_found' } } });
 
@@ -350,6 +356,25 @@ describe('request boundary', () => {
               public_attributes: fc.array(fc.string(), { maxLength: 3 }),
               public_attributes_plain: fc.array(fc.string(), { maxLength: 3 }),
               total_params: fc.integer(),
+            })
+            .map((v) => JSON.stringify(v)),
+          // Well-shaped bodies with random contents reach the decoders and the chain lookup.
+          fc
+            .record({
+              blind_sign_request: fc
+                .uint8Array({ minLength: 1, maxLength: 600 })
+                .map((b) => base58.encode(b)),
+              tx_hash: fc.constant('AB'.repeat(32)),
+              signature: fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => base58.encode(b)),
+              public_attributes: fc.array(
+                fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => base58.encode(b)),
+                { minLength: 2, maxLength: 2 },
+              ),
+              public_attributes_plain: fc.tuple(
+                fc.bigInt({ min: 0n, max: 1n << 70n }).map(String),
+                fc.string(),
+              ),
+              total_params: fc.constant(4),
             })
             .map((v) => JSON.stringify(v)),
         ),
