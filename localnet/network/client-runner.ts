@@ -12,14 +12,10 @@
  *                api_urls (nym-api base URLs), threshold, deposit_amount (unym),
  *                backend ("mcl" | "noble")
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
-import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import {
-  TRAFFIC_MODES,
   createNodeClient,
   nymApiTopologySource,
   recipientToString,
@@ -27,92 +23,12 @@ import {
   type MixnetClientCore,
   type TrafficMode,
 } from '../../src/client/index.js';
+import type { CredentialSource } from '../../src/client/client.js';
 import { connectSigningClients } from '../../src/chain/index.js';
 import { obtainBandwidthCredential } from '../../src/api/client.js';
 import { encodeCredentialPayload } from '../../src/gateway/protocol/credential.js';
 import { secureRandom } from '../../src/coconut/random.js';
-import { LocalnetConfigError } from './errors.js';
-
-export interface LocalnetClientConfig {
-  client: { nym_api_urls: string[]; gateway: string; mode: string };
-  socket: { host: string; port: number };
-  debug: {
-    max_retransmissions: number;
-    ack_wait_addition_ms: number;
-    topology_refresh_ms: number;
-    reassembly_timeout_ms: number;
-  };
-  bandwidth: {
-    rpc_url: string;
-    mnemonic: string;
-    account_index: number;
-    mixnet_contract: string;
-    bandwidth_contract: string;
-    api_urls: string[];
-    threshold: number;
-    deposit_amount: string;
-    backend: 'mcl' | 'noble';
-  };
-}
-
-export function defaultClientConfig(): LocalnetClientConfig {
-  return {
-    client: { nym_api_urls: [], gateway: '', mode: 'localnet' },
-    socket: { host: '127.0.0.1', port: 1977 },
-    debug: {
-      max_retransmissions: 10,
-      ack_wait_addition_ms: 1500,
-      topology_refresh_ms: 60_000,
-      reassembly_timeout_ms: 300_000,
-    },
-    bandwidth: {
-      rpc_url: '',
-      mnemonic: '',
-      account_index: 0,
-      mixnet_contract: '',
-      bandwidth_contract: '',
-      api_urls: [],
-      threshold: 2,
-      // 1 unym buys 1 KiB at the gateway: 1,000,000 unym is about 1 GB of packets.
-      deposit_amount: '1000000',
-      backend: 'mcl',
-    },
-  };
-}
-
-export const clientConfigPath = (home: string): string => join(home, 'config.toml');
-
-export function writeClientConfig(home: string, c: LocalnetClientConfig): void {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  writeFileSync(clientConfigPath(home), `# nymph localnet native client\n${stringifyToml(c)}\n`, {
-    mode: 0o600,
-  });
-}
-
-export function readClientConfig(home: string): LocalnetClientConfig {
-  const file = clientConfigPath(home);
-  if (!existsSync(file)) throw new LocalnetConfigError(file, 'not found');
-  let t: Partial<LocalnetClientConfig>;
-  try {
-    t = parseToml(readFileSync(file, 'utf8')) as unknown as Partial<LocalnetClientConfig>;
-  } catch (e) {
-    throw new LocalnetConfigError(file, (e as Error).message);
-  }
-  const d = defaultClientConfig();
-  const c: LocalnetClientConfig = {
-    client: { ...d.client, ...t.client },
-    socket: { ...d.socket, ...t.socket },
-    debug: { ...d.debug, ...t.debug },
-    bandwidth: { ...d.bandwidth, ...t.bandwidth },
-  };
-  if (!(c.client.mode in TRAFFIC_MODES))
-    throw new LocalnetConfigError(
-      file,
-      `client.mode must be one of ${Object.keys(TRAFFIC_MODES).join(', ')}`,
-    );
-  if (!c.client.nym_api_urls.length) throw new LocalnetConfigError(file, 'client.nym_api_urls is empty');
-  return c;
-}
+import { readClientConfig, type LocalnetClientConfig } from './client-config.js';
 
 export interface RunningLocalnetClient {
   address: string;
@@ -122,7 +38,42 @@ export interface RunningLocalnetClient {
   close(): Promise<void>;
 }
 
-/** Starts the client core (registering with a gateway on first run) and its websocket API. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Until nym-api's topology has this client's gateway (when pinned) and a mix node in every
+ * layer: a client started together with the nodes it will use waits for them here.
+ */
+async function waitForRoutes(urls: string[], gateway: string, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    signal.throwIfAborted();
+    for (const url of urls) {
+      try {
+        const r = await fetch(`${url}/v1/topology`, {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
+        });
+        if (!r.ok) continue;
+        const t = (await r.json()) as {
+          mixnodes?: { layer?: unknown }[];
+          gateways?: { gateway?: { identity_key?: unknown } }[];
+        };
+        const layers = new Set((t.mixnodes ?? []).map((m) => Number(m.layer)));
+        const gws = (t.gateways ?? []).map((g) => g.gateway?.identity_key);
+        if ([1, 2, 3].every((l) => layers.has(l)) && (gateway ? gws.includes(gateway) : gws.length > 0))
+          return;
+      } catch {
+        // not up yet
+      }
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Starts the client core (registering with a gateway on first run) and its websocket API.
+ * The first bandwidth credential is requested at once, in parallel with the wait for the
+ * topology and the gateway handshake, and handed over when the gateway asks for one.
+ */
 export async function startLocalnetClient(args: {
   home: string;
   config: LocalnetClientConfig;
@@ -131,17 +82,19 @@ export async function startLocalnetClient(args: {
 }): Promise<RunningLocalnetClient> {
   const { config: c, home } = args;
   const log = args.logger ?? pino({ level: 'silent' });
+  const signal = args.signal ?? AbortSignal.timeout(60_000);
   const b = c.bandwidth;
-  const credentialSource = b.rpc_url
-    ? async (signal?: AbortSignal): Promise<Uint8Array> => {
-        const t0 = performance.now();
-        const signer = await connectSigningClients({
-          rpcUrl: b.rpc_url,
-          mnemonic: b.mnemonic,
-          accountIndex: b.account_index,
-          contracts: { mixnet: b.mixnet_contract, bandwidth: b.bandwidth_contract },
-          signal,
-        });
+  const obtain = async (signal?: AbortSignal): Promise<Uint8Array> => {
+    const t0 = performance.now();
+    const signer = await connectSigningClients({
+      rpcUrl: b.rpc_url,
+      mnemonic: b.mnemonic,
+      accountIndex: b.account_index,
+      contracts: { mixnet: b.mixnet_contract, bandwidth: b.bandwidth_contract },
+      signal,
+    });
+    try {
+      for (let attempt = 1; ; attempt++) {
         try {
           const got = await obtainBandwidthCredential({
             bandwidth: signer.bandwidth,
@@ -154,19 +107,38 @@ export async function startLocalnetClient(args: {
             signal,
           });
           log.info(
-            {
-              deposit: got.depositTxHash,
-              signers: got.signers,
-              ms: Math.round(performance.now() - t0),
-            },
+            { deposit: got.depositTxHash, signers: got.signers, ms: Math.round(performance.now() - t0) },
             'bandwidth credential issued',
           );
           return encodeCredentialPayload(got.credential.proveBase58(got.verificationKey, secureRandom));
-        } finally {
-          signer.disconnect();
+        } catch (e) {
+          // nym-apis still starting: the key shares are fetched before any deposit, so retry
+          if ((e as Error).name !== 'NotEnoughSharesError' || attempt >= 200) throw e;
+          signal?.throwIfAborted();
+          await sleep(50);
         }
       }
+    } finally {
+      signer.disconnect();
+    }
+  };
+  let prefetched: Promise<Uint8Array> | undefined;
+  if (b.rpc_url) {
+    prefetched = obtain(signal);
+    prefetched.catch(() => undefined);
+  }
+  // The core asks for a credential whenever the gateway reports too little bandwidth; the
+  // first one is usually ready by then.
+  const credentials: CredentialSource | undefined = b.rpc_url
+    ? {
+        next: async (_keys, s) => {
+          const p = prefetched ?? obtain(s);
+          prefetched = undefined;
+          return { payload: await p, spent: () => undefined };
+        },
+      }
     : undefined;
+  await waitForRoutes(c.client.nym_api_urls, c.client.gateway, signal);
   const core = createNodeClient({
     home,
     topology: nymApiTopologySource(c.client.nym_api_urls),
@@ -180,11 +152,11 @@ export async function startLocalnetClient(args: {
         ackWaitAdditionMs: c.debug.ack_wait_addition_ms,
       },
     },
-    bandwidthCredential: credentialSource,
+    credentials,
     logger: log,
   });
   try {
-    await core.start(args.signal ?? AbortSignal.timeout(30_000));
+    await core.start(signal);
   } catch (e) {
     await core.stop().catch(() => undefined);
     throw e;

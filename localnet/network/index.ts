@@ -26,14 +26,13 @@ export {
   type NodePlan,
   type ProcessModel,
 } from './plan.js';
+export { startLocalnetClient, type RunningLocalnetClient } from './client-runner.js';
 export {
-  startLocalnetClient,
   readClientConfig,
   writeClientConfig,
   defaultClientConfig,
   type LocalnetClientConfig,
-  type RunningLocalnetClient,
-} from './client-runner.js';
+} from './client-config.js';
 export { NativeWsApp, selfTest, type WsReceived } from './ws-client.js';
 export {
   startRole,

@@ -3,7 +3,12 @@
  * It registers only that role's CLI (the same code as `nymph <role> ...`), because loading
  * every role's modules through tsx costs about a second per process on a small machine.
  * `localnet-client` runs the localnet's native client (./client-runner.ts).
+ *
+ * With NYMPH_LOCALNET_GO=<file> it loads its modules, then waits for that file before
+ * reading its config: `localnet up` starts every role while the chain is still starting
+ * and releases them once their configs (which need the chain's addresses) are written.
  */
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 
 type Registrar = (program: Command) => void;
@@ -30,6 +35,17 @@ if (!load) {
 const program = new Command();
 program.name('nymph').exitOverride();
 (await load())(program);
+const go = process.env.NYMPH_LOCALNET_GO;
+if (go) {
+  const deadline = Date.now() + 120_000;
+  while (!existsSync(go)) {
+    if (Date.now() > deadline) {
+      process.stderr.write(`localnet: ${role}: ${go} did not appear within 120 s\n`);
+      process.exit(1);
+    }
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -8,7 +8,8 @@
  * hosting several nodes (`per-role`), or all inside this process (`in-process`, tests).
  * Everything lives under one home directory; see ./plan.ts for the layout and ports.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { base58 } from '@scure/base';
@@ -20,7 +21,6 @@ import {
   removePidFile,
   startRole,
   stopAll,
-  tailLog,
   writePidFile,
   RoleStartError,
   type PidRecord,
@@ -38,7 +38,7 @@ import {
   type NodePlan,
   type ProcessModel,
 } from './plan.js';
-import { defaultClientConfig, writeClientConfig } from './client-runner.js';
+import { defaultClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
 import { LocalnetRunningError, TopologyTimeoutError } from './errors.js';
 import { selfTest } from './ws-client.js';
 
@@ -216,12 +216,26 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
   };
 
   /** Child process running `role-main.ts <args>`; resolves with its ready event. */
-  const spawnRole = async (name: string, args: string[], event: string): Promise<Record<string, unknown>> => {
+  const spawnRole = async (
+    name: string,
+    args: string[],
+    event: string,
+    gated = false,
+  ): Promise<Record<string, unknown>> => {
     const logFile = join(logDir, `${name}.log`);
     const offset = existsSync(logFile) ? statSync(logFile).size : 0;
-    const role = startRole({ name, args, logDir, light: true, detached: opts.detach });
+    const role = startRole({
+      name,
+      args,
+      logDir,
+      light: true,
+      detached: opts.detach,
+      env: gated ? { NYMPH_LOCALNET_GO: goFile } : undefined,
+    });
     const record = { name, pid: role.pid, logFile };
     handles.push({ name, record, role });
+    // Roles load their modules while the chain starts; the chain comes first for the CPU.
+    if (gated) setNice(role.pid, GATED_NICE);
     writePidFile(home, records());
     void role.exited.then((code) => {
       if (!stopping) exitResolve({ name, code });
@@ -232,15 +246,52 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       async (signal) => {
         ev = await waitForEvent(logFile, offset, event, signal);
       },
-      roleTimeoutMs,
+      gated ? 2 * roleTimeoutMs : roleTimeoutMs,
     );
     return ev;
   };
+  const goFile = join(home, '.go');
+  rmSync(goFile, { force: true });
 
   try {
-    // ---- chain -------------------------------------------------------------------------
-    const prep = prepareKeys(plan);
+    // Config writers and node keys load while the chain starts.
+    const cfgModule = import('./configs.js');
+    const keysReady = prepareKeys(plan);
+    keysReady.catch(() => undefined);
+    const apiUrls = plan.apis.map((a) => `http://${urlHost(host)}:${a.port}`);
+    const mixInfo: LocalnetInfo['mixnodes'] = [];
+    const gwInfo: LocalnetInfo['gateways'] = [];
+    const clients: LocalnetInfo['clients'] = [];
+    const done = (name: string) => progress({ step: 'role', name, ms: since() });
+    const mixReady = (m: NodePlan, ev: Record<string, unknown>) => {
+      mixInfo.push({
+        name: m.name,
+        identity_key: String(ev.identityKey),
+        host: String(ev.host),
+        mix_port: Number(ev.port),
+        metrics: typeof ev.metrics === 'string' ? ev.metrics : null,
+      });
+      done(m.name);
+    };
+    const gwReady = (g: NodePlan, ev: Record<string, unknown>) => {
+      gwInfo.push({
+        name: g.name,
+        identity_key: String(ev.identityKey),
+        host: String(ev.host),
+        mix_port: Number(ev.mixPort),
+        clients_url: String(ev.clientsUrl),
+        metrics: typeof ev.metrics === 'string' ? ev.metrics : null,
+      });
+      done(g.name);
+    };
+    const clientReady = (c: NodePlan, address: string, websocket: string) => {
+      clients.push({ name: c.name, websocket, address, home: c.home });
+      progress({ step: 'client', name: c.name, address, websocket, ms: since() });
+    };
+
+    // ---- chain (and, as processes, every other role waiting for its config) --------------
     let chainInfo: ChainInfo;
+    const started: Promise<unknown>[] = [];
     if (model === 'in-process') {
       const { startChain } = await import('../chain/index.js');
       const chain: RunningChain = await startChain({
@@ -254,7 +305,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       handles.push({ name: 'chain', stop: () => chain.close() });
       chainInfo = chain.chainInfo;
     } else {
-      await spawnRole(
+      const chainUp = spawnRole(
         'chain',
         [
           'chain',
@@ -272,6 +323,38 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         ],
         'chain_ready',
       );
+      const gated = (name: string, args: string[], event: string) => {
+        const p = spawnRole(name, [...args, '--log-level', logLevel], event, true);
+        p.catch(() => undefined);
+        started.push(p);
+        return p;
+      };
+      for (const a of plan.apis)
+        void gated(a.name, ['api', 'run', '--home', a.home], 'api_ready').then(() => done(a.name));
+      if (model === 'per-role') {
+        const group = (role: 'mixnode' | 'gateway', nodes: NodePlan[], ready: typeof mixReady) =>
+          gated(
+            `${role}s`,
+            [`${role}-group`, role, ...nodes.flatMap((n) => ['--home', n.home])],
+            'group_ready',
+          ).then((ev) => nodes.forEach((n, i) => ready(n, (ev.nodes as Record<string, unknown>[])[i])));
+        void group('mixnode', plan.mixnodes, mixReady);
+        void group('gateway', plan.gateways, gwReady);
+      } else {
+        for (const m of plan.mixnodes)
+          void gated(m.name, ['mixnode', 'run', '--home', m.home], 'mixnode_ready').then((ev) =>
+            mixReady(m, ev),
+          );
+        for (const g of plan.gateways)
+          void gated(g.name, ['gateway', 'run', '--home', g.home], 'gateway_ready').then((ev) =>
+            gwReady(g, ev),
+          );
+      }
+      for (const c of plan.clients)
+        void gated(c.name, ['localnet-client', '--home', c.home], 'client_ready').then((ev) =>
+          clientReady(c, String(ev.address), String(ev.websocket)),
+        );
+      await chainUp;
       chainInfo = JSON.parse(readFileSync(join(plan.chain.home, 'chain.json'), 'utf8')) as ChainInfo;
     }
     progress({ step: 'chain', rpc: chainInfo.rpc, ms: since() });
@@ -284,190 +367,88 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         `genesis has ${chainInfo.accounts.length} accounts, the network needs ${needAccounts + 1} (start afresh with --reset)`,
       );
 
-    // ---- configs -----------------------------------------------------------------------
-    const keys = await prep;
-    const cfg = await import('./configs.js');
+    // ---- configs, then release the roles -------------------------------------------------
+    const keys = await keysReady;
+    const cfg = await cfgModule;
     cfg.writeApiConfigs(plan, chainInfo);
     cfg.writeMixnodeConfigs(plan, chainInfo);
     cfg.writeGatewayConfigs(plan, chainInfo, keys.verificationKey);
-    const apiUrls = plan.apis.map((a) => `http://${urlHost(host)}:${a.port}`);
+    plan.clients.forEach((c, k) => {
+      const conf = defaultClientConfig();
+      conf.client.nym_api_urls = apiUrls;
+      conf.client.mode = layout.mode;
+      // spread clients over the gateways, in a stable order
+      conf.client.gateway = keys.gatewayIdentities[k % keys.gatewayIdentities.length];
+      conf.socket = { host, port: c.port };
+      conf.bandwidth = {
+        ...conf.bandwidth,
+        rpc_url: chainInfo.rpc,
+        mnemonic: chainInfo.mnemonic,
+        account_index: c.account,
+        mixnet_contract: chainInfo.contracts.mixnet,
+        bandwidth_contract: chainInfo.contracts.bandwidth,
+        api_urls: apiUrls,
+        threshold: layout.threshold,
+      };
+      writeClientConfig(c.home, conf);
+    });
+    writeFileSync(goFile, `${Date.now()}\n`);
+    for (const r of records()) if (r.name !== 'chain') setNice(r.pid, 0);
 
-    // ---- nym-apis, mix nodes, gateways, all at once ------------------------------------
-    const mixInfo: LocalnetInfo['mixnodes'] = [];
-    const gwInfo: LocalnetInfo['gateways'] = [];
-    const started: Promise<void>[] = [];
-    const done = (name: string) => progress({ step: 'role', name, ms: since() });
     if (model === 'in-process') {
       const ip = await import('./in-process.js');
+      const { startLocalnetClient } = await import('./client-runner.js');
       for (const a of plan.apis)
-        started.push(
-          ip.startApi(a, inProcLog).then((h) => {
-            handles.push(h);
-            done(a.name);
-          }),
-        );
+        started.push(ip.startApi(a, inProcLog).then((h) => (handles.push(h), done(a.name))));
       for (const m of plan.mixnodes)
         started.push(
-          ip.startMixnode(m, inProcLog).then(({ handle, info }) => {
-            handles.push(handle);
-            mixInfo.push(info);
-            done(m.name);
-          }),
+          ip
+            .startMixnode(m, inProcLog)
+            .then(({ handle, info }) => (handles.push(handle), mixInfo.push(info), done(m.name))),
         );
       for (const g of plan.gateways)
         started.push(
-          ip.startGateway(g, inProcLog).then(({ handle, info }) => {
-            handles.push(handle);
-            gwInfo.push(info);
-            done(g.name);
-          }),
+          ip
+            .startGateway(g, inProcLog)
+            .then(({ handle, info }) => (handles.push(handle), gwInfo.push(info), done(g.name))),
         );
-    } else {
-      for (const a of plan.apis)
+      for (const c of plan.clients)
         started.push(
-          spawnRole(a.name, ['api', 'run', '--home', a.home, '--log-level', logLevel], 'api_ready').then(() =>
-            done(a.name),
-          ),
-        );
-      const mixReady = (m: NodePlan, ev: Record<string, unknown>) =>
-        mixInfo.push({
-          name: m.name,
-          identity_key: String(ev.identityKey),
-          host: String(ev.host),
-          mix_port: Number(ev.port),
-          metrics: typeof ev.metrics === 'string' ? ev.metrics : null,
-        });
-      const gwReady = (g: NodePlan, ev: Record<string, unknown>) =>
-        gwInfo.push({
-          name: g.name,
-          identity_key: String(ev.identityKey),
-          host: String(ev.host),
-          mix_port: Number(ev.mixPort),
-          clients_url: String(ev.clientsUrl),
-          metrics: typeof ev.metrics === 'string' ? ev.metrics : null,
-        });
-      if (model === 'per-role') {
-        started.push(
-          spawnRole(
-            'mixnodes',
-            [
-              'mixnode-group',
-              'mixnode',
-              ...plan.mixnodes.flatMap((m) => ['--home', m.home]),
-              '--log-level',
-              logLevel,
-            ],
-            'group_ready',
-          ).then((ev) => {
-            const nodes = ev.nodes as Record<string, unknown>[];
-            plan!.mixnodes.forEach((m, i) => {
-              mixReady(m, nodes[i]);
-              done(m.name);
-            });
-          }),
-          spawnRole(
-            'gateways',
-            [
-              'gateway-group',
-              'gateway',
-              ...plan.gateways.flatMap((g) => ['--home', g.home]),
-              '--log-level',
-              logLevel,
-            ],
-            'group_ready',
-          ).then((ev) => {
-            const nodes = ev.nodes as Record<string, unknown>[];
-            plan!.gateways.forEach((g, i) => {
-              gwReady(g, nodes[i]);
-              done(g.name);
-            });
-          }),
-        );
-      } else {
-        for (const m of plan.mixnodes)
-          started.push(
-            spawnRole(
-              m.name,
-              ['mixnode', 'run', '--home', m.home, '--log-level', logLevel],
-              'mixnode_ready',
-            ).then((ev) => {
-              mixReady(m, ev);
-              done(m.name);
-            }),
-          );
-        for (const g of plan.gateways)
-          started.push(
-            spawnRole(
-              g.name,
-              ['gateway', 'run', '--home', g.home, '--log-level', logLevel],
-              'gateway_ready',
-            ).then((ev) => {
-              gwReady(g, ev);
-              done(g.name);
-            }),
-          );
-      }
-    }
-    await Promise.all(started);
-    mixInfo.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-    gwInfo.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-
-    // ---- wait for the topology ---------------------------------------------------------
-    await waitForTopology(apiUrls, plan.mixnodes.length, plan.gateways.length, roleTimeoutMs, opts.signal);
-    progress({
-      step: 'topology',
-      mixnodes: plan.mixnodes.length,
-      gateways: plan.gateways.length,
-      ms: since(),
-    });
-
-    // ---- clients -----------------------------------------------------------------------
-    const clients: LocalnetInfo['clients'] = [];
-    await Promise.all(
-      plan.clients.map(async (c, k) => {
-        const conf = defaultClientConfig();
-        conf.client.nym_api_urls = apiUrls;
-        conf.client.mode = layout.mode;
-        // spread clients over the gateways, in a stable order
-        conf.client.gateway = gwInfo[k % gwInfo.length]?.identity_key ?? '';
-        conf.socket = { host, port: c.port };
-        conf.bandwidth = {
-          ...conf.bandwidth,
-          rpc_url: chainInfo.rpc,
-          mnemonic: chainInfo.mnemonic,
-          account_index: c.account,
-          mixnet_contract: chainInfo.contracts.mixnet,
-          bandwidth_contract: chainInfo.contracts.bandwidth,
-          api_urls: apiUrls,
-          threshold: layout.threshold,
-        };
-        writeClientConfig(c.home, conf);
-        let address: string;
-        let websocket: string;
-        if (model === 'in-process') {
-          const { startLocalnetClient } = await import('./client-runner.js');
-          const r = await startLocalnetClient({
+          startLocalnetClient({
             home: c.home,
-            config: conf,
+            config: readClientConfig(c.home),
             logger: inProcLog.child({ role: c.name }),
-          });
-          handles.push({ name: c.name, stop: () => r.close() });
-          address = r.address;
-          websocket = r.websocket;
-        } else {
-          const ev = await spawnRole(
-            c.name,
-            ['localnet-client', '--home', c.home, '--log-level', logLevel],
-            'client_ready',
-          );
-          address = String(ev.address);
-          websocket = String(ev.websocket);
-        }
-        clients.push({ name: c.name, websocket, address, home: c.home });
-        progress({ step: 'client', name: c.name, address, websocket, ms: since() });
-      }),
-    );
-    clients.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+          }).then((r) => {
+            handles.push({ name: c.name, stop: () => r.close() });
+            clientReady(c, r.address, r.websocket);
+          }),
+        );
+      for (const p of started) p.catch(() => undefined);
+    }
+
+    // ---- every role ready, the topology complete -----------------------------------------
+    await Promise.all([
+      ...started,
+      waitForTopology(
+        apiUrls,
+        plan.mixnodes.length,
+        plan.gateways.length,
+        2 * roleTimeoutMs,
+        opts.signal,
+      ).then(() =>
+        progress({
+          step: 'topology',
+          mixnodes: plan.mixnodes.length,
+          gateways: plan.gateways.length,
+          ms: since(),
+        }),
+      ),
+    ]);
+    const byName = (a: { name: string }, b: { name: string }) =>
+      a.name.localeCompare(b.name, 'en', { numeric: true });
+    mixInfo.sort(byName);
+    gwInfo.sort(byName);
+    clients.sort(byName);
 
     const info: LocalnetInfo = {
       home,
@@ -486,7 +467,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       self_test: null,
     };
 
-    // ---- a message to itself -----------------------------------------------------------
+    // ---- a message to itself -------------------------------------------------------------
     if (clients[0] && !opts.skipSelfTest) {
       const { rttMs } = await selfTest(clients[0].websocket);
       info.self_test = { rtt_ms: Math.round(rttMs * 10) / 10 };
@@ -503,22 +484,29 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     };
   } catch (err) {
     await stopEverything();
-    if (err instanceof RoleStartError || !(err instanceof Error)) throw err;
-    // Errors outside a role's own start: name the last role that logged something useful.
-    const lastLog = handles.at(-1)?.record?.logFile;
-    if (lastLog && !(err instanceof TopologyTimeoutError)) {
-      const tail = tailLog(lastLog, 5);
-      if (tail) err.message += `\n--- last lines of ${lastLog} ---\n${tail}`;
-    }
     throw err;
+  }
+}
+
+const GATED_NICE = 10;
+
+/** Best effort: lowering a niceness back needs privileges, and is harmless to skip. */
+function setNice(pid: number, nice: number): void {
+  try {
+    setPriority(pid, nice);
+  } catch {
+    // not permitted: the role keeps the lower priority, relative to the chain only
   }
 }
 
 export const urlHost = (h: string): string => (h.includes(':') ? `[${h}]` : h);
 
 /** Node keys (kept across restarts) and the Coconut key shares of the nym-apis. */
-async function prepareKeys(plan: NetworkPlan): Promise<{ verificationKey: string }> {
-  const { generateNodeKeys, hasNodeKeys, writeNodeKeys } = await import('../../src/mixnode/index.js');
+async function prepareKeys(
+  plan: NetworkPlan,
+): Promise<{ verificationKey: string; gatewayIdentities: string[] }> {
+  const { generateNodeKeys, hasNodeKeys, readNodeKeys, writeNodeKeys } =
+    await import('../../src/mixnode/keys.js');
   for (const n of [...plan.mixnodes, ...plan.gateways]) {
     mkdirSync(n.home, { recursive: true });
     if (!hasNodeKeys(n.home)) writeNodeKeys(n.home, generateNodeKeys());
@@ -540,7 +528,10 @@ async function prepareKeys(plan: NetworkPlan): Promise<{ verificationKey: string
   };
   // sanity: base58 that decodes (the gateway checks the group elements)
   base58.decode(doc.aggregated_verification_key);
-  return { verificationKey: doc.aggregated_verification_key };
+  return {
+    verificationKey: doc.aggregated_verification_key,
+    gatewayIdentities: plan.gateways.map((g) => base58.encode(readNodeKeys(g.home).identityPublic)),
+  };
 }
 
 async function waitForTopology(

@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'log level of the roles (their logs are in DIR/logs)', 'info')
     .option('--json', 'print localnet.json on stdout once up')
     .action(async (f: UpFlags) => {
-      const { localnetUp } = await import('../../localnet/network/index.js');
+      const { localnetUp } = await import('../../localnet/network/up.js');
       const processes = f.processes as 'per-node' | 'per-role' | 'in-process' | undefined;
       if (processes && !['per-node', 'per-role', 'in-process'].includes(processes))
         throw new Error(`localnet: --processes must be per-node, per-role or in-process`);
@@ -159,7 +159,7 @@ export function register(program: Command): void {
     .description('stop every process of the network under --home')
     .option('--home <dir>', 'localnet directory', '.localnet')
     .action(async (f: { home: string }) => {
-      const { localnetDown } = await import('../../localnet/network/index.js');
+      const { localnetDown } = await import('../../localnet/network/up.js');
       const t0 = performance.now();
       const stopped = await localnetDown(f.home);
       process.stderr.write(
@@ -172,7 +172,8 @@ export function register(program: Command): void {
     .description('print localnet.json and which of its processes are alive')
     .option('--home <dir>', 'localnet directory', '.localnet')
     .action(async (f: { home: string }) => {
-      const { readPidFile, isAlive, LOCALNET_FILE } = await import('../../localnet/network/index.js');
+      const { LOCALNET_FILE } = await import('../../localnet/network/up.js');
+      const { readPidFile, isAlive } = await import('../../localnet/network/supervisor.js');
       const file = join(resolve(f.home), LOCALNET_FILE);
       const pids = readPidFile(resolve(f.home)).map((p) => ({ ...p, alive: isAlive(p.pid) }));
       const info = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : null;

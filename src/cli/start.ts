@@ -1,13 +1,12 @@
 /**
- * `npm start`: for now, a demonstration of the Sphinx codec (keys for 3 mix nodes and a
- * gateway, a packet unwrapped hop by hop, a SURB reply). It will become the localnet bring-up.
+ * `npm start`: `nymph localnet up` (arguments after `--` are its flags), loading only the
+ * localnet command so that the network starts without first loading every role.
+ * The Sphinx demonstration that used to run here is `nymph demo sphinx`.
  */
-import { randomBytes } from 'node:crypto';
-import { runSphinxDemo } from '../sphinx/demo.js';
+import { Command } from 'commander';
+import { register } from './localnet.js';
 
-const random = (n: number) => new Uint8Array(randomBytes(n));
-const { delivered, reply } = runSphinxDemo({ random, log: (line) => console.log(line) });
-if (!delivered || !reply) {
-  console.error('sphinx demo: message or reply was not delivered');
-  process.exit(1);
-}
+const program = new Command();
+program.name('nymph').showHelpAfterError();
+register(program);
+await program.parseAsync([process.argv[0], process.argv[1], 'localnet', 'up', ...process.argv.slice(2)]);
