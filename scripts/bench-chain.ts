@@ -167,7 +167,17 @@ function spawnChain(home: string, genesisAccounts: number): Promise<{ proc: Chil
   const self = fileURLToPath(import.meta.url);
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', self, '--child', '--home', home, '--genesis-accounts', String(genesisAccounts)],
+    [
+      ...cpuProfArgs(),
+      '--import',
+      'tsx',
+      self,
+      '--child',
+      '--home',
+      home,
+      '--genesis-accounts',
+      String(genesisAccounts),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -181,6 +191,12 @@ function spawnChain(home: string, genesisAccounts: number): Promise<{ proc: Chil
       }
     });
   });
+}
+
+/** NYMPH_BENCH_CPU_PROF=DIR writes V8 CPU profiles of the chain and the query workers there. */
+function cpuProfArgs(): string[] {
+  const dir = process.env.NYMPH_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }
 
 /** CPU seconds used so far by a process (Linux /proc), or -1 where unavailable. */

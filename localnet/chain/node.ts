@@ -519,12 +519,17 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Index rows of a tx: every event attribute as "type.key" = value (CometBFT's kv indexer). */
+/**
+ * Index rows of a tx: event attributes as "type.key" = value (CometBFT's kv indexer), except
+ * those nobody searches by that would double the index: signatures and per-event msg_index.
+ */
 function indexAttrs(events: AbciEvent[]): [string, string][] {
   const out: [string, string][] = [];
   const seen = new Set<string>();
   for (const e of events) {
     for (const a of e.attributes) {
+      if (a.key === 'msg_index' && e.type !== 'message') continue;
+      if (a.key === 'signature' && e.type === 'tx') continue;
       const k = `${e.type}.${a.key}`;
       const id = `${k}\u0000${a.value}`;
       if (seen.has(id)) continue;
