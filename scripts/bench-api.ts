@@ -28,9 +28,13 @@ import { Bip39, EnglishMnemonic, Slip10, Slip10Curve } from '@cosmjs/crypto';
 import { DirectSecp256k1Wallet } from '@cosmjs/proto-signing';
 import { connectSigningClients, identityKeyFromSecret } from '../src/chain/index.js';
 import type { SigningClients } from '../src/chain/index.js';
-import { loadBackend } from '../src/coconut/backend.js';
-import { secureRandom } from '../src/coconut/random.js';
-import { BandwidthVoucher, issueVoucherShare, voucherParameters } from '../src/coconut/voucher.js';
+import {
+  loadBackend,
+  secureRandom,
+  BandwidthVoucher,
+  issueVoucherShare,
+  voucherParameters,
+} from '../src/coconut/index.js';
 import { blindSignBody, createNymApi, defaultConfig, generateKeyShares } from '../src/api/index.js';
 
 const NODES = Number(process.env.BENCH_API_NODES ?? 100);

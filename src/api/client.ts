@@ -9,17 +9,25 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import type { BandwidthSigningClient } from '../chain/index.js';
 import { BANDWIDTH_VOUCHER_INFO } from '../chain/index.js';
-import type { BackendName, GroupBackend } from '../coconut/backend.js';
-import { loadBackend } from '../coconut/backend.js';
-import { codecsFor } from '../coconut/encoding.js';
-import { CoconutError } from '../coconut/errors.js';
-import * as fr from '../coconut/fr.js';
-import type { RandomBytes } from '../coconut/fr.js';
-import { secureRandom } from '../coconut/random.js';
-import { aggregateVerificationKeys } from '../coconut/scheme.js';
-import type { Share, Signature, VerificationKey } from '../coconut/scheme.js';
-import { BandwidthVoucher, voucherParameters } from '../coconut/voucher.js';
-import type { BandwidthCredential } from '../coconut/voucher.js';
+import {
+  loadBackend,
+  codecsFor,
+  CoconutError,
+  fr,
+  secureRandom,
+  aggregateVerificationKeys,
+  BandwidthVoucher,
+  voucherParameters,
+} from '../coconut/index.js';
+import type {
+  BackendName,
+  GroupBackend,
+  RandomBytes,
+  Share,
+  Signature,
+  VerificationKey,
+  BandwidthCredential,
+} from '../coconut/index.js';
 import { openShare } from './envelope.js';
 import {
   AggregateVerificationError,

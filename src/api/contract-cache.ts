@@ -14,7 +14,7 @@ import type {
   MixNodeBond,
   MixNodeDetails,
   RewardedSetNodeStatus,
-} from '../../contracts-mock/mixnet-types.js';
+} from '../../contracts-mock/index.js';
 import { Topology } from '../topology/index.js';
 import type { SkippedNode } from '../topology/index.js';
 import type { ApiMetrics } from './metrics.js';

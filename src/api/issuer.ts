@@ -19,13 +19,16 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { base58 } from '@scure/base';
 import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
-import { codecsFor } from '../coconut/encoding.js';
-import { CoconutError } from '../coconut/errors.js';
-import * as fr from '../coconut/fr.js';
-import type { RandomBytes } from '../coconut/fr.js';
-import { blindSign } from '../coconut/scheme.js';
-import type { BlindSignRequest, Parameters } from '../coconut/scheme.js';
-import { MAX_VOUCHER_VALUE, verifyVoucherCredential, voucherPublicAttributes } from '../coconut/voucher.js';
+import {
+  codecsFor,
+  CoconutError,
+  fr,
+  blindSign,
+  MAX_VOUCHER_VALUE,
+  verifyVoucherCredential,
+  voucherPublicAttributes,
+} from '../coconut/index.js';
+import type { RandomBytes, BlindSignRequest, Parameters } from '../coconut/index.js';
 import { sealShare } from './envelope.js';
 import { blindSignSignatureMessage } from './schema.js';
 import {

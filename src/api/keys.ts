@@ -18,12 +18,8 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GroupBackend } from '../coconut/backend.js';
-import { codecsFor } from '../coconut/encoding.js';
-import { CoconutError } from '../coconut/errors.js';
-import type { RandomBytes } from '../coconut/fr.js';
-import { aggregateVerificationKeys, setup, ttpKeygen } from '../coconut/scheme.js';
-import type { Parameters, SecretKey, VerificationKey } from '../coconut/scheme.js';
+import { codecsFor, CoconutError, aggregateVerificationKeys, setup, ttpKeygen } from '../coconut/index.js';
+import type { GroupBackend, RandomBytes, Parameters, SecretKey, VerificationKey } from '../coconut/index.js';
 import { KeyFileError } from './errors.js';
 
 export const KEY_FILE_TYPE = 'nymph-coconut-key-share';

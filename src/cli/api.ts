@@ -10,8 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { loadBackend } from '../coconut/backend.js';
-import { secureRandom } from '../coconut/random.js';
+import { loadBackend, secureRandom } from '../coconut/index.js';
 import {
   CONFIG_FILE,
   CONFIG_KEYS,

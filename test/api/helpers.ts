@@ -11,8 +11,7 @@ import type { RunningChain } from '../../localnet/index.js';
 import type { Gateway, MixNode, MixNodeCostParams } from '../../contracts-mock/index.js';
 import { connectSigningClients, identityKeyFromSecret } from '../../src/chain/index.js';
 import type { SigningClients } from '../../src/chain/index.js';
-import { loadBackend } from '../../src/coconut/backend.js';
-import { secureRandom } from '../../src/coconut/random.js';
+import { loadBackend, secureRandom } from '../../src/coconut/index.js';
 import {
   createNymApi,
   defaultConfig,

@@ -7,12 +7,15 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningClients } from '../../src/chain/index.js';
-import { loadBackend } from '../../src/coconut/backend.js';
-import type { GroupBackend } from '../../src/coconut/backend.js';
-import { codecsFor } from '../../src/coconut/encoding.js';
-import * as fr from '../../src/coconut/fr.js';
-import { secureRandom } from '../../src/coconut/random.js';
-import { BandwidthVoucher, voucherParameters } from '../../src/coconut/voucher.js';
+import {
+  loadBackend,
+  codecsFor,
+  fr,
+  secureRandom,
+  BandwidthVoucher,
+  voucherParameters,
+} from '../../src/coconut/index.js';
+import type { GroupBackend } from '../../src/coconut/index.js';
 import { pino } from 'pino';
 import {
   createNymApi,

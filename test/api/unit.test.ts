@@ -9,12 +9,10 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBackend } from '../../src/coconut/backend.js';
+import { loadBackend, seededRandom, voucherParameters } from '../../src/coconut/index.js';
+import type { GroupBackend } from '../../src/coconut/index.js';
 import { pureBackend } from '../../src/crypto/index.js';
 import { nodeBackend } from '../../src/crypto/node.js';
-import type { GroupBackend } from '../../src/coconut/backend.js';
-import { seededRandom } from '../../src/coconut/random.js';
-import { voucherParameters } from '../../src/coconut/voucher.js';
 import {
   ConfigError,
   InvalidRequestError,
