@@ -17,6 +17,7 @@ import type { Contract } from '../../contracts-mock/types.js';
 import { loadConfig, parseHostPort, type ChainConfig } from './config.js';
 import { ChainNode, type GenesisContract } from './node.js';
 import { RpcServer } from './rpc.js';
+import { rfc3339Nanos } from './crypto.js';
 import { ChainStore } from './store.js';
 
 export const BECH32_PREFIX = 'n';
@@ -83,6 +84,10 @@ export interface RunningChain {
   chainInfo: ChainInfo;
   /** The node, for in-process inspection (height, world state). */
   node: ChainNode;
+  /** Move the chain clock forward by `seconds` and commit a block at the new time. */
+  advanceTime(seconds: number): { height: number; time: string };
+  /** Commit a block now, with any pending txs. */
+  mineBlock(): number;
   close(): Promise<void>;
 }
 
@@ -194,6 +199,14 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
       rpcUrl,
       chainInfo,
       node: theNode,
+      advanceTime: (seconds) => {
+        const r = theNode.advanceTime(seconds);
+        return { height: r.height, time: rfc3339Nanos(r.timeNanos) };
+      },
+      mineBlock: () => {
+        theNode.mineBlock();
+        return theNode.height;
+      },
       close: () => {
         closing ??= (async () => {
           theNode.close();

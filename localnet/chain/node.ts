@@ -151,6 +151,7 @@ export class ChainNode {
       const b = JSON.parse(tip.block) as { block_id: ChainNode['lastBlockId'] };
       this.lastBlockId = b.block_id;
       this.lastBlockTimeNanos = BigInt(this.store.getMeta('last_block_time_nanos') ?? '0');
+      this.timeOffsetNanos = BigInt(this.store.getMeta('time_offset_nanos') ?? '0');
     }
   }
 
@@ -217,6 +218,32 @@ export class ChainNode {
     return addresses;
   }
   private pendingGenesisMeta: Record<string, string> | null = null;
+  /** Added to the wall clock for block times; grows with `advanceTime` (dev tooling). */
+  private timeOffsetNanos = 0n;
+
+  /**
+   * Dev tooling, like Anvil's evm_increaseTime + evm_mine: move the chain clock forward and
+   * commit a block at the new time (with any pending txs), so contracts' time-driven work
+   * (epoch advance in beginBlock) can be tested without waiting.
+   */
+  advanceTime(seconds: number): { height: number; timeNanos: bigint } {
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 10 * 365 * 86400) {
+      throw new RangeError(`localnet: advanceTime seconds must be in [0, 10 years], got ${seconds}`);
+    }
+    this.timeOffsetNanos += BigInt(Math.round(seconds * 1e9));
+    this.mineBlock();
+    return { height: this.height, timeNanos: this.lastBlockTimeNanos };
+  }
+
+  /** Commit a block now (with any pending txs), as Anvil's evm_mine. */
+  mineBlock(): void {
+    if (this.batchTimer) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = null;
+    }
+    this.produceBlock();
+    this.scheduleInterval();
+  }
 
   /** Produce block 1 if needed and start the block timer. */
   start(): void {
@@ -315,7 +342,7 @@ export class ChainNode {
   produceBlock(): void {
     const started = performance.now();
     const height = this.height + 1;
-    let timeNanos = BigInt(Date.now()) * 1_000_000n + BigInt(height % 1_000_000);
+    let timeNanos = BigInt(Date.now()) * 1_000_000n + this.timeOffsetNanos + BigInt(height % 1_000_000);
     if (timeNanos <= this.lastBlockTimeNanos) timeNanos = this.lastBlockTimeNanos + 1n;
     const time = rfc3339Nanos(timeNanos);
     const ctx: BlockContext = { height: BigInt(height), timeNanos };
@@ -419,6 +446,7 @@ export class ChainNode {
         app_hash: Buffer.from(nextAppHash).toString('hex'),
         last_results_hash: newResultsHash,
         last_block_time_nanos: timeNanos.toString(),
+        time_offset_nanos: this.timeOffsetNanos.toString(),
       },
     };
     this.store.commit(this.world, write);

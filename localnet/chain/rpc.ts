@@ -217,6 +217,20 @@ export class RpcServer {
         txs: null,
       }),
       net_info: () => ({ listening: true, listeners: [], n_peers: '0', peers: [] }),
+      // Dev extensions (not CometBFT): mine a block now; move the clock forward and mine.
+      dev_mine: () => {
+        this.node.mineBlock();
+        return { height: String(this.node.height) };
+      },
+      dev_advance_time: (p) => {
+        const seconds = Number(str(p, 'seconds') ?? 'NaN');
+        try {
+          const r = this.node.advanceTime(seconds);
+          return { height: String(r.height), time: rfc3339Nanos(r.timeNanos) };
+        } catch (e) {
+          throw invalidParams((e as Error).message);
+        }
+      },
     };
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 30_000;

@@ -413,6 +413,42 @@ describe('localnet chain: websocket', () => {
   });
 });
 
+describe('localnet chain: dev tooling', () => {
+  it('advances the clock so beginBlock hooks run scheduled work (epoch advance)', async () => {
+    const mixnet = chain.chainInfo.contracts.mixnet;
+    type Interval = { interval: { current_epoch_id: number } };
+    const before = (await client.queryContractSmart(mixnet, {
+      get_current_interval_details: {},
+    })) as Interval;
+    const h0 = await client.getHeight();
+    const r = chain.advanceTime(3601);
+    expect(r.height).toBe(h0 + 1);
+    const after = (await client.queryContractSmart(mixnet, { get_current_interval_details: {} })) as Interval;
+    expect(after.interval.current_epoch_id).toBe(before.interval.current_epoch_id + 1);
+    const comet = await Comet38Client.connect(chain.rpcUrl);
+    const results = await comet.blockResults(r.height);
+    comet.disconnect();
+    expect(results.finalizeBlockEvents.some((e) => e.type.startsWith('wasm'))).toBe(true);
+    // The same over JSON-RPC.
+    const res = await fetch(chain.rpcUrl, {
+      method: 'POST',
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'dev_advance_time',
+        params: { seconds: '3600' },
+      }),
+    });
+    const body = (await res.json()) as { result: { height: string } };
+    expect(Number(body.result.height)).toBe(r.height + 1);
+    const bad = await fetch(chain.rpcUrl, {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'dev_advance_time', params: { seconds: '-1' } }),
+    });
+    expect(((await bad.json()) as { error: { code: number } }).error.code).toBe(-32602);
+  });
+});
+
 describe('localnet chain: mixnet contract through CosmJS', () => {
   const ed = (seed: number): Uint8Array => new Uint8Array(32).fill(seed);
 
