@@ -35,7 +35,13 @@ import {
 } from '../topology/index.js';
 import { defaultBackend } from '../crypto/index.js';
 import { parseRecipient, recipientToString, type Recipient } from './address.js';
-import { resolveConfig, backoffDelay, type ClientConfig, type ClientConfigInput } from './config.js';
+import {
+  resolveConfig,
+  backoffDelay,
+  type ClientConfig,
+  type ClientConfigInput,
+  type MessagePacketSize,
+} from './config.js';
 import { aesCtrZeroIv, randomSetId, secureRandom, type CryptoBackend, type RandomBytes } from './crypto.js';
 import {
   AbortedError,
@@ -73,8 +79,12 @@ import type { TopologySource } from './topology-source.js';
 import { silentLogger, sleep, type Logger, type WebSocketFactory } from './transport.js';
 
 /** Fragment capacity of a regular packet: plaintext minus SURB-ack and key slot. */
-export const FRAGMENT_LEN = Geometry.of('regular').plaintextLength - SURB_ACK_SIZE - KEY_SLOT_LEN;
-const PACKET_LEN = Geometry.of('regular').packetLength;
+export const FRAGMENT_LEN = fragmentLength('regular');
+
+/** Fragment capacity of a packet size: plaintext minus SURB-ack and key slot. */
+export function fragmentLength(size: MessagePacketSize): number {
+  return Geometry.of(size).plaintextLength - SURB_ACK_SIZE - KEY_SLOT_LEN;
+}
 const TOP_UP_RETRY_MS = 1000;
 /** Set id 0 never names a real set: a fragment starting with it is loop cover. */
 const COVER_FRAGMENT = new Uint8Array(7);
@@ -142,6 +152,7 @@ type Listener<T> = (v: T) => void;
 
 export class MixnetClientCore {
   readonly config: ClientConfig;
+  private readonly fragmentLen: number;
   private readonly crypto: CryptoBackend;
   private readonly rng: RandomBytes;
   private readonly now: () => number;
@@ -189,6 +200,7 @@ export class MixnetClientCore {
 
   constructor(private readonly opts: MixnetClientCoreOptions) {
     this.config = resolveConfig(opts.config);
+    this.fragmentLen = fragmentLength(this.config.packetSize);
     this.crypto = opts.crypto ?? defaultBackend;
     this.rng = opts.rng ?? secureRandom;
     this.now = opts.now ?? (() => Date.now());
@@ -458,7 +470,7 @@ export class MixnetClientCore {
       this.now() - this.topUpFailedAt >= TOP_UP_RETRY_MS
     )
       void this.topUpBandwidth();
-    return this.bandwidthLeft >= PACKET_LEN;
+    return this.bandwidthLeft >= Geometry.of(this.config.packetSize).packetLength;
   }
 
   private onSessionLost(reason: string): void {
@@ -536,7 +548,7 @@ export class MixnetClientCore {
       throw new InsufficientSurbsError(0, 1);
     const encoded = encodeMessage({ kind: 'reply', data: message });
     this.checkSize(encoded.length);
-    const fragments = splitMessage(encoded, FRAGMENT_LEN, () => randomSetId(this.rng));
+    const fragments = splitMessage(encoded, this.fragmentLen, () => randomSetId(this.rng));
     const store = this.opts.replyStore;
     const available = store.surbCount(senderTag);
     const required = fragments.length;
@@ -596,7 +608,7 @@ export class MixnetClientCore {
       this.topologyValue!.gatewayByIdentity(base58.encode(recipient.gateway));
       const encoded = encodeMessage(m);
       this.checkSize(encoded.length);
-      const fragments = splitMessage(encoded, FRAGMENT_LEN, () => randomSetId(this.rng));
+      const fragments = splitMessage(encoded, this.fragmentLen, () => randomSetId(this.rng));
       return this.enqueueFragments(
         fragments.map((f) => ({ kind: 'forward', recipient, bytes: encodeFragment(f), id: idOf(f) })),
         opts,
@@ -636,7 +648,7 @@ export class MixnetClientCore {
 
   /** A reply-channel message that nobody awaits (SURB requests). */
   private enqueueReplyMessage(senderTag: Uint8Array, m: ClientMessage): void {
-    const fragments = splitMessage(encodeMessage(m), FRAGMENT_LEN, () => randomSetId(this.rng));
+    const fragments = splitMessage(encodeMessage(m), this.fragmentLen, () => randomSetId(this.rng));
     this.enqueueFragments(
       fragments.map((f) => ({ kind: 'reply', senderTag, bytes: encodeFragment(f), id: idOf(f) })),
       {},
@@ -738,7 +750,7 @@ export class MixnetClientCore {
       delaysNs: d.ns,
       destination: { address: job.recipient.identity, surbId: ZERO_SURB_ID },
       payload,
-      size: 'regular',
+      size: this.config.packetSize,
       random: this.rng,
       backend: this.crypto,
     });
@@ -759,7 +771,7 @@ export class MixnetClientCore {
     // useSurb encrypts its whole input under the SURB key; pre-applying the same keystream
     // leaves the SURB-ack readable for the receiving gateway (Nym encrypts only the fragment)
     const { packet, firstHopAddress } = useSurb(surb, aesCtrZeroIv(this.crypto, surb.encryptionKey, plain), {
-      size: 'regular',
+      size: this.config.packetSize,
       backend: this.crypto,
     });
     return {
@@ -786,7 +798,7 @@ export class MixnetClientCore {
       delaysNs: d.ns,
       destination: { address: this.keys.identityPublic, surbId: ZERO_SURB_ID },
       payload,
-      size: 'regular',
+      size: this.config.packetSize,
       random: this.rng,
       backend: this.crypto,
     });

@@ -87,7 +87,21 @@ export interface BackoffConfig {
   readonly maxAttempts: number;
 }
 
+/** Packet sizes for messages and cover (acks always use the ack size). */
+export type MessagePacketSize = 'regular' | 'extended8' | 'extended16' | 'extended32';
+export const MESSAGE_PACKET_SIZES: readonly MessagePacketSize[] = [
+  'regular',
+  'extended8',
+  'extended16',
+  'extended32',
+];
+
 export interface ClientConfig {
+  /**
+   * Every real and cover packet has this size (Nym's `packet_size`: regular 2 KiB, or
+   * an extended size for bulk transfers; all of one client's packets look alike).
+   */
+  readonly packetSize: MessagePacketSize;
   readonly traffic: TrafficConfig;
   readonly retransmit: RetransmitConfig;
   readonly reconnect: BackoffConfig;
@@ -118,6 +132,7 @@ export interface ClientConfig {
 }
 
 export const DEFAULT_CONFIG: ClientConfig = {
+  packetSize: 'regular',
   traffic: TRAFFIC_MODES.nym,
   retransmit: DEFAULT_RETRANSMIT,
   reconnect: { initialMs: 250, maxMs: 10_000, multiplier: 2, maxAttempts: Infinity },
@@ -165,7 +180,9 @@ export function resolveConfig(input: ClientConfigInput = {}): ClientConfig {
   for (const [k, v] of Object.entries(cfg.traffic)) if (typeof v === 'number') nonNegative(`traffic.${k}`, v);
   for (const [k, v] of Object.entries(cfg.retransmit)) nonNegative(`retransmit.${k}`, v);
   for (const [k, v] of Object.entries(cfg.reconnect)) nonNegative(`reconnect.${k}`, v);
-  for (const [k, v] of Object.entries(rest)) nonNegative(k, v as number);
+  for (const [k, v] of Object.entries(rest)) if (k !== 'packetSize') nonNegative(k, v as number);
+  if (!MESSAGE_PACKET_SIZES.includes(cfg.packetSize))
+    throw new InvalidConfigError('packetSize', `one of ${MESSAGE_PACKET_SIZES.join(', ')}`);
   if (cfg.traffic.idleCoverSlowdown < 1)
     throw new InvalidConfigError('traffic.idleCoverSlowdown', 'must be >= 1');
   return cfg;
