@@ -25,10 +25,11 @@ import {
   fr,
   blindSign,
   MAX_VOUCHER_VALUE,
+  prepareVerificationKey,
   verifyVoucherCredential,
   voucherPublicAttributes,
 } from '../coconut/index.js';
-import type { RandomBytes, BlindSignRequest, Parameters } from '../coconut/index.js';
+import type { RandomBytes, BlindSignRequest, Parameters, PreparedVerificationKey } from '../coconut/index.js';
 import { sealShare } from './envelope.js';
 import { blindSignSignatureMessage } from './schema.js';
 import {
@@ -175,10 +176,13 @@ export interface IssuerOptions {
 export class CredentialIssuer {
   private readonly codecs;
   private readonly vkBase58: string;
+  /** The aggregated key with its public-attribute parts cached across verifications. */
+  private readonly aggregatedKey: PreparedVerificationKey;
 
   constructor(private readonly o: IssuerOptions) {
     this.codecs = codecsFor(o.params.backend);
     this.vkBase58 = this.codecs.verificationKey.toBase58(o.key.verificationKey);
+    this.aggregatedKey = prepareVerificationKey(o.key.aggregatedVerificationKey);
   }
 
   /** `GET /v1/coconut/verification-key`. */
@@ -308,13 +312,7 @@ export class CredentialIssuer {
     const zeta = this.codecs.g2Point.toBase58(theta.blindedSerialNumber);
     let ok = true;
     try {
-      verifyVoucherCredential(
-        params,
-        key.aggregatedVerificationKey,
-        theta,
-        BigInt(c.voucher_value),
-        c.voucher_info,
-      );
+      verifyVoucherCredential(params, this.aggregatedKey, theta, BigInt(c.voucher_value), c.voucher_info);
     } catch (err) {
       if (!(err instanceof CoconutError)) throw err;
       ok = false;
