@@ -254,6 +254,9 @@ export function createApp(d: AppDeps): express.Express {
     }
     if (e.status >= 500 && err instanceof NymApiError) {
       d.logger.warn({ code: e.code, path: req.path, err: e.message }, 'request failed');
+    } else if (req.method === 'POST') {
+      // Credential refusals are rare and worth a line each; topology 404s are not.
+      d.logger.info({ code: e.code, status: e.status, path: req.path, ...e.details() }, 'request refused');
     }
     sendError(res, e);
   });
