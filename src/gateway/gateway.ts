@@ -248,7 +248,7 @@ export function createGateway(config: GatewayConfig): Gateway {
         const { ack, message: rest } = splitSurbAck(p.payload);
         message = rest;
         const dest = decodeAddress(ack.firstHop);
-        if (dest && ack.ackPacket.length === ACK_PACKET_SIZE && isAllowedPacketSize(ACK_PACKET_SIZE)) {
+        if (dest && ack.ackPacket.length === ACK_PACKET_SIZE) {
           // copy: the ack outlives this result buffer in the outbound queue
           if (pipeline.sendTo(dest, ack.ackPacket.slice())) metrics.acksSent.inc();
         } else pipeline.drop('bad_payload');

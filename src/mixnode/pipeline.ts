@@ -47,7 +47,7 @@ export interface PipelineOptions {
   batchSize?: number;
   /** Largest per-hop delay honoured; longer ones are dropped (a memory bound). */
   maxDelayMs?: number;
-  /** Bytes a single inbound connection may buffer for a partial frame. */
+  /** Outbound connection pool settings (queue bound, reconnect backoff). */
   pool?: ConnectionPoolOptions;
   metricsPrefix: string;
   logger: Logger;
@@ -133,12 +133,6 @@ export class PacketPipeline {
     const ok = this.outbound.send(dest, packet);
     if (ok) this.metrics.forwarded.inc();
     return ok;
-  }
-
-  /** Feeds one packet into the unwrap path as if it came off the wire. */
-  submit(packet: Uint8Array): void {
-    this.metrics.received.inc();
-    this.workers.submit(packet);
   }
 
   private accept(s: net.Socket): void {
