@@ -45,27 +45,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * layer: a client started together with the nodes it will use waits for them here.
  */
 async function waitForRoutes(urls: string[], gateway: string, signal: AbortSignal): Promise<void> {
-  for (;;) {
-    signal.throwIfAborted();
-    for (const url of urls) {
-      try {
-        const r = await fetch(`${url}/v1/topology`, {
-          signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
-        });
-        if (!r.ok) continue;
-        const t = (await r.json()) as {
-          mixnodes?: { layer?: unknown }[];
-          gateways?: { gateway?: { identity_key?: unknown } }[];
-        };
-        const layers = new Set((t.mixnodes ?? []).map((m) => Number(m.layer)));
-        const gws = (t.gateways ?? []).map((g) => g.gateway?.identity_key);
-        if ([1, 2, 3].every((l) => layers.has(l)) && (gateway ? gws.includes(gateway) : gws.length > 0))
-          return;
-      } catch {
-        // not up yet
-      }
+  const hasRoutes = async (url: string): Promise<boolean> => {
+    try {
+      const r = await fetch(`${url}/v1/topology`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
+      });
+      if (!r.ok) return false;
+      const t = (await r.json()) as {
+        mixnodes?: { layer?: unknown }[];
+        gateways?: { gateway?: { identity_key?: unknown } }[];
+      };
+      const layers = new Set((t.mixnodes ?? []).map((m) => Number(m.layer)));
+      const gws = (t.gateways ?? []).map((g) => g.gateway?.identity_key);
+      return [1, 2, 3].every((l) => layers.has(l)) && (gateway ? gws.includes(gateway) : gws.length > 0);
+    } catch {
+      return false; // not up yet
     }
-    await sleep(50);
+  };
+  // every nym-api: the topology source may ask any of them
+  let pending = [...urls];
+  while (pending.length) {
+    signal.throwIfAborted();
+    const ok = await Promise.all(pending.map(hasRoutes));
+    pending = pending.filter((_, i) => !ok[i]);
+    if (pending.length) await sleep(50);
   }
 }
 

@@ -9,7 +9,7 @@
  * and releases them once their configs (which need the chain's addresses) are written.
  */
 import { existsSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 
 type Registrar = (program: Command) => void;
 
@@ -49,6 +49,8 @@ if (go) {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // help and usage errors: commander has printed them already
+  if (err instanceof CommanderError) process.exit(err.exitCode);
   process.stderr.write(`localnet: ${role} failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 }

@@ -68,6 +68,7 @@ export interface LocalnetInfo {
 
 export type ProgressEvent =
   | { step: 'reset' | 'resume' | 'fresh'; home: string }
+  | { step: 'spawn'; name: string; pid: number }
   | { step: 'chain'; rpc: string; ms: number }
   | { step: 'role'; name: string; ms: number }
   | { step: 'topology'; mixnodes: number; gateways: number; ms: number }
@@ -237,6 +238,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     // Roles load their modules while the chain starts; the chain comes first for the CPU.
     if (gated) setNice(role.pid, GATED_NICE);
     writePidFile(home, records());
+    progress({ step: 'spawn', name, pid: role.pid });
     void role.exited.then((code) => {
       if (!stopping) exitResolve({ name, code });
     });
@@ -323,35 +325,36 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         ],
         'chain_ready',
       );
-      const gated = (name: string, args: string[], event: string) => {
-        const p = spawnRole(name, [...args, '--log-level', logLevel], event, true);
+      const gated = (
+        name: string,
+        args: string[],
+        event: string,
+        ready: (ev: Record<string, unknown>) => void,
+      ) => {
+        const p = spawnRole(name, [...args, '--log-level', logLevel], event, true).then(ready);
         p.catch(() => undefined);
         started.push(p);
-        return p;
       };
       for (const a of plan.apis)
-        void gated(a.name, ['api', 'run', '--home', a.home], 'api_ready').then(() => done(a.name));
+        gated(a.name, ['api', 'run', '--home', a.home], 'api_ready', () => done(a.name));
       if (model === 'per-role') {
         const group = (role: 'mixnode' | 'gateway', nodes: NodePlan[], ready: typeof mixReady) =>
           gated(
             `${role}s`,
             [`${role}-group`, role, ...nodes.flatMap((n) => ['--home', n.home])],
             'group_ready',
-          ).then((ev) => nodes.forEach((n, i) => ready(n, (ev.nodes as Record<string, unknown>[])[i])));
-        void group('mixnode', plan.mixnodes, mixReady);
-        void group('gateway', plan.gateways, gwReady);
+            (ev) => nodes.forEach((n, i) => ready(n, (ev.nodes as Record<string, unknown>[])[i])),
+          );
+        group('mixnode', plan.mixnodes, mixReady);
+        group('gateway', plan.gateways, gwReady);
       } else {
         for (const m of plan.mixnodes)
-          void gated(m.name, ['mixnode', 'run', '--home', m.home], 'mixnode_ready').then((ev) =>
-            mixReady(m, ev),
-          );
+          gated(m.name, ['mixnode', 'run', '--home', m.home], 'mixnode_ready', (ev) => mixReady(m, ev));
         for (const g of plan.gateways)
-          void gated(g.name, ['gateway', 'run', '--home', g.home], 'gateway_ready').then((ev) =>
-            gwReady(g, ev),
-          );
+          gated(g.name, ['gateway', 'run', '--home', g.home], 'gateway_ready', (ev) => gwReady(g, ev));
       }
       for (const c of plan.clients)
-        void gated(c.name, ['localnet-client', '--home', c.home], 'client_ready').then((ev) =>
+        gated(c.name, ['localnet-client', '--home', c.home], 'client_ready', (ev) =>
           clientReady(c, String(ev.address), String(ev.websocket)),
         );
       await chainUp;

@@ -97,6 +97,8 @@ export function register(program: Command): void {
           onProgress: (e) => {
             const t = 'ms' in e ? `[${fmt(e.ms)}] ` : '';
             switch (e.step) {
+              case 'spawn':
+                return;
               case 'reset':
                 return out(`  reset: previous network under ${e.home} removed`);
               case 'resume':
