@@ -263,6 +263,7 @@ export class MixnetClientCore {
     if (this.stateValue !== 'new') throw new ClientError(`start called in state ${this.stateValue}`);
     this.stateValue = 'connecting';
     try {
+      throwIfAborted(signal, 'start');
       const loaded = await this.opts.keyStore.load();
       this.stored = loaded ?? { keys: generateKeys(this.rng) };
       this.keys = this.stored.keys;
@@ -276,6 +277,8 @@ export class MixnetClientCore {
     } catch (e) {
       this.stateValue = 'closed';
       this.lifetime.abort();
+      // whatever the aborted step threw (fetch's DOMException, a socket error), say so typed
+      if (signal?.aborted && !(e instanceof AbortedError)) throw new AbortedError('start');
       throw e;
     }
     this.stateValue = 'connected';

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { startLocalNet, type LocalNet } from './harness.js';
 import { startWsApi, type WsApiServer } from '../../src/client/ws-api/server.js';
 import {
@@ -111,4 +113,62 @@ describe('native websocket API', () => {
     expect(await a.binary()).toEqual({ type: 'received', message: Uint8Array.of(9) });
     a.ws.close();
   });
+});
+
+/** Runs `nymph client ...` and returns the first JSON line it prints, and the process. */
+function nymph(args: string[]) {
+  const p = spawn(process.execPath, [resolve('bin/nymph.js'), 'client', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+  const line = new Promise<Record<string, any>>((res, rej) => {
+    let out = '';
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.stdout.on('data', (d) => {
+      out += d;
+      const l = out.split('\n').find((x) => x.startsWith('{'));
+      if (l) res(JSON.parse(l));
+    });
+    p.once('exit', (code) => rej(new Error(`nymph client ${args[0]} exited ${code}: ${err}`)));
+  });
+  return { p, line };
+}
+
+describe('nymph client init / run', () => {
+  it('registers on init, then serves the API on its port until SIGTERM', async () => {
+    const home = join(net.dir, 'cli-home');
+    const init = nymph([
+      'init',
+      '--home',
+      home,
+      '--nym-api',
+      net.apiUrl,
+      '--mode',
+      'localnet',
+      '--port',
+      '0',
+    ]);
+    const created = await init.line;
+    expect(created.event).toBe('client_init');
+    expect(parseRecipient(created.address)).toBeTruthy();
+    const run = nymph(['run', '--home', home]);
+    try {
+      const ready = await run.line;
+      expect(ready).toMatchObject({ event: 'client_ready', address: created.address });
+      const ws = new WebSocket(`ws://127.0.0.1:${ready.port}`);
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
+      const next = () => new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+      ws.send(JSON.stringify({ type: 'send', message: 'via the CLI', recipient: created.address }));
+      expect(await next()).toEqual({ type: 'received', message: 'via the CLI', senderTag: null });
+      ws.close();
+    } finally {
+      const exited = new Promise((r) => run.p.once('exit', r));
+      run.p.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 60_000);
 });
