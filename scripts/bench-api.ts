@@ -8,7 +8,7 @@
  *   lookup over CosmJS, ed25519 check, proof verification, blind signature, encryption).
  *   Baseline: the in-process Coconut blindSign alone on the same backend.
  *
- * Env: BENCH_API_NODES (default 100), BENCH_API_SECONDS (default 10),
+ * Env: BENCH_API_NODES (default 100), BENCH_API_SECONDS per run (default 5), BENCH_API_ROUNDS (2),
  * BENCH_API_CONNECTIONS (default 32), BENCH_API_SIGNS (default 15).
  * Prints figures, then one JSON line last.
  */
@@ -38,7 +38,8 @@ import {
 import { blindSignBody, createNymApi, defaultConfig, generateKeyShares } from '../src/api/index.js';
 
 const NODES = Number(process.env.BENCH_API_NODES ?? 100);
-const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 32);
 const SIGNS = Number(process.env.BENCH_API_SIGNS ?? 15);
 const enc = new TextEncoder();
@@ -185,13 +186,27 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
-  const base = await autocannon(bareUrl);
+  // Baseline and nym-api alternate, ROUNDS times each, and the best run of each counts: the
+  // machine is shared, so a burst of other load should not decide the ratio.
+  type Run = Awaited<ReturnType<typeof autocannon>>;
+  let base: Run | null = null;
+  let topo: Run | null = null;
+  for (let round_ = 0; round_ < ROUNDS; round_++) {
+    const b = await autocannon(bareUrl);
+    const t = await autocannon(`${api.url}/v1/topology`);
+    console.log(
+      `round ${round_ + 1}: baseline node:http ${round(b.rps, 0)} req/s (p99 ${b.p99} ms); ` +
+        `GET /v1/topology ${round(t.rps, 0)} req/s (p99 ${t.p99} ms, errors ${t.errors}, non-2xx ${t.non2xx})`,
+    );
+    if (t.errors > 0 || t.non2xx > 0) throw new Error('topology requests failed under load');
+    if (!base || b.rps > base.rps) base = b;
+    if (!topo || t.rps > topo.rps) topo = t;
+  }
   await new Promise<void>((r) => bare.close(() => r()));
-  console.log(`baseline node:http same buffer: ${round(base.rps, 0)} req/s (p99 ${base.p99} ms)`);
-
-  const topo = await autocannon(`${api.url}/v1/topology`);
+  base = base!;
+  topo = topo!;
   console.log(
-    `GET /v1/topology: ${round(topo.rps, 0)} req/s (p99 ${topo.p99} ms, errors ${topo.errors}, non-2xx ${topo.non2xx}), ` +
+    `best: baseline ${round(base.rps, 0)} req/s; GET /v1/topology ${round(topo.rps, 0)} req/s, ` +
       `${round((100 * topo.rps) / base.rps, 1)}% of baseline`,
   );
 
@@ -244,6 +259,7 @@ async function main(): Promise<void> {
       blind_sign_raw_ms: round(rawMs),
       connections: CONNECTIONS,
       seconds: SECONDS,
+      rounds: ROUNDS,
     }),
   );
 }
