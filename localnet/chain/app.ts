@@ -38,6 +38,9 @@ import {
 } from 'cosmjs-types/cosmos/tx/v1beta1/service';
 import { TxMsgData, TxResponse } from 'cosmjs-types/cosmos/base/abci/v1beta1/abci';
 import { Any } from 'cosmjs-types/google/protobuf/any';
+import { makeSignDoc, serializeSignDoc, type StdFee } from '@cosmjs/amino';
+import { AminoTypes, createBankAminoConverters } from '@cosmjs/stargate';
+import { createWasmAminoConverters } from '@cosmjs/cosmwasm-stargate';
 import type { Contract, Coin, Env, Event as ContractEvent } from '../../contracts-mock/types.js';
 import {
   AbciError,
@@ -123,6 +126,11 @@ export interface CheckedTx {
   bytes: Uint8Array;
   bodyBytes: Uint8Array;
   authInfoBytes: Uint8Array;
+  signMode: SignMode;
+  memo: string;
+  timeoutHeight: bigint;
+  feeGranter: string;
+  feePayer: string;
   hash: Uint8Array;
   hashHex: string;
   signer: string;
@@ -159,6 +167,9 @@ export interface StoredTx {
   result: TxResultData;
   time: string;
 }
+
+/** Amino JSON forms of the supported messages, for SIGN_MODE_LEGACY_AMINO_JSON (Ledger, Keplr amino). */
+const AMINO_TYPES = new AminoTypes({ ...createBankAminoConverters(), ...createWasmAminoConverters() });
 
 function coinsToString(coins: readonly Coin[]): string {
   return coins.map((c) => `${c.amount}${c.denom}`).join(',');
@@ -220,12 +231,8 @@ export class App {
     }
     const signerInfo = authInfo.signerInfos[0];
     const mode = signerInfo.modeInfo?.single?.mode;
-    if (!simulate && mode !== SignMode.SIGN_MODE_DIRECT) {
-      throw new UnauthorizedError(
-        mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON
-          ? 'sign mode LEGACY_AMINO_JSON is not supported by this chain; sign with a direct signer (DirectSecp256k1HdWallet)'
-          : `unsupported sign mode ${String(mode)}`,
-      );
+    if (!simulate && mode !== SignMode.SIGN_MODE_DIRECT && mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
+      throw new UnauthorizedError(`unsupported sign mode ${String(mode)}`);
     }
     let pubkey: Uint8Array;
     let signer: string;
@@ -319,6 +326,11 @@ export class App {
       msgs,
       bodyBytes: raw.bodyBytes,
       authInfoBytes: raw.authInfoBytes,
+      signMode: mode ?? SignMode.SIGN_MODE_UNSPECIFIED,
+      memo: body.memo,
+      timeoutHeight: body.timeoutHeight,
+      feeGranter: authInfo.fee?.granter ?? '',
+      feePayer: authInfo.fee?.payer ?? '',
     };
   }
 
@@ -371,13 +383,7 @@ export class App {
         `spendable balance ${balance}${this.opts.denom} is smaller than ${tx.feeUnym}${this.opts.denom}`,
       );
     }
-    const signDoc = SignDoc.encode({
-      bodyBytes: tx.bodyBytes,
-      authInfoBytes: tx.authInfoBytes,
-      chainId: this.opts.chainId,
-      accountNumber: account.number,
-    }).finish();
-    if (!verifySecp256k1(tx.pubkey, signDoc, tx.signature)) {
+    if (!verifySecp256k1(tx.pubkey, this.signBytes(tx, account.number), tx.signature)) {
       throw new UnauthorizedError(
         `signature verification failed; please verify account number (${account.number}), sequence (${tx.sequence}) and chain-id (${this.opts.chainId})`,
       );
@@ -385,6 +391,40 @@ export class App {
     this.checkSequences.set(tx.signer, expected + 1n);
     this.checkFees.set(tx.signer, pending + tx.feeUnym);
     return tx;
+  }
+
+  /** The bytes the signer signed: the protobuf SignDoc, or the sorted amino JSON StdSignDoc. */
+  private signBytes(tx: CheckedTx, accountNumber: bigint): Uint8Array {
+    if (tx.signMode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
+      const fee: StdFee = {
+        amount: tx.fee,
+        gas: tx.gasLimit.toString(),
+        ...(tx.feeGranter ? { granter: tx.feeGranter } : {}),
+        ...(tx.feePayer ? { payer: tx.feePayer } : {}),
+      };
+      let msgs;
+      try {
+        msgs = tx.msgs.map((m) => AMINO_TYPES.toAmino(m));
+      } catch (e) {
+        throw new TxDecodeError(`cannot express the messages in amino JSON: ${errorText(e)}`);
+      }
+      const doc = makeSignDoc(
+        msgs,
+        fee,
+        this.opts.chainId,
+        tx.memo,
+        accountNumber.toString(),
+        tx.sequence.toString(),
+        tx.timeoutHeight > 0n ? tx.timeoutHeight : undefined,
+      );
+      return serializeSignDoc(doc);
+    }
+    return SignDoc.encode({
+      bodyBytes: tx.bodyBytes,
+      authInfoBytes: tx.authInfoBytes,
+      chainId: this.opts.chainId,
+      accountNumber,
+    }).finish();
   }
 
   private checkFee(tx: CheckedTx): void {

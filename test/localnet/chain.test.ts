@@ -338,18 +338,35 @@ describe('localnet chain: rejected transactions', () => {
     c2.disconnect();
   });
 
-  it('rejects LEGACY_AMINO_JSON signatures with a clear log (code 4)', async () => {
+  it('accepts LEGACY_AMINO_JSON signatures (amino wallets) and rejects forged ones', async () => {
     const amino = await Secp256k1HdWallet.fromMnemonic(chain.chainInfo.mnemonic, { prefix: 'n' });
     const c = await SigningCosmWasmClient.connectWithSigner(chain.rpcUrl, amino, {
+      gasPrice: GasPrice.fromString('0.025unym'),
       broadcastPollIntervalMs: 50,
     });
-    const err = await c
-      .sendTokens(addrs[0], addrs[1], [{ denom: 'unym', amount: '1' }], fee)
-      .catch((e: unknown) => e);
-    expect((err as BroadcastTxError).code).toBe(4);
-    expect((err as BroadcastTxError).log).toMatch(
-      /LEGACY_AMINO_JSON is not supported.*DirectSecp256k1HdWallet/,
+    const before = BigInt((await c.getBalance(addrs[1], 'unym')).amount);
+    const sent = await c.sendTokens(
+      addrs[0],
+      addrs[1],
+      [{ denom: 'unym', amount: '31' }],
+      'auto',
+      'amino memo',
     );
+    expect(sent.code).toBe(0);
+    expect(BigInt((await c.getBalance(addrs[1], 'unym')).amount)).toBe(before + 31n);
+    const r = await c.execute(addrs[0], counter, { increment: {} }, 'auto', '', [
+      { denom: 'unym', amount: '3' },
+    ]);
+    expect(r.events.some((e) => e.type === 'wasm')).toBe(true);
+    // An amino signature over another chain id fails like a direct one.
+    const account = (await c.getAccount(addrs[0]))!;
+    const forged = await c.sign(addrs[0], [sendMsg(addrs[0], addrs[1], '1')], fee, '', {
+      accountNumber: account.accountNumber,
+      sequence: account.sequence,
+      chainId: 'nyx',
+    });
+    const err = await c.broadcastTxSync(TxRaw.encode(forged).finish()).catch((e: unknown) => e);
+    expect((err as BroadcastTxError).code).toBe(4);
     c.disconnect();
   });
 
