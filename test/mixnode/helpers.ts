@@ -28,7 +28,7 @@ export async function startMixnode(
 }
 
 /** A TCP server that decodes node-to-node frames and collects the packets. */
-export async function startSink(): Promise<{
+export async function startSink(listenPort = 0): Promise<{
   port: number;
   address: Uint8Array;
   packets: Uint8Array[];
@@ -48,7 +48,7 @@ export async function startSink(): Promise<{
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(listenPort, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,

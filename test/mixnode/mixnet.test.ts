@@ -113,6 +113,17 @@ describe('three mix nodes on loopback', () => {
     s.destroy();
   });
 
+  it('reconnects to a next hop that went away and delivers what it queued', async () => {
+    const port = sink.port;
+    await sink.close();
+    const s = await connectTo(nodes[0].address.port);
+    s.write(frame(makePacket(route, random(32), new Uint8Array([1]))));
+    await new Promise((r) => setTimeout(r, 150)); // the last node now retries with backoff
+    sink = await startSink(port);
+    await sink.waitFor(1);
+    s.destroy();
+  });
+
   it('remembers replay tags across a restart', async () => {
     const pkt = makePacket(route, random(32), new Uint8Array([4, 5, 6]));
     const before = sink.packets.length;
