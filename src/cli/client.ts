@@ -24,6 +24,7 @@ const collect = (v: string, acc: string[]) => [...acc, v];
 interface ClientToml {
   client: { nym_api_urls: string[]; gateway: string; mode: string };
   socket: { host: string; port: number };
+  metrics: { host: string; port: number };
   chain: { rpc_url: string; mixnet_contract: string; bandwidth_contract: string };
   bandwidth: { mnemonic: string; account_index: number; amount: number; threshold: number };
   debug: {
@@ -38,6 +39,8 @@ function defaults(): ClientToml {
   return {
     client: { nym_api_urls: [], gateway: '', mode: 'nym' },
     socket: { host: '127.0.0.1', port: 1977 },
+    // Prometheus /metrics; -1 turns it off, 0 picks a free port
+    metrics: { host: '127.0.0.1', port: -1 },
     chain: { rpc_url: '', mixnet_contract: '', bandwidth_contract: '' },
     // with a mnemonic the client deposits and obtains credentials itself; without one it
     // only works with free-bandwidth (localnet) gateways
@@ -61,6 +64,7 @@ function readConfig(home: string): ClientToml {
   return {
     client: { ...d.client, ...t.client },
     socket: { ...d.socket, ...t.socket },
+    metrics: { ...d.metrics, ...t.metrics },
     chain: { ...d.chain, ...t.chain },
     bandwidth: { ...d.bandwidth, ...t.bandwidth },
     debug: { ...d.debug, ...t.debug },
@@ -212,7 +216,7 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a config key, e.g. client.mode=localnet (repeatable)', collect, [])
     .action(async (f: { home: string; port?: string; set: string[] }) => {
       const log = pino({ name: 'client', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
-      const { createNodeClient, recipientToString, startWsApi } = await loadClient();
+      const { createNodeClient, recipientToString, startWsApi, startClientMetrics } = await loadClient();
       const t = readConfig(f.home);
       applySet(t, f.set);
       if (f.port !== undefined) t.socket.port = Number(f.port);
@@ -226,17 +230,21 @@ export function register(program: Command): void {
       });
       await core.start(AbortSignal.timeout(30_000));
       const api = await startWsApi(core, { host: t.socket.host, port: t.socket.port, logger: log });
+      const metrics =
+        t.metrics.port >= 0 ? await startClientMetrics(core, t.metrics.host, t.metrics.port) : undefined;
       process.stdout.write(
         `${JSON.stringify({
           event: 'client_ready',
           address: recipientToString(core.address),
           port: api.port,
+          metrics: metrics?.url ?? null,
           // from process start (performance's time origin) to registered with topology
           ready_ms: Math.round(performance.now()),
         })}\n`,
       );
       const shutdown = async () => {
         await api.close();
+        await metrics?.close();
         await core.stop();
         process.exit(0);
       };

@@ -52,6 +52,7 @@ import {
   MessageTooLargeError,
   NoGatewayError,
   NotConnectedError,
+  UnknownSenderTagError,
   throwIfAborted,
 } from './errors.js';
 import { Reassembler, decodeFragment, encodeFragment, splitMessage, unpadMessage } from './fragment.js';
@@ -89,6 +90,9 @@ const TOP_UP_RETRY_MS = 1000;
 /** Set id 0 never names a real set: a fragment starting with it is loop cover. */
 const COVER_FRAGMENT = new Uint8Array(7);
 const ZERO_SURB_ID = new Uint8Array(16);
+/** Run after pending I/O: setImmediate in Node, a zero timeout in browsers. */
+const defer: (f: () => void) => void =
+  typeof globalThis.setImmediate === 'function' ? (f) => globalThis.setImmediate(f) : (f) => setTimeout(f, 0);
 /** Received messages held while no front end listens. */
 const MAX_UNCLAIMED = 10_000;
 
@@ -548,7 +552,7 @@ export class MixnetClientCore {
   async reply(senderTag: Uint8Array, message: Uint8Array, opts: SendOptions = {}): Promise<void> {
     this.checkReady(opts.signal);
     if (!(senderTag instanceof Uint8Array) || senderTag.length !== SENDER_TAG_LEN)
-      throw new InsufficientSurbsError(0, 1);
+      throw new UnknownSenderTagError(String(senderTag?.length ?? senderTag));
     const encoded = encodeMessage({ kind: 'reply', data: message });
     this.checkSize(encoded.length);
     const fragments = splitMessage(encoded, this.fragmentLen, () => randomSetId(this.rng));
@@ -815,7 +819,7 @@ export class MixnetClientCore {
   private kick(): void {
     if (this.config.traffic.disableMainPoissonStream && !this.pumping) {
       this.pumping = true;
-      setImmediate(() => this.pump());
+      defer(() => this.pump());
     }
   }
 
@@ -838,7 +842,7 @@ export class MixnetClientCore {
       }
       this.sendOne(this.queue.shift()!);
     }
-    if (this.queue.length > 0) setImmediate(() => this.pump());
+    if (this.queue.length > 0) defer(() => this.pump());
     else this.pumping = false;
   }
 

@@ -95,6 +95,7 @@ export {
   type ReceivedMessage,
   type SendOptions,
 } from './client.js';
+export { clientRegistry, startClientMetrics } from './metrics.js';
 export { coconutCredentialSource, type CoconutCredentialOptions } from './bandwidth.js';
 export { FileKeyStore, createNodeClient, nodeWebSocketFactory, type NodeClientOptions } from './node.js';
 export { startWsApi, type WsApiServer, type WsApiServerOptions } from './ws-api/server.js';

@@ -147,6 +147,19 @@ describe('client behaviour', () => {
     expect(a.core.state).toBe('connected');
   });
 
+  it('measures gateway latency, and a dead candidate gives none', async () => {
+    const { probeGateway } = await import('../../src/client/gateway-session.js');
+    const { nodeWebSocketFactory } = await import('../../src/client/node.js');
+    const now = () => performance.now();
+    const [live, dead] = await Promise.all([
+      probeGateway(nodeWebSocketFactory, net.gateway.clientsUrl, 2000, now),
+      probeGateway(nodeWebSocketFactory, 'ws://127.0.0.1:1', 2000, now),
+    ]);
+    expect(live).toBeGreaterThan(0);
+    expect(live).toBeLessThan(2000);
+    expect(dead).toBeUndefined();
+  });
+
   it('keeps reply SURBs and sender tags across a restart', async () => {
     const home = net.home('replier');
     const server1 = await net.client({ home });

@@ -152,7 +152,7 @@ describe('nymph client init / run', () => {
     const created = await init.line;
     expect(created.event).toBe('client_init');
     expect(parseRecipient(created.address)).toBeTruthy();
-    const run = nymph(['run', '--home', home]);
+    const run = nymph(['run', '--home', home, '--set', 'metrics.port=0']);
     try {
       const ready = await run.line;
       expect(ready).toMatchObject({ event: 'client_ready', address: created.address });
@@ -165,6 +165,8 @@ describe('nymph client init / run', () => {
       ws.send(JSON.stringify({ type: 'send', message: 'via the CLI', recipient: created.address }));
       expect(await next()).toEqual({ type: 'received', message: 'via the CLI', senderTag: null });
       ws.close();
+      const metrics = await (await fetch(ready.metrics)).text();
+      expect(metrics).toMatch(/nymph_client_received_total 1/);
     } finally {
       const exited = new Promise((r) => run.p.once('exit', r));
       run.p.kill('SIGTERM');
