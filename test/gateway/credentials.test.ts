@@ -67,7 +67,7 @@ describe('bandwidth credentials at two gateways sharing one chain', () => {
       gws.push(gw);
     }
     await Promise.all(gws.map((g) => g.start()));
-  });
+  }, 180_000);
   afterAll(async () => {
     for (const c of clients) c.close();
     for (const g of gws) await g.stop();

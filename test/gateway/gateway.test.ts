@@ -65,7 +65,7 @@ describe('gateway with three mix nodes', () => {
       workers: 1,
       freeBandwidth: true,
       maxMessageBytes: 40_000,
-      handshakeTimeoutMs: 2_000,
+      handshakeTimeoutMs: 3_000,
       logger: quiet,
     });
     await gw.start();
@@ -208,7 +208,7 @@ describe('gateway with three mix nodes', () => {
 
   it('closes a connection that does not authenticate in time', async () => {
     const c = await TestClient.connect(gw.clientsUrl);
-    expect(await c.waitClosed(5000)).toBe(4008);
+    expect(await c.waitClosed(10_000)).toBe(4008);
   });
 
   it('drops a packet replayed into the gateway', async () => {

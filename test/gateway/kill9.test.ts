@@ -128,5 +128,5 @@ describe('gateway inbox survives kill -9', () => {
 
     run.child.kill('SIGTERM');
     await new Promise((r) => run.child.once('exit', r));
-  });
+  }, 180_000);
 });
