@@ -46,6 +46,8 @@ const internal = (data: string): RpcError => new RpcError(-32603, 'Internal erro
 
 type Params = Record<string, unknown>;
 
+const MAX_TX_BYTES = 1024 * 1024;
+
 export interface RpcServerOptions {
   host: string;
   port: number;
@@ -653,6 +655,9 @@ export class RpcServer {
 
   private async broadcast(p: Params, mode: 'sync' | 'async' | 'commit'): Promise<unknown> {
     const bytes = this.txBytesParam(p);
+    // CometBFT's mempool.max_tx_bytes default; refused before CheckTx, as a JSON-RPC error.
+    if (bytes.length > MAX_TX_BYTES)
+      throw internal(`tx too large. Max size is ${MAX_TX_BYTES}, but got ${bytes.length}`);
     const hash = toHexUpper(sha256Of(bytes));
     let check: Record<string, unknown>;
     let ok = false;

@@ -378,6 +378,9 @@ describe('localnet chain: rejected transactions', () => {
     expect(r.log).toMatch(/tx parse error$/);
     const empty = await comet.broadcastTxSync({ tx: new Uint8Array([1]) });
     expect(empty.code).toBe(2);
+    await expect(comet.broadcastTxSync({ tx: new Uint8Array(1024 * 1024 + 1) })).rejects.toThrow(
+      /tx too large/,
+    );
     comet.disconnect();
   });
 
