@@ -47,6 +47,8 @@ export interface PipelineOptions {
   batchSize?: number;
   /** Largest per-hop delay honoured; longer ones are dropped (a memory bound). */
   maxDelayMs?: number;
+  /** Packets waiting for unwrap above which inbound sockets are paused (default 4096). */
+  maxUnwrapBacklog?: number;
   /** Outbound connection pool settings (queue bound, reconnect backoff). */
   pool?: ConnectionPoolOptions;
   metricsPrefix: string;
@@ -70,11 +72,14 @@ export class PacketPipeline {
   private readonly delays: DelayQueue<Held>;
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private readonly paused = new Set<net.Socket>();
+  private readonly pauseAbove: number;
   private readonly destCache = new Map<number, Destination>();
   private readonly loggedDrops = new Set<DropCause>();
   private boundPort = 0;
 
   constructor(private readonly o: PipelineOptions) {
+    this.pauseAbove = o.maxUnwrapBacklog ?? 4096;
     this.replay = new ReplayStore({ dir: o.replayDir, epoch: o.keyEpoch ?? 0, bits: o.replayBloomBits });
     this.outbound = new ConnectionPool({
       ...o.pool,
@@ -162,15 +167,26 @@ export class PacketPipeline {
           received = 0;
         }
       }
+      // Backpressure: stop reading while the workers are behind, so senders slow down
+      // through TCP instead of the node dropping their packets.
+      if (this.workers.backlog > this.pauseAbove && !s.isPaused()) {
+        s.pause();
+        this.paused.add(s);
+      }
     });
     s.on('error', () => {});
     s.once('close', () => {
       this.sockets.delete(s);
+      this.paused.delete(s);
       this.metrics.connections.dec();
     });
   }
 
   private onResult(r: BatchResponse): void {
+    if (this.paused.size > 0 && this.workers.backlog <= this.pauseAbove / 2) {
+      for (const p of this.paused) p.resume();
+      this.paused.clear();
+    }
     const out = new Uint8Array(r.out);
     const view = new DataView(r.out);
     if (r.count > 0) this.metrics.unwrapSeconds.observe(r.unwrapNs / 1e9 / r.count);
