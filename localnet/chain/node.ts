@@ -218,6 +218,7 @@ export class ChainNode {
     return addresses;
   }
   private pendingGenesisMeta: Record<string, string> | null = null;
+  private failingHooks = new Set<string>();
   /** Added to the wall clock for block times; grows with `advanceTime` (dev tooling). */
   private timeOffsetNanos = 0n;
 
@@ -347,9 +348,15 @@ export class ChainNode {
     const time = rfc3339Nanos(timeNanos);
     const ctx: BlockContext = { height: BigInt(height), timeNanos };
 
-    const beginEvents = this.app.beginBlock(ctx, (address, e) =>
-      this.opts.log.warn({ address, err: e }, 'localnet: contract beginBlock failed; skipped'),
-    );
+    const failing = new Set<string>();
+    const beginEvents = this.app.beginBlock(ctx, (address, e) => {
+      failing.add(address);
+      // Warn once per failing contract, not at every block.
+      if (this.failingHooks.has(address))
+        this.opts.log.debug({ address, err: e }, 'localnet: beginBlock failed again');
+      else this.opts.log.warn({ address, err: e }, 'localnet: contract beginBlock failed; skipped');
+    });
+    this.failingHooks = failing;
     const txs = this.mempool;
     this.mempool = [];
     this.mempoolHashes.clear();

@@ -433,6 +433,36 @@ describe('localnet chain: websocket', () => {
   });
 });
 
+describe('localnet chain: beginBlock hooks', () => {
+  it('runs every block, reports events, and a failing hook does not stop the chain', async () => {
+    const { contractAddress: ticker } = await client.instantiate(
+      addrs[0],
+      COUNTER_CODE_ID,
+      { count: 0 },
+      'ticker',
+      'auto',
+    );
+    const r = await client.execute(addrs[0], ticker, { add: { item: 'tick' } }, 'auto');
+    const h = chain.mineBlock();
+    const count = async (): Promise<number> =>
+      ((await client.queryContractSmart(ticker, { count: {} })) as { count: number }).count;
+    expect(await count()).toBeGreaterThanOrEqual(h - r.height);
+    const comet = await Comet38Client.connect(chain.rpcUrl);
+    const events = (await comet.blockResults(h)).finalizeBlockEvents;
+    expect(events.find((e) => e.type === 'wasm')?.attributes).toContainEqual({
+      key: 'height',
+      value: String(h),
+    });
+    await client.execute(addrs[0], ticker, { add: { item: 'boom' } }, 'auto');
+    const frozen = await count();
+    const h2 = chain.mineBlock();
+    chain.mineBlock();
+    expect(await count()).toBe(frozen);
+    expect((await comet.status()).syncInfo.latestBlockHeight).toBeGreaterThan(h2);
+    comet.disconnect();
+  });
+});
+
 describe('localnet chain: dev tooling', () => {
   it('advances the clock so beginBlock hooks run scheduled work (epoch advance)', async () => {
     const mixnet = chain.chainInfo.contracts.mixnet;

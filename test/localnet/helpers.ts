@@ -69,6 +69,18 @@ export const counterContract: Contract<CounterState> = {
     }
     throw new ContractError('unknown message');
   },
+  // Scheduled work: with a "tick" item the count grows every block; "boom" makes the hook throw.
+  beginBlock(state, env) {
+    if (state.items.includes('boom')) throw new ContractError('boom');
+    if (!state.items.includes('tick')) return null;
+    state.count += 1;
+    const response = emptyResponse();
+    response.attributes.push(
+      { key: 'action', value: 'tick' },
+      { key: 'height', value: String(env.block.height) },
+    );
+    return { state, response };
+  },
   query(state, _env, msg) {
     const m = msg as Record<string, unknown>;
     if (m.count) return { count: state.count, owner: state.owner };
