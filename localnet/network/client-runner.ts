@@ -12,6 +12,7 @@
  *                api_urls (nym-api base URLs), threshold, deposit_amount (unym),
  *                backend ("mcl" | "noble")
  */
+import { connect } from 'node:net';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -41,9 +42,23 @@ export interface RunningLocalnetClient {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Until nym-api's topology has this client's gateway (when pinned) and a mix node in every
- * layer: a client started together with the nodes it will use waits for them here.
+ * Until every nym-api's topology has this client's gateway (when pinned) and a mix node in
+ * every layer, and those nodes accept connections: a client started together with the
+ * nodes it will use waits for them here.
  */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    sock.setTimeout(1_000, () => sock.destroy());
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('close', () => resolve(false));
+  });
+}
+
 async function waitForRoutes(urls: string[], gateway: string, signal: AbortSignal): Promise<void> {
   const hasRoutes = async (url: string): Promise<boolean> => {
     try {
@@ -52,12 +67,24 @@ async function waitForRoutes(urls: string[], gateway: string, signal: AbortSigna
       });
       if (!r.ok) return false;
       const t = (await r.json()) as {
-        mixnodes?: { layer?: unknown }[];
-        gateways?: { gateway?: { identity_key?: unknown } }[];
+        mixnodes?: { layer?: unknown; mix_node?: { host?: unknown; mix_port?: unknown } }[];
+        gateways?: {
+          gateway?: { identity_key?: unknown; host?: unknown; mix_port?: unknown; clients_port?: unknown };
+        }[];
       };
-      const layers = new Set((t.mixnodes ?? []).map((m) => Number(m.layer)));
-      const gws = (t.gateways ?? []).map((g) => g.gateway?.identity_key);
-      return [1, 2, 3].every((l) => layers.has(l)) && (gateway ? gws.includes(gateway) : gws.length > 0);
+      const mixes = t.mixnodes ?? [];
+      const layers = new Set(mixes.map((m) => Number(m.layer)));
+      const gws = (t.gateways ?? []).map((g) => g.gateway ?? {});
+      const mine = gateway ? gws.filter((g) => g.identity_key === gateway) : gws.slice(0, 1);
+      if (![1, 2, 3].every((l) => layers.has(l)) || mine.length === 0) return false;
+      // Bonds outlive processes (a resumed network): the nodes must also be listening.
+      const endpoints = [
+        ...mixes.map((m) => [m.mix_node?.host, m.mix_node?.mix_port]),
+        [mine[0].host, mine[0].mix_port],
+        [mine[0].host, mine[0].clients_port],
+      ];
+      const open = await Promise.all(endpoints.map(([h, p]) => accepts(String(h), Number(p))));
+      return open.every(Boolean);
     } catch {
       return false; // not up yet
     }

@@ -40,6 +40,7 @@ export {
   waitForPort,
   stopAll,
   isAlive,
+  groupAlive,
   readPidFile,
   tailLog,
   RoleStartError,

@@ -169,18 +169,31 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** True while any process of the group led by `pid` exists (tsx's esbuild service, say). */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const anyAlive = (p: PidRecord): boolean => isAlive(p.pid) || groupAlive(p.pid);
+
 /**
- * Stops processes: SIGTERM first (graceful shutdown), SIGKILL for any still alive after
- * `graceMs`. Resolves once all are gone.
+ * Stops processes: SIGTERM to each role's process group first (graceful shutdown), SIGKILL
+ * for any still alive after `graceMs`. Resolves once every process of every group is gone.
  */
 export async function stopAll(pids: PidRecord[], graceMs = 5_000): Promise<void> {
   for (const p of pids) signalGroup(p.pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some((p) => isAlive(p.pid)) && Date.now() < deadline) {
+  while (pids.some(anyAlive) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 25));
   }
-  for (const p of pids) if (isAlive(p.pid)) signalGroup(p.pid, 'SIGKILL');
-  while (pids.some((p) => isAlive(p.pid))) await new Promise((r) => setTimeout(r, 10));
+  for (const p of pids) if (anyAlive(p)) signalGroup(p.pid, 'SIGKILL');
+  const hardDeadline = Date.now() + 5_000;
+  while (pids.some(anyAlive) && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 const PIDS_FILE = 'pids.json';
