@@ -253,6 +253,7 @@ async function main(): Promise<void> {
   const countB = Number(process.env.BENCH_LATENCY_PACKETS ?? 3_000);
   const rateB = Number(process.env.BENCH_LATENCY_RATE ?? 3_000);
 
+  const loadAtStart = Number(os.loadavg()[0].toFixed(2));
   // baselines in this process
   const b = defaultBackend;
   const s1 = random(32);
@@ -334,6 +335,8 @@ async function main(): Promise<void> {
         x25519_dh_us: Number(dhUs.toFixed(2)),
         unwrap_us: Number(unwrapUs.toFixed(2)),
         cores: os.availableParallelism(),
+        // other work on the machine skews every figure: the 1-minute load average at start
+        loadavg_1m: loadAtStart,
       }),
     );
   } finally {
