@@ -234,8 +234,8 @@ export class App {
     if (!simulate && mode !== SignMode.SIGN_MODE_DIRECT && mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
       throw new UnauthorizedError(`unsupported sign mode ${String(mode)}`);
     }
-    let pubkey: Uint8Array;
-    let signer: string;
+    let pubkey: Uint8Array | undefined;
+    let signer: string | undefined;
     if (signerInfo.publicKey) {
       if (signerInfo.publicKey.typeUrl !== TYPE_SECP256K1_PUBKEY) {
         throw new InvalidPubKeyError(`unsupported key type ${signerInfo.publicKey.typeUrl}`);
@@ -248,8 +248,6 @@ export class App {
       if (pubkey.length !== 33)
         throw new InvalidPubKeyError(`secp256k1 key must be 33 bytes, got ${pubkey.length}`);
       signer = pubkeyToAddress(this.opts.prefix, pubkey);
-    } else {
-      throw new InvalidPubKeyError('no public key in signer info');
     }
 
     const msgs: DecodedMsg[] = [];
@@ -297,10 +295,18 @@ export class App {
         if (e instanceof AbciError) throw e;
         throw new TxDecodeError(errorText(e));
       }
+      // Without a key in the tx, the signer is the first message's sender, whose key the
+      // chain learnt from an earlier tx (as the SDK allows).
+      if (signer === undefined) {
+        signer = sender;
+        pubkey = this.world.getAccount(sender)?.pubkey ?? undefined;
+        if (!pubkey) throw new InvalidPubKeyError(`pubkey on account is not set: ${sender}`);
+      }
       if (sender !== signer) {
         throw new UnauthorizedError(`pubKey does not match signer address ${sender} with signer index: 0`);
       }
     }
+    if (!signer || !pubkey) throw new InvalidPubKeyError('no public key');
 
     const fee = authInfo.fee?.amount ?? [];
     const gasLimit = authInfo.fee?.gasLimit ?? 0n;

@@ -9,9 +9,11 @@ import { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate
 import { Secp256k1HdWallet } from '@cosmjs/amino';
 import { BroadcastTxError, calculateFee, GasPrice } from '@cosmjs/stargate';
 import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc';
-import { toHex } from '@cosmjs/encoding';
+import { fromBase64, toHex } from '@cosmjs/encoding';
 import type { EncodeObject } from '@cosmjs/proto-signing';
-import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
+import { AuthInfo, SignDoc, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
+import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing';
+import { MsgSend } from 'cosmjs-types/cosmos/bank/v1beta1/tx';
 import { GetTxRequest, GetTxResponse } from 'cosmjs-types/cosmos/tx/v1beta1/service';
 import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/bank/v1beta1/query';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
@@ -368,6 +370,58 @@ describe('localnet chain: rejected transactions', () => {
     const err = await c.broadcastTxSync(TxRaw.encode(forged).finish()).catch((e: unknown) => e);
     expect((err as BroadcastTxError).code).toBe(4);
     c.disconnect();
+  });
+
+  it('accepts a tx without a public key from an account whose key is on chain (code 8 otherwise)', async () => {
+    const w7 = await wallet(chain.chainInfo.mnemonic, 7);
+    const all = (await w7.getAccounts()).map((a) => a.address);
+    const keyless = async (signer: string, signerWallet: DirectSecp256k1HdWallet): Promise<Uint8Array> => {
+      const account = (await client.getAccount(signer))!;
+      const bodyBytes = TxBody.encode(
+        TxBody.fromPartial({
+          messages: [
+            {
+              typeUrl: '/cosmos.bank.v1beta1.MsgSend',
+              value: MsgSend.encode(
+                MsgSend.fromPartial({
+                  fromAddress: signer,
+                  toAddress: addrs[0],
+                  amount: [{ denom: 'unym', amount: '5' }],
+                }),
+              ).finish(),
+            },
+          ],
+        }),
+      ).finish();
+      const authInfoBytes = AuthInfo.encode(
+        AuthInfo.fromPartial({
+          signerInfos: [
+            { modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: BigInt(account.sequence) },
+          ],
+          fee: { amount: [...fee.amount], gasLimit: BigInt(fee.gas) },
+        }),
+      ).finish();
+      const { signature } = await signerWallet.signDirect(
+        signer,
+        SignDoc.fromPartial({
+          bodyBytes,
+          authInfoBytes,
+          chainId: chain.chainInfo.chain_id,
+          accountNumber: BigInt(account.accountNumber),
+        }),
+      );
+      return TxRaw.encode({
+        bodyBytes,
+        authInfoBytes,
+        signatures: [fromBase64(signature.signature)],
+      }).finish();
+    };
+    // addrs[1] has signed before: its key is on chain.
+    const r = await client.broadcastTx(await keyless(addrs[1], w7), 5000, 50);
+    expect(r.code).toBe(0);
+    // A funded account that never signed has no key on chain.
+    await client.sendTokens(addrs[0], all[6], [{ denom: 'unym', amount: '1000000' }], 'auto');
+    await expectBroadcastError(await keyless(all[6], w7), 8, /pubkey on account is not set/);
   });
 
   it('rejects garbage bytes with code 2', async () => {
