@@ -36,6 +36,7 @@ const random = (n: number) => new Uint8Array(crypto.randomBytes(n));
 
 interface LoadParams {
   mixPort: number;
+  nodePid: number;
   mixSecret: string;
   mixPublic: string;
   countA: number;
@@ -50,6 +51,17 @@ interface BuildParams {
   mixPublic: string;
   sinkPort: number;
   sinkPublic: string;
+}
+
+/** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(parts[11]) + Number(parts[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -160,6 +172,8 @@ async function runLoad(p: LoadParams): Promise<void> {
   });
 
   // phase A: windowed blast
+  const cpuNode0 = cpuSeconds(p.nodePid);
+  const cpuSelf0 = process.cpuUsage();
   let next = 0;
   const CHUNK = 32;
   await new Promise<void>((resolve) => {
@@ -176,6 +190,10 @@ async function runLoad(p: LoadParams): Promise<void> {
     onRecv = pump;
     pump();
   });
+  const phaseASeconds = (recvTimes[p.countA - 1] - recvTimes[0]) / 1000;
+  const nodeCores = (cpuSeconds(p.nodePid) - cpuNode0) / phaseASeconds;
+  const selfUsage = process.cpuUsage(cpuSelf0);
+  const loadCores = (selfUsage.user + selfUsage.system) / 1e6 / phaseASeconds;
   const warm = Math.floor(p.countA * 0.1);
   const rate = (p.countA - warm) / ((recvTimes[p.countA - 1] - recvTimes[warm - 1]) / 1000);
 
@@ -209,6 +227,8 @@ async function runLoad(p: LoadParams): Promise<void> {
     JSON.stringify({
       buildMs,
       pktsPerSec: rate,
+      nodeCores,
+      loadCores,
       receivedA: latA.length,
       receivedB: latB.length,
       lostB: p.countB - latB.length,
@@ -302,6 +322,7 @@ async function main(): Promise<void> {
     const ready = await firstJsonLine(node, 30_000);
     const params: LoadParams = {
       mixPort: ready.port as number,
+      nodePid: node.pid!,
       mixSecret: Buffer.from(keys.sphinxSecret).toString('hex'),
       mixPublic: Buffer.from(keys.sphinxPublic).toString('hex'),
       countA,
@@ -320,6 +341,9 @@ async function main(): Promise<void> {
       `phase A: ${countA} packets, window ${params.window}: ${pps} pkts/s; latency p50 ${(r.p50A as number).toFixed(2)} ms, p99 ${(r.p99A as number).toFixed(2)} ms (queueing included)`,
     );
     console.log(
+      `phase A CPU: mix node process ${(r.nodeCores as number).toFixed(2)} cores, load process ${(r.loadCores as number).toFixed(2)} cores`,
+    );
+    console.log(
       `phase B: ${countB} packets at ${rateB}/s: added latency p50 ${(r.p50B as number).toFixed(2)} ms, p99 ${(r.p99B as number).toFixed(2)} ms, lost ${r.lostB as number}`,
     );
     console.log(
@@ -333,6 +357,9 @@ async function main(): Promise<void> {
         p50_added_ms: Number((r.p50B as number).toFixed(3)),
         p99_saturated_ms: Number((r.p99A as number).toFixed(3)),
         x25519_dh_us: Number(dhUs.toFixed(2)),
+        node_cpu_cores: Number((r.nodeCores as number).toFixed(2)),
+        // packets per CPU-second the node spent: what 2 idle cores would give, halved
+        pkts_per_node_cpu_sec: Math.round(pps / (r.nodeCores as number)),
         unwrap_us: Number(unwrapUs.toFixed(2)),
         cores: os.availableParallelism(),
         // other work on the machine skews every figure: the 1-minute load average at start
