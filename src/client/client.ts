@@ -469,6 +469,14 @@ export class MixnetClientCore {
     return this.bandwidthTopUp;
   }
 
+  /**
+   * Real packets on the wire are capped: a burst queued at once would otherwise sit in the
+   * mix nodes' queues past its ack timeout and be sent again for nothing.
+   */
+  private windowFull(): boolean {
+    return this.tracker.inFlight >= this.config.maxInFlight;
+  }
+
   /** False (and a top-up starts) when the next packet would overdraw our bandwidth. */
   private haveBandwidth(): boolean {
     if (!this.opts.credentials) return true;
@@ -840,6 +848,10 @@ export class MixnetClientCore {
         this.pumping = false; // the top-up kicks us again
         return;
       }
+      if (this.windowFull()) {
+        this.pumping = false; // an ack or a timeout kicks us again
+        return;
+      }
       this.sendOne(this.queue.shift()!);
     }
     if (this.queue.length > 0) defer(() => this.pump());
@@ -893,7 +905,7 @@ export class MixnetClientCore {
     this.schedule(() => {
       const s = this.session;
       if (s && s.open && this.haveBandwidth()) {
-        const real = this.queue.shift();
+        const real = this.windowFull() ? undefined : this.queue.shift();
         if (real) this.sendOne(real);
         else if (!this.config.traffic.disableLoopCover && this.coverDue())
           this.sendOne({ build: () => this.buildCover() });
@@ -945,7 +957,7 @@ export class MixnetClientCore {
       // front of the queue: a fresh route is chosen when it is built
       this.queue.unshift(this.outFor(r.fragment));
     }
-    if (retransmit.length) this.kick();
+    if (retransmit.length || failed.length) this.kick();
     this.armRetransmit();
   }
 
@@ -1019,6 +1031,7 @@ export class MixnetClientCore {
     const key = fragmentIdKey(id);
     this.routeOutcome(key, true);
     const done = this.tracker.ack(key);
+    if (done !== undefined && this.queue.length > 0) this.kick();
     if (typeof done === 'number') {
       const pm = this.pending.get(done);
       this.pending.delete(done);

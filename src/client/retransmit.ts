@@ -47,11 +47,17 @@ export interface DueResult<F> {
 export class AckTracker<F> {
   private readonly fragments = new Map<string, PendingFragment<F>>();
   private readonly messages = new Map<number, MessageState>();
+  private armed = 0;
 
   constructor(readonly config: RetransmitConfig = DEFAULT_RETRANSMIT) {}
 
   get pendingFragments(): number {
     return this.fragments.size;
+  }
+
+  /** Fragments on the wire: sent and neither acknowledged nor timed out. */
+  get inFlight(): number {
+    return this.armed;
   }
 
   get pendingMessages(): number {
@@ -78,6 +84,7 @@ export class AckTracker<F> {
   sent(key: string, expectedDelayMs: number, now: number): void {
     const p = this.fragments.get(key);
     if (!p) return;
+    if (p.deadline === undefined) this.armed++;
     p.attempts++;
     p.deadline = now + ackTimeout(expectedDelayMs, this.config);
   }
@@ -91,6 +98,7 @@ export class AckTracker<F> {
     const p = this.fragments.get(key);
     if (!p) return undefined;
     this.fragments.delete(key);
+    if (p.deadline !== undefined) this.armed--;
     const m = this.messages.get(p.messageId);
     if (!m) return undefined;
     m.remaining.delete(key);
@@ -112,6 +120,7 @@ export class AckTracker<F> {
         this.dropMessage(p.messageId);
       } else {
         p.deadline = undefined; // back in the queue until it is sent again
+        this.armed--;
         retransmit.push(p);
       }
     }
@@ -138,7 +147,10 @@ export class AckTracker<F> {
   dropMessage(messageId: number): boolean {
     const m = this.messages.get(messageId);
     if (!m) return false;
-    for (const k of m.remaining) this.fragments.delete(k);
+    for (const k of m.remaining) {
+      if (this.fragments.get(k)?.deadline !== undefined) this.armed--;
+      this.fragments.delete(k);
+    }
     this.messages.delete(messageId);
     return true;
   }

@@ -79,6 +79,28 @@ describe('retransmission bookkeeping', () => {
     expect(t.pendingMessages).toBe(0);
   });
 
+  it('counts fragments in flight: sent, not yet acked or timed out', () => {
+    const t = new AckTracker<string>({ ackWaitMultiplier: 1, ackWaitAdditionMs: 10, maxRetransmissions: 0 });
+    t.addMessage(1, [
+      { key: 'a', fragment: 'A' },
+      { key: 'b', fragment: 'B' },
+      { key: 'c', fragment: 'C' },
+    ]);
+    expect(t.inFlight).toBe(0);
+    t.sent('a', 0, 0);
+    t.sent('b', 0, 0);
+    t.sent('b', 0, 0); // a resend of an armed fragment is still one in flight
+    expect(t.inFlight).toBe(2);
+    t.ack('a');
+    expect(t.inFlight).toBe(1);
+    t.addMessage(2, [{ key: 'd', fragment: 'D' }]);
+    t.sent('d', 0, 0);
+    expect(t.inFlight).toBe(2);
+    t.due(100); // b and d exhausted their (zero) retransmissions: both messages fail
+    expect(t.inFlight).toBe(0);
+    expect(t.pendingFragments).toBe(0);
+  });
+
   it('hands overdue fragments back and fails the message after the cap', () => {
     const cfg = { ackWaitMultiplier: 1.5, ackWaitAdditionMs: 100, maxRetransmissions: 2 };
     const t = new AckTracker<string>(cfg);
