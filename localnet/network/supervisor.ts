@@ -57,6 +57,8 @@ export interface StartRoleOptions {
   detached?: boolean;
   /** Run `role-main.ts <args>` (one role's CLI only) instead of the full `nymph` launcher. */
   light?: boolean;
+  /** With `light`: the bundled role entry (./bundle.ts) to run without tsx. */
+  bundle?: string;
 }
 
 /** Starts `nymph <args>` as a child process whose output goes to `<logDir>/<name>.log`. */
@@ -64,8 +66,14 @@ export function startRole(opts: StartRoleOptions): RoleProcess {
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${opts.name}.log`);
   const fd = openSync(logFile, 'a');
-  const argv = opts.light ? ['--import', TSX_LOADER, ROLE_MAIN, ...opts.args] : [NYMPH_BIN, ...opts.args];
-  const child = spawn(process.execPath, argv, {
+  const argv = !opts.light
+    ? [NYMPH_BIN, ...opts.args]
+    : opts.bundle
+      ? [opts.bundle, ...opts.args]
+      : ['--import', TSX_LOADER, ROLE_MAIN, ...opts.args];
+  // NYMPH_ROLE_NODE_ARGS: extra node flags for every role (e.g. --cpu-prof when profiling)
+  const nodeArgs = (process.env.NYMPH_ROLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...argv], {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, ...opts.env },
     // Own process group: signals to the group reach the role and anything it started.

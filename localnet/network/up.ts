@@ -41,6 +41,7 @@ import {
 import { defaultClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
 import { LocalnetRunningError, TopologyTimeoutError } from './errors.js';
 import { selfTest } from './ws-client.js';
+import { roleBundle } from './bundle.js';
 
 export const LOCALNET_FILE = 'localnet.json';
 
@@ -230,6 +231,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       args,
       logDir,
       light: true,
+      bundle,
       detached: opts.detach,
       env: gated ? { NYMPH_LOCALNET_GO: goFile } : undefined,
     });
@@ -254,6 +256,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
   };
   const goFile = join(home, '.go');
   rmSync(goFile, { force: true });
+  const bundle = model === 'in-process' ? undefined : await roleBundle();
 
   try {
     // Config writers and node keys load while the chain starts.
