@@ -3,7 +3,7 @@
  * Genesis on first run; DIR/config.toml holds the settings, flags override them.
  */
 import type { Command } from 'commander';
-import { startChain } from '../../localnet/index.js';
+import { ChainConfigError, ChainStoreError, startChain } from '../../localnet/index.js';
 
 interface RunFlags {
   home: string;
@@ -17,7 +17,8 @@ interface RunFlags {
 
 function intFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^[0-9]+$/.test(v)) throw new Error(`chain: --${name} must be a non-negative integer, got ${v}`);
+  if (!/^[0-9]+$/.test(v))
+    throw new ChainConfigError(`--${name} must be a non-negative integer, got ${v}`, name);
   return Number(v);
 }
 
@@ -36,24 +37,35 @@ export function register(program: Command): void {
     .option('--accounts <n>', 'funded genesis accounts (default 10)')
     .option('--log-level <level>', 'pino log level (default info)')
     .action(async (flags: RunFlags) => {
-      let rpcHost: string | undefined;
-      let rpcPort: number | undefined;
-      if (flags.rpc !== undefined) {
-        const m = /^(.*):([0-9]{1,5})$/.exec(flags.rpc);
-        if (!m) throw new Error(`chain: --rpc must be host:port, got ${flags.rpc}`);
-        rpcHost = m[1] || '127.0.0.1';
-        rpcPort = Number(m[2]);
+      let running;
+      try {
+        let rpcHost: string | undefined;
+        let rpcPort: number | undefined;
+        if (flags.rpc !== undefined) {
+          const m = /^(.*):([0-9]{1,5})$/.exec(flags.rpc);
+          if (!m) throw new ChainConfigError(`--rpc must be host:port, got ${flags.rpc}`, 'rpc');
+          rpcHost = m[1] || '127.0.0.1';
+          rpcPort = Number(m[2]);
+        }
+        running = await startChain({
+          home: flags.home,
+          rpcHost,
+          rpcPort,
+          chainId: flags.chainId,
+          blockIntervalMs: intFlag(flags.blockIntervalMs, 'block-interval-ms'),
+          txBatchMs: intFlag(flags.txBatchMs, 'tx-batch-ms'),
+          accounts: intFlag(flags.accounts, 'accounts'),
+          logLevel: flags.logLevel,
+        });
+      } catch (e) {
+        // Configuration and store problems are the user's to fix: one line, no stack.
+        if (e instanceof ChainConfigError || e instanceof ChainStoreError) {
+          process.stderr.write(`${e.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw e;
       }
-      const running = await startChain({
-        home: flags.home,
-        rpcHost,
-        rpcPort,
-        chainId: flags.chainId,
-        blockIntervalMs: intFlag(flags.blockIntervalMs, 'block-interval-ms'),
-        txBatchMs: intFlag(flags.txBatchMs, 'tx-batch-ms'),
-        accounts: intFlag(flags.accounts, 'accounts'),
-        logLevel: flags.logLevel,
-      });
       // One line on stdout for scripts and parent processes: where the chain answers.
       process.stdout.write(
         `${JSON.stringify({ event: 'chain_ready', rpc: running.rpcUrl, home: flags.home })}\n`,
