@@ -16,8 +16,13 @@ import {
   nymApiTopologySource,
   type TopologySource,
 } from '../client/topology-source.js';
-// the client itself and the chain clients load when a command runs, not when the CLI starts
-const loadClient = () => import('../client/index.js');
+// the client, chain and credential code load when a command needs them, not at CLI start
+const loadClient = async () => ({
+  ...(await import('../client/node.js')),
+  ...(await import('../client/address.js')),
+  ...(await import('../client/ws-api/server.js')),
+  ...(await import('../client/metrics.js')),
+});
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -109,7 +114,7 @@ function topologySource(t: ClientToml): TopologySource {
     const { rpc_url, mixnet_contract, bandwidth_contract } = t.chain;
     sources.push(async (signal) => {
       const { connectQueryClients } = await import('../chain/index.js');
-      const { chainTopologySource } = await loadClient();
+      const { chainTopologySource } = await import('../client/topology-source.js');
       const q = await connectQueryClients({
         rpcUrl: rpc_url,
         contracts: { mixnet: mixnet_contract, bandwidth: bandwidth_contract || mixnet_contract },
@@ -135,7 +140,7 @@ async function credentialSource(t: ClientToml, home: string) {
   if (!t.client.nym_api_urls.length)
     throw new Error('client: bandwidth credentials need client.nym_api_urls');
   const { connectSigningClients } = await import('../chain/index.js');
-  const { coconutCredentialSource } = await loadClient();
+  const { coconutCredentialSource } = await import('../client/bandwidth.js');
   const s = await connectSigningClients({
     rpcUrl: t.chain.rpc_url,
     mnemonic: b.mnemonic,
