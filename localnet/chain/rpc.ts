@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { AbciError } from './errors.js';
+import { AbciError, ChainConfigError } from './errors.js';
 import { rfc3339Nanos, sha256 as sha256Of, toBase64, toHexUpper } from './crypto.js';
 import {
   BLOCK_PROTOCOL,
@@ -249,9 +249,16 @@ export class RpcServer {
 
   async listen(): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES'
+            ? new ChainConfigError(`cannot listen on ${this.opts.host}:${this.opts.port}: ${e.code}`, 'rpc')
+            : e,
+        ),
+      );
       this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', reject);
+        this.server.removeAllListeners('error');
+        this.server.on('error', (e) => this.opts.log.error({ err: e }, 'localnet: rpc server error'));
         resolve();
       });
     });

@@ -19,8 +19,9 @@ import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/b
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
 import type { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
 import { signOwnerPayload, type Gateway, type MixNode } from '../../contracts-mock/index.js';
-import { contractAddress, type RunningChain } from '../../localnet/index.js';
-import { COUNTER_CODE_ID, signingClient, startTestChain, wallet } from './helpers.js';
+import pino from 'pino';
+import { ChainConfigError, contractAddress, startChain, type RunningChain } from '../../localnet/index.js';
+import { COUNTER_CODE_ID, signingClient, startTestChain, tempHome, wallet } from './helpers.js';
 
 let chain: RunningChain;
 let cleanup: () => Promise<void>;
@@ -145,6 +146,18 @@ describe('localnet chain: queries', () => {
     expect(metrics).toMatch(/nymph_chain_rpc_requests_total\{method="status"\} \d+/);
     const junk = await fetch(chain.rpcUrl, { method: 'POST', body: '{not json' });
     expect(((await junk.json()) as { error: { code: number } }).error.code).toBe(-32700);
+  });
+
+  it('refuses an RPC port in use with a ChainConfigError', async () => {
+    const home = tempHome();
+    try {
+      const port = Number(new URL(chain.rpcUrl).port);
+      await expect(
+        startChain({ home: home.dir, rpcPort: port, accounts: 1, logger: pino({ level: 'silent' }) }),
+      ).rejects.toThrow(ChainConfigError);
+    } finally {
+      home.cleanup();
+    }
   });
 
   it('places the genesis contracts at wasmd classic addresses', async () => {
