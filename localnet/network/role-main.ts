@@ -22,6 +22,7 @@ const loaders: Record<string, () => Promise<Registrar>> = {
   'localnet-client': async () => (await import('./client-runner.js')).registerClientRunner,
   'mixnode-group': async () => (await import('./group.js')).registerGroups,
   'gateway-group': async () => (await import('./group.js')).registerGroups,
+  'api-group': async () => (await import('./group.js')).registerGroups,
 };
 
 const role = process.argv[2];

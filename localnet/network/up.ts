@@ -338,8 +338,16 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         p.catch(() => undefined);
         started.push(p);
       };
-      for (const a of plan.apis)
-        gated(a.name, ['api', 'run', '--home', a.home], 'api_ready', () => done(a.name));
+      if (model === 'per-role')
+        gated(
+          'nym-apis',
+          ['api-group', 'api', ...plan.apis.flatMap((a) => ['--home', a.home])],
+          'group_ready',
+          () => plan!.apis.forEach((a) => done(a.name)),
+        );
+      else
+        for (const a of plan.apis)
+          gated(a.name, ['api', 'run', '--home', a.home], 'api_ready', () => done(a.name));
       if (model === 'per-role') {
         const group = (role: 'mixnode' | 'gateway', nodes: NodePlan[], ready: typeof mixReady) =>
           gated(
