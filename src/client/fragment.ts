@@ -220,6 +220,8 @@ export interface ReassemblerOptions {
   readonly dedupWindowMs?: number;
   /** Upper bound on buffered payload bytes; the stalest sets are dropped beyond it. */
   readonly maxBufferedBytes?: number;
+  /** Most completed set ids remembered for duplicate suppression. */
+  readonly maxCompleted?: number;
 }
 
 interface PartialSet {
@@ -248,15 +250,21 @@ export class Reassembler {
   readonly timeoutMs: number;
   readonly dedupWindowMs: number;
   readonly maxBufferedBytes: number;
+  readonly maxCompleted: number;
 
   constructor(opts: ReassemblerOptions) {
     this.timeoutMs = opts.timeoutMs;
     this.dedupWindowMs = opts.dedupWindowMs ?? Math.max(opts.timeoutMs * 2, 60_000);
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
+    this.maxCompleted = opts.maxCompleted ?? 1_000_000;
   }
 
   get pendingSets(): number {
     return this.sets.size;
+  }
+
+  get rememberedSets(): number {
+    return this.completed.size;
   }
 
   get bufferedBytes(): number {
@@ -369,6 +377,11 @@ export class Reassembler {
       }
       this.drop(cid);
       this.completed.set(cid, now);
+    }
+    // bounded memory for the duplicate filter: the oldest ids go first (Map keeps order)
+    for (const id of this.completed.keys()) {
+      if (this.completed.size <= this.maxCompleted) break;
+      this.completed.delete(id);
     }
     return { kind: 'complete', data, setIds: chain };
   }

@@ -199,6 +199,13 @@ describe('splitting and reassembly', () => {
     expect(r.insert(frags[0], 10).kind).toBe('duplicate');
   });
 
+  it('remembers a bounded number of completed sets', () => {
+    const r = new Reassembler({ timeoutMs: 1000, maxCompleted: 5 });
+    const ids = counterIds();
+    for (let i = 0; i < 20; i++) for (const f of splitMessage(Uint8Array.of(i), L, ids)) r.insert(f, 0);
+    expect(r.rememberedSets).toBe(5);
+  });
+
   it('expires incomplete sets and frees their memory', () => {
     const frags = splitMessage(new Uint8Array(20_000), L, counterIds());
     const r = new Reassembler({ timeoutMs: 1000 });
