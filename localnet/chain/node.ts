@@ -22,7 +22,7 @@ import { AbciError, ChainStoreError, MempoolFullError, TxInMempoolError } from '
 import { sha256, toBase64, toHexUpper, rfc3339Nanos } from './crypto.js';
 import { WorldState } from './state.js';
 import { ChainMetrics } from './metrics.js';
-import { ChainStore, type StoredBlock, type StoredTxRow, type BlockWrite } from './store.js';
+import { ChainStore, resultFromJson, type StoredBlock, type StoredTxRow, type BlockWrite } from './store.js';
 
 export const COMETBFT_VERSION = '0.38.17';
 export const BLOCK_PROTOCOL = '11';
@@ -366,9 +366,12 @@ export class ChainNode {
     // Hashes: not CometBFT's merkle trees, but stable digests of the same contents.
     const txHashes = txs.map((t) => t.hash);
     const dataHash = txs.length ? toHexUpper(sha256(concat(txHashes))) : EMPTY_HASH;
-    const resultsJson = results.map(txResultJson);
+    // Each result is serialised once, in its RPC form, and reused by the block results,
+    // the results hash and the tx rows.
+    const resultTexts = results.map((r) => JSON.stringify(txResultJson(r)));
+    const resultsText = `[${resultTexts.join(',')}]`;
     const lastResultsHash = this.lastResultsHash;
-    const newResultsHash = toHexUpper(sha256(new TextEncoder().encode(JSON.stringify(resultsJson))));
+    const newResultsHash = toHexUpper(sha256(new TextEncoder().encode(resultsText)));
     const appHashHex = toHexUpper(this.appHash);
     const header = {
       version: { block: BLOCK_PROTOCOL, app: '0' },
@@ -420,14 +423,10 @@ export class ChainNode {
     const nextAppHash = sha256(
       concat([this.appHash, blockHash, sha256(new TextEncoder().encode(newResultsHash))]),
     );
-    const blockResults = {
-      height: String(height),
-      txs_results: resultsJson.length ? resultsJson : null,
-      finalize_block_events: beginEvents.map(eventJson),
-      validator_updates: [],
-      consensus_param_updates: null,
-      app_hash: toBase64(nextAppHash),
-    };
+    const blockResultsText =
+      `{"height":"${height}","txs_results":${txs.length ? resultsText : 'null'},` +
+      `"finalize_block_events":${JSON.stringify(beginEvents.map(eventJson))},` +
+      `"validator_updates":[],"consensus_param_updates":null,"app_hash":"${toBase64(nextAppHash)}"}`;
     const blockResponse = { block_id: blockId, block };
     const blockJson = JSON.stringify(blockResponse);
 
@@ -438,13 +437,13 @@ export class ChainNode {
         time,
         numTxs: txs.length,
         block: blockJson,
-        results: JSON.stringify(blockResults),
+        results: blockResultsText,
       },
       txs: txs.map((t, i) => ({
         idx: i,
         hash: t.hashHex,
         tx: t.bytes,
-        result: results[i],
+        resultJson: resultTexts[i],
         attrs: indexAttrs(results[i].events),
       })),
       meta: {
@@ -487,7 +486,12 @@ export class ChainNode {
       }
     }
     if (this.blockListeners.size > 0) {
-      const ev: NewBlockEvent = { block, blockId, results: blockResults, txs: committed };
+      const ev: NewBlockEvent = {
+        block,
+        blockId,
+        results: JSON.parse(blockResultsText) as Record<string, unknown>,
+        txs: committed,
+      };
       for (const l of this.blockListeners) {
         try {
           l(ev);
@@ -526,7 +530,7 @@ export class ChainNode {
       height: BigInt(row.height),
       index: row.idx,
       tx: row.tx,
-      result: row.result,
+      result: resultFromJson(row.resultJson),
       time: block ? block.time : '',
     };
   }

@@ -695,14 +695,12 @@ export class RpcServer {
     return { check_tx: checkTx, tx_result: txResultJson(r.result), hash, height: String(r.height) };
   }
 
-  private txJson(row: StoredTxRow): Record<string, unknown> {
-    return {
-      hash: row.hash,
-      height: String(row.height),
-      index: row.idx,
-      tx_result: txResultJson(row.result),
-      tx: toBase64(row.tx),
-    };
+  /** A `tx` / `tx_search` entry as JSON text, with the stored result embedded verbatim. */
+  private txJson(row: StoredTxRow): string {
+    return (
+      `{"hash":"${row.hash}","height":"${row.height}","index":${row.idx},` +
+      `"tx_result":${row.resultJson},"tx":"${toBase64(row.tx)}"}`
+    );
   }
 
   private tx(p: Params): unknown {
@@ -713,7 +711,7 @@ export class RpcServer {
       : Buffer.from(h, 'base64').toString('hex');
     const row = this.node.store.getTx(hex.toUpperCase());
     if (!row) throw internal(`tx (${hex.toUpperCase()}) not found`);
-    return this.txJson(row);
+    return new RawJson(this.txJson(row));
   }
 
   private txSearch(p: Params): unknown {
@@ -734,7 +732,7 @@ export class RpcServer {
     const pages = Math.max(1, Math.ceil(total / perPage));
     if (page < 1 || page > pages)
       throw invalidParams(`page should be within [1, ${pages}] range, given ${page}`);
-    return { txs: rows.map((r) => this.txJson(r)), total_count: String(total) };
+    return new RawJson(`{"txs":[${rows.map((r) => this.txJson(r)).join(',')}],"total_count":"${total}"}`);
   }
 
   private heightParam(p: Params): number {

@@ -8,7 +8,8 @@ import { ChainStoreError } from './errors.js';
 import { WorldState, type AccountRecord, type ContractRecord } from './state.js';
 import type { TxResultData } from './app.js';
 
-const SCHEMA_VERSION = '1';
+// 2: tx results stored as their CometBFT JSON-RPC text.
+const SCHEMA_VERSION = '2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,36 +50,25 @@ export interface StoredTxRow {
   idx: number;
   hash: string;
   tx: Uint8Array;
-  result: TxResultData;
+  /** The tx result as CometBFT JSON-RPC prints it (`tx_result`), served verbatim. */
+  resultJson: string;
 }
 
 export interface BlockWrite {
   block: StoredBlock;
-  txs: { idx: number; hash: string; tx: Uint8Array; result: TxResultData; attrs: [string, string][] }[];
+  txs: { idx: number; hash: string; tx: Uint8Array; resultJson: string; attrs: [string, string][] }[];
   meta: Record<string, string>;
 }
 
-/** Serialize a tx result (bigints and bytes) as JSON. */
-function resultToJson(r: TxResultData): string {
-  return JSON.stringify({
-    code: r.code,
-    codespace: r.codespace,
-    log: r.log,
-    data: Buffer.from(r.data).toString('base64'),
-    gasWanted: r.gasWanted.toString(),
-    gasUsed: r.gasUsed.toString(),
-    events: r.events,
-  });
-}
-
+/** Parse a stored `tx_result` (CometBFT JSON-RPC shape) back into a TxResultData. */
 export function resultFromJson(s: string): TxResultData {
   const o = JSON.parse(s) as {
     code: number;
     codespace: string;
     log: string;
     data: string;
-    gasWanted: string;
-    gasUsed: string;
+    gas_wanted: string;
+    gas_used: string;
     events: TxResultData['events'];
   };
   return {
@@ -86,8 +76,8 @@ export function resultFromJson(s: string): TxResultData {
     codespace: o.codespace,
     log: o.log,
     data: new Uint8Array(Buffer.from(o.data, 'base64')),
-    gasWanted: BigInt(o.gasWanted),
-    gasUsed: BigInt(o.gasUsed),
+    gasWanted: BigInt(o.gas_wanted),
+    gasUsed: BigInt(o.gas_used),
     events: o.events,
   };
 }
@@ -238,7 +228,7 @@ export class ChainStore {
       const b = write.block;
       s.putBlock.run(b.height, b.hash, b.time, b.numTxs, b.block, b.results);
       for (const t of write.txs) {
-        s.putTx.run(b.height, t.idx, t.hash, Buffer.from(t.tx), resultToJson(t.result));
+        s.putTx.run(b.height, t.idx, t.hash, Buffer.from(t.tx), t.resultJson);
         for (const [k, v] of t.attrs) s.putAttr.run(k, v, b.height, t.idx);
       }
       const meta: Record<string, string> = {
@@ -326,6 +316,6 @@ function toTx(r: Row): StoredTxRow {
     idx: r.idx as number,
     hash: r.hash as string,
     tx: new Uint8Array(r.tx as Buffer),
-    result: resultFromJson(r.result as string),
+    resultJson: r.result as string,
   };
 }
