@@ -7,7 +7,7 @@
  * is newer than it, and lives in node_modules/.cache so that dependencies resolve.
  * Without esbuild or a writable cache, roles run through tsx as before.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -46,6 +46,7 @@ export async function roleBundle(): Promise<string | undefined> {
       // class names appear in logs and error names (`new.target.name`)
       keepNames: true,
       outfile: OUT,
+      write: false,
       metafile: true,
       logLevel: 'silent',
       plugins: [
@@ -61,8 +62,13 @@ export async function roleBundle(): Promise<string | undefined> {
         },
       ],
     });
+    // written whole and renamed: another `up` may be starting roles from the old one
+    const tmp = `${OUT}.${process.pid}.tmp`;
+    writeFileSync(tmp, result.outputFiles[0].contents);
+    renameSync(tmp, OUT);
     const inputs = Object.keys(result.metafile.inputs).map((f) => resolve(ROOT, f));
-    writeFileSync(INPUTS, JSON.stringify(inputs));
+    writeFileSync(`${INPUTS}.${process.pid}.tmp`, JSON.stringify(inputs));
+    renameSync(`${INPUTS}.${process.pid}.tmp`, INPUTS);
     return OUT;
   } catch {
     return undefined;
