@@ -678,6 +678,9 @@ export class RpcServer {
       if (!(e instanceof AbciError)) throw e;
       check = { code: e.code, data: '', log: e.log, codespace: e.codespace, hash };
     }
+    // CometBFT answers broadcast_tx_async before CheckTx runs: always code 0 (a rejected tx
+    // is just dropped). Here CheckTx has run, but the answer stays the same shape.
+    if (mode === 'async') return { code: 0, data: '', log: '', codespace: '', hash };
     if (mode !== 'commit') return check;
     const checkTx = {
       code: check.code,

@@ -448,6 +448,14 @@ describe('localnet chain: rejected transactions', () => {
     await expect(comet.broadcastTxSync({ tx: new Uint8Array(1024 * 1024 + 1) })).rejects.toThrow(
       /tx too large/,
     );
+    // Async answers before CheckTx on CometBFT: code 0 even for garbage, which is dropped.
+    const raw = await fetch(chain.rpcUrl, {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_async', params: { tx: 'CQkJ' } }),
+    });
+    expect(((await raw.json()) as { result: { code: number } }).result.code).toBe(0);
+    const async = await comet.broadcastTxAsync({ tx: new Uint8Array([9, 9, 9]) });
+    await expect(comet.tx({ hash: async.hash })).rejects.toThrow(/not found/);
     comet.disconnect();
   });
 
