@@ -23,7 +23,9 @@ describe('retransmission', () => {
       if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     await Promise.all(sends);
-    // let late duplicates (retransmitted after a lost ack) arrive before counting
+    // an ack leaves the gateway before the message reaches b: give b time to catch up,
+    // then let late duplicates (retransmitted after a lost ack) arrive before counting
+    for (let t = 0; got.size < 200 && t < 200; t++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
     off();
     expect(got.size).toBe(200);
