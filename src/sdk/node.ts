@@ -3,19 +3,48 @@
  * state in `home` when given (in memory otherwise).
  */
 import { createNodeClient, type NodeClientOptions } from '../client/node.js';
-import { nymApiTopologySource } from '../client/topology-source.js';
+import {
+  chainTopologySource,
+  fallbackTopologySource,
+  nymApiTopologySource,
+  type TopologySource,
+} from '../client/topology-source.js';
 import { MixnetClient, type CallOptions } from './client.js';
 
 export type ConnectOptions = Omit<NodeClientOptions, 'topology'> &
   CallOptions & {
     /** nym-api base URLs (topology); or pass `topology` yourself */
     readonly nymApi?: readonly string[];
+    /** Fallback when no nym-api answers: the mixnet contract, queried through CosmJS. */
+    readonly chain?: { readonly rpcUrl: string; readonly mixnetContract: string };
     readonly topology?: NodeClientOptions['topology'];
   };
 
+function defaultTopology(opts: ConnectOptions): TopologySource {
+  const sources: TopologySource[] = [];
+  if (opts.nymApi?.length) sources.push(nymApiTopologySource(opts.nymApi));
+  const chain = opts.chain;
+  if (chain) {
+    sources.push(async (signal) => {
+      const { connectQueryClients } = await import('../chain/index.js');
+      const q = await connectQueryClients({
+        rpcUrl: chain.rpcUrl,
+        contracts: { mixnet: chain.mixnetContract, bandwidth: chain.mixnetContract },
+        signal,
+      });
+      try {
+        return await chainTopologySource(q.mixnet)(signal);
+      } finally {
+        q.disconnect();
+      }
+    });
+  }
+  return fallbackTopologySource(...sources);
+}
+
 class NodeMixnetClient extends MixnetClient {
   static async connect(opts: ConnectOptions): Promise<MixnetClient> {
-    const topology = opts.topology ?? nymApiTopologySource(opts.nymApi ?? []);
+    const topology = opts.topology ?? defaultTopology(opts);
     const core = createNodeClient({ ...opts, topology });
     try {
       await core.start(opts.signal);

@@ -24,6 +24,24 @@ describe('MixnetClient (SDK)', () => {
     ).rejects.toBeInstanceOf(AbortedError);
   });
 
+  it('falls back to the chain for its topology when no nym-api answers', async () => {
+    const c = await connect({
+      nymApi: ['http://127.0.0.1:1'],
+      chain: { rpcUrl: net.chain.rpcUrl, mixnetContract: net.chain.chainInfo.contracts.mixnet },
+      config: { mode: 'localnet' },
+      signal: AbortSignal.timeout(20_000),
+    });
+    try {
+      expect(c.core.topology?.layerSizes()).toEqual([1, 1, 1]);
+      await c.send(c.address, 'routed from chain data');
+      expect((await c.nextMessage({ signal: AbortSignal.timeout(10_000) })).text()).toBe(
+        'routed from chain data',
+      );
+    } finally {
+      await c.disconnect();
+    }
+  });
+
   it('iterates over received messages until the signal fires', async () => {
     const c = await net.client();
     expect(parseRecipient(c.address).identity).toHaveLength(32);
