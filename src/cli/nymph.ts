@@ -7,5 +7,5 @@ import { registerCommands } from './commands.js';
 
 const program = new Command();
 program.name('nymph').description('Nymph: a Nym-style mixnet, every role in one binary').showHelpAfterError();
-registerCommands(program);
+await registerCommands(program);
 await program.parseAsync(process.argv);
