@@ -5,6 +5,8 @@
  *   [bandwidth]  rpc_url, mnemonic, account_index, bandwidth_contract, mixnet_contract,
  *                api_urls (nym-api base URLs), threshold, deposit_amount (unym),
  *                backend ("mcl" | "noble")
+ *   [startup]    wait_mixnodes, wait_gateways: nodes nym-api must show before the client
+ *                starts (so that every recipient's gateway is in its first topology)
  *
  * Kept apart from the runner so that the orchestrator can write it without loading the client.
  */
@@ -34,6 +36,8 @@ export interface LocalnetClientConfig {
     deposit_amount: string;
     backend: 'mcl' | 'noble';
   };
+  /** Start-up: wait until nym-api shows at least this many nodes (a network starting with us). */
+  startup: { wait_mixnodes: number; wait_gateways: number };
 }
 
 export function defaultClientConfig(): LocalnetClientConfig {
@@ -58,6 +62,7 @@ export function defaultClientConfig(): LocalnetClientConfig {
       deposit_amount: '1000000',
       backend: 'mcl',
     },
+    startup: { wait_mixnodes: 0, wait_gateways: 0 },
   };
 }
 
@@ -85,6 +90,7 @@ export function readClientConfig(home: string): LocalnetClientConfig {
     socket: { ...d.socket, ...t.socket },
     debug: { ...d.debug, ...t.debug },
     bandwidth: { ...d.bandwidth, ...t.bandwidth },
+    startup: { ...d.startup, ...t.startup },
   };
   if (!(c.client.mode in TRAFFIC_MODES))
     throw new LocalnetConfigError(

@@ -75,7 +75,12 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function waitForRoutes(urls: string[], gateway: string, signal: AbortSignal): Promise<void> {
+async function waitForRoutes(
+  urls: string[],
+  gateway: string,
+  want: { wait_mixnodes: number; wait_gateways: number },
+  signal: AbortSignal,
+): Promise<void> {
   const hasRoutes = async (url: string): Promise<boolean> => {
     try {
       const r = await fetch(`${url}/v1/topology`, {
@@ -93,6 +98,7 @@ async function waitForRoutes(urls: string[], gateway: string, signal: AbortSigna
       const gws = (t.gateways ?? []).map((g) => g.gateway ?? {});
       const mine = gateway ? gws.filter((g) => g.identity_key === gateway) : gws.slice(0, 1);
       if (![1, 2, 3].every((l) => layers.has(l)) || mine.length === 0) return false;
+      if (mixes.length < want.wait_mixnodes || gws.length < want.wait_gateways) return false;
       // Bonds outlive processes (a resumed network): the nodes must also be listening.
       const endpoints = [
         ...mixes.map((m) => [m.mix_node?.host, m.mix_node?.mix_port]),
@@ -183,7 +189,7 @@ export async function startLocalnetClient(args: {
         },
       }
     : undefined;
-  await waitForRoutes(c.client.nym_api_urls, c.client.gateway, signal);
+  await waitForRoutes(c.client.nym_api_urls, c.client.gateway, c.startup, signal);
   const core = createNodeClient({
     home,
     topology: nymApiTopologySource(c.client.nym_api_urls),

@@ -8,7 +8,7 @@ import type { ChainInfo } from '../chain/index.js';
 import { defaultConfig, writeConfig } from '../../src/api/index.js';
 import { configPath, defaultMixnodeToml, writeToml, type TomlTable } from '../../src/mixnode/index.js';
 import { defaultGatewayToml } from '../../src/gateway/index.js';
-import type { NetworkPlan, NodePlan } from './plan.js';
+import { hostOf, type NetworkPlan, type NodePlan } from './plan.js';
 
 /** Small enough to allocate quickly, large enough for a development network's packets. */
 const LOCALNET_BLOOM_BITS = 2 ** 22;
@@ -16,7 +16,7 @@ const LOCALNET_BLOOM_BITS = 2 ** 22;
 export function writeApiConfigs(plan: NetworkPlan, chain: ChainInfo): void {
   for (const a of plan.apis) {
     const c = defaultConfig(a.home);
-    c.http.host = plan.layout.host;
+    c.http.host = hostOf(plan, a);
     c.http.port = a.port;
     c.chain.rpcUrl = chain.rpc;
     c.chain.mixnetContract = chain.contracts.mixnet;
@@ -46,8 +46,8 @@ function tune(t: TomlTable, section: string, n: NodePlan): void {
 }
 
 export function writeMixnodeConfigs(plan: NetworkPlan, chain: ChainInfo): void {
-  const host = plan.layout.host;
   for (const m of plan.mixnodes) {
+    const host = hostOf(plan, m);
     const t = defaultMixnodeToml({
       host,
       announceHost: host,
@@ -62,8 +62,8 @@ export function writeMixnodeConfigs(plan: NetworkPlan, chain: ChainInfo): void {
 }
 
 export function writeGatewayConfigs(plan: NetworkPlan, chain: ChainInfo, verificationKey: string): void {
-  const host = plan.layout.host;
   for (const g of plan.gateways) {
+    const host = hostOf(plan, g);
     const t = defaultGatewayToml({
       host,
       announceHost: host,

@@ -20,11 +20,15 @@ export {
   PLAN_FILE,
   freePorts,
   makePlan,
+  hostOf,
   readPlan,
   type LayoutOptions,
   type NetworkPlan,
   type NodePlan,
   type ProcessModel,
+  type Placement,
+  type PlacementFn,
+  type RoleKind,
 } from './plan.js';
 export { startLocalnetClient, type RunningLocalnetClient } from './client-runner.js';
 export {

@@ -57,9 +57,27 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   blockIntervalMs: 500,
 };
 
+/**
+ * Where a role runs: the address it listens on and announces, and a command prefix that
+ * starts its process there (e.g. `ip netns exec <ns>`; on real separate hosts the same
+ * TOML files are used by `nymph <role> run` on each host).
+ */
+export interface Placement {
+  host: string;
+  wrap?: string[];
+}
+
+export type RoleKind = 'chain' | 'api' | 'mixnode' | 'gateway' | 'client';
+/** Placement of the i-th node of a kind (undefined: this machine, `layout.host`). */
+export type PlacementFn = (kind: RoleKind, index: number) => Placement | undefined;
+
 export interface NodePlan {
   name: string;
   home: string;
+  /** Listen/announce address when not `layout.host`. */
+  host?: string;
+  /** Command prefix that starts the role's process where it belongs. */
+  wrap?: string[];
   port: number;
   metricsPort: number;
   /** Gateways: client websocket port. */
@@ -70,7 +88,7 @@ export interface NodePlan {
 export interface NetworkPlan {
   version: number;
   layout: LayoutOptions;
-  chain: { home: string; port: number; accounts: number };
+  chain: { home: string; port: number; accounts: number; host?: string; wrap?: string[] };
   apis: NodePlan[];
   mixnodes: NodePlan[];
   gateways: NodePlan[];
@@ -118,7 +136,11 @@ export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]
   return ports;
 }
 
-export async function makePlan(home: string, layout: LayoutOptions): Promise<NetworkPlan> {
+export async function makePlan(
+  home: string,
+  layout: LayoutOptions,
+  place?: PlacementFn,
+): Promise<NetworkPlan> {
   validateLayout(layout);
   const M = layout.mixnodesPerLayer * 3;
   const G = layout.gateways;
@@ -151,6 +173,12 @@ export async function makePlan(home: string, layout: LayoutOptions): Promise<Net
       return B + offsets[what] + i;
     };
   }
+  const kinds: Record<string, RoleKind> = {
+    'nym-api': 'api',
+    mixnode: 'mixnode',
+    gateway: 'gateway',
+    client: 'client',
+  };
   const node = (name: string, i: number, extra: Partial<NodePlan>): NodePlan => ({
     name: `${name}-${i + 1}`,
     home: join(home, `${name}-${i + 1}`),
@@ -158,11 +186,17 @@ export async function makePlan(home: string, layout: LayoutOptions): Promise<Net
     metricsPort: -1,
     account: 0,
     ...extra,
+    ...place?.(kinds[name], i),
   });
   return {
     version: PLAN_VERSION,
     layout,
-    chain: { home: join(home, 'chain'), port: port('chain', 0), accounts: 1 + M + G + C + 8 },
+    chain: {
+      home: join(home, 'chain'),
+      port: port('chain', 0),
+      accounts: 1 + M + G + C + 4,
+      ...place?.('chain', 0),
+    },
     apis: Array.from({ length: A }, (_, i) => node('nym-api', i, { port: port('api', i) })),
     mixnodes: Array.from({ length: M }, (_, i) =>
       node('mixnode', i, { port: port('mix', i), metricsPort: port('mixMetrics', i), account: 1 + i }),
@@ -180,6 +214,9 @@ export async function makePlan(home: string, layout: LayoutOptions): Promise<Net
     ),
   };
 }
+
+/** The address a node listens on and announces. */
+export const hostOf = (plan: NetworkPlan, n: { host?: string }): string => n.host ?? plan.layout.host;
 
 export function readPlan(home: string): NetworkPlan | undefined {
   const file = join(home, PLAN_FILE);

@@ -59,6 +59,8 @@ export interface StartRoleOptions {
   light?: boolean;
   /** With `light`: the bundled role entry (./bundle.ts) to run without tsx. */
   bundle?: string;
+  /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec node in place). */
+  wrap?: string[];
 }
 
 /** Starts `nymph <args>` as a child process whose output goes to `<logDir>/<name>.log`. */
@@ -73,7 +75,11 @@ export function startRole(opts: StartRoleOptions): RoleProcess {
       : ['--import', TSX_LOADER, ROLE_MAIN, ...opts.args];
   // NYMPH_ROLE_NODE_ARGS: extra node flags for every role (e.g. --cpu-prof when profiling)
   const nodeArgs = (process.env.NYMPH_ROLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, ...argv], {
+  const command = opts.wrap?.length ? opts.wrap[0] : process.execPath;
+  const commandArgs = opts.wrap?.length
+    ? [...opts.wrap.slice(1), process.execPath, ...nodeArgs, ...argv]
+    : [...nodeArgs, ...argv];
+  const child = spawn(command, commandArgs, {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, ...opts.env },
     // Own process group: signals to the group reach the role and anything it started.

@@ -36,7 +36,9 @@ import {
   type LayoutOptions,
   type NetworkPlan,
   type NodePlan,
+  type PlacementFn,
   type ProcessModel,
+  hostOf,
 } from './plan.js';
 import { defaultClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
 import { LocalnetRunningError, TopologyTimeoutError } from './errors.js';
@@ -92,6 +94,8 @@ export interface UpOptions extends Partial<LayoutOptions> {
   logLevel?: string;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** Where each role runs (a fresh network only; a resumed one keeps its plan). */
+  placement?: PlacementFn;
 }
 
 export interface RunningLocalnet {
@@ -192,12 +196,11 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
   let plan = readPlan(home);
   if (plan) progress({ step: 'resume', home });
   else {
-    plan = await makePlan(home, loadLayout(opts));
+    plan = await makePlan(home, loadLayout(opts), opts.placement);
     writeJson(join(home, PLAN_FILE), plan);
     progress({ step: 'fresh', home });
   }
   const layout = plan.layout;
-  const host = layout.host;
 
   const handles: Handle[] = [];
   const records = (): PidRecord[] => handles.flatMap((h) => (h.record ? [h.record] : []));
@@ -223,6 +226,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     args: string[],
     event: string,
     gated = false,
+    wrap?: string[],
   ): Promise<Record<string, unknown>> => {
     const logFile = join(logDir, `${name}.log`);
     const offset = existsSync(logFile) ? statSync(logFile).size : 0;
@@ -232,6 +236,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       logDir,
       light: true,
       bundle,
+      wrap,
       detached: opts.detach,
       env: gated ? { NYMPH_LOCALNET_GO: goFile } : undefined,
     });
@@ -263,7 +268,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     const cfgModule = import('./configs.js');
     const keysReady = prepareKeys(plan);
     keysReady.catch(() => undefined);
-    const apiUrls = plan.apis.map((a) => `http://${urlHost(host)}:${a.port}`);
+    const apiUrls = plan.apis.map((a) => `http://${urlHost(hostOf(plan!, a))}:${a.port}`);
     const mixInfo: LocalnetInfo['mixnodes'] = [];
     const gwInfo: LocalnetInfo['gateways'] = [];
     const clients: LocalnetInfo['clients'] = [];
@@ -301,7 +306,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       const { startChain } = await import('../chain/index.js');
       const chain: RunningChain = await startChain({
         home: plan.chain.home,
-        rpcHost: host,
+        rpcHost: hostOf(plan, plan.chain),
         rpcPort: plan.chain.port,
         accounts: plan.chain.accounts,
         blockIntervalMs: layout.blockIntervalMs,
@@ -318,7 +323,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
           '--home',
           plan.chain.home,
           '--rpc',
-          `${host}:${plan.chain.port}`,
+          `${hostOf(plan, plan.chain)}:${plan.chain.port}`,
           '--accounts',
           String(plan.chain.accounts),
           '--block-interval-ms',
@@ -327,14 +332,17 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
           logLevel,
         ],
         'chain_ready',
+        false,
+        plan.chain.wrap,
       );
       const gated = (
         name: string,
         args: string[],
         event: string,
         ready: (ev: Record<string, unknown>) => void,
+        wrap?: string[],
       ) => {
-        const p = spawnRole(name, [...args, '--log-level', logLevel], event, true).then(ready);
+        const p = spawnRole(name, [...args, '--log-level', logLevel], event, true, wrap).then(ready);
         p.catch(() => undefined);
         started.push(p);
       };
@@ -347,7 +355,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         );
       else
         for (const a of plan.apis)
-          gated(a.name, ['api', 'run', '--home', a.home], 'api_ready', () => done(a.name));
+          gated(a.name, ['api', 'run', '--home', a.home], 'api_ready', () => done(a.name), a.wrap);
       if (model === 'per-role') {
         const group = (role: 'mixnode' | 'gateway', nodes: NodePlan[], ready: typeof mixReady) =>
           gated(
@@ -360,13 +368,29 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         group('gateway', plan.gateways, gwReady);
       } else {
         for (const m of plan.mixnodes)
-          gated(m.name, ['mixnode', 'run', '--home', m.home], 'mixnode_ready', (ev) => mixReady(m, ev));
+          gated(
+            m.name,
+            ['mixnode', 'run', '--home', m.home],
+            'mixnode_ready',
+            (ev) => mixReady(m, ev),
+            m.wrap,
+          );
         for (const g of plan.gateways)
-          gated(g.name, ['gateway', 'run', '--home', g.home], 'gateway_ready', (ev) => gwReady(g, ev));
+          gated(
+            g.name,
+            ['gateway', 'run', '--home', g.home],
+            'gateway_ready',
+            (ev) => gwReady(g, ev),
+            g.wrap,
+          );
       }
       for (const c of plan.clients)
-        gated(c.name, ['localnet-client', '--home', c.home], 'client_ready', (ev) =>
-          clientReady(c, String(ev.address), String(ev.websocket)),
+        gated(
+          c.name,
+          ['localnet-client', '--home', c.home],
+          'client_ready',
+          (ev) => clientReady(c, String(ev.address), String(ev.websocket)),
+          c.wrap,
         );
       await chainUp;
       chainInfo = JSON.parse(readFileSync(join(plan.chain.home, 'chain.json'), 'utf8')) as ChainInfo;
@@ -393,7 +417,9 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       conf.client.mode = layout.mode;
       // spread clients over the gateways, in a stable order
       conf.client.gateway = keys.gatewayIdentities[k % keys.gatewayIdentities.length];
-      conf.socket = { host, port: c.port };
+      conf.socket = { host: hostOf(plan, c), port: c.port };
+      // the whole network in its first topology: any client can reach any other at once
+      conf.startup = { wait_mixnodes: plan.mixnodes.length, wait_gateways: plan.gateways.length };
       conf.bandwidth = {
         ...conf.bandwidth,
         rpc_url: chainInfo.rpc,

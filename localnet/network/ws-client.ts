@@ -3,6 +3,9 @@
  * port 1977 would use it: the localnet's self-test, the end-to-end tests and the benchmark.
  */
 import WebSocket from 'ws';
+import { base58 } from '@scure/base';
+import { decodeBinaryResponse } from '../../src/client/ws-api/codec.js';
+import { recipientToString } from '../../src/client/address.js';
 import { SelfTestError } from './errors.js';
 
 export interface WsReceived {
@@ -11,18 +14,35 @@ export interface WsReceived {
   senderTag?: string;
 }
 
+/**
+ * The client answers in binary until a connection's first text request (Nym's native
+ * client does the same), so messages that arrive before it are binary frames.
+ */
+function fromBinary(b: Buffer): Record<string, unknown> {
+  const r = decodeBinaryResponse(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  if (r.type === 'received')
+    return {
+      type: 'received',
+      message: new TextDecoder().decode(r.message),
+      senderTag: r.senderTag ? base58.encode(r.senderTag) : undefined,
+    };
+  if (r.type === 'selfAddress') return { type: 'selfAddress', address: recipientToString(r.address) };
+  return { ...r };
+}
+
 export class NativeWsApp {
   private readonly queue: WsReceived[] = [];
   private readonly waiters: ((m: WsReceived) => void)[] = [];
   private readonly pending: ((v: Record<string, unknown>) => void)[] = [];
   private closedReason: string | undefined;
+  /** Errors the client reported about sends, oldest first. */
+  readonly errors: string[] = [];
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
       let o: Record<string, unknown>;
       try {
-        o = JSON.parse(String(data)) as Record<string, unknown>;
+        o = isBinary ? fromBinary(data as Buffer) : (JSON.parse(String(data)) as Record<string, unknown>);
       } catch {
         return;
       }
@@ -34,6 +54,9 @@ export class NativeWsApp {
         const w = this.waiters.shift();
         if (w) w(m);
         else this.queue.push(m);
+      } else if (o.type === 'error' && this.pending.length === 0) {
+        // an error about a send (sends have no answer otherwise): kept for the next wait
+        this.errors.push(String(o.message));
       } else {
         this.pending.shift()?.(o);
       }
@@ -100,7 +123,8 @@ export class NativeWsApp {
       const t = setTimeout(() => {
         const i = this.waiters.indexOf(w);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new SelfTestError(`no message within ${timeoutMs} ms`));
+        const errs = this.errors.length ? `; the client reported: ${this.errors.join('; ')}` : '';
+        reject(new SelfTestError(`no message within ${timeoutMs} ms${errs}`));
       }, timeoutMs);
       const w = (m: WsReceived): void => {
         clearTimeout(t);
