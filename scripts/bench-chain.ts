@@ -73,6 +73,7 @@ async function child(): Promise<void> {
     accounts,
     blockIntervalMs: 1000,
     txBatchMs: 20,
+    verifyWorkers: arg('verify-workers', 1),
     logger: pino({ level: 'warn' }, pino.destination(2)),
     contracts: { ...base, codes: new Map([...base.codes, [BENCH_CODE_ID, benchCounter as Contract]]) },
   });
@@ -185,6 +186,8 @@ function spawnChain(home: string, genesisAccounts: number): Promise<{ proc: Chil
       home,
       '--genesis-accounts',
       String(genesisAccounts),
+      '--verify-workers',
+      String(arg('verify-workers', 1)),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -375,13 +375,41 @@ export class App {
    * check-state sequence is bumped, so that a second tx with the same sequence collides.
    */
   checkTx(bytes: Uint8Array): CheckedTx {
+    const { tx, signBytes, accountNumber } = this.precheckTx(bytes);
+    if (!verifySecp256k1(tx.pubkey, signBytes, tx.signature)) throw this.signatureError(tx, accountNumber);
+    this.admitTx(tx);
+    return tx;
+  }
+
+  /**
+   * The part of CheckTx before the signature: decoding, the account, fee and gas, a replayed
+   * sequence, and the bytes to verify. Lets the node verify signatures off the main thread.
+   */
+  precheckTx(bytes: Uint8Array): { tx: CheckedTx; signBytes: Uint8Array; accountNumber: bigint } {
     const tx = this.decodeTx(bytes, false);
+    const account = this.world.getAccount(tx.signer);
+    if (!account) throw new UnknownAddressError(`account ${tx.signer} does not exist`);
+    // A sequence below the expected one can never become valid (a replay): refuse it before
+    // spending a signature check. Higher ones are settled by admitTx, in arrival order.
+    const expected = this.checkSequences.get(tx.signer) ?? account.sequence;
+    if (tx.sequence < expected) throw new InvalidSequenceError(expected, tx.sequence);
+    this.checkFee(tx);
+    if (tx.gasLimit < tx.gasUsed) throw new OutOfGasError(tx.gasLimit, tx.gasUsed);
+    return { tx, signBytes: this.signBytes(tx, account.number), accountNumber: account.number };
+  }
+
+  signatureError(tx: CheckedTx, accountNumber: bigint): UnauthorizedError {
+    return new UnauthorizedError(
+      `signature verification failed; please verify account number (${accountNumber}), sequence (${tx.sequence}) and chain-id (${this.opts.chainId})`,
+    );
+  }
+
+  /** The rest of CheckTx once the signature holds: sequence and spendable balance. */
+  admitTx(tx: CheckedTx): void {
     const account = this.world.getAccount(tx.signer);
     if (!account) throw new UnknownAddressError(`account ${tx.signer} does not exist`);
     const expected = this.checkSequences.get(tx.signer) ?? account.sequence;
     if (tx.sequence !== expected) throw new InvalidSequenceError(expected, tx.sequence);
-    this.checkFee(tx);
-    if (tx.gasLimit < tx.gasUsed) throw new OutOfGasError(tx.gasLimit, tx.gasUsed);
     const pending = this.checkFees.get(tx.signer) ?? 0n;
     const balance = this.world.getBalance(tx.signer, this.opts.denom) - pending;
     if (balance < tx.feeUnym) {
@@ -389,14 +417,8 @@ export class App {
         `spendable balance ${balance}${this.opts.denom} is smaller than ${tx.feeUnym}${this.opts.denom}`,
       );
     }
-    if (!verifySecp256k1(tx.pubkey, this.signBytes(tx, account.number), tx.signature)) {
-      throw new UnauthorizedError(
-        `signature verification failed; please verify account number (${account.number}), sequence (${tx.sequence}) and chain-id (${this.opts.chainId})`,
-      );
-    }
     this.checkSequences.set(tx.signer, expected + 1n);
     this.checkFees.set(tx.signer, pending + tx.feeUnym);
-    return tx;
   }
 
   /** The bytes the signer signed: the protobuf SignDoc, or the sorted amino JSON StdSignDoc. */

@@ -71,6 +71,8 @@ export interface StartChainOptions {
   accounts?: number;
   mnemonic?: string;
   minGasPrice?: number;
+  /** Worker threads for CheckTx signatures (default 1 on multi-core machines). */
+  verifyWorkers?: number;
   /** Contract registry; defaults to Nym's built-in contracts. */
   contracts?: ContractSet;
   logger?: Logger;
@@ -110,6 +112,7 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
     accounts: options.accounts,
     mnemonic: options.mnemonic,
     min_gas_price: options.minGasPrice,
+    verify_workers: options.verifyWorkers,
     log_level: options.logLevel,
   };
   if (options.rpcHost !== undefined || options.rpcPort !== undefined) {
@@ -131,6 +134,7 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
       blockIntervalMs: config.block_interval_ms,
       txBatchMs: config.tx_batch_ms,
       maxMempoolTxs: config.max_mempool_txs,
+      verifyWorkers: config.verify_workers,
       codes: contracts.codes,
       log,
     });

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parse, stringify } from 'smol-toml';
 import { ChainConfigError } from './errors.js';
 
@@ -30,6 +31,8 @@ export interface ChainConfig {
   /** Minimum gas price in unym, enforced at CheckTx. */
   min_gas_price: number;
   max_mempool_txs: number;
+  /** Worker threads verifying CheckTx signatures; 0 verifies on the main thread. */
+  verify_workers: number;
   commit_timeout_ms: number;
   log_level: string;
 }
@@ -44,6 +47,7 @@ export const DEFAULT_CONFIG: ChainConfig = {
   mnemonic: LOCALNET_MNEMONIC,
   min_gas_price: 0.025,
   max_mempool_txs: 20_000,
+  verify_workers: availableParallelism() > 1 ? 1 : 0,
   commit_timeout_ms: 10_000,
   log_level: 'info',
 };
@@ -54,6 +58,7 @@ const NUMERIC: (keyof ChainConfig)[] = [
   'accounts',
   'min_gas_price',
   'max_mempool_txs',
+  'verify_workers',
   'commit_timeout_ms',
 ];
 

@@ -69,7 +69,14 @@ export function decodeAddress(prefix: string, address: string): Uint8Array | nul
 
 const keyCache = new Map<string, KeyObject>();
 // Half the secp256k1 group order: the SDK accepts low-S signatures only.
-const HALF_N = secp256k1.Point.CURVE().n >> 1n;
+export const HALF_N = secp256k1.Point.CURVE().n >> 1n;
+
+/**
+ * SubjectPublicKeyInfo DER prefix for a compressed secp256k1 key:
+ *   SEQUENCE { SEQUENCE { OID ecPublicKey 1.2.840.10045.2.1, OID secp256k1 1.3.132.0.10 },
+ *              BIT STRING (0 unused bits) <33-byte compressed point> }
+ */
+export const SECP256K1_SPKI_PREFIX = '3036301006072a8648ce3d020106052b8104000a032200';
 
 /** Parse a 33-byte compressed secp256k1 key; null when it is not a curve point. */
 function keyObject(pubkey: Uint8Array): KeyObject | null {
@@ -78,15 +85,10 @@ function keyObject(pubkey: Uint8Array): KeyObject | null {
   if (key) return key;
   try {
     if (pubkey.length !== 33) return null;
-    const un = secp256k1.Point.fromBytes(pubkey).toBytes(false);
     key = createPublicKey({
-      key: {
-        kty: 'EC',
-        crv: 'secp256k1',
-        x: Buffer.from(un.subarray(1, 33)).toString('base64url'),
-        y: Buffer.from(un.subarray(33)).toString('base64url'),
-      },
-      format: 'jwk',
+      key: Buffer.concat([Buffer.from(SECP256K1_SPKI_PREFIX, 'hex'), pubkey]),
+      format: 'der',
+      type: 'spki',
     });
   } catch {
     return null;

@@ -21,6 +21,7 @@ import {
 import { AbciError, ChainStoreError, MempoolFullError, TxInMempoolError } from './errors.js';
 import { sha256, toBase64, toHexUpper, rfc3339Nanos } from './crypto.js';
 import { WorldState } from './state.js';
+import { SignatureVerifier } from './verifier.js';
 import { ChainMetrics } from './metrics.js';
 import { ChainStore, resultFromJson, type StoredBlock, type StoredTxRow, type BlockWrite } from './store.js';
 
@@ -48,6 +49,8 @@ export interface NodeOptions {
   blockIntervalMs: number;
   txBatchMs: number;
   maxMempoolTxs: number;
+  /** Worker threads for CheckTx signatures (0: verify on the main thread). */
+  verifyWorkers: number;
   codes: ReadonlyMap<number, Contract>;
   log: Logger;
 }
@@ -97,6 +100,9 @@ export class ChainNode {
   readonly validator: { secret: Uint8Array; pubkey: Uint8Array; address: string; nodeId: string };
 
   private mempool: CheckedTx[] = [];
+  /** Hashes of txs whose signature is being checked. */
+  private readonly verifying = new Set<string>();
+  private readonly verifier: SignatureVerifier;
   private readonly mempoolHashes = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly blockListeners = new Set<(e: NewBlockEvent) => void>();
@@ -119,6 +125,7 @@ export class ChainNode {
       },
       (hash) => this.lookupTx(hash),
     );
+    this.verifier = new SignatureVerifier(opts.verifyWorkers);
     let secretHex = store.getMeta('validator_secret');
     if (!secretHex) {
       secretHex = Buffer.from(ed25519.utils.randomSecretKey()).toString('hex');
@@ -274,28 +281,42 @@ export class ChainNode {
 
   // ---------------------------------------------------------------- mempool
 
-  /** CheckTx and enqueue. Throws an AbciError when rejected. */
-  addTx(bytes: Uint8Array): CheckedTx {
-    if (this.mempool.length >= this.opts.maxMempoolTxs) throw new MempoolFullError(this.mempool.length);
-    const hashHex = toHexUpper(sha256(bytes));
-    if (this.mempoolHashes.has(hashHex)) throw new TxInMempoolError();
-    let tx: CheckedTx;
+  /**
+   * CheckTx and enqueue; rejects with an AbciError. The signature is checked by the verifier
+   * (a worker thread), between the stateless checks and the sequence/balance admission.
+   */
+  async addTx(bytes: Uint8Array): Promise<CheckedTx> {
     try {
-      tx = this.app.checkTx(bytes);
+      if (this.mempool.length + this.verifying.size >= this.opts.maxMempoolTxs) {
+        throw new MempoolFullError(this.mempool.length + this.verifying.size);
+      }
+      const hashHex = toHexUpper(sha256(bytes));
+      if (this.mempoolHashes.has(hashHex) || this.verifying.has(hashHex)) throw new TxInMempoolError();
+      const { tx, signBytes, accountNumber } = this.app.precheckTx(bytes);
+      this.verifying.add(hashHex);
+      let ok: boolean;
+      try {
+        ok = await this.verifier.verify(tx.pubkey, signBytes, tx.signature);
+      } finally {
+        this.verifying.delete(hashHex);
+      }
+      if (!ok) throw this.app.signatureError(tx, accountNumber);
+      if (this.closed) throw new MempoolFullError(0);
+      this.app.admitTx(tx);
+      this.mempool.push(tx);
+      this.mempoolHashes.add(tx.hashHex);
+      this.metrics.mempool.set(this.mempool.length);
+      if (!this.batchTimer && !this.closed) {
+        this.batchTimer = setTimeout(() => {
+          this.batchTimer = null;
+          this.safeProduce();
+        }, this.opts.txBatchMs);
+      }
+      return tx;
     } catch (e) {
       if (e instanceof AbciError) this.metrics.rejected.inc({ codespace: e.codespace, code: e.code });
       throw e;
     }
-    this.mempool.push(tx);
-    this.metrics.mempool.set(this.mempool.length);
-    this.mempoolHashes.add(tx.hashHex);
-    if (!this.batchTimer && !this.closed) {
-      this.batchTimer = setTimeout(() => {
-        this.batchTimer = null;
-        this.safeProduce();
-      }, this.opts.txBatchMs);
-    }
-    return tx;
   }
 
   get mempoolSize(): number {
@@ -537,6 +558,7 @@ export class ChainNode {
 
   close(): void {
     this.closed = true;
+    void this.verifier.close();
     if (this.batchTimer) clearTimeout(this.batchTimer);
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     this.batchTimer = this.intervalTimer = null;

@@ -670,7 +670,7 @@ export class RpcServer {
     let ok = false;
     let gasWanted = '0';
     try {
-      const tx = this.node.addTx(bytes);
+      const tx = await this.node.addTx(bytes);
       ok = true;
       gasWanted = tx.gasLimit.toString();
       check = { code: 0, data: '', log: '', codespace: '', hash };
