@@ -41,7 +41,7 @@ import {
   hostOf,
 } from './plan.js';
 import { defaultClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
-import { LocalnetRunningError, TopologyTimeoutError } from './errors.js';
+import { LocalnetError, LocalnetRunningError, TopologyTimeoutError } from './errors.js';
 import { selfTest } from './ws-client.js';
 import { roleBundle } from './bundle.js';
 
@@ -228,6 +228,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     gated = false,
     wrap?: string[],
   ): Promise<Record<string, unknown>> => {
+    if (stopping) throw new LocalnetError(`not starting ${name}: the network is stopping`);
     const logFile = join(logDir, `${name}.log`);
     const offset = existsSync(logFile) ? statSync(logFile).size : 0;
     const role = startRole({
@@ -263,7 +264,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
   rmSync(goFile, { force: true });
   const bundle = model === 'in-process' ? undefined : await roleBundle();
 
-  try {
+  const run = async (): Promise<RunningLocalnet> => {
     // Config writers and node keys load while the chain starts.
     const cfgModule = import('./configs.js');
     const keysReady = prepareKeys(plan);
@@ -522,6 +523,16 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
       roleExited,
       stop: stopEverything,
     };
+  };
+  // Ctrl-C while starting: stop what has started, start nothing more.
+  const interrupted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new LocalnetError('start interrupted'));
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  interrupted.catch(() => undefined);
+  try {
+    return await Promise.race([run(), interrupted]);
   } catch (err) {
     await stopEverything();
     throw err;
