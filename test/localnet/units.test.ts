@@ -1,5 +1,8 @@
 /** Pure pieces of the chain: addresses, the tx query language, config checks. */
 import { describe, expect, it } from 'vitest';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { SignatureVerifier } from '../../localnet/chain/verifier.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +67,43 @@ describe('localnet config', () => {
       expect(() => loadConfig(dir)).toThrow(ChainConfigError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('localnet signature verifier', () => {
+  it('gives the same answers on a worker thread as inline, in submission order', async () => {
+    const sk = sha256(new TextEncoder().encode('verifier-key'));
+    const pk = secp256k1.getPublicKey(sk, true);
+    const cases = Array.from({ length: 40 }, (_, i) => {
+      const msg = new TextEncoder().encode(`message ${i}`);
+      const sig = secp256k1.sign(msg, sk); // low-S, over sha256(msg)
+      if (i % 3 === 1) sig[10] ^= 1; // corrupt r
+      if (i % 3 === 2) return { msg, sig: new Uint8Array(63), want: false }; // wrong length
+      return { msg, sig, want: i % 3 === 0 };
+    });
+    // A high-S twin of a valid signature is refused, as the SDK does.
+    const n = secp256k1.Point.CURVE().n;
+    const good = secp256k1.sign(cases[0].msg, sk);
+    const s = BigInt('0x' + Buffer.from(good.subarray(32)).toString('hex'));
+    const highS = new Uint8Array(64);
+    highS.set(good.subarray(0, 32));
+    highS.set(Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex'), 32);
+    cases.push({ msg: cases[0].msg, sig: highS, want: false });
+    for (const workers of [0, 1]) {
+      const v = new SignatureVerifier(workers);
+      const order: number[] = [];
+      const answers = await Promise.all(
+        cases.map((c, i) =>
+          v.verify(pk, c.msg, c.sig).then((ok) => {
+            order.push(i);
+            return ok;
+          }),
+        ),
+      );
+      expect(answers).toEqual(cases.map((c) => c.want));
+      expect(order).toEqual(cases.map((_, i) => i));
+      await v.close();
     }
   });
 });
