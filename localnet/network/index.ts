@@ -52,3 +52,4 @@ export {
   type RoleProcess,
 } from './supervisor.js';
 export * from './errors.js';
+export { parsePlacement, readPlacement } from './placement.js';

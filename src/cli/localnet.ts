@@ -20,6 +20,7 @@ interface UpFlags {
   basePort?: string;
   host?: string;
   processes?: string;
+  placement?: string;
   selfTest: boolean;
   logLevel: string;
   json?: boolean;
@@ -57,11 +58,13 @@ export function register(program: Command): void {
     .option('--base-port <port>', 'first port of the nym-apis, mix nodes and gateways (default 20000)')
     .option('--host <ip>', 'address every role listens on (default 127.0.0.1)')
     .option('--processes <model>', "'per-node' (default), 'per-role' (one process per role) or 'in-process'")
+    .option('--placement <file.toml>', 'where each role runs: address and command prefix (multi-host)')
     .option('--no-self-test', 'skip the message to self')
     .option('--log-level <level>', 'log level of the roles (their logs are in DIR/logs)', 'info')
     .option('--json', 'print localnet.json on stdout once up')
     .action(async (f: UpFlags) => {
       const { localnetUp } = await import('../../localnet/network/up.js');
+      const { readPlacement } = await import('../../localnet/network/placement.js');
       const processes = f.processes as 'per-node' | 'per-role' | 'in-process' | undefined;
       if (processes && !['per-node', 'per-role', 'in-process'].includes(processes))
         throw new Error(`localnet: --processes must be per-node, per-role or in-process`);
@@ -91,6 +94,7 @@ export function register(program: Command): void {
           basePort: int(f.basePort, 'base-port'),
           host: f.host,
           processes,
+          placement: f.placement ? readPlacement(f.placement) : undefined,
           skipSelfTest: !f.selfTest,
           logLevel: f.logLevel,
           signal: abort.signal,

@@ -4,7 +4,7 @@
  * own namespace with its own address in a private 10.x range, joined by veth pairs on a
  * bridge; the nym-apis and the clients run on the bridge's own address. Every role reads
  * the same TOML it would read on a separate host, and bonds itself with the address of its
- * namespace. Messages then cross the namespaces: to self, between clients, anonymously
+ * namespace; where each role runs comes from a placement TOML (`up --placement FILE`). Messages then cross the namespaces: to self, between clients, anonymously
  * with a reply.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
-import type { Placement, RoleKind } from '../../localnet/network/plan.js';
+import { parsePlacement } from '../../localnet/network/placement.js';
 import { isAlive } from '../../localnet/network/supervisor.js';
 import { NativeWsApp } from '../../localnet/network/ws-client.js';
 
@@ -80,12 +80,15 @@ function tearDownNetwork(): void {
   }
 }
 
-function placement(kind: RoleKind, i: number): Placement | undefined {
-  const at = (n: Ns): Placement => ({ host: addr(n), wrap: ['ip', 'netns', 'exec', nsName(n)] });
-  if (kind === 'chain') return at('chain');
-  if (kind === 'mixnode') return at((['mixa', 'mixb', 'mixc'] as const)[Math.floor(i / 2)]);
-  if (kind === 'gateway') return at('gw');
-  return undefined; // nym-apis and clients: on the bridge address of this host
+/** The placement file a person would write for three hosts' worth of namespaces. */
+function placementToml(): string {
+  const at = (n: Ns) => `host = "${addr(n)}"\nwrap = ["ip", "netns", "exec", "${nsName(n)}"]\n`;
+  return [
+    `[chain]\n${at('chain')}`,
+    ...(['mixa', 'mixb', 'mixc'] as const).flatMap((n) => [`[[mixnode]]\n${at(n)}`, `[[mixnode]]\n${at(n)}`]),
+    `[[gateway]]\n${at('gw')}`,
+    // nym-apis and clients: no entry, they run on --host (this machine's bridge address)
+  ].join('\n');
 }
 
 function pidsIn(n: Ns): number[] {
@@ -108,7 +111,7 @@ describe.skipIf(reason !== undefined)('localnet across network namespaces', () =
       ports: 'fixed',
       basePort: 31_000,
       clients: 2,
-      placement,
+      placement: parsePlacement('placement.toml', placementToml()),
     });
   }, 150_000);
 
