@@ -68,9 +68,19 @@ export function defaultClientConfig(): LocalnetClientConfig {
 
 export const clientConfigPath = (home: string): string => join(home, 'config.toml');
 
-export function writeClientConfig(home: string, c: LocalnetClientConfig): void {
+/**
+ * Writes DIR/config.toml; `extra` adds keys other readers of the file expect (the
+ * [chain] section and `bandwidth.amount` of `nymph client run`), merged per section.
+ */
+export function writeClientConfig(
+  home: string,
+  c: LocalnetClientConfig,
+  extra: Record<string, Record<string, unknown>> = {},
+): void {
+  const doc: Record<string, Record<string, unknown>> = { ...c };
+  for (const [k, v] of Object.entries(extra)) doc[k] = { ...doc[k], ...v };
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  writeFileSync(clientConfigPath(home), `# nymph localnet native client\n${stringifyToml(c)}\n`, {
+  writeFileSync(clientConfigPath(home), `# nymph localnet native client\n${stringifyToml(doc)}\n`, {
     mode: 0o600,
   });
 }

@@ -431,7 +431,15 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
         api_urls: apiUrls,
         threshold: layout.threshold,
       };
-      writeClientConfig(c.home, conf);
+      writeClientConfig(c.home, conf, {
+        // the same file also runs under `nymph client run --home <client home>`
+        chain: {
+          rpc_url: chainInfo.rpc,
+          mixnet_contract: chainInfo.contracts.mixnet,
+          bandwidth_contract: chainInfo.contracts.bandwidth,
+        },
+        bandwidth: { amount: Number(conf.bandwidth.deposit_amount) },
+      });
     });
     writeFileSync(goFile, `${Date.now()}\n`);
     for (const r of records()) if (r.name !== 'chain') setNice(r.pid, 0);
