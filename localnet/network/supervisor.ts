@@ -5,7 +5,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  rmSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -174,7 +183,28 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * Linux: state and process group from /proc/<pid>/stat; undefined when gone. An exited
+ * process waiting for its parent (or init) to reap it is a zombie: it counts as gone.
+ */
+function procStat(pid: number | string): { state: string; pgrp: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: rest[0], pgrp: Number(rest[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/self/stat');
+
 export function isAlive(pid: number): boolean {
+  if (HAVE_PROC) {
+    const st = procStat(pid);
+    return st !== undefined && st.state !== 'Z';
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -183,14 +213,21 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** True while any process of the group led by `pid` exists (tsx's esbuild service, say). */
+/** True while any process of the group led by `pid` is running (tsx's esbuild service, say). */
 export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch {
     return false;
   }
+  if (!HAVE_PROC) return true;
+  // the group exists; running, or only zombies left?
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    const st = procStat(entry);
+    if (st && st.pgrp === pid && st.state !== 'Z') return true;
+  }
+  return false;
 }
 
 const anyAlive = (p: PidRecord): boolean => isAlive(p.pid) || groupAlive(p.pid);
