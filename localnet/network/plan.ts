@@ -12,7 +12,7 @@
  * bonds from 1 + i, gateway j from 1 + M + j, client k deposits from 1 + M + G + k.
  */
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { TRAFFIC_MODES, type TrafficMode } from '../../src/client/index.js';
 import { LocalnetConfigError, LocalnetOptionError } from './errors.js';
@@ -115,25 +115,53 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
   return l;
 }
 
-/** Free TCP ports from the OS: all held open at once so none is handed out twice. */
+/**
+ * Free TCP ports for `--ports auto`, below the kernel's ephemeral range: a port taken from
+ * that range (port 0) can meanwhile become the local port of some outgoing connection
+ * before the role that is to listen on it starts. All are held open at once while
+ * choosing, so none is handed out twice.
+ */
 export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, host, () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const a = s.address();
-    return typeof a === 'object' && a ? a.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  const low = 10_000;
+  let high = 32_767;
+  try {
+    const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(ephemeralLow) && ephemeralLow > low + 4 * n) high = ephemeralLow - 1;
+  } catch {
+    // not Linux: the usual default range starts above 32767 (IANA: 49152)
+  }
+  const held: Server[] = [];
+  const ports: number[] = [];
+  const tryListen = (port: number) =>
+    new Promise<Server | undefined>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(undefined));
+      s.listen({ port, host, exclusive: true }, () => resolve(s));
+    });
+  try {
+    for (let attempts = 0; ports.length < n && attempts < 50 * n; attempts++) {
+      const port = low + Math.floor(Math.random() * (high - low + 1));
+      if (ports.includes(port)) continue;
+      const s = await tryListen(port);
+      if (s) {
+        held.push(s);
+        ports.push(port);
+      }
+    }
+    // crowded range: let the OS choose the rest
+    while (ports.length < n) {
+      const s = await tryListen(0);
+      if (!s) throw new LocalnetOptionError('ports', `cannot bind ${host}`);
+      held.push(s);
+      ports.push((s.address() as { port: number }).port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  }
 }
 
 export async function makePlan(

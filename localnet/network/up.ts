@@ -41,7 +41,7 @@ import {
   hostOf,
 } from './plan.js';
 import { defaultClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
-import { LocalnetError, LocalnetRunningError, TopologyTimeoutError } from './errors.js';
+import { LocalnetError, LocalnetOptionError, LocalnetRunningError, TopologyTimeoutError } from './errors.js';
 import { selfTest } from './ws-client.js';
 import { roleBundle } from './bundle.js';
 
@@ -194,8 +194,30 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
   mkdirSync(logDir, { recursive: true });
 
   let plan = readPlan(home);
-  if (plan) progress({ step: 'resume', home });
-  else {
+  if (plan) {
+    // A resumed network keeps its shape (keys, bonds and ports are in its state); traffic
+    // settings may change from run to run.
+    const flags: Record<string, string> = {
+      mixnodesPerLayer: 'mixnodes-per-layer',
+      gateways: 'gateways',
+      apis: 'apis',
+      threshold: 'threshold',
+      clients: 'clients',
+      ports: 'ports',
+      basePort: 'base-port',
+      host: 'host',
+    };
+    for (const [k, flag] of Object.entries(flags)) {
+      const v = opts[k as keyof LayoutOptions];
+      if (v !== undefined && v !== plan.layout[k as keyof LayoutOptions])
+        throw new LocalnetOptionError(
+          flag,
+          `the network under ${home} was made with ${String(plan.layout[k as keyof LayoutOptions])}; add --reset to start afresh with ${String(v)}`,
+        );
+    }
+    if (opts.mode !== undefined) plan.layout = validateLayout({ ...plan.layout, mode: opts.mode });
+    progress({ step: 'resume', home });
+  } else {
     plan = await makePlan(home, loadLayout(opts), opts.placement);
     writeJson(join(home, PLAN_FILE), plan);
     progress({ step: 'fresh', home });

@@ -21,6 +21,7 @@ import {
   RoleStartError,
 } from '../../localnet/network/supervisor.js';
 import { NativeWsApp } from '../../localnet/network/ws-client.js';
+import { LocalnetOptionError } from '../../localnet/network/errors.js';
 
 const home = mkdtempSync(join(tmpdir(), 'nymph-e2e-'));
 let net: RunningLocalnet | undefined;
@@ -188,6 +189,15 @@ describe('localnet end to end (role processes)', () => {
       expect(groupAlive(p.pid)).toBe(false);
     }
   }, 120_000);
+});
+
+describe('localnet resume', () => {
+  it('refuses to change the shape of an existing network without --reset', async () => {
+    const err = await localnetUp({ home, gateways: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalnetOptionError);
+    expect((err as LocalnetOptionError).option).toBe('gateways');
+    expect(readPidFile(home)).toEqual([]);
+  });
 });
 
 describe('localnet start failures', () => {
