@@ -99,10 +99,11 @@ function pidsIn(n: Ns): number[] {
 }
 
 describe.skipIf(reason !== undefined)('localnet across network namespaces', () => {
-  const home = mkdtempSync(join(tmpdir(), 'nymph-netns-'));
+  let home = '';
   let net: RunningLocalnet | undefined;
 
   beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'nymph-netns-'));
     tearDownNetwork();
     setUpNetwork();
     net = await localnetUp({
@@ -119,7 +120,7 @@ describe.skipIf(reason !== undefined)('localnet across network namespaces', () =
     await net?.stop();
     tearDownNetwork();
     if (process.env.NYMPH_NETNS_KEEP === '1') console.log(`netns test: state and logs kept in ${home}`);
-    else rmSync(home, { recursive: true, force: true });
+    else if (home) rmSync(home, { recursive: true, force: true });
   });
 
   it('runs each role in its namespace, announcing that namespace’s address', () => {
