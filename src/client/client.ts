@@ -690,9 +690,24 @@ export class MixnetClientCore {
       const all = topo.layer(l);
       if (all.length === 0) throw new NoRouteError(l, topo.layerSizes());
       const healthy = all.filter((n) => (this.nodeHealth.get(n.mixId)?.suspectUntil ?? 0) <= now);
-      const pool = healthy.length ? healthy : all;
-      return pool[randomIndex(pool.length, this.rng)];
+      return this.pick(healthy.length ? healthy : this.leastFailing(all));
     });
+  }
+
+  private pick(pool: readonly MixNodeEntry[]): MixNodeEntry {
+    return pool[randomIndex(pool.length, this.rng)];
+  }
+
+  /**
+   * A failed route counts against every node on it, so when one node dies, live nodes that
+   * shared its routes turn suspect too, and a whole layer can be suspect at once. They
+   * differ in their counts: a route that succeeds resets its live nodes, while a dead
+   * node's count only grows. So prefer the nodes within a few failures of the best.
+   */
+  private leastFailing(all: readonly MixNodeEntry[]): MixNodeEntry[] {
+    const failures = (n: MixNodeEntry) => this.nodeHealth.get(n.mixId)?.failures ?? 0;
+    const best = Math.min(...all.map(failures));
+    return all.filter((n) => failures(n) <= best + this.config.suspectAfterFailures);
   }
 
   private noteRoute(key: string | undefined, nodes: MixNodeEntry[]): void {
@@ -1030,7 +1045,7 @@ export class MixnetClientCore {
     this.stats.acksReceived++;
     const key = fragmentIdKey(id);
     this.routeOutcome(key, true);
-    const done = this.tracker.ack(key);
+    const done = this.tracker.ack(key, this.now());
     if (done !== undefined && this.queue.length > 0) this.kick();
     if (typeof done === 'number') {
       const pm = this.pending.get(done);

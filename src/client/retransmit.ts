@@ -5,6 +5,15 @@
  * its SURB-ack until `expected delay × multiplier + addition` (Nym: ×1.5 + 1,500 ms). An
  * unacknowledged fragment is handed back for retransmission on a fresh route, at most
  * `maxRetransmissions` times; then its whole message is reported as failed, exactly once.
+ *
+ * Two departures from Nym's fixed timeout, both from TCP, because a fixed timeout
+ * collapses under load: once the mix nodes' processing time exceeds the fixed addition,
+ * every packet times out, and the retransmissions add more load.
+ * - Backoff: each retransmission of a fragment waits `backoffMultiplier` times longer
+ *   than the previous attempt, up to `maxAckWaitMs` (RFC 6298 §5.5).
+ * - Adaptive addition: the time an ack takes beyond its sampled mix delays is measured on
+ *   first transmissions only (Karn's rule), smoothed as SRTT/RTTVAR (RFC 6298 §2), and
+ *   the addition becomes max(ackWaitAdditionMs, SRTT + 4·RTTVAR).
  */
 
 export interface RetransmitConfig {
@@ -12,15 +21,25 @@ export interface RetransmitConfig {
   readonly ackWaitAdditionMs: number;
   /** Retransmissions per fragment before the message fails; Infinity for Nym's behaviour. */
   readonly maxRetransmissions: number;
+  /** Each retransmission waits this many times longer than the attempt before (1 = off). */
+  readonly backoffMultiplier: number;
+  /** Upper bound of one attempt's wait, backoff included. */
+  readonly maxAckWaitMs: number;
 }
 
 export const DEFAULT_RETRANSMIT: RetransmitConfig = {
   ackWaitMultiplier: 1.5,
   ackWaitAdditionMs: 1500,
   maxRetransmissions: 10,
+  backoffMultiplier: 2,
+  maxAckWaitMs: 60_000,
 };
 
-export function ackTimeout(expectedDelayMs: number, cfg: RetransmitConfig = DEFAULT_RETRANSMIT): number {
+/** Nym's timeout for a first transmission: expected delay × 1.5 + 1,500 ms by default. */
+export function ackTimeout(
+  expectedDelayMs: number,
+  cfg: Pick<RetransmitConfig, 'ackWaitMultiplier' | 'ackWaitAdditionMs'> = DEFAULT_RETRANSMIT,
+): number {
   return expectedDelayMs * cfg.ackWaitMultiplier + cfg.ackWaitAdditionMs;
 }
 
@@ -32,6 +51,9 @@ export interface PendingFragment<F> {
   attempts: number;
   /** undefined while queued, not yet on the wire */
   deadline: number | undefined;
+  /** when the latest transmission left, and the mix delays it was given */
+  sentAt: number;
+  expectedDelayMs: number;
 }
 
 interface MessageState {
@@ -48,8 +70,27 @@ export class AckTracker<F> {
   private readonly fragments = new Map<string, PendingFragment<F>>();
   private readonly messages = new Map<number, MessageState>();
   private armed = 0;
+  /** Smoothed ack overhead beyond the mix delays, and its variation (RFC 6298), in ms. */
+  private srtt: number | undefined;
+  private rttvar = 0;
+  readonly config: RetransmitConfig;
 
-  constructor(readonly config: RetransmitConfig = DEFAULT_RETRANSMIT) {}
+  constructor(config: Partial<RetransmitConfig> = {}) {
+    this.config = { ...DEFAULT_RETRANSMIT, ...config };
+  }
+
+  /** The addition currently in force: the configured one, or more if acks measure slower. */
+  get ackWaitAdditionMs(): number {
+    const measured = this.srtt === undefined ? 0 : this.srtt + 4 * this.rttvar;
+    return Math.max(this.config.ackWaitAdditionMs, measured);
+  }
+
+  /** How long attempt number `attempt` (1 = first transmission) waits for its ack. */
+  waitFor(expectedDelayMs: number, attempt: number): number {
+    const base = expectedDelayMs * this.config.ackWaitMultiplier + this.ackWaitAdditionMs;
+    const backoff = this.config.backoffMultiplier ** Math.max(0, attempt - 1);
+    return Math.min(base * backoff, Math.max(base, this.config.maxAckWaitMs));
+  }
 
   get pendingFragments(): number {
     return this.fragments.size;
@@ -75,6 +116,8 @@ export class AckTracker<F> {
         fragment: f.fragment,
         attempts: 0,
         deadline: undefined,
+        sentAt: 0,
+        expectedDelayMs: 0,
       });
     }
     this.messages.set(messageId, { remaining: keys, total: fragments.length });
@@ -86,19 +129,25 @@ export class AckTracker<F> {
     if (!p) return;
     if (p.deadline === undefined) this.armed++;
     p.attempts++;
-    p.deadline = now + ackTimeout(expectedDelayMs, this.config);
+    p.sentAt = now;
+    p.expectedDelayMs = expectedDelayMs;
+    p.deadline = now + this.waitFor(expectedDelayMs, p.attempts);
   }
 
   /**
    * An ack arrived. Returns the message id when this was the last outstanding fragment
    * of its message (the message is delivered), `null` for an expected ack of a
-   * still-incomplete message, `undefined` for an unknown or duplicate ack.
+   * still-incomplete message, `undefined` for an unknown or duplicate ack. With `now`,
+   * the ack of a first transmission also updates the measured ack overhead.
    */
-  ack(key: string): number | null | undefined {
+  ack(key: string, now?: number): number | null | undefined {
     const p = this.fragments.get(key);
     if (!p) return undefined;
     this.fragments.delete(key);
     if (p.deadline !== undefined) this.armed--;
+    // Karn's rule: an ack after a retransmission cannot say which attempt it answers
+    if (now !== undefined && p.attempts === 1 && p.deadline !== undefined)
+      this.observeOverhead(Math.max(0, now - p.sentAt - p.expectedDelayMs));
     const m = this.messages.get(p.messageId);
     if (!m) return undefined;
     m.remaining.delete(key);
@@ -125,6 +174,17 @@ export class AckTracker<F> {
       }
     }
     return { retransmit: retransmit.filter((p) => this.fragments.has(p.key)), failed };
+  }
+
+  /** RFC 6298 §2.2–2.3 with alpha = 1/8, beta = 1/4. */
+  private observeOverhead(sampleMs: number): void {
+    if (this.srtt === undefined) {
+      this.srtt = sampleMs;
+      this.rttvar = sampleMs / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - sampleMs);
+      this.srtt = 0.875 * this.srtt + 0.125 * sampleMs;
+    }
   }
 
   /** Earliest armed deadline, if any. */

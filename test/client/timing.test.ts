@@ -62,7 +62,7 @@ describe('samplers', () => {
 describe('retransmission bookkeeping', () => {
   it("computes Nym's timeout", () => {
     expect(ackTimeout(200)).toBe(1800);
-    expect(ackTimeout(0, { ackWaitMultiplier: 1.5, ackWaitAdditionMs: 20, maxRetransmissions: 1 })).toBe(20);
+    expect(ackTimeout(0, { ackWaitMultiplier: 1.5, ackWaitAdditionMs: 20 })).toBe(20);
   });
 
   it('delivers a message when all its fragments are acked, exactly once', () => {
@@ -102,7 +102,12 @@ describe('retransmission bookkeeping', () => {
   });
 
   it('hands overdue fragments back and fails the message after the cap', () => {
-    const cfg = { ackWaitMultiplier: 1.5, ackWaitAdditionMs: 100, maxRetransmissions: 2 };
+    const cfg = {
+      ackWaitMultiplier: 1.5,
+      ackWaitAdditionMs: 100,
+      maxRetransmissions: 2,
+      backoffMultiplier: 1,
+    };
     const t = new AckTracker<string>(cfg);
     t.addMessage(7, [
       { key: 'x', fragment: 'X' },
@@ -127,5 +132,53 @@ describe('retransmission bookkeeping', () => {
     expect(last.failed).toEqual([{ messageId: 7, attempts: 3 }]);
     expect(t.due(now + 1000).failed).toEqual([]);
     expect(t.pendingFragments).toBe(0);
+  });
+
+  it('backs off exponentially on each retransmission of a fragment, up to the cap', () => {
+    const t = new AckTracker<string>({
+      ackWaitMultiplier: 1,
+      ackWaitAdditionMs: 100,
+      maxRetransmissions: 10,
+      backoffMultiplier: 2,
+      maxAckWaitMs: 500,
+    });
+    t.addMessage(1, [{ key: 'x', fragment: 'X' }]);
+    let now = 0;
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      t.sent('x', 0, now);
+      const deadline = t.nextDeadline()!;
+      waits.push(deadline - now);
+      expect(t.due(deadline - 1).retransmit).toEqual([]);
+      expect(t.due(deadline).retransmit.map((p) => p.key)).toEqual(['x']);
+      now = deadline;
+    }
+    expect(waits).toEqual([100, 200, 400, 500, 500]);
+  });
+
+  it('raises the ack allowance when acks measure slower, from first transmissions only', () => {
+    const t = new AckTracker<string>({ ackWaitMultiplier: 1, ackWaitAdditionMs: 100, backoffMultiplier: 1 });
+    expect(t.ackWaitAdditionMs).toBe(100);
+    // acks arrive 1,000 ms after their 50 ms of mix delay: the allowance follows them up
+    for (let i = 0; i < 20; i++) {
+      t.addMessage(i, [{ key: `k${i}`, fragment: 'F' }]);
+      t.sent(`k${i}`, 50, i * 10);
+      t.ack(`k${i}`, i * 10 + 1050);
+    }
+    expect(t.ackWaitAdditionMs).toBeGreaterThanOrEqual(1000);
+    // a retransmitted fragment's ack is ambiguous (Karn's rule): it leaves the estimate alone
+    const before = t.ackWaitAdditionMs;
+    t.addMessage(99, [{ key: 'r', fragment: 'R' }]);
+    t.sent('r', 0, 0);
+    t.due(10_000);
+    t.sent('r', 0, 10_000);
+    t.ack('r', 100_000);
+    expect(t.ackWaitAdditionMs).toBe(before);
+    // never below the configured floor, however fast acks come back
+    const fast = new AckTracker<string>({ ackWaitAdditionMs: 100 });
+    fast.addMessage(1, [{ key: 'f', fragment: 'F' }]);
+    fast.sent('f', 0, 0);
+    fast.ack('f', 1);
+    expect(fast.ackWaitAdditionMs).toBe(100);
   });
 });
