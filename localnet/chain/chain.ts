@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DirectSecp256k1HdWallet, makeCosmoshubPath } from '@cosmjs/proto-signing';
+import { accountAddresses } from '../../src/chain/wallet.js';
 import pino, { type Logger } from 'pino';
 import {
   builtinContracts,
@@ -95,11 +95,7 @@ export interface RunningChain {
 
 /** Derive the first `n` accounts of a mnemonic at m/44'/118'/0'/0/i, prefix "n". */
 export async function deriveAccounts(mnemonic: string, n: number): Promise<string[]> {
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
-    prefix: BECH32_PREFIX,
-    hdPaths: Array.from({ length: n }, (_, i) => makeCosmoshubPath(i)),
-  });
-  return (await wallet.getAccounts()).map((a) => a.address);
+  return accountAddresses(mnemonic, n, BECH32_PREFIX);
 }
 
 export async function startChain(options: StartChainOptions): Promise<RunningChain> {

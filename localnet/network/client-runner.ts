@@ -12,10 +12,7 @@
  *                api_urls (nym-api base URLs), threshold, deposit_amount (unym),
  *                backend ("mcl" | "noble")
  */
-import { pbkdf2Sync } from 'node:crypto';
 import { connect } from 'node:net';
-import { Slip10, Slip10Curve } from '@cosmjs/crypto';
-import { DirectSecp256k1Wallet, makeCosmoshubPath } from '@cosmjs/proto-signing';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -41,18 +38,6 @@ export interface RunningLocalnetClient {
   websocket: string;
   core: MixnetClientCore;
   close(): Promise<void>;
-}
-
-/**
- * The one account m/44'/118'/0'/0/index of a mnemonic as a signer. BIP39's PBKDF2 runs
- * natively here: in pure JavaScript (and deriving every account up to `index`) it costs
- * the client about a second of CPU while the rest of the network is starting.
- */
-async function accountWallet(mnemonic: string, index: number): Promise<DirectSecp256k1Wallet> {
-  const words = mnemonic.normalize('NFKD').trim().split(/\s+/).join(' ');
-  const seed = new Uint8Array(pbkdf2Sync(words, 'mnemonic', 2048, 64, 'sha512'));
-  const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, seed, makeCosmoshubPath(index));
-  return DirectSecp256k1Wallet.fromKey(privkey, 'n');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,7 +125,8 @@ export async function startLocalnetClient(args: {
     const t0 = performance.now();
     const signer = await connectSigningClients({
       rpcUrl: b.rpc_url,
-      wallet: await accountWallet(b.mnemonic, b.account_index),
+      mnemonic: b.mnemonic,
+      accountIndex: b.account_index,
       contracts: { mixnet: b.mixnet_contract, bandwidth: b.bandwidth_contract },
       signal,
     });

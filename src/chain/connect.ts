@@ -4,6 +4,7 @@
  * before its first poll, which dominates every tx on a local chain.
  */
 import { makeCosmoshubPath } from '@cosmjs/amino';
+import { accountWallet, NYX_PREFIX } from './wallet.js';
 import { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
 import type { OfflineSigner } from '@cosmjs/proto-signing';
 import { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
@@ -15,7 +16,6 @@ import { DEFAULT_QUERY_TIMEOUT_MS, translateQueryError, withDeadline } from './c
 import { InvalidArgumentError } from './errors.js';
 import { MixnetQueryClient, MixnetSigningClient } from './mixnet.js';
 
-export const NYX_PREFIX = 'n';
 export const DEFAULT_GAS_PRICE = '0.025unym';
 export const DEFAULT_BROADCAST_POLL_INTERVAL_MS = 50;
 
@@ -90,10 +90,11 @@ export async function connectSigningClients(opts: ConnectSigningOptions): Promis
   const index = opts.accountIndex ?? 0;
   let signer: OfflineSigner;
   if (opts.wallet) signer = opts.wallet;
-  else if (opts.mnemonic) signer = await walletFromMnemonic(opts.mnemonic, index + 1);
+  // only the one account, derived natively (see wallet.ts)
+  else if (opts.mnemonic) signer = await accountWallet(opts.mnemonic, index);
   else throw new InvalidArgumentError('mnemonic', 'either mnemonic or wallet is required');
   const accounts = await signer.getAccounts();
-  const account = accounts[index];
+  const account = opts.wallet ? accounts[index] : accounts[0];
   if (!account) throw new InvalidArgumentError('accountIndex', `signer has no account ${index}`);
   let gasPrice: GasPrice;
   try {
@@ -150,3 +151,5 @@ export async function connectBandwidthSigningClient(
   });
   return c.bandwidth;
 }
+
+export { NYX_PREFIX };

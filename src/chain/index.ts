@@ -43,3 +43,4 @@ export {
 } from './errors.js';
 export { fetchTopology } from './topology.js';
 export type { ChainTopology } from './topology.js';
+export { accountWallet, accountAddresses, mnemonicSeed } from './wallet.js';
