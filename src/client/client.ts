@@ -183,6 +183,8 @@ export class MixnetClientCore {
   private readonly surbWaiters = new Set<() => void>();
   private retransmitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly nodeHealth = new Map<number, { failures: number; suspectUntil: number }>();
+  private onDemandRefresh: Promise<void> | undefined;
+  private lastOnDemandRefresh = -Infinity;
   /** mix ids on the current routes (forward and ack) of each unacknowledged fragment */
   private readonly packetRoutes = new Map<string, number[]>();
   private bandwidthTopUp: Promise<void> | undefined;
@@ -616,11 +618,34 @@ export class MixnetClientCore {
     if (len > this.config.maxMessageBytes) throw new MessageTooLargeError(len, this.config.maxMessageBytes);
   }
 
-  private sendClientMessage(recipient: Recipient, m: ClientMessage, opts: SendOptions): Promise<void> {
+  private async sendClientMessage(recipient: Recipient, m: ClientMessage, opts: SendOptions): Promise<void> {
+    this.checkReady(opts.signal);
+    await this.ensureRecipientGateway(recipient, opts.signal);
+    return this.enqueueClientMessage(recipient, m, opts);
+  }
+
+  /**
+   * A recipient's gateway may have joined since the last periodic refresh (minutes apart):
+   * look again, at most once per `onDemandTopologyRefreshMs`, before failing. An unknown
+   * gateway is then a typed error now, not a failure later.
+   */
+  private async ensureRecipientGateway(recipient: Recipient, signal?: AbortSignal): Promise<void> {
+    const id = base58.encode(recipient.gateway);
+    if (this.topologyValue!.hasGateway(id)) return;
+    const now = this.now();
+    if (!this.onDemandRefresh && now - this.lastOnDemandRefresh >= this.config.onDemandTopologyRefreshMs) {
+      this.lastOnDemandRefresh = now;
+      this.onDemandRefresh = this.refreshTopology(signal)
+        .catch((e) => this.log.warn({ err: (e as Error).message }, 'on-demand topology refresh failed'))
+        .finally(() => (this.onDemandRefresh = undefined));
+    }
+    if (this.onDemandRefresh) await this.onDemandRefresh;
+    this.checkReady(signal);
+    this.topologyValue!.gatewayByIdentity(id); // throws GatewayNotFoundError
+  }
+
+  private enqueueClientMessage(recipient: Recipient, m: ClientMessage, opts: SendOptions): Promise<void> {
     try {
-      this.checkReady(opts.signal);
-      // an unknown recipient gateway is a typed error now, not a failure later
-      this.topologyValue!.gatewayByIdentity(base58.encode(recipient.gateway));
       const encoded = encodeMessage(m);
       this.checkSize(encoded.length);
       const fragments = splitMessage(encoded, this.fragmentLen, () => randomSetId(this.rng));

@@ -106,6 +106,8 @@ export interface ClientConfig {
   readonly retransmit: RetransmitConfig;
   readonly reconnect: BackoffConfig;
   readonly topologyRefreshMs: number;
+  /** Least time between extra refreshes for recipients on gateways not yet in the topology. */
+  readonly onDemandTopologyRefreshMs: number;
   /** Most real packets sent and not yet acknowledged; more wait in the queue. */
   readonly maxInFlight: number;
   /** Incomplete fragment sets are dropped after this long without new fragments. */
@@ -139,6 +141,7 @@ export const DEFAULT_CONFIG: ClientConfig = {
   retransmit: DEFAULT_RETRANSMIT,
   reconnect: { initialMs: 250, maxMs: 10_000, multiplier: 2, maxAttempts: Infinity },
   topologyRefreshMs: 5 * 60_000,
+  onDemandTopologyRefreshMs: 1_000,
   maxInFlight: 256,
   reassemblyTimeoutMs: 5 * 60_000,
   maxMessageBytes: 64 * 1024 * 1024,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { base58 } from '@scure/base';
 import { startLocalNet, receive, type LocalNet } from './harness.js';
 import { InsufficientSurbsError } from '../../src/client/errors.js';
 
@@ -105,6 +106,33 @@ describe('client behaviour', () => {
       NoRouteError,
     );
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('looks the topology up again for a recipient on an unknown gateway, then fails typed', async () => {
+    const { nymApiTopologySource } = await import('../../src/client/topology-source.js');
+    const { GatewayNotFoundError } = await import('../../src/topology/index.js');
+    const source = nymApiTopologySource([net.apiUrl]);
+    let fetches = 0;
+    const a = await net.client({
+      topology: (signal?: AbortSignal) => {
+        fetches++;
+        return source(signal);
+      },
+    });
+    const afterStart = fetches;
+    const b = await net.client();
+    // b's address with a gateway identity nobody has bonded
+    const [keys] = b.address.split('@');
+    const stranger = `${keys}@${base58.encode(randomBytes(32))}`;
+    await expect(a.send(stranger, 'to nowhere')).rejects.toBeInstanceOf(GatewayNotFoundError);
+    expect(fetches).toBe(afterStart + 1);
+    // a burst of such sends does not hammer nym-api: one look per second at most
+    await expect(a.send(stranger, 'again')).rejects.toBeInstanceOf(GatewayNotFoundError);
+    expect(fetches).toBe(afterStart + 1);
+    // known gateways need no look-up
+    await a.send(b.address, 'to a known gateway');
+    expect((await receive(b, 1))[0].text()).toBe('to a known gateway');
+    expect(fetches).toBe(afterStart + 1);
   });
 
   it('sends Poisson-paced real and cover traffic with per-hop delays, less cover when idle', async () => {
