@@ -34,15 +34,24 @@ const random = (n: number): Uint8Array => {
 const rounds = Number(process.env.NYMPH_BENCH_ROUNDS ?? 7);
 
 /**
- * CPU time per call in microseconds (process.cpuUsage: user + system of this process), so
- * time spent descheduled while other processes hold the 2 shared cores does not count.
+ * Wall-clock time per call in microseconds, the usual measure of one operation, and the
+ * process's CPU time per call (process.cpuUsage: user + system of all its threads) beside
+ * it. The CPU figure also counts V8's parallel GC helper threads, which charges more to
+ * allocation-heavy packet creation than to a bare DH; under load from other processes
+ * the wall figure includes time spent descheduled. Both are reported.
  */
+let cpuAcc = 0;
 function timeUs(iterations: number, f: () => void): number {
   const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) f();
+  const wall = Number(process.hrtime.bigint() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  return (c.user + c.system) / iterations;
+  cpuAcc = (c.user + c.system) / iterations;
+  return wall / iterations;
 }
+/** CPU time per call of the latest `timeUs`. */
+const lastCpuUs = () => cpuAcc;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,6 +115,8 @@ const r = {
   fin: [] as number[],
   unwrapRatio: [] as number[],
   createRatio: [] as number[],
+  unwrapRatioCpu: [] as number[],
+  createRatioCpu: [] as number[],
   pcreate: [] as number[],
   pfwd: [] as number[],
   pfin: [] as number[],
@@ -115,16 +126,23 @@ const r = {
 const SLICES = 12;
 for (let i = 0; i < rounds; i++) {
   let dhT = 0;
+  let dhC = 0;
+  let createC = 0;
+  let fwdC = 0;
   let createT = 0;
   let create258T = 0;
   let fwdT = 0;
   let finT = 0;
   for (let s = 0; s < SLICES; s++) {
     dhT += timeUs(250, dh);
+    dhC += lastCpuUs();
     createT += timeUs(40, node.create);
+    createC += lastCpuUs();
     create258T += timeUs(20, node.create258);
     dhT += timeUs(250, dh);
+    dhC += lastCpuUs();
     fwdT += timeUs(120, () => unwrapPacket(node.keys[0], node.firstHopPacket));
+    fwdC += lastCpuUs();
     finT += timeUs(120, () => unwrapPacket(node.keys[3], node.lastHopPacket));
   }
   const dhRound = dhT / (2 * SLICES);
@@ -143,6 +161,8 @@ for (let i = 0; i < rounds; i++) {
   r.fin.push(fin);
   r.unwrapRatio.push(fwd / (2 * dhRound));
   r.createRatio.push(create / dhRound);
+  r.unwrapRatioCpu.push(fwdC / SLICES / (2 * (dhC / (2 * SLICES))));
+  r.createRatioCpu.push(createC / SLICES / (dhC / (2 * SLICES)));
   r.pcreate.push(pcreate);
   r.pfwd.push(pfwd);
   r.pfin.push(pfin);
@@ -169,6 +189,8 @@ const result = {
   // medians of per-round ratios (each round's own baseline)
   unwrap_ratio: round2(median(r.unwrapRatio)),
   create_ratio: round2(median(r.createRatio)),
+  unwrap_ratio_cpu: round2(median(r.unwrapRatioCpu)),
+  create_ratio_cpu: round2(median(r.createRatioCpu)),
   create_v258_us: round1(median(r.create258)),
   create_v258_ratio: round2(median(r.create258Ratio)),
   pure_create_us: round1(median(r.pcreate)),
