@@ -38,6 +38,7 @@ interface InitFlags {
   verificationKey?: string;
   chainRpc?: string;
   mnemonic?: string;
+  accountIndex?: string;
   mixnetContract?: string;
   bandwidthContract?: string;
   force?: boolean;
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .option('--verification-key <base58>', 'aggregated verification key, instead of --api-url')
     .option('--chain-rpc <url>', 'chain JSON-RPC URL; with it the gateway bonds itself and spends on chain')
     .option('--mnemonic <words>', 'owner account mnemonic')
+    .option('--account-index <n>', 'which account of the mnemonic owns the bond (default 0)')
     .option('--mixnet-contract <addr>', 'mixnet contract address')
     .option('--bandwidth-contract <addr>', 'bandwidth contract address')
     .option('--force', 'overwrite an existing config (keys are kept)')
@@ -81,6 +83,7 @@ export function register(program: Command): void {
           ? {
               rpcUrl: f.chainRpc,
               mnemonic: f.mnemonic ?? '',
+              accountIndex: int(f.accountIndex, 'account-index'),
               mixnetContract: f.mixnetContract ?? '',
               bandwidthContract: f.bandwidthContract,
             }

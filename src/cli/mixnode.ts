@@ -41,6 +41,7 @@ export function register(program: Command): void {
     .option('--http-api-port <port>', 'metrics port (default 8000, -1 = off)')
     .option('--chain-rpc <url>', 'chain JSON-RPC URL; with it the node bonds itself at start')
     .option('--mnemonic <words>', 'owner account mnemonic')
+    .option('--account-index <n>', 'which account of the mnemonic owns the bond (default 0)')
     .option('--mixnet-contract <addr>', 'mixnet contract address')
     .option('--force', 'overwrite an existing config (keys are kept)')
     .action(
@@ -52,6 +53,7 @@ export function register(program: Command): void {
         httpApiPort?: string;
         chainRpc?: string;
         mnemonic?: string;
+        accountIndex?: string;
         mixnetContract?: string;
         force?: boolean;
       }) => {
@@ -65,7 +67,12 @@ export function register(program: Command): void {
           mixPort: int(f.mixPort, 'mix-port'),
           httpApiPort: int(f.httpApiPort, 'http-api-port'),
           chain: f.chainRpc
-            ? { rpcUrl: f.chainRpc, mnemonic: f.mnemonic ?? '', mixnetContract: f.mixnetContract ?? '' }
+            ? {
+                rpcUrl: f.chainRpc,
+                mnemonic: f.mnemonic ?? '',
+                accountIndex: int(f.accountIndex, 'account-index'),
+                mixnetContract: f.mixnetContract ?? '',
+              }
             : undefined,
         });
         writeToml(file, table, '# nymph mix node');

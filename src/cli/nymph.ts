@@ -8,4 +8,11 @@ import { registerCommands } from './commands.js';
 const program = new Command();
 program.name('nymph').description('Nymph: a Nym-style mixnet, every role in one binary').showHelpAfterError();
 await registerCommands(program);
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // a bad flag, config or start-up failure: one clear line, the stack only when asked for
+  process.stderr.write(`nymph: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.NYMPH_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+  process.exitCode = 1;
+}

@@ -14,7 +14,12 @@
 import type { Logger } from 'pino';
 import { optBool, optNumber, optString, optStringArray, section, type TomlTable } from '../mixnode/config.js';
 import type { NodeKeys } from '../mixnode/keys.js';
-import { chainFromToml, chainToml, outboundFromToml } from '../mixnode/node-config.js';
+import {
+  chainFromToml,
+  chainToml,
+  outboundFromToml,
+  type MixnodeInitOptions,
+} from '../mixnode/node-config.js';
 import type { BackendName } from '../coconut/index.js';
 import { GatewayConfigError } from './errors.js';
 import type { GatewayConfig } from './gateway.js';
@@ -28,7 +33,7 @@ export interface GatewayInitOptions {
   freeBandwidth?: boolean;
   apiUrls?: string[];
   verificationKey?: string;
-  chain?: { rpcUrl: string; mnemonic: string; mixnetContract: string; bandwidthContract?: string };
+  chain?: MixnodeInitOptions['chain'];
 }
 
 export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {

@@ -21,7 +21,14 @@ export interface MixnodeInitOptions {
   announceHost?: string;
   mixPort?: number;
   httpApiPort?: number;
-  chain?: { rpcUrl: string; mnemonic: string; mixnetContract: string; bandwidthContract?: string };
+  chain?: {
+    rpcUrl: string;
+    mnemonic: string;
+    /** Which account of the mnemonic owns the bond (m/44'/118'/0'/0/index). */
+    accountIndex?: number;
+    mixnetContract: string;
+    bandwidthContract?: string;
+  };
 }
 
 export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
@@ -54,6 +61,7 @@ export function chainToml(c: NonNullable<MixnodeInitOptions['chain']>): TomlTabl
   return {
     rpc_url: c.rpcUrl,
     mnemonic: c.mnemonic,
+    account_index: c.accountIndex ?? 0,
     mixnet_contract: c.mixnetContract,
     bandwidth_contract: c.bandwidthContract ?? '',
     pledge_amount: '100000000',
