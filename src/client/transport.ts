@@ -43,6 +43,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Opens a websocket; rejects on error, timeout or abort (and closes it). */
+const ignore = (): void => undefined;
+
 export function openWebSocket(
   factory: WebSocketFactory,
   url: string,
@@ -67,6 +69,9 @@ export function openWebSocket(
     };
     const fail = (err: unknown) => {
       cleanup();
+      // closing a socket that is still connecting makes `ws` emit 'error' afterwards; with
+      // no listener left that would be an uncaught exception, so keep a quiet one
+      ws.addEventListener('error', ignore);
       try {
         ws.close();
       } catch {

@@ -188,6 +188,55 @@ describe('client behaviour', () => {
     expect(dead).toBeUndefined();
   });
 
+  it('probes every gateway at once and picks the one that answers', async () => {
+    const { createServer } = await import('node:net');
+    const { Topology } = await import('../../src/topology/index.js');
+    const { staticTopologySource } = await import('../../src/client/topology-source.js');
+    const { x25519, ed25519 } = await import('@noble/curves/ed25519.js');
+    // two candidates that accept TCP and never answer: each probe runs into its timeout
+    const holes = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<import('node:net').Server>((res) => {
+            const srv = createServer(() => undefined);
+            srv.listen(0, '127.0.0.1', () => res(srv));
+          }),
+      ),
+    );
+    try {
+      const doc = (await (await fetch(`${net.apiUrl}/v1/topology`)).json()) as {
+        mixnodes: unknown[];
+        gateways: { gateway: Record<string, unknown> }[];
+      };
+      const real = doc.gateways[0];
+      const fakes = holes.map((h) => ({
+        ...real,
+        gateway: {
+          ...real.gateway,
+          clients_port: (h.address() as import('node:net').AddressInfo).port,
+          identity_key: base58.encode(ed25519.getPublicKey(ed25519.utils.randomSecretKey())),
+          sphinx_key: base58.encode(x25519.getPublicKey(x25519.utils.randomSecretKey())),
+        },
+      }));
+      const { topology } = Topology.fromBonds(doc.mixnodes as never, [...fakes, real] as never);
+      expect(topology.gateways).toHaveLength(3);
+      const probeMs = 600;
+      const t0 = performance.now();
+      const a = await net.client({
+        topology: staticTopologySource(topology),
+        config: { gatewayProbeTimeoutMs: probeMs },
+      });
+      const elapsed = performance.now() - t0;
+      expect(a.address.endsWith(`@${real.gateway.identity_key as string}`)).toBe(true);
+      // one after another, the two dead candidates alone would take 2 × probeMs
+      expect(elapsed).toBeLessThan(2 * probeMs);
+      await a.send(a.address, 'through the chosen gateway');
+      expect((await receive(a, 1))[0].text()).toBe('through the chosen gateway');
+    } finally {
+      for (const h of holes) h.close();
+    }
+  });
+
   it('keeps reply SURBs and sender tags across a restart', async () => {
     const home = net.home('replier');
     const server1 = await net.client({ home });
