@@ -5,26 +5,9 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
+import { addRunCommand, collect, intFlag } from './node-run.js';
 import { createGateway, defaultGatewayToml, gatewayConfigFromToml } from '../gateway/index.js';
-import {
-  applyOverrides,
-  configPath,
-  generateNodeKeys,
-  hasNodeKeys,
-  readNodeKeys,
-  readToml,
-  writeNodeKeys,
-  writeToml,
-} from '../mixnode/index.js';
-
-const collect = (v: string, acc: string[]) => [...acc, v];
-
-function int(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^-?[0-9]+$/.test(v)) throw new Error(`gateway: --${name} must be an integer, got ${v}`);
-  return Number(v);
-}
+import { configPath, generateNodeKeys, hasNodeKeys, writeNodeKeys, writeToml } from '../mixnode/index.js';
 
 interface InitFlags {
   home: string;
@@ -73,9 +56,9 @@ export function register(program: Command): void {
       const table = defaultGatewayToml({
         host: f.host,
         announceHost: f.announceHost,
-        mixPort: int(f.mixPort, 'mix-port'),
-        clientsPort: int(f.clientsPort, 'clients-port'),
-        httpApiPort: int(f.httpApiPort, 'http-api-port'),
+        mixPort: intFlag('gateway', f.mixPort, 'mix-port'),
+        clientsPort: intFlag('gateway', f.clientsPort, 'clients-port'),
+        httpApiPort: intFlag('gateway', f.httpApiPort, 'http-api-port'),
         freeBandwidth: f.freeBandwidth,
         apiUrls: f.apiUrl,
         verificationKey: f.verificationKey,
@@ -83,7 +66,7 @@ export function register(program: Command): void {
           ? {
               rpcUrl: f.chainRpc,
               mnemonic: f.mnemonic ?? '',
-              accountIndex: int(f.accountIndex, 'account-index'),
+              accountIndex: intFlag('gateway', f.accountIndex, 'account-index'),
               mixnetContract: f.mixnetContract ?? '',
               bandwidthContract: f.bandwidthContract,
             }
@@ -92,35 +75,18 @@ export function register(program: Command): void {
       writeToml(file, table, '# nymph gateway');
       process.stdout.write(`${JSON.stringify({ event: 'gateway_init', home: f.home, config: file })}\n`);
     });
-  cmd
-    .command('run')
-    .description('run the gateway from DIR/config.toml')
-    .requiredOption('--home <dir>', 'home directory')
-    .option('-s, --set <section.key=value>', 'override a config key (repeatable)', collect, [])
-    .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (f: { home: string; set: string[]; logLevel: string }) => {
-      const logger = pino({ name: 'gateway', level: f.logLevel }, pino.destination(2));
-      const table = applyOverrides(readToml(configPath(f.home)), f.set);
-      const gw = createGateway(gatewayConfigFromToml(f.home, table, readNodeKeys(f.home), logger));
-      const abort = new AbortController();
-      const stop = (): void => {
-        abort.abort();
-        void gw.stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await gw.start(abort.signal);
-      process.stdout.write(
-        `${JSON.stringify({
-          event: 'gateway_ready',
-          host: gw.address.host,
-          mixPort: gw.address.port,
-          clientsPort: gw.clientsPort,
-          clientsUrl: gw.clientsUrl,
-          identityKey: gw.identityKey,
-          sphinxKey: gw.sphinxKey,
-          metrics: gw.metricsUrl ?? null,
-        })}\n`,
-      );
-    });
+  addRunCommand(
+    cmd,
+    'gateway',
+    (home, table, keys, logger) => createGateway(gatewayConfigFromToml(home, table, keys, logger)),
+    (gw) => ({
+      host: gw.address.host,
+      mixPort: gw.address.port,
+      clientsPort: gw.clientsPort,
+      clientsUrl: gw.clientsUrl,
+      identityKey: gw.identityKey,
+      sphinxKey: gw.sphinxKey,
+      metrics: gw.metricsUrl ?? null,
+    }),
+  );
 }

@@ -5,10 +5,9 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
+import { addRunCommand, intFlag } from './node-run.js';
 import { base58 } from '@scure/base';
 import {
-  applyOverrides,
   configPath,
   createMixnode,
   defaultMixnodeToml,
@@ -16,18 +15,9 @@ import {
   hasNodeKeys,
   mixnodeConfigFromToml,
   readNodeKeys,
-  readToml,
   writeNodeKeys,
   writeToml,
 } from '../mixnode/index.js';
-
-const collect = (v: string, acc: string[]) => [...acc, v];
-
-function int(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^-?[0-9]+$/.test(v)) throw new Error(`mixnode: --${name} must be an integer, got ${v}`);
-  return Number(v);
-}
 
 export function register(program: Command): void {
   const cmd = program.command('mixnode').description('a Loopix mix node (Sphinx unwrap, delay, forward)');
@@ -64,13 +54,13 @@ export function register(program: Command): void {
         const table = defaultMixnodeToml({
           host: f.host,
           announceHost: f.announceHost,
-          mixPort: int(f.mixPort, 'mix-port'),
-          httpApiPort: int(f.httpApiPort, 'http-api-port'),
+          mixPort: intFlag('mixnode', f.mixPort, 'mix-port'),
+          httpApiPort: intFlag('mixnode', f.httpApiPort, 'http-api-port'),
           chain: f.chainRpc
             ? {
                 rpcUrl: f.chainRpc,
                 mnemonic: f.mnemonic ?? '',
-                accountIndex: int(f.accountIndex, 'account-index'),
+                accountIndex: intFlag('mixnode', f.accountIndex, 'account-index'),
                 mixnetContract: f.mixnetContract ?? '',
               }
             : undefined,
@@ -86,33 +76,16 @@ export function register(program: Command): void {
         );
       },
     );
-  cmd
-    .command('run')
-    .description('run the mix node from DIR/config.toml')
-    .requiredOption('--home <dir>', 'home directory')
-    .option('-s, --set <section.key=value>', 'override a config key (repeatable)', collect, [])
-    .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (f: { home: string; set: string[]; logLevel: string }) => {
-      const logger = pino({ name: 'mixnode', level: f.logLevel }, pino.destination(2));
-      const table = applyOverrides(readToml(configPath(f.home)), f.set);
-      const node = createMixnode(mixnodeConfigFromToml(f.home, table, readNodeKeys(f.home), logger));
-      const abort = new AbortController();
-      const stop = (): void => {
-        abort.abort();
-        void node.stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await node.start(abort.signal);
-      process.stdout.write(
-        `${JSON.stringify({
-          event: 'mixnode_ready',
-          host: node.address.host,
-          port: node.address.port,
-          identityKey: node.identityKey,
-          sphinxKey: node.sphinxKey,
-          metrics: node.metricsUrl ?? null,
-        })}\n`,
-      );
-    });
+  addRunCommand(
+    cmd,
+    'mixnode',
+    (home, table, keys, logger) => createMixnode(mixnodeConfigFromToml(home, table, keys, logger)),
+    (node) => ({
+      host: node.address.host,
+      port: node.address.port,
+      identityKey: node.identityKey,
+      sphinxKey: node.sphinxKey,
+      metrics: node.metricsUrl ?? null,
+    }),
+  );
 }
