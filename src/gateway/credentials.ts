@@ -8,11 +8,13 @@ import {
   BYTES_PER_VOUCHER_UNIT,
   codecsFor,
   loadBackend,
+  prepareVerificationKey,
   verifyVoucherCredential,
   voucherParameters,
   CoconutError,
   type BackendName,
   type Parameters,
+  type PreparedVerificationKey,
   type VerificationKey,
 } from '../coconut/index.js';
 import { fetchAggregatedVerificationKey } from '../api/index.js';
@@ -57,7 +59,9 @@ export class CredentialVerifier {
 
   private constructor(
     private readonly params: Parameters,
-    private readonly vk: VerificationKey,
+    // prepared once: it caches the public-attribute part that every voucher of the same
+    // value and info shares, saving a G2 multi-scalar multiplication per credential
+    private readonly vk: PreparedVerificationKey,
   ) {}
 
   static async create(cfg: CredentialConfig, signal?: AbortSignal): Promise<CredentialVerifier> {
@@ -79,7 +83,7 @@ export class CredentialVerifier {
         timeoutMs: cfg.timeoutMs,
       });
     } else throw new GatewayConfigError('credentials', 'need verification_key or api_urls');
-    return new CredentialVerifier(params, vk);
+    return new CredentialVerifier(params, prepareVerificationKey(vk));
   }
 
   /**
