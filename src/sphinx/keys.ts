@@ -120,22 +120,24 @@ function mod(a: bigint, m: bigint): bigint {
   return r < 0n ? r + m : r;
 }
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+const MASK64 = (1n << 64n) - 1n;
 
 /** The integer value of X25519's clamping of 32 bytes (little-endian). */
 export function clampedScalar(bytes: Uint8Array): bigint {
-  // hex round trip: much faster than 32 BigInt shifts
-  let hex = HEX[(bytes[31] & 127) | 64];
-  for (let i = 30; i > 0; i--) hex += HEX[bytes[i]];
-  hex += HEX[bytes[0] & 248];
-  return BigInt('0x' + hex);
+  // four 64-bit little-endian limbs: far fewer BigInt operations than byte by byte
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 32);
+  const lo = v.getBigUint64(0, true) & ~7n; // clear the low three bits
+  const hi = (v.getBigUint64(24, true) & ((1n << 63n) - 1n)) | (1n << 62n); // bit 255 off, bit 254 on
+  return (hi << 192n) | (v.getBigUint64(16, true) << 128n) | (v.getBigUint64(8, true) << 64n) | lo;
 }
 
-function bigintToBytes32(v: bigint): Uint8Array {
-  const hex = v.toString(16).padStart(64, '0');
+function bigintToBytes32(value: bigint): Uint8Array {
   const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(62 - 2 * i, 64 - 2 * i), 16);
+  const v = new DataView(out.buffer);
+  v.setBigUint64(0, value & MASK64, true);
+  v.setBigUint64(8, (value >> 64n) & MASK64, true);
+  v.setBigUint64(16, (value >> 128n) & MASK64, true);
+  v.setBigUint64(24, (value >> 192n) & MASK64, true);
   return out;
 }
 
