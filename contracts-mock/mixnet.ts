@@ -461,14 +461,12 @@ function unbondMixnode(state: MixnetState, info: MessageInfo, body: v.Obj): Exec
     identity_key: rec.bond.mix_node.identity_key,
     amount: `${refund.amount}${refund.denom}`,
   });
-  return {
-    state: next,
-    response: response(
-      'unbond_mixnode',
-      [ev],
-      [{ bank: { send: { to_address: info.sender, amount: [refund] } } }],
-    ),
-  };
+  return { state: next, response: refundResponse('unbond_mixnode', ev, info.sender, refund) };
+}
+
+/** An unbonding's response: its event, and the pledge sent back to the owner. */
+function refundResponse(action: string, ev: Event, owner: string, refund: Coin): Response {
+  return response(action, [ev], [{ bank: { send: { to_address: owner, amount: [refund] } } }]);
 }
 
 function updateMixnodeConfig(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
@@ -584,14 +582,7 @@ function unbondGateway(state: MixnetState, info: MessageInfo, body: v.Obj): Exec
     identity_key: identity,
     amount: `${refund.amount}${refund.denom}`,
   });
-  return {
-    state: next,
-    response: response(
-      'unbond_gateway',
-      [ev],
-      [{ bank: { send: { to_address: info.sender, amount: [refund] } } }],
-    ),
-  };
+  return { state: next, response: refundResponse('unbond_gateway', ev, info.sender, refund) };
 }
 
 function updateGatewayConfig(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
