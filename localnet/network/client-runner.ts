@@ -13,11 +13,13 @@
  *                backend ("mcl" | "noble")
  */
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import {
+  coconutCredentialSource,
   createNodeClient,
+  type CoconutCredentialSource,
   nymApiTopologySource,
   recipientToString,
   startWsApi,
@@ -26,10 +28,6 @@ import {
 } from '../../src/client/index.js';
 import type { CredentialSource } from '../../src/client/client.js';
 import { connectSigningClients } from '../../src/chain/index.js';
-import { obtainBandwidthCredential } from '../../src/api/client.js';
-import { NotEnoughSharesError } from '../../src/api/errors.js';
-import { encodeCredentialPayload } from '../../src/gateway/protocol/credential.js';
-import { secureRandom } from '../../src/coconut/random.js';
 import { readClientConfig, type LocalnetClientConfig } from './client-config.js';
 
 export interface RunningLocalnetClient {
@@ -121,59 +119,34 @@ export async function startLocalnetClient(args: {
   const log = args.logger ?? pino({ level: 'silent' });
   const signal = args.signal ?? AbortSignal.timeout(60_000);
   const b = c.bandwidth;
-  const obtain = async (signal?: AbortSignal): Promise<Uint8Array> => {
-    const t0 = performance.now();
-    const signer = await connectSigningClients({
-      rpcUrl: b.rpc_url,
-      mnemonic: b.mnemonic,
-      accountIndex: b.account_index,
-      contracts: { mixnet: b.mixnet_contract, bandwidth: b.bandwidth_contract },
-      signal,
-    });
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const got = await obtainBandwidthCredential({
-            bandwidth: signer.bandwidth,
-            apiUrls: b.api_urls,
-            threshold: b.threshold,
-            amount: b.deposit_amount,
-            identityKey: ed25519.utils.randomSecretKey(),
-            encryptionKey: x25519.utils.randomSecretKey(),
-            backend: b.backend,
-            signal,
-          });
-          log.info(
-            { deposit: got.depositTxHash, signers: got.signers, ms: Math.round(performance.now() - t0) },
-            'bandwidth credential issued',
-          );
-          return encodeCredentialPayload(got.credential.proveBase58(got.verificationKey, secureRandom));
-        } catch (e) {
-          // nym-apis still starting: the key shares are fetched before any deposit, so retry
-          if (!(e instanceof NotEnoughSharesError) || attempt >= 200) throw e;
-          signal?.throwIfAborted();
-          await sleep(50);
-        }
-      }
-    } finally {
-      signer.disconnect();
-    }
-  };
-  let prefetched: Promise<Uint8Array> | undefined;
-  if (b.rpc_url) {
-    prefetched = obtain(signal);
-    prefetched.catch(() => undefined);
-  }
-  // The core asks for a credential whenever the gateway reports too little bandwidth; the
-  // first one is usually ready by then.
-  const credentials: CredentialSource | undefined = b.rpc_url
-    ? {
-        next: async (_keys, s) => {
-          const p = prefetched ?? obtain(s);
-          prefetched = undefined;
-          return { payload: await p, spent: () => undefined };
-        },
-      }
+  // The first credential is requested at once, while the client waits for its routes;
+  // the core asks for more whenever the gateway reports too little bandwidth.
+  const source: Promise<{ credentials: CoconutCredentialSource; disconnect(): void }> | undefined = b.rpc_url
+    ? connectSigningClients({
+        rpcUrl: b.rpc_url,
+        mnemonic: b.mnemonic,
+        accountIndex: b.account_index,
+        contracts: { mixnet: b.mixnet_contract, bandwidth: b.bandwidth_contract },
+        signal,
+      }).then((signer) => {
+        const credentials = coconutCredentialSource({
+          apiUrls: b.api_urls,
+          threshold: b.threshold,
+          bandwidth: signer.bandwidth,
+          amount: b.deposit_amount,
+          storePath: join(home, 'credentials.json'),
+          backend: b.backend,
+          logger: log,
+          // nym-apis started together with this client may not all answer yet
+          sharesRetry: { attempts: 200, delayMs: 50 },
+        });
+        credentials.prefetch(signal);
+        return { credentials, disconnect: () => signer.disconnect() };
+      })
+    : undefined;
+  source?.catch(() => undefined); // reported when the core asks for a credential
+  const credentials: CredentialSource | undefined = source
+    ? { next: async (keys, s) => (await source).credentials.next(keys, s) }
     : undefined;
   await waitForRoutes(c.client.nym_api_urls, c.client.gateway, c.startup, signal);
   const core = createNodeClient({
@@ -208,6 +181,7 @@ export async function startLocalnetClient(args: {
     close: async () => {
       await api.close();
       await core.stop();
+      (await source?.catch(() => undefined))?.disconnect();
     },
   };
 }

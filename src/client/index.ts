@@ -96,7 +96,11 @@ export {
   type SendOptions,
 } from './client.js';
 export { clientRegistry, startClientMetrics } from './metrics.js';
-export { coconutCredentialSource, type CoconutCredentialOptions } from './bandwidth.js';
+export {
+  coconutCredentialSource,
+  type CoconutCredentialOptions,
+  type CoconutCredentialSource,
+} from './bandwidth.js';
 export { FileKeyStore, createNodeClient, nodeWebSocketFactory, type NodeClientOptions } from './node.js';
 export { startWsApi, type WsApiServer, type WsApiServerOptions } from './ws-api/server.js';
 export * as wsApi from './ws-api/codec.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalNet, receive, type LocalNet } from './harness.js';
 
@@ -23,4 +24,83 @@ describe('bandwidth credentials', () => {
     expect(a.core.stats.credentials).toBeGreaterThanOrEqual(2);
     expect(a.core.stats.failed).toBe(0);
   }, 90_000);
+});
+
+describe('credential source', () => {
+  it('prefetches one deposit, keeps the credential on disk until a gateway took it', async () => {
+    const { connectSigningClients } = await import('../../src/chain/index.js');
+    const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
+    const { generateKeys } = await import('../../src/client/identity.js');
+    const rng = (n: number) => new Uint8Array(randomBytes(n));
+    const { existsSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const info = net.chain.chainInfo;
+    const signer = await connectSigningClients({
+      rpcUrl: net.chain.rpcUrl,
+      mnemonic: info.mnemonic,
+      accountIndex: info.accounts.length - 1, // an account the harness leaves alone
+      contracts: info.contracts as { mixnet: string; bandwidth: string },
+      broadcastPollIntervalMs: 25,
+    });
+    try {
+      const storePath = join(net.home('credential-store'), 'credentials.json');
+      const issued: { deposit: string; signers: number[] }[] = [];
+      const options = {
+        apiUrls: net.apis.map((a) => a.url),
+        threshold: 2,
+        bandwidth: signer.bandwidth,
+        amount: 5,
+        storePath,
+        logger: { info: (o: object) => issued.push(o as { deposit: string; signers: number[] }) },
+      };
+      const source = coconutCredentialSource(options);
+      source.prefetch();
+      source.prefetch(); // one deposit in flight at a time
+      const first = await source.next(generateKeys(rng));
+      expect(issued).toHaveLength(1);
+      expect(issued[0].signers).toHaveLength(2);
+      expect(issued[0].deposit).toMatch(/^[0-9A-F]{64}$/);
+      // stored before use: a restart before the gateway accepts it still has it
+      expect(JSON.parse(readFileSync(storePath, 'utf8'))).toHaveLength(1);
+      const again = await coconutCredentialSource(options).next(generateKeys(rng));
+      expect(issued).toHaveLength(1); // no second deposit
+      expect(again.payload).not.toEqual(first.payload); // a fresh, unlinkable showing
+      first.spent();
+      expect(existsSync(storePath) && JSON.parse(readFileSync(storePath, 'utf8'))).toEqual([]);
+    } finally {
+      signer.disconnect();
+    }
+  }, 60_000);
+
+  it('gives up with NotEnoughSharesError after its retries when too few nym-apis answer', async () => {
+    const { connectSigningClients } = await import('../../src/chain/index.js');
+    const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
+    const { generateKeys } = await import('../../src/client/identity.js');
+    const { NotEnoughSharesError } = await import('../../src/api/index.js');
+    const rng = (n: number) => new Uint8Array(randomBytes(n));
+    const info = net.chain.chainInfo;
+    const signer = await connectSigningClients({
+      rpcUrl: net.chain.rpcUrl,
+      mnemonic: info.mnemonic,
+      accountIndex: info.accounts.length - 2,
+      contracts: info.contracts as { mixnet: string; bandwidth: string },
+    });
+    try {
+      const source = coconutCredentialSource({
+        apiUrls: [net.apis[0].url, 'http://127.0.0.1:1', 'http://127.0.0.1:2'],
+        threshold: 2,
+        bandwidth: signer.bandwidth,
+        amount: 5,
+        sharesRetry: { attempts: 3, delayMs: 20 },
+      });
+      const before = await signer.client.getBalance(signer.address, 'unym');
+      const t0 = performance.now();
+      await expect(source.next(generateKeys(rng))).rejects.toBeInstanceOf(NotEnoughSharesError);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(3 * 20);
+      // no deposit was made, no fee paid: the key shares are fetched before any deposit
+      expect(await signer.client.getBalance(signer.address, 'unym')).toEqual(before);
+    } finally {
+      signer.disconnect();
+    }
+  }, 60_000);
 });
