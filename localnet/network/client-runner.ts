@@ -12,7 +12,6 @@
  *                api_urls (nym-api base URLs), threshold, deposit_amount (unym),
  *                backend ("mcl" | "noble")
  */
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
@@ -29,6 +28,7 @@ import {
 import type { CredentialSource } from '../../src/client/client.js';
 import { connectSigningClients } from '../../src/chain/index.js';
 import { readClientConfig, type LocalnetClientConfig } from './client-config.js';
+import { acceptsConnections } from './supervisor.js';
 
 export interface RunningLocalnetClient {
   address: string;
@@ -45,19 +45,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * every layer, and those nodes accept connections: a client started together with the
  * nodes it will use waits for them here.
  */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    sock.setTimeout(1_000, () => sock.destroy());
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-    sock.once('close', () => resolve(false));
-  });
-}
-
 async function waitForRoutes(
   urls: string[],
   gateway: string,
@@ -88,7 +75,7 @@ async function waitForRoutes(
         [mine[0].host, mine[0].mix_port],
         [mine[0].host, mine[0].clients_port],
       ];
-      const open = await Promise.all(endpoints.map(([h, p]) => accepts(String(h), Number(p))));
+      const open = await Promise.all(endpoints.map(([h, p]) => acceptsConnections(String(h), Number(p))));
       return open.every(Boolean);
     } catch {
       return false; // not up yet

@@ -41,7 +41,7 @@ export { NativeWsApp, selfTest, type WsReceived } from './ws-client.js';
 export {
   startRole,
   awaitReady,
-  waitForPort,
+  acceptsConnections,
   stopAll,
   isAlive,
   groupAlive,

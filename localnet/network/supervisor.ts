@@ -111,26 +111,18 @@ export function tailLog(logFile: string, lines = 15): string {
   return text.slice(-lines).join('\n');
 }
 
-/** Resolves once something accepts TCP connections on host:port. */
-export async function waitForPort(
-  host: string,
-  port: number,
-  opts: { signal?: AbortSignal; intervalMs?: number } = {},
-): Promise<void> {
-  const interval = opts.intervalMs ?? 50;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const ok = await new Promise<boolean>((res) => {
-      const socket = connect({ host, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        res(true);
-      });
-      socket.once('error', () => res(false));
+/** Whether something accepts a TCP connection on host:port within `timeoutMs`. */
+export function acceptsConnections(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, interval));
-  }
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
 }
 
 /**
