@@ -1,213 +1,180 @@
 /**
- * A small allocation-light SHA-256 / HMAC-SHA256 / HKDF-SHA256 in plain TypeScript.
+ * Allocation-light SHA-256 / HMAC-SHA256 / HKDF-SHA256 for the Node backend, on the wasm
+ * functions of ./sha256-wasm.ts.
  *
  * Why: each Sphinx hop runs short HKDFs, and node:crypto's one-shot `hkdfSync` spends most of
- * its ~8 us in fixed per-call overhead (EVP fetch, context setup) for ~20 SHA-256 blocks of
- * work. Here HMAC key states (key^ipad, key^opad already absorbed) are cached for constant
- * salts, the outer hash is a single block built from words, and the expand loop runs on
- * scratch buffers. Standard output (RFC 6234, 2104, 5869); tests compare it with
- * node:crypto and @noble/hashes. Not thread-shared: each worker has its own module instance.
+ * its ~8 us in fixed per-call overhead (EVP fetch, context setup) for 20-35 SHA-256 blocks
+ * of work. Here HMAC key states (key^ipad, key^opad already absorbed) are cached for constant
+ * salts, HMACs finish inside wasm, the HKDF expand loop builds each `T(i-1) || info || i` in
+ * place in wasm memory (only the counter byte changes between rounds), and nothing is
+ * allocated but the output. Standard output (RFC 6234, 2104, 5869); tests compare it with
+ * node:crypto and @noble/hashes. Not thread-shared: each worker has its own module (and
+ * wasm) instance.
  */
+import { LAYOUT, sha256Wasm } from './sha256-wasm.js';
 
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-  0xc67178f2,
-]);
 const IV = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-const W = new Int32Array(64);
+const BUF = LAYOUT.buffer;
+const BUF_CAPACITY = LAYOUT.end - LAYOUT.buffer;
+/** Longest message `padBuffered` takes: room for the 0x80 byte and the 8-byte length. */
+const BUF_MESSAGE_MAX = BUF_CAPACITY - 72;
 
-/** Absorb the block already loaded into W[0..16] into state `s`. */
-function rounds(s: Int32Array): void {
-  for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15];
-    const w2 = W[i - 2];
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
-  }
-  let a = s[0];
-  let b = s[1];
-  let c = s[2];
-  let d = s[3];
-  let e = s[4];
-  let f = s[5];
-  let g = s[6];
-  let h = s[7];
-  for (let i = 0; i < 64; i++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
-  }
-  s[0] = (s[0] + a) | 0;
-  s[1] = (s[1] + b) | 0;
-  s[2] = (s[2] + c) | 0;
-  s[3] = (s[3] + d) | 0;
-  s[4] = (s[4] + e) | 0;
-  s[5] = (s[5] + f) | 0;
-  s[6] = (s[6] + g) | 0;
-  s[7] = (s[7] + h) | 0;
-}
+const { memory, compress, keyState, hmacTail } = sha256Wasm();
+const HEAP = new Uint8Array(memory.buffer);
+const VIEW = new DataView(memory.buffer);
+const ST = new Int32Array(memory.buffer, LAYOUT.state, 8);
 
-function compress(s: Int32Array, m: Uint8Array, off: number): void {
-  for (let i = 0; i < 16; i++) {
-    const j = off + 4 * i;
-    W[i] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
-  }
-  rounds(s);
-}
+HEAP.fill(0, LAYOUT.outer, LAYOUT.outer + 64);
+HEAP[LAYOUT.outer + 32] = 0x80;
+VIEW.setUint32(LAYOUT.outer + 60, (64 + 32) * 8);
 
-const TAIL = new Uint8Array(128);
-const ST = new Int32Array(8);
-
-/** ST = hash state after `init` (which absorbed `prefix` bytes) absorbs and pads msg[0..len]. */
-function finishState(init: Int32Array, prefix: number, msg: Uint8Array, len: number): void {
-  ST.set(init);
-  let off = 0;
-  for (; off + 64 <= len; off += 64) compress(ST, msg, off);
-  const rest = len - off;
-  const end = rest + 9 > 64 ? 128 : 64;
-  TAIL.fill(0, 0, end);
-  for (let i = 0; i < rest; i++) TAIL[i] = msg[off + i];
-  TAIL[rest] = 0x80;
+/**
+ * Pad the message at BUF[0..len) in place (it follows `prefix` bytes already absorbed, a
+ * multiple of 64) and return its number of blocks.
+ */
+function padBuffered(prefix: number, len: number): number {
+  const blocks = (len + 9 + 63) >>> 6;
+  const end = BUF + 64 * blocks;
+  HEAP[BUF + len] = 0x80;
+  HEAP.fill(0, BUF + len + 1, end - 8);
   const bits = (prefix + len) * 8;
-  TAIL[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
-  TAIL[end - 4] = bits >>> 24;
-  TAIL[end - 3] = (bits >>> 16) & 0xff;
-  TAIL[end - 2] = (bits >>> 8) & 0xff;
-  TAIL[end - 1] = bits & 0xff;
-  compress(ST, TAIL, 0);
-  if (end === 128) compress(ST, TAIL, 64);
+  VIEW.setUint32(end - 8, Math.floor(bits / 0x100000000));
+  VIEW.setUint32(end - 4, bits >>> 0);
+  return blocks;
 }
 
-function writeState(out: Uint8Array, outOff: number): void {
-  for (let i = 0; i < 8; i++) {
-    const w = ST[i];
-    out[outOff + 4 * i] = w >>> 24;
-    out[outOff + 4 * i + 1] = (w >>> 16) & 0xff;
-    out[outOff + 4 * i + 2] = (w >>> 8) & 0xff;
-    out[outOff + 4 * i + 3] = w & 0xff;
+/**
+ * Stage msg[0..len] for hashing after `prefix` bytes: whole chunks of a long message are
+ * absorbed into the state at `state` here; the rest lands padded in the buffer. Returns the
+ * number of buffered blocks still to absorb.
+ */
+function stageMessage(state: number, prefix: number, msg: Uint8Array, len: number): number {
+  let off = 0;
+  const chunk = BUF_CAPACITY & ~63;
+  for (; len - off > BUF_MESSAGE_MAX; off += chunk) {
+    HEAP.set(msg.subarray(off, off + chunk), BUF);
+    compress(state, BUF, chunk >>> 6);
   }
+  HEAP.set(off === 0 && len === msg.length ? msg : msg.subarray(off, len), BUF);
+  return padBuffered(prefix + off, len - off);
 }
 
 /** SHA-256 of `msg`. */
 export function sha256(msg: Uint8Array): Uint8Array {
-  finishState(IV, 0, msg, msg.length);
+  ST.set(IV);
+  compress(LAYOUT.state, BUF, stageMessage(LAYOUT.state, 0, msg, msg.length));
   const out = new Uint8Array(32);
-  writeState(out, 0);
+  for (let i = 0; i < 32; i++) out[i] = ST[i >>> 2] >>> (24 - 8 * (i & 3));
   return out;
 }
 
-/** HMAC key states: hash states after absorbing key^ipad and key^opad. */
-export interface HmacKeyState {
-  inner: Int32Array;
-  outer: Int32Array;
-}
+/** Key state slots: 0 for HKDF's PRK, 1 for one-off HMAC keys, the rest cache constant salts. */
+const PRK_SLOT = LAYOUT.slots;
+const TEMP_SLOT = LAYOUT.slots + 64;
+let nextSaltSlot = 2;
 
-const PAD = new Uint8Array(64);
-
-function keyStateInto(key: Uint8Array, st: HmacKeyState): HmacKeyState {
+/** Compute the key states of `key` into `slot`. */
+function keyStateInto(key: Uint8Array, slot: number): number {
   const k = key.length > 64 ? sha256(key) : key;
-  st.inner.set(IV);
-  st.outer.set(IV);
-  PAD.fill(0x36);
-  for (let i = 0; i < k.length; i++) PAD[i] ^= k[i];
-  compress(st.inner, PAD, 0);
-  PAD.fill(0x5c);
-  for (let i = 0; i < k.length; i++) PAD[i] ^= k[i];
-  compress(st.outer, PAD, 0);
-  return st;
+  HEAP.set(k, LAYOUT.key);
+  HEAP.fill(0, LAYOUT.key + k.length, LAYOUT.key + 64);
+  keyState(LAYOUT.key, slot);
+  return slot;
 }
 
-export function hmacKeyState(key: Uint8Array): HmacKeyState {
-  return keyStateInto(key, { inner: new Int32Array(8), outer: new Int32Array(8) });
+/** HMAC with the key states in `slot` over msg; the 32-byte tag lands at `out` in wasm memory. */
+function hmacAt(slot: number, msg: Uint8Array, out: number): void {
+  // a message longer than the buffer is absorbed in chunks into the state copied from the slot
+  if (msg.length > BUF_MESSAGE_MAX) {
+    const staged = LAYOUT.slots + 64 * (LAYOUT.slotCount - 1);
+    HEAP.copyWithin(staged, slot, slot + 64);
+    hmacTail(staged, BUF, stageMessage(staged, 64, msg, msg.length), out);
+    return;
+  }
+  HEAP.set(msg, BUF);
+  hmacTail(slot, BUF, padBuffered(64, msg.length), out);
 }
 
-/** HMAC with key states over msg[0..len]; 32 bytes into `out` at `outOff`. */
-export function hmacWithState(
-  st: HmacKeyState,
-  msg: Uint8Array,
-  len: number,
-  out: Uint8Array,
-  outOff: number,
-): void {
-  finishState(st.inner, 64, msg, len);
-  // outer hash input is key^opad (absorbed) || inner digest (32): one padded block of words
-  for (let i = 0; i < 8; i++) W[i] = ST[i];
-  W[8] = 0x80000000 | 0;
-  for (let i = 9; i < 15; i++) W[i] = 0;
-  W[15] = (64 + 32) * 8;
-  ST.set(st.outer);
-  rounds(ST);
-  writeState(out, outOff);
-}
-
+/** HMAC-SHA256, full 32-byte tag. */
 export function hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array {
-  const out = new Uint8Array(32);
-  hmacWithState(hmacKeyState(key), msg, msg.length, out, 0);
-  return out;
+  hmacAt(keyStateInto(key, TEMP_SLOT), msg, LAYOUT.okm);
+  return HEAP.slice(LAYOUT.okm, LAYOUT.okm + 32);
 }
 
-// Key states of constant HKDF salts: looked up by array identity first (module constants),
-// then by content.
-const saltByRef = new WeakMap<Uint8Array, HmacKeyState>();
-const saltByContent = new Map<string, HmacKeyState>();
+// Slots of constant HKDF salts: looked up by array identity first (module constants), then by
+// content. Once the slots are used up, further salts are keyed per call.
+const saltByRef = new WeakMap<Uint8Array, number>();
+const saltByContent = new Map<string, number>();
 
-function saltState(salt: Uint8Array): HmacKeyState {
+function saltSlot(salt: Uint8Array): number {
   const cached = saltByRef.get(salt);
-  if (cached) return cached;
-  if (salt.length > 64) return hmacKeyState(salt);
+  if (cached !== undefined) return cached;
+  if (salt.length > 64) return keyStateInto(salt, TEMP_SLOT);
   let id = '';
   for (let i = 0; i < salt.length; i++) id += String.fromCharCode(salt[i]);
-  let st = saltByContent.get(id);
-  if (!st) {
-    st = hmacKeyState(salt);
-    if (saltByContent.size < 16) saltByContent.set(id, st);
+  let slot = saltByContent.get(id);
+  if (slot === undefined) {
+    if (nextSaltSlot >= LAYOUT.slotCount - 1) return keyStateInto(salt, TEMP_SLOT);
+    slot = keyStateInto(salt, LAYOUT.slots + 64 * nextSaltSlot++);
+    saltByContent.set(id, slot);
   }
-  saltByRef.set(salt, st);
-  return st;
+  saltByRef.set(salt, slot);
+  return slot;
 }
 
-const PRK = new Uint8Array(32);
-const PRK_STATE: HmacKeyState = { inner: new Int32Array(8), outer: new Int32Array(8) };
-let EXPAND = new Uint8Array(32 + 128 + 1);
+/** Longest info expanded in place: `T(i-1) || info || i` must fit the message buffer. */
+const INFO_IN_PLACE_MAX = BUF_MESSAGE_MAX - 33;
+
+/**
+ * HKDF-SHA256 (RFC 5869) into `okm` (its length is the output length, at most 255 * 32);
+ * an empty salt means 32 zero bytes, as the RFC says.
+ */
+export function hkdfSha256Into(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, okm: Uint8Array): void {
+  const length = okm.length;
+  if (length > 255 * 32) throw new RangeError('bad HKDF length');
+  // extract: PRK = HMAC(salt, ikm), written straight into the key block
+  hmacAt(saltSlot(salt), ikm, LAYOUT.key);
+  HEAP.fill(0, LAYOUT.key + 32, LAYOUT.key + 64);
+  keyState(LAYOUT.key, PRK_SLOT);
+  const blocks = Math.ceil(length / 32);
+  if (blocks === 0) return;
+  const L = info.length;
+  const OKM = LAYOUT.okm;
+  if (L > INFO_IN_PLACE_MAX) {
+    // far beyond what Nymph uses: concatenate per round, as the RFC writes it
+    const m = new Uint8Array(32 + L + 1);
+    m.set(info, 32);
+    for (let i = 1; i <= blocks; i++) {
+      m[32 + L] = i;
+      hmacAt(PRK_SLOT, i === 1 ? m.subarray(32) : m, OKM + 32 * (i - 1));
+      m.set(HEAP.subarray(OKM + 32 * (i - 1), OKM + 32 * i), 0);
+    }
+  } else {
+    // T(1) = HMAC(PRK, info || 1)
+    HEAP.set(info, BUF);
+    HEAP[BUF + L] = 1;
+    hmacTail(PRK_SLOT, BUF, padBuffered(64, L + 1), OKM);
+    if (blocks > 1) {
+      // T(i) = HMAC(PRK, T(i-1) || info || i): info and padding stay, T(i-1) and i change
+      HEAP.set(info, BUF + 32);
+      const n = padBuffered(64, 32 + L + 1);
+      for (let i = 2; i <= blocks; i++) {
+        HEAP.copyWithin(BUF, OKM + 32 * (i - 2), OKM + 32 * (i - 1));
+        HEAP[BUF + 32 + L] = i;
+        hmacTail(PRK_SLOT, BUF, n, OKM + 32 * (i - 1));
+      }
+    }
+  }
+  okm.set(HEAP.subarray(OKM, OKM + length));
+}
 
 /** HKDF-SHA256 (RFC 5869); an empty salt means 32 zero bytes, as the RFC says. */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (!Number.isInteger(length) || length < 0 || length > 255 * 32) throw new RangeError('bad HKDF length');
-  hmacWithState(saltState(salt), ikm, ikm.length, PRK, 0);
-  const prk = keyStateInto(PRK, PRK_STATE);
-  if (EXPAND.length < 32 + info.length + 1) EXPAND = new Uint8Array(32 + info.length + 1);
-  const blocks = Math.ceil(length / 32);
-  const okm = new Uint8Array(blocks * 32);
-  if (blocks === 0) return okm;
-  // T(1) = HMAC(PRK, info || 1); T(i) = HMAC(PRK, T(i-1) || info || i)
-  EXPAND.set(info, 0);
-  EXPAND[info.length] = 1;
-  hmacWithState(prk, EXPAND, info.length + 1, okm, 0);
-  EXPAND.set(info, 32);
-  for (let i = 2; i <= blocks; i++) {
-    const prev = (i - 2) * 32;
-    for (let j = 0; j < 32; j++) EXPAND[j] = okm[prev + j];
-    EXPAND[32 + info.length] = i;
-    hmacWithState(prk, EXPAND, 32 + info.length + 1, okm, (i - 1) * 32);
-  }
-  return blocks * 32 === length ? okm : okm.subarray(0, length);
+  const okm = new Uint8Array(length);
+  hkdfSha256Into(ikm, salt, info, okm);
+  return okm;
 }

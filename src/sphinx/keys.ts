@@ -159,18 +159,31 @@ export function mulScalars(acc: bigint, bytes: Uint8Array): bigint {
 export interface RouteKeyMaterial {
   /** alpha_0 = X25519(x, 9): the header's group element. */
   alpha: Uint8Array;
-  /** One expanded shared secret per hop (256 bytes; 224 for the last hop: no replay tag). */
+  /** One expanded shared secret prefix per hop (see `deriveRouteKeys` for the lengths). */
   expanded: Uint8Array[];
 }
 
 /**
+ * How much of the last hop's expansion a sender needs: the stream and MAC keys and the payload
+ * key material (a 16-byte seed in version 259, the whole 192-byte key in 258).
+ */
+export function lastHopExpansionLength(version: SphinxVersion): number {
+  return version === VERSION_EXPLICIT_PAYLOAD_KEYS
+    ? PAYLOAD_KEY_OFFSET + PAYLOAD_KEY_LENGTH
+    : PAYLOAD_KEY_OFFSET + PAYLOAD_KEY_SEED_LENGTH;
+}
+
+/**
  * Derive every hop's expanded secret for a route, the way the sender does. `initialSecret` is
- * 32 random bytes (x). Throws `InvalidRouteError` if a public key yields no shared secret.
+ * 32 random bytes (x). Forward hops get 256 bytes (no replay tag: the sender never needs
+ * it), the last hop `lastHopLength` (default 224: everything before the blinding factor).
+ * Throws `InvalidRouteError` if a public key yields no shared secret.
  */
 export function deriveRouteKeys(
   backend: CryptoBackend,
   initialSecret: Uint8Array,
   publicKeys: Uint8Array[],
+  lastHopLength: number = BLINDING_FACTOR_OFFSET,
 ): RouteKeyMaterial {
   const alpha = backend.x25519Base(initialSecret);
   const expanded: Uint8Array[] = [];
@@ -187,8 +200,7 @@ export function deriveRouteKeys(
     }
     if (!shared) throw new InvalidRouteError(`public key of hop ${i} is of small order`);
     const last = i === publicKeys.length - 1;
-    // the sender never needs replay tags, nor the last hop's blinding factor
-    const e = expandSharedSecret(backend, shared, last ? BLINDING_FACTOR_OFFSET : REPLAY_TAG_OFFSET);
+    const e = expandSharedSecret(backend, shared, last ? lastHopLength : REPLAY_TAG_OFFSET);
     expanded.push(e);
     if (last) break;
     const blinding = e.subarray(BLINDING_FACTOR_OFFSET, BLINDING_FACTOR_OFFSET + BLINDING_FACTOR_LENGTH);

@@ -22,6 +22,7 @@ import {
   CURRENT_VERSION,
   deriveRouteKeys,
   expandSharedSecret,
+  lastHopExpansionLength,
   payloadKeyOf,
   REPLAY_TAG_LENGTH,
   REPLAY_TAG_OFFSET,
@@ -150,6 +151,7 @@ export function buildRouteHeader(
     backend,
     initialSecret,
     route.map((n) => n.publicKey),
+    lastHopExpansionLength(version),
   );
   const n = route.length;
   const finalPadding = randomBytes(

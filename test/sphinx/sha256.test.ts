@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hkdfSha256, hmacSha256, sha256 } from '../../src/crypto/sha256.js';
 import { nodeBackend, pureBackend, toHex } from './helpers.js';
 
-describe('TypeScript SHA-256 / HMAC / HKDF (used by the node backend for short HKDFs)', () => {
+describe("wasm SHA-256 / HMAC / HKDF (the node backend's HKDF and HMAC)", () => {
   it('matches node:crypto on every length around the block boundaries', () => {
     for (let n = 0; n < 300; n++) {
       const m = randomBytes(n);
@@ -30,5 +30,44 @@ describe('TypeScript SHA-256 / HMAC / HKDF (used by the node backend for short H
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('handles inputs longer than its wasm message buffer (chunked paths)', () => {
+    for (const n of [54_000, 65_536, 200_001]) {
+      const m = randomBytes(n);
+      expect(toHex(sha256(m))).toBe(createHash('sha256').update(m).digest('hex'));
+      const k = randomBytes(100); // longer than a block: hashed first
+      expect(toHex(hmacSha256(k, m))).toBe(createHmac('sha256', k).update(m).digest('hex'));
+      // info this long does not fit `T(i-1) || info || i` in place (node:crypto caps info at
+      // 1024 bytes, so noble is the reference here)
+      const want = toHex(pureBackend.hkdfSha256(m.subarray(0, 40), k, m, 100));
+      expect(toHex(hkdfSha256(m.subarray(0, 40), k, m, 100))).toBe(want);
+    }
+  });
+
+  it('keeps giving right answers after its salt cache is full', () => {
+    const ikm = randomBytes(32);
+    const info = randomBytes(20);
+    for (let i = 0; i < 60; i++) {
+      const salt = randomBytes(i % 70);
+      const want = toHex(new Uint8Array(hkdfSync('sha256', ikm, salt, info, 80)));
+      expect(toHex(hkdfSha256(ikm, salt, info, 80))).toBe(want);
+      // the same salt again, from the cache (by content) and by identity
+      expect(toHex(hkdfSha256(ikm, Uint8Array.from(salt), info, 80))).toBe(want);
+      expect(toHex(hkdfSha256(ikm, salt, info, 80))).toBe(want);
+    }
+  });
+
+  it('rejects an HKDF length outside 0..8160 with a RangeError', () => {
+    expect(() => hkdfSha256(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), 8161)).toThrow(
+      RangeError,
+    );
+    expect(() => hkdfSha256(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), -1)).toThrow(
+      RangeError,
+    );
+    expect(() => hkdfSha256(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), 1.5)).toThrow(
+      RangeError,
+    );
+    expect(hkdfSha256(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), 0)).toHaveLength(0);
   });
 });
