@@ -1,6 +1,9 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { blake2b } from '@noble/hashes/blake2.js';
+import sodium from 'sodium-native';
+import { blake2b256Keyed } from '../../src/crypto/blake2b.js';
 import { hkdfSha256, hmacSha256, sha256 } from '../../src/crypto/sha256.js';
 import { nodeBackend, pureBackend, toHex } from './helpers.js';
 
@@ -69,5 +72,38 @@ describe("wasm SHA-256 / HMAC / HKDF (the node backend's HKDF and HMAC)", () => 
       RangeError,
     );
     expect(hkdfSha256(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), 0)).toHaveLength(0);
+  });
+});
+
+describe("wasm keyed BLAKE2b-256 (the node backend's Lioness hash)", () => {
+  it('matches noble and libsodium on every length around block and buffer edges', () => {
+    const lengths = [
+      0, 1, 111, 127, 128, 129, 255, 256, 257, 2016, 65_279, 65_280, 65_281, 65_408, 65_409, 200_000,
+    ];
+    for (const n of lengths) {
+      for (const kk of [0, 1, 32, 63, 64]) {
+        const key = new Uint8Array(randomBytes(kk));
+        const m = new Uint8Array(randomBytes(n));
+        const want = toHex(blake2b(m, { key: kk ? key : undefined, dkLen: 32 }));
+        expect(toHex(blake2b256Keyed(key, m)), `${n} bytes, ${kk}-byte key`).toBe(want);
+        if (kk === 0 || kk >= 16) {
+          // libsodium takes keys of 16..64 bytes
+          const native = new Uint8Array(32);
+          sodium.crypto_generichash(native, m, kk ? key : undefined);
+          expect(toHex(native)).toBe(want);
+        }
+      }
+    }
+  });
+
+  it('reproduces the RFC 7693 appendix-style vector for "abc" (BLAKE2b-256, unkeyed)', () => {
+    // BLAKE2b-256("abc"), as published with the reference implementation's test vectors
+    expect(toHex(blake2b256Keyed(new Uint8Array(0), new TextEncoder().encode('abc')))).toBe(
+      'bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319',
+    );
+  });
+
+  it('rejects a key longer than 64 bytes with a RangeError', () => {
+    expect(() => blake2b256Keyed(new Uint8Array(65), new Uint8Array(1))).toThrow(RangeError);
   });
 });
