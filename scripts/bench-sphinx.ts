@@ -2,8 +2,9 @@
  * Sphinx benchmark: packet creation (3 mix hops + gateway; default format 259, and 258 for
  * comparison), forward and final unwrap, against
  * one node:crypto X25519 shared-secret computation with ready KeyObjects measured in the same
- * process. Times are CPU time of this process (the machine's cores are shared). Prints
- * per-round figures, then one JSON line (medians over rounds) last.
+ * process, in interleaved slices. Times are wall-clock per call, with the process's CPU time
+ * beside them (`*_cpu` ratios). Prints per-round figures, then one JSON line (medians over
+ * rounds) last.
  *
  *   npm run bench:sphinx             # default: 7 rounds
  *   NYMPH_BENCH_ROUNDS=3 npm run bench:sphinx
