@@ -16,6 +16,7 @@
  */
 import {
   brIf,
+  call,
   code,
   get,
   i32,
@@ -57,10 +58,11 @@ const SIGMA = [
   [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
 ];
 
-// params 0 h, 1 data, 2 n, 3 t, 4 lastLen; locals: final (i32), m0..m15, v0..v15 (i64)
-const [H, DATA, N, T, LAST_LEN, FINAL] = [0, 1, 2, 3, 4, 5];
-const M = (i: number) => 6 + i;
-const V = (i: number) => 22 + i;
+// block: params 0 h, 1 data, 2 t, 3 final (0 or 1); locals m0..m15, v0..v15 (i64)
+const [H, DATA, T, FINAL] = [0, 1, 2, 3];
+const M = (i: number) => 4 + i;
+const V = (i: number) => 20 + i;
+const FN_BLOCK = 0;
 
 /** The mixing function G on v[a], v[b], v[c], v[d] with message words x, y (RFC 7693 3.1). */
 function g(a: number, b: number, c: number, d: number, x: number, y: number): Instr[] {
@@ -81,12 +83,9 @@ function g(a: number, b: number, c: number, d: number, x: number, y: number): In
   return f;
 }
 
-function blocksBody(): number[] {
-  const f: Instr[] = [op.loop, op.void];
-  // n -= 1; final = n == 0 && lastLen >= 0; t += final ? lastLen : 128
-  f.push(get(N), i32(1), op.i32_sub, set(N));
-  f.push(get(N), op.i32_eqz, get(LAST_LEN), i32(0), op.i32_ge_s, op.i32_and, set(FINAL));
-  f.push(get(T), get(LAST_LEN), i32(128), get(FINAL), op.select, op.i32_add, set(T));
+/** One 128-byte block with counter t, straight-line code. */
+function blockBody(): number[] {
+  const f: Instr[] = [];
   for (let i = 0; i < 16; i++) f.push(get(DATA), load64(8 * i), set(M(i)));
   for (let i = 0; i < 8; i++) f.push(get(H), load64(8 * i), set(V(i)));
   for (let i = 0; i < 8; i++) f.push(i64(BLAKE2B_IV[i]), set(V(8 + i)));
@@ -104,18 +103,32 @@ function blocksBody(): number[] {
   for (let i = 0; i < 8; i++) {
     f.push(get(H), get(H), load64(8 * i), get(V(i)), op.i64_xor, get(V(i + 8)), op.i64_xor, store64(8 * i));
   }
-  f.push(get(DATA), i32(128), op.i32_add, set(DATA), get(N), brIf(0), op.end);
   return code(...f);
+}
+
+/**
+ * blocks(h, data, n, t, lastLen): a loop calling `block` (kept out of line: a loop around the
+ * straight-line body in one function costs extra per call, as in ./sha256-wasm.ts).
+ */
+function blocksBody(): number[] {
+  const [h, data, n, t, lastLen, final] = [0, 1, 2, 3, 4, 5];
+  return code(
+    op.loop,
+    op.void,
+    // n -= 1; final = n == 0 && lastLen >= 0; t += final ? lastLen : 128
+    ...[get(n), i32(1), op.i32_sub, set(n)],
+    ...[get(n), op.i32_eqz, get(lastLen), i32(0), op.i32_ge_s, op.i32_and, set(final)],
+    ...[get(t), get(lastLen), i32(128), get(final), op.select, op.i32_add, set(t)],
+    ...[get(h), get(data), get(t), get(final), call(FN_BLOCK)],
+    ...[get(data), i32(128), op.i32_add, set(data), get(n), brIf(0)],
+    op.end,
+  );
 }
 
 export function blake2bModuleBytes(): Uint8Array<ArrayBuffer> {
   return wasmModule(1, [
-    {
-      name: 'blocks',
-      params: [I32, I32, I32, I32, I32],
-      locals: [I32, ...Array<typeof I64>(32).fill(I64)],
-      body: blocksBody(),
-    },
+    { params: [I32, I32, I32, I32], locals: Array<typeof I64>(32).fill(I64), body: blockBody() },
+    { name: 'blocks', params: [I32, I32, I32, I32, I32], locals: [I32], body: blocksBody() },
   ]);
 }
 
