@@ -17,6 +17,12 @@
  *   hmacTail(slot, data, blocks, out)      HMAC of an already padded inner message at `data`
  *                                          (`blocks` blocks following key^ipad): the 32-byte tag
  *                                          into `out`, big-endian
+ *   expand(slot, data, blocks, infoLength, count, out)
+ *                                          HKDF-Expand rounds 2..count (RFC 5869 2.3): `out`
+ *                                          holds T(1); `data` holds the padded message
+ *                                          `T || info || counter` (`blocks` blocks) whose T and
+ *                                          counter are rewritten each round; T(i) lands at
+ *                                          out + 32 (i - 1)
  */
 import {
   call,
@@ -26,9 +32,12 @@ import {
   I32,
   instantiate,
   load32,
+  load64,
   op,
   set,
   store32,
+  store64,
+  store8,
   tee,
   brIf,
   wasmModule,
@@ -84,6 +93,7 @@ const bswap = (tmp: number): Instr[] => [
 /** Function indices in the module. */
 const FN_BLOCK = 0;
 const FN_COMPRESS = 1;
+const FN_HMAC_TAIL = 3;
 
 // block: params 0 state, 1 data; then v0..v7 (working variables, renamed per round instead
 // of moved), w0..w15 (rolling message schedule), t1, t2
@@ -193,6 +203,20 @@ function hmacTailBody(): number[] {
   return code(...f);
 }
 
+/** expand(slot, data, blocks, infoLength, count, out); locals i, prev. */
+function expandBody(): number[] {
+  const [SLOT, DATA, BLOCKS, INFO_LENGTH, COUNT, OUT, I, PREV] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const f: Instr[] = [i32(2), set(I), get(OUT), set(PREV), op.loop, op.void];
+  // data[0..32] = T(i-1); data[32 + infoLength] = i
+  for (let q = 0; q < 4; q++) f.push(get(DATA), get(PREV), load64(8 * q), store64(8 * q));
+  f.push(get(DATA), get(INFO_LENGTH), op.i32_add, get(I), store8(32));
+  // T(i) = HMAC(PRK, T(i-1) || info || i) into prev + 32
+  f.push(get(PREV), i32(32), op.i32_add, set(PREV));
+  f.push(get(SLOT), get(DATA), get(BLOCKS), get(PREV), call(FN_HMAC_TAIL));
+  f.push(get(I), i32(1), op.i32_add, tee(I), get(COUNT), op.i32_le_s, brIf(0), op.end);
+  return code(...f);
+}
+
 /** The module's bytes. */
 export function sha256ModuleBytes(): Uint8Array<ArrayBuffer> {
   return wasmModule(1, [
@@ -200,6 +224,7 @@ export function sha256ModuleBytes(): Uint8Array<ArrayBuffer> {
     { name: 'compress', params: [I32, I32, I32], locals: [], body: compressBody() },
     { name: 'keyState', params: [I32, I32], locals: [], body: keyStateBody() },
     { name: 'hmacTail', params: [I32, I32, I32, I32], locals: [I32], body: hmacTailBody() },
+    { name: 'expand', params: [I32, I32, I32, I32, I32, I32], locals: [I32, I32], body: expandBody() },
   ]);
 }
 
@@ -209,6 +234,7 @@ export interface Sha256Wasm {
   compress(state: number, data: number, blocks: number): void;
   keyState(key: number, slot: number): void;
   hmacTail(slot: number, data: number, blocks: number, out: number): void;
+  expand(slot: number, data: number, blocks: number, infoLength: number, count: number, out: number): void;
 }
 
 let instance: Sha256Wasm | undefined;

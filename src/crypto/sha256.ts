@@ -22,7 +22,7 @@ const BUF_CAPACITY = LAYOUT.end - LAYOUT.buffer;
 /** Longest message `padBuffered` takes: room for the 0x80 byte and the 8-byte length. */
 const BUF_MESSAGE_MAX = BUF_CAPACITY - 72;
 
-const { memory, compress, keyState, hmacTail } = sha256Wasm();
+const { memory, compress, keyState, hmacTail, expand } = sha256Wasm();
 const HEAP = new Uint8Array(memory.buffer);
 const VIEW = new DataView(memory.buffer);
 const ST = new Int32Array(memory.buffer, LAYOUT.state, 8);
@@ -158,14 +158,9 @@ export function hkdfSha256Into(ikm: Uint8Array, salt: Uint8Array, info: Uint8Arr
     HEAP[BUF + L] = 1;
     hmacTail(PRK_SLOT, BUF, padBuffered(64, L + 1), OKM);
     if (blocks > 1) {
-      // T(i) = HMAC(PRK, T(i-1) || info || i): info and padding stay, T(i-1) and i change
+      // T(i) = HMAC(PRK, T(i-1) || info || i), in wasm: info and padding stay in place
       HEAP.set(info, BUF + 32);
-      const n = padBuffered(64, 32 + L + 1);
-      for (let i = 2; i <= blocks; i++) {
-        HEAP.copyWithin(BUF, OKM + 32 * (i - 2), OKM + 32 * (i - 1));
-        HEAP[BUF + 32 + L] = i;
-        hmacTail(PRK_SLOT, BUF, n, OKM + 32 * (i - 1));
-      }
+      expand(PRK_SLOT, BUF, padBuffered(64, 32 + L + 1), L, blocks, OKM);
     }
   }
   okm.set(HEAP.subarray(OKM, OKM + length));

@@ -22,6 +22,7 @@ export const op = {
   i32_ne: 0x47,
   i32_lt_s: 0x48,
   i32_ge_s: 0x4e,
+  i32_le_s: 0x4c,
   i32_add: 0x6a,
   i32_sub: 0x6b,
   i32_and: 0x71,
@@ -73,6 +74,7 @@ export const load32 = (offset: number) => [0x28, 2, ...uleb(offset)];
 export const store32 = (offset: number) => [0x36, 2, ...uleb(offset)];
 export const load64 = (offset: number) => [0x29, 3, ...uleb(offset)];
 export const store64 = (offset: number) => [0x37, 3, ...uleb(offset)];
+export const store8 = (offset: number) => [0x3a, 0, ...uleb(offset)];
 export const call = (fn: number) => [0x10, ...uleb(fn)];
 export const brIf = (depth: number) => [0x0d, ...uleb(depth)];
 
