@@ -11,7 +11,7 @@
  */
 import { diffieHellman, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { CryptoBackend } from '../src/crypto/index.js';
-import { pureBackend } from '../src/crypto/index.js';
+import { pureBackend, webBackend } from '../src/crypto/index.js';
 import { nodeBackend } from '../src/crypto/node.js';
 import {
   createPacket,
@@ -98,6 +98,7 @@ const dh = () => diffieHellman({ privateKey: dhA.privateKey, publicKey: dhB.publ
 
 const node = fixture(nodeBackend);
 const pure = fixture(pureBackend);
+const web = fixture(webBackend);
 
 // warm up JIT and caches
 timeUs(2000, dh);
@@ -106,6 +107,8 @@ timeUs(1000, () => unwrapPacket(node.keys[0], node.firstHopPacket));
 timeUs(1000, () => unwrapPacket(node.keys[3], node.lastHopPacket));
 timeUs(5, pure.create);
 timeUs(10, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
+timeUs(50, web.create);
+timeUs(100, () => unwrapPacket(web.keys[0], web.firstHopPacket));
 
 const r = {
   dh: [] as number[],
@@ -121,6 +124,8 @@ const r = {
   pcreate: [] as number[],
   pfwd: [] as number[],
   pfin: [] as number[],
+  wcreate: [] as number[],
+  wfwd: [] as number[],
 };
 // Other processes share the CPU, so each round interleaves short slices of the baseline and
 // of each measurement; load changes then hit both sides of a ratio alike.
@@ -154,6 +159,8 @@ for (let i = 0; i < rounds; i++) {
   const pcreate = timeUs(6, pure.create);
   const pfwd = timeUs(15, () => unwrapPacket(pure.keys[0], pure.firstHopPacket));
   const pfin = timeUs(15, () => unwrapPacket(pure.keys[3], pure.lastHopPacket));
+  const wcreate = timeUs(40, web.create);
+  const wfwd = timeUs(80, () => unwrapPacket(web.keys[0], web.firstHopPacket));
   r.dh.push(dhRound);
   r.create.push(create);
   r.create258.push(create258);
@@ -167,10 +174,13 @@ for (let i = 0; i < rounds; i++) {
   r.pcreate.push(pcreate);
   r.pfwd.push(pfwd);
   r.pfin.push(pfin);
+  r.wcreate.push(wcreate);
+  r.wfwd.push(wfwd);
   console.log(
     `round ${i + 1}: x25519 ${dhRound.toFixed(1)} us | node create ${create.toFixed(1)} fwd ${fwd.toFixed(1)} ` +
       `final ${fin.toFixed(1)} (unwrap ratio ${(fwd / (2 * dhRound)).toFixed(2)}, create ratio ` +
-      `${(create / dhRound).toFixed(2)}) | pure create ${pcreate.toFixed(0)} fwd ${pfwd.toFixed(0)} final ${pfin.toFixed(0)}`,
+      `${(create / dhRound).toFixed(2)}) | pure create ${pcreate.toFixed(0)} fwd ${pfwd.toFixed(0)} final ${pfin.toFixed(0)}` +
+      ` | web create ${wcreate.toFixed(0)} fwd ${wfwd.toFixed(0)}`,
   );
 }
 
@@ -199,5 +209,8 @@ const result = {
   pure_unwrap_final_us: round1(median(r.pfin)),
   pure_unwrap_ratio: round2(median(r.pfwd) / (2 * x)),
   pure_create_ratio: round2(median(r.pcreate) / x),
+  // the browser default: wasm X25519 and hashes, @noble ciphers
+  web_create_us: round1(median(r.wcreate)),
+  web_unwrap_forward_us: round1(median(r.wfwd)),
 };
 console.log(JSON.stringify(result));

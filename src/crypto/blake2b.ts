@@ -3,7 +3,7 @@
  * ./blake2b-wasm.ts: the Node backend's Lioness hash. Tests compare it with libsodium and
  * @noble/hashes. Not thread-shared: each worker has its own module (and wasm) instance.
  */
-import { BLAKE2B_IV, BLAKE2B_LAYOUT, blake2bWasm } from './blake2b-wasm.js';
+import { BLAKE2B_IV, BLAKE2B_LAYOUT, blake2bWasm, type Blake2bWasm } from './blake2b-wasm.js';
 
 const OUT_LENGTH = 32;
 const BLOCK = 128;
@@ -12,8 +12,15 @@ const BUF = BLAKE2B_LAYOUT.buffer;
 /** Whole blocks the buffer holds. */
 const CHUNK = (BLAKE2B_LAYOUT.end - BUF) & ~(BLOCK - 1);
 
-const { memory, blocks } = blake2bWasm();
-const HEAP = new Uint8Array(memory.buffer);
+// Bound on first use, as in ./sha256.ts: importing must not fail where wasm is refused.
+let blocks: Blake2bWasm['blocks'];
+let heap: Uint8Array | undefined;
+
+function bind(): Uint8Array {
+  const w = blake2bWasm();
+  blocks = w.blocks;
+  return (heap = new Uint8Array(w.memory.buffer));
+}
 
 /** Initial chaining values per key length: IV with h0 ^= 0x0101kknn (RFC 7693 2.5). */
 const initialState: Uint8Array[] = [];
@@ -30,6 +37,7 @@ export function blake2b256Keyed(key: Uint8Array, data: Uint8Array): Uint8Array {
   const kk = key.length;
   if (kk > 64) throw new RangeError('BLAKE2b key longer than 64 bytes');
   if (data.length > 0xffffff00) throw new RangeError('BLAKE2b input too long');
+  const HEAP = heap ?? bind();
   HEAP.set(initialState[kk], H);
   let t = 0;
   let at = BUF;

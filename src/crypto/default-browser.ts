@@ -1,2 +1,4 @@
 // Resolved through package.json "imports" (#crypto-default-backend) under the "browser" condition.
-export { pureBackend as defaultBackend } from './pure.js';
+import { webBackendIfAvailable } from './web.js';
+
+export const defaultBackend = webBackendIfAvailable();

@@ -1,6 +1,7 @@
 /**
  * The portable backend: @noble/hashes, @noble/ciphers, @noble/curves. Safe for browsers (no
- * node:crypto, no native modules). Roughly 20x slower than the node backend for X25519.
+ * node:crypto, no native modules, no wasm). Roughly 30x slower than the node backend for
+ * X25519; browsers use ./web.ts where they may compile wasm, and this where they may not.
  */
 import { ctr } from '@noble/ciphers/aes.js';
 import { chacha20orig } from '@noble/ciphers/chacha.js';

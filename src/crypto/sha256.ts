@@ -11,7 +11,7 @@
  * node:crypto and @noble/hashes. Not thread-shared: each worker has its own module (and
  * wasm) instance.
  */
-import { LAYOUT, sha256Wasm } from './sha256-wasm.js';
+import { LAYOUT, sha256Wasm, type Sha256Wasm } from './sha256-wasm.js';
 
 const IV = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -22,14 +22,28 @@ const BUF_CAPACITY = LAYOUT.end - LAYOUT.buffer;
 /** Longest message `padBuffered` takes: room for the 0x80 byte and the 8-byte length. */
 const BUF_MESSAGE_MAX = BUF_CAPACITY - 72;
 
-const { memory, compress, keyState, hmacTail, expand } = sha256Wasm();
-const HEAP = new Uint8Array(memory.buffer);
-const VIEW = new DataView(memory.buffer);
-const ST = new Int32Array(memory.buffer, LAYOUT.state, 8);
+// Bound on first use: compiling wasm can be refused (a web page's CSP without
+// 'wasm-unsafe-eval'), and importing this module must not fail because of that.
+let compress: Sha256Wasm['compress'];
+let keyState: Sha256Wasm['keyState'];
+let hmacTail: Sha256Wasm['hmacTail'];
+let expand: Sha256Wasm['expand'];
+let HEAP: Uint8Array;
+let VIEW: DataView;
+let ST: Int32Array;
+let bound = false;
 
-HEAP.fill(0, LAYOUT.outer, LAYOUT.outer + 64);
-HEAP[LAYOUT.outer + 32] = 0x80;
-VIEW.setUint32(LAYOUT.outer + 60, (64 + 32) * 8);
+function bind(): void {
+  const w = sha256Wasm();
+  ({ compress, keyState, hmacTail, expand } = w);
+  HEAP = new Uint8Array(w.memory.buffer);
+  VIEW = new DataView(w.memory.buffer);
+  ST = new Int32Array(w.memory.buffer, LAYOUT.state, 8);
+  HEAP.fill(0, LAYOUT.outer, LAYOUT.outer + 64);
+  HEAP[LAYOUT.outer + 32] = 0x80;
+  VIEW.setUint32(LAYOUT.outer + 60, (64 + 32) * 8);
+  bound = true;
+}
 
 /**
  * Pad the message at BUF[0..len) in place (it follows `prefix` bytes already absorbed, a
@@ -64,6 +78,7 @@ function stageMessage(state: number, prefix: number, msg: Uint8Array, len: numbe
 
 /** SHA-256 of `msg`. */
 export function sha256(msg: Uint8Array): Uint8Array {
+  if (!bound) bind();
   ST.set(IV);
   compress(LAYOUT.state, BUF, stageMessage(LAYOUT.state, 0, msg, msg.length));
   const out = new Uint8Array(32);
@@ -100,6 +115,7 @@ function hmacAt(slot: number, msg: Uint8Array, out: number): void {
 
 /** HMAC-SHA256, full 32-byte tag. */
 export function hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array {
+  if (!bound) bind();
   hmacAt(keyStateInto(key, TEMP_SLOT), msg, LAYOUT.okm);
   return HEAP.slice(LAYOUT.okm, LAYOUT.okm + 32);
 }
@@ -135,6 +151,7 @@ const INFO_IN_PLACE_MAX = BUF_MESSAGE_MAX - 33;
 export function hkdfSha256Into(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, okm: Uint8Array): void {
   const length = okm.length;
   if (length > 255 * 32) throw new RangeError('bad HKDF length');
+  if (!bound) bind();
   // extract: PRK = HMAC(salt, ikm), written straight into the key block
   hmacAt(saltSlot(salt), ikm, LAYOUT.key);
   HEAP.fill(0, LAYOUT.key + 32, LAYOUT.key + 64);

@@ -15,6 +15,7 @@ export type ValType = typeof I32 | typeof I64;
 /** Opcodes without immediates (and the block-type byte of an empty block). */
 export const op = {
   void: 0x40,
+  block: 0x02,
   loop: 0x03,
   end: 0x0b,
   select: 0x1b,
@@ -31,7 +32,13 @@ export const op = {
   i32_shr_u: 0x76,
   i32_rotl: 0x77,
   i32_rotr: 0x78,
+  i32_shr_s: 0x75,
+  i32_wrap_i64: 0xa7,
   i64_add: 0x7c,
+  i64_sub: 0x7d,
+  i64_mul: 0x7e,
+  i64_shl: 0x86,
+  i64_shr_s: 0x87,
   i64_xor: 0x85,
   i64_rotr: 0x8a,
   i64_extend_i32_s: 0xac,
@@ -75,7 +82,9 @@ export const store32 = (offset: number) => [0x36, 2, ...uleb(offset)];
 export const load64 = (offset: number) => [0x29, 3, ...uleb(offset)];
 export const store64 = (offset: number) => [0x37, 3, ...uleb(offset)];
 export const store8 = (offset: number) => [0x3a, 0, ...uleb(offset)];
+export const load8u = (offset: number) => [0x2d, 0, ...uleb(offset)];
 export const call = (fn: number) => [0x10, ...uleb(fn)];
+export const br = (depth: number) => [0x0c, ...uleb(depth)];
 export const brIf = (depth: number) => [0x0d, ...uleb(depth)];
 
 /** Flatten instructions into bytes. */

@@ -17,7 +17,7 @@ import {
   useSurb,
   type SphinxNodeKey,
 } from '../../src/sphinx/index.js';
-import { network, nodeBackend, pureBackend, seededRandom } from './helpers.js';
+import { network, nodeBackend, pureBackend, seededRandom, webBackend } from './helpers.js';
 
 const TOTAL = Number(process.env.NYMPH_FUZZ_ITERATIONS ?? 100_000);
 const rnd = seededRandom(0x5eed);
@@ -170,9 +170,12 @@ describe('fuzz: every bad input yields a typed SphinxError', () => {
     expect(total).toBe(TOTAL);
   });
 
-  it('pure backend rejects the same way (smaller sample)', () => {
+  it.each([
+    ['pure', pureBackend],
+    ['web', webBackend],
+  ] as const)('%s backend rejects the same way (smaller sample)', (_name, backend) => {
     const counts = new Map<string, number>();
-    const c = corpus(pureBackend, 3, 0);
+    const c = corpus(backend, 3, 0);
     for (let i = 0; i < 400; i++) {
       const hop = int(c.packets.length);
       const input = i % 4 === 0 ? rnd(int(3000)) : mutate(c.packets[hop]);

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { CryptoBackend } from '../../src/crypto/index.js';
-import { pureBackend } from '../../src/crypto/index.js';
+import { pureBackend, webBackend } from '../../src/crypto/index.js';
 import { nodeBackend } from '../../src/crypto/node.js';
 import { encodeNodeAddress, SphinxNodeKey, type RouteNode } from '../../src/sphinx/index.js';
 
-export const backends: CryptoBackend[] = [nodeBackend, pureBackend];
-export { nodeBackend, pureBackend };
+export const backends: CryptoBackend[] = [nodeBackend, pureBackend, webBackend];
+export { nodeBackend, pureBackend, webBackend };
 
 export const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 export const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));

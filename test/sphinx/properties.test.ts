@@ -18,9 +18,9 @@ import {
   type SphinxVersion,
   type UnwrapResult,
 } from '../../src/sphinx/index.js';
-import { backends, network, nodeBackend, pureBackend, seededRandom, toHex } from './helpers.js';
+import { backends, network, nodeBackend, pureBackend, seededRandom, toHex, webBackend } from './helpers.js';
 
-// Both backends are exercised; the pure one is ~20x slower, so it gets fewer runs.
+// Every backend is exercised; the pure one is ~20x slower, so it gets fewer runs.
 const runsFor = (name: string, nodeRuns: number) => (name === 'pure' ? Math.max(4, nodeRuns >> 3) : nodeRuns);
 
 const sizeArb = fc.constantFrom<PacketSize>('regular', 'ack', 'regular', 'extended8');
@@ -193,7 +193,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('properties, %s backend
 });
 
 describe('backends agree', () => {
-  it('node and pure backends build identical packets from identical randomness', () => {
+  it('node, pure and web backends build identical packets from identical randomness', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const build = (backend: typeof nodeBackend) => {
@@ -210,7 +210,9 @@ describe('backends agree', () => {
             version: s.version,
           });
         };
-        expect(toHex(build(pureBackend))).toBe(toHex(build(nodeBackend)));
+        const node = toHex(build(nodeBackend));
+        expect(toHex(build(pureBackend))).toBe(node);
+        expect(toHex(build(webBackend))).toBe(node);
       }),
       { numRuns: 8 },
     );
