@@ -42,7 +42,7 @@ const [X1, X2, Z2, X3, Z3, TMP0, TMP1] = [0, 1, 2, 3, 4, 5, 6].map(fe);
 // inversion temporaries
 const [Z_2, Z_9, Z_11, Z_5_0, Z_10_0, Z_20_0, Z_50_0, Z_100_0, T] = [7, 8, 9, 10, 11, 12, 13, 14, 15].map(fe);
 
-const FN = { mul: 0, add: 1, sub: 2, mul121666: 3, cswap: 4, sqn: 5, ladder: 6 } as const;
+const FN = { mul: 0, add: 1, sub: 2, mul121666: 3, cswap: 4, sqn: 5, ladder: 6, sq: 7 } as const;
 
 /** Even limbs hold 26 bits, odd limbs 25. */
 const limbBits = (i: number) => (i % 2 === 0 ? 26 : 25);
@@ -109,6 +109,54 @@ function mulBody(): { locals: number; body: number[] } {
   return { locals: 51, body: code(...f) };
 }
 
+/**
+ * sq(h, f): h = f^2 with the 55 distinct products instead of 100. Params 0 h, 1 f; i64 locals
+ * f0..f9, 2f, 19f, 38f, h0..h9, carry.
+ */
+function sqBody(): { locals: number; body: number[] } {
+  const F = (i: number) => 2 + i;
+  const F2 = (i: number) => 12 + i;
+  const F19 = (i: number) => 22 + i;
+  const F38 = (i: number) => 32 + i;
+  const H = (i: number) => 42 + i;
+  const CARRY = 52;
+  const f: Instr[] = [];
+  for (let i = 0; i < 10; i++) f.push(get(1), load32(4 * i), op.i64_extend_i32_s, set(F(i)));
+  for (let i = 0; i < 10; i++) {
+    f.push(get(F(i)), get(F(i)), op.i64_add, set(F2(i)));
+    f.push(get(F(i)), i64(19n), op.i64_mul, set(F19(i)));
+    f.push(get(F19(i)), get(F19(i)), op.i64_add, set(F38(i)));
+  }
+  // the coefficient of f_i f_j (i <= j) is 2 (i != j) * 2 (both odd) * 19 (i + j >= 10),
+  // split between the two factors: 1, 2 or 4 times f_i (f or 2f, or 2f and 2f_j) and
+  // 1, 19 or 38 times f_j
+  for (let k = 0; k < 10; k++) {
+    let first = true;
+    for (let i = 0; i < 10; i++) {
+      const j = (k - i + 10) % 10;
+      if (j < i) continue;
+      let c = (i !== j ? 2 : 1) * (i % 2 === 1 && j % 2 === 1 ? 2 : 1);
+      const wrap = i + j >= 10;
+      let a: number;
+      let b: number;
+      if (!wrap) {
+        a = c === 1 ? F(i) : F2(i);
+        b = c === 4 ? F2(j) : F(j);
+      } else {
+        a = c === 4 ? F2(i) : F(i);
+        if (c === 4) c = 2;
+        b = c === 1 ? F19(j) : F38(j);
+      }
+      f.push(get(a), get(b), op.i64_mul);
+      if (!first) f.push(op.i64_add);
+      first = false;
+    }
+    f.push(set(H(k)));
+  }
+  f.push(...carryChain(H, CARRY), ...storeLimbs(0, H));
+  return { locals: 51, body: code(...f) };
+}
+
 /** add(h, f, g) / sub(h, f, g): limb-wise, no carry. */
 function addSubBody(opcode: number): number[] {
   const f: Instr[] = [];
@@ -144,11 +192,11 @@ function cswapBody(): number[] {
 function sqnBody(): number[] {
   const [H, F, N] = [0, 1, 2];
   return code(
-    ...[get(H), get(F), get(F), call(FN.mul)],
+    ...[get(H), get(F), call(FN.sq)],
     // while (--n != 0) h = h^2
     ...[op.block, op.void, op.loop, op.void],
     ...[get(N), i32(1), op.i32_sub, tee(N), op.i32_eqz, brIf(1)],
-    ...[get(H), get(H), get(H), call(FN.mul), br(0)],
+    ...[get(H), get(H), call(FN.sq), br(0)],
     ...[op.end, op.end],
   );
 }
@@ -158,7 +206,7 @@ function ladderBody(): number[] {
   const [POS, SWAP, B] = [0, 1, 2];
   const c = (...args: number[]) => args.map((a) => i32(a));
   const mul = (h: number, a: number, b: number) => [...c(h, a, b), call(FN.mul)];
-  const sq = (h: number, a: number) => mul(h, a, a);
+  const sq = (h: number, a: number) => [...c(h, a), call(FN.sq)];
   const add = (h: number, a: number, b: number) => [...c(h, a, b), call(FN.add)];
   const sub = (h: number, a: number, b: number) => [...c(h, a, b), call(FN.sub)];
   const sqn = (h: number, a: number, n: number) => [...c(h, a, n), call(FN.sqn)];
@@ -238,6 +286,7 @@ function ladderBody(): number[] {
 export function x25519ModuleBytes(): Uint8Array<ArrayBuffer> {
   const mul = mulBody();
   const m121666 = mul121666Body();
+  const sq = sqBody();
   return wasmModule(1, [
     { params: [I32, I32, I32], locals: Array<typeof I64>(mul.locals).fill(I64), body: mul.body },
     { params: [I32, I32, I32], locals: [], body: addSubBody(op.i32_add) },
@@ -246,6 +295,7 @@ export function x25519ModuleBytes(): Uint8Array<ArrayBuffer> {
     { params: [I32, I32, I32], locals: [I32, I32], body: cswapBody() },
     { params: [I32, I32, I32], locals: [], body: sqnBody() },
     { name: 'ladder', params: [], locals: [I32, I32, I32], body: ladderBody() },
+    { params: [I32, I32], locals: Array<typeof I64>(sq.locals).fill(I64), body: sq.body },
   ]);
 }
 
