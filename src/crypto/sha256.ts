@@ -121,9 +121,13 @@ export function hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array {
 }
 
 // Slots of constant HKDF salts: looked up by array identity first (module constants), then by
-// content. Once the slots are used up, further salts are keyed per call.
+// content. A salt gets a slot the second time its content is seen, so that one-time salts
+// (an ephemeral key in the salt, as in client payloads) do not use the slots up; once they
+// are all taken, further salts are keyed per call.
 const saltByRef = new WeakMap<Uint8Array, number>();
 const saltByContent = new Map<string, number>();
+const seenOnce = new Set<string>();
+const SEEN_ONCE_MAX = 256;
 
 function saltSlot(salt: Uint8Array): number {
   const cached = saltByRef.get(salt);
@@ -133,7 +137,12 @@ function saltSlot(salt: Uint8Array): number {
   for (let i = 0; i < salt.length; i++) id += String.fromCharCode(salt[i]);
   let slot = saltByContent.get(id);
   if (slot === undefined) {
-    if (nextSaltSlot >= LAYOUT.slotCount - 1) return keyStateInto(salt, TEMP_SLOT);
+    if (!seenOnce.has(id) || nextSaltSlot >= LAYOUT.slotCount - 1) {
+      if (seenOnce.size >= SEEN_ONCE_MAX) seenOnce.clear();
+      seenOnce.add(id);
+      return keyStateInto(salt, TEMP_SLOT);
+    }
+    seenOnce.delete(id);
     slot = keyStateInto(salt, LAYOUT.slots + 64 * nextSaltSlot++);
     saltByContent.set(id, slot);
   }
