@@ -12,7 +12,7 @@ import {
   withDeadline,
 } from './call.js';
 import type { CallOptions } from './call.js';
-import { TxRejectedError, UnexpectedResponseError } from './errors.js';
+import { ChainAbortedError, TxRejectedError, UnexpectedResponseError } from './errors.js';
 
 export interface QueryClientOptions {
   /** Default timeout of each query in ms. */
@@ -88,6 +88,28 @@ export class ContractQueryBase {
   }
 }
 
+// One transaction at a time per signing account. CosmJS reads the account's sequence from
+// the chain when it signs, so two concurrent signAndBroadcast calls from one account sign
+// with the same sequence and the second is refused ("account sequence mismatch", sdk code
+// 32): a gateway redeeming two clients' credentials at once did exactly that. (Another
+// process signing with the same key can still clash; that surfaces as TxRejectedError.)
+const accountQueues = new WeakMap<SigningCosmWasmClient, Map<string, Promise<void>>>();
+
+function oneAtATime<T>(client: SigningCosmWasmClient, sender: string, task: () => Promise<T>): Promise<T> {
+  let queues = accountQueues.get(client);
+  if (!queues) accountQueues.set(client, (queues = new Map()));
+  const run = (queues.get(sender) ?? Promise.resolve()).then(task);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(sender, tail);
+  void tail.then(() => {
+    if (queues.get(sender) === tail) queues.delete(sender);
+  });
+  return run;
+}
+
 export class ContractExecutor {
   readonly fee: StdFee | 'auto' | number;
   readonly txTimeoutMs: number;
@@ -122,11 +144,19 @@ export class ContractExecutor {
       }),
     };
     let res;
+    let gaveUp = false;
+    // Waiting behind this account's earlier transactions counts towards the deadline; a
+    // transaction whose caller has given up by its turn is not sent at all.
+    const send = async () => {
+      if (gaveUp) throw new ChainAbortedError(operation);
+      return await this.client.signAndBroadcast(this.sender, [encoded], this.fee, this.memo);
+    };
     try {
       res = await withDeadline(operation, timeoutMs, opts.signal, () =>
-        this.client.signAndBroadcast(this.sender, [encoded], this.fee, this.memo),
+        oneAtATime(this.client, this.sender, send),
       );
     } catch (err) {
+      gaveUp = true;
       throw translateTxError(operation, this.rpcUrl, timeoutMs, err);
     }
     if (res.code !== 0) {

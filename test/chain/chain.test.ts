@@ -246,6 +246,21 @@ describe('bandwidth contract over CosmJS', () => {
     expect((await q.bandwidth.getAllSpentCredentials()).length).toBe(1);
     expect((await q.bandwidth.getAllDeposits()).map((d) => d.id)).toEqual([1]);
   });
+
+  it('signs concurrent transactions of one account one after another (no sequence clash)', async () => {
+    // a gateway redeeming several clients' credentials at the same moment
+    const gw = signers.find((s) => s.address === chain.chainInfo.accounts[4]) as SigningClients;
+    const serials = ['a', 'b', 'c', 'd'].map((t) => base58.encode(secret(`concurrent ${t}`).slice(0, 32)));
+    const results = await Promise.allSettled(
+      serials.map((blindedSerialNumber) =>
+        gw.bandwidth.spendCredential({ funds: { denom: 'unym', amount: '1000' }, blindedSerialNumber }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    for (const serial of serials) {
+      expect(await q.bandwidth.getSpentCredential(serial)).toMatchObject({ status: 'spent' });
+    }
+  });
 });
 
 describe('client errors', () => {
