@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import sodium from 'sodium-native';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { x25519BaseWasm, x25519Wasm } from '../../src/crypto/x25519-wasm.js';
 import { fromHex, toHex, webBackend } from './helpers.js';
 
@@ -97,5 +97,28 @@ describe("wasm X25519 (the web backend's curve)", () => {
       expect(toHex(x25519Wasm(k, fromHex(p)))).toBe('00'.repeat(32));
       expect(webBackend.x25519(k, fromHex(p))).toBeNull();
     }
+  });
+});
+
+describe('web backend where WebAssembly may not be compiled (a strict CSP)', () => {
+  it('imports without error and falls back to the pure backend', async () => {
+    vi.resetModules();
+    const original = WebAssembly.Module;
+    vi.stubGlobal('WebAssembly', {
+      ...WebAssembly,
+      Module: function refused() {
+        throw new WebAssembly.CompileError("Refused to compile: 'wasm-unsafe-eval' is not allowed");
+      },
+    });
+    try {
+      const web = await import('../../src/crypto/web.js');
+      expect(web.webBackendIfAvailable().name).toBe('pure');
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+    expect(WebAssembly.Module).toBe(original);
+    const again = await import('../../src/crypto/web.js');
+    expect(again.webBackendIfAvailable().name).toBe('web');
   });
 });
