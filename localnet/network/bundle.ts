@@ -22,13 +22,24 @@ export const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', 'nymph');
 const OUT = join(BUNDLE_DIR, 'role-main.mjs');
 const INPUTS = join(BUNDLE_DIR, 'role-main.inputs.json');
 
+/**
+ * Worker-thread modules bundled beside the role entry, each self-contained: a role from the
+ * bundle starts its workers from these twins (src/mixnode/worker-pool.ts `startTsWorker`).
+ */
+const WORKER_ENTRIES = [join(ROOT, 'src', 'mixnode', 'unwrap-worker.ts')];
+
 /** Native addons, wasm/worker files found by path, and tools: loaded from node_modules. */
 const EXTERNAL = ['better-sqlite3', 'sodium-native', 'mcl-wasm', 'pino', 'ws', 'tsx', 'esbuild'];
 const REQUIRE_SHIM =
   "import { createRequire as __nymphCreateRequire } from 'node:module'; const require = __nymphCreateRequire(import.meta.url);";
 
 /** Changes whenever the way the bundle is built changes, so an older bundle is rebuilt. */
-const RECIPE = JSON.stringify({ format: 2, external: EXTERNAL, banner: REQUIRE_SHIM });
+const RECIPE = JSON.stringify({
+  format: 3,
+  external: EXTERNAL,
+  banner: REQUIRE_SHIM,
+  workers: WORKER_ENTRIES,
+});
 
 interface BuildRecord {
   recipe: string;
@@ -55,7 +66,8 @@ export async function roleBundle(): Promise<string | undefined> {
     const esbuild = await import('esbuild');
     mkdirSync(BUNDLE_DIR, { recursive: true });
     const result = await esbuild.build({
-      entryPoints: [join(here, 'role-main.ts')],
+      // the role entry, and the worker modules roles start threads on (see WORKER_ENTRIES)
+      entryPoints: [join(here, 'role-main.ts'), ...WORKER_ENTRIES],
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -65,7 +77,9 @@ export async function roleBundle(): Promise<string | undefined> {
       banner: { js: REQUIRE_SHIM },
       // class names appear in logs and error names (`new.target.name`)
       keepNames: true,
-      outfile: OUT,
+      outdir: BUNDLE_DIR,
+      entryNames: '[name]',
+      outExtension: { '.js': '.mjs' },
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -82,10 +96,14 @@ export async function roleBundle(): Promise<string | undefined> {
         },
       ],
     });
-    // written whole and renamed: another `up` may be starting roles from the old one
-    const tmp = `${OUT}.${process.pid}.tmp`;
-    writeFileSync(tmp, result.outputFiles[0].contents);
-    renameSync(tmp, OUT);
+    // each written whole and renamed: another `up` may be starting roles from the old ones;
+    // the role entry goes last
+    const files = [...result.outputFiles].sort((a, b) => Number(a.path === OUT) - Number(b.path === OUT));
+    for (const f of files) {
+      const tmp = `${f.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, f.contents);
+      renameSync(tmp, f.path);
+    }
     const inputs = Object.keys(result.metafile.inputs).map((f) => resolve(ROOT, f));
     const record: BuildRecord = { recipe: RECIPE, inputs };
     writeFileSync(`${INPUTS}.${process.pid}.tmp`, JSON.stringify(record));

@@ -18,6 +18,7 @@ import {
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WORKER_BUNDLE_ENV } from '../../src/mixnode/worker-pool.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The launcher that runs the TypeScript CLI (`nymph`) without a build step. */
@@ -90,7 +91,12 @@ export function startRole(opts: StartRoleOptions): RoleProcess {
     : [...nodeArgs, ...argv];
   const child = spawn(command, commandArgs, {
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, ...opts.env },
+    env: {
+      ...process.env,
+      // roles from the bundle start their worker threads from its prebuilt twins too
+      ...(opts.light && opts.bundle ? { [WORKER_BUNDLE_ENV]: dirname(opts.bundle) } : {}),
+      ...opts.env,
+    },
     // Own process group: signals to the group reach the role and anything it started.
     detached: true,
   });

@@ -128,4 +128,36 @@ describe('unwrap worker pool', () => {
       await pool.stop();
     }
   });
+
+  it('starts a worker from its bundled twin when NYMPH_WORKER_BUNDLE_DIR has one, else through tsx', async () => {
+    const { startTsWorker, WORKER_BUNDLE_ENV } = await import('../../src/mixnode/worker-pool.js');
+    const dir = tempHome('twins');
+    // a stand-in twin that says where it came from
+    fs.writeFileSync(
+      path.join(dir, 'unwrap-worker.mjs'),
+      "import { parentPort } from 'node:worker_threads'; parentPort.postMessage({ ready: true, twin: true });",
+    );
+    const firstMessage = (w: import('node:worker_threads').Worker) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const source = new URL('../../src/mixnode/unwrap-worker.ts', import.meta.url);
+    const before = process.env[WORKER_BUNDLE_ENV];
+    try {
+      process.env[WORKER_BUNDLE_ENV] = dir;
+      const twin = startTsWorker(source, { sphinxSecret: random(32) });
+      expect(await firstMessage(twin)).toEqual({ ready: true, twin: true });
+      await twin.terminate();
+      // no twin of that name there: the TypeScript module itself, through tsx
+      fs.rmSync(path.join(dir, 'unwrap-worker.mjs'));
+      const ts = startTsWorker(source, { sphinxSecret: random(32) });
+      expect(await firstMessage(ts)).toEqual({ ready: true });
+      await ts.terminate();
+    } finally {
+      if (before === undefined) delete process.env[WORKER_BUNDLE_ENV];
+      else process.env[WORKER_BUNDLE_ENV] = before;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
