@@ -1,6 +1,6 @@
 /**
  * Keyed BLAKE2b with a 32-byte digest (RFC 7693), on the wasm compression of
- * ./blake2b-wasm.ts: the Node backend's Lioness hash. Tests compare it with libsodium and
+ * ./blake2b-wasm.ts: the Lioness hash of the node and web backends. Tests compare it with libsodium and
  * @noble/hashes. Not thread-shared: each worker has its own module (and wasm) instance.
  */
 import { BLAKE2B_IV, BLAKE2B_LAYOUT, blake2bWasm, type Blake2bWasm } from './blake2b-wasm.js';

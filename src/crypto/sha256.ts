@@ -1,6 +1,6 @@
 /**
- * Allocation-light SHA-256 / HMAC-SHA256 / HKDF-SHA256 for the Node backend, on the wasm
- * functions of ./sha256-wasm.ts.
+ * Allocation-light SHA-256 / HMAC-SHA256 / HKDF-SHA256 for the node and web backends, on the
+ * wasm functions of ./sha256-wasm.ts.
  *
  * Why: each Sphinx hop runs short HKDFs, and node:crypto's one-shot `hkdfSync` spends most of
  * its ~8 us in fixed per-call overhead (EVP fetch, context setup) for 20-35 SHA-256 blocks
