@@ -371,6 +371,10 @@ BASE_POINT[0] = 9;
  * (a small-order input) is returned as is; callers decide what it means.
  */
 export function x25519Wasm(scalar: Uint8Array, u: Uint8Array): Uint8Array {
+  if (!(scalar instanceof Uint8Array) || scalar.length !== 32)
+    throw new RangeError('X25519 scalar must be 32 bytes');
+  if (!(u instanceof Uint8Array) || u.length !== 32)
+    throw new RangeError('X25519 u-coordinate must be 32 bytes');
   const w = wasm();
   const heap = new Uint8Array(w.memory.buffer);
   const k = heap.subarray(X25519_LAYOUT.scalar, X25519_LAYOUT.scalar + 32);

@@ -85,6 +85,15 @@ describe("wasm X25519 (the web backend's curve)", () => {
     }
   });
 
+  it('rejects a scalar or u-coordinate that is not 32 bytes with a RangeError', () => {
+    const ok = new Uint8Array(32);
+    for (const bad of [new Uint8Array(31), new Uint8Array(33), new Uint8Array(0)]) {
+      expect(() => x25519Wasm(bad, ok)).toThrow(RangeError);
+      expect(() => x25519Wasm(ok, bad)).toThrow(RangeError);
+    }
+    expect(() => x25519Wasm([1, 2, 3] as unknown as Uint8Array, ok)).toThrow(RangeError);
+  });
+
   it('gives the all-zero output for small-order points, which the web backend reports as null', () => {
     const smallOrder = [
       '0000000000000000000000000000000000000000000000000000000000000000',
