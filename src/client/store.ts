@@ -29,9 +29,9 @@ export interface ReplyStore {
 export const tagKey = (t: Uint8Array): string => base58.encode(t);
 
 export class MemoryReplyStore implements ReplyStore {
-  private readonly surbs = new Map<string, { surb: Uint8Array; at: number }[]>();
-  private readonly tags = new Map<string, Uint8Array>();
-  private readonly keys = new Map<string, { key: Uint8Array; tag: Uint8Array; at: number }>();
+  protected readonly surbs = new Map<string, { surb: Uint8Array; at: number }[]>();
+  protected readonly tags = new Map<string, Uint8Array>();
+  protected readonly keys = new Map<string, { key: Uint8Array; tag: Uint8Array; at: number }>();
 
   addSurbs(tag: Uint8Array, surbs: Uint8Array[], now: number): void {
     const k = tagKey(tag);

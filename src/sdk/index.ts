@@ -2,7 +2,7 @@
  * The in-process SDK. `connect` (Node: `ws`, SQLite in `home`) returns a `MixnetClient`
  * with `address`, `send`, `sendAnonymous`, `reply`, `nextMessage`/`messages()` (async
  * iteration) or `onMessage`, and `disconnect`; every call takes an AbortSignal.
- * Browser bundles import `./client.js` and pass their own websocket factory and stores.
+ * Browsers use `./browser.ts` instead: the page's WebSocket and IndexedDB storage.
  */
 export {
   MixnetClient,

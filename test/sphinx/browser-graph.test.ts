@@ -49,10 +49,20 @@ function walk(
 describe('browser import graph', () => {
   it('src/sphinx under the browser condition reaches neither node:* nor sodium-native', () => {
     const { files, external } = walk(resolve(root, 'src/sphinx/index.ts'), 'browser');
-    expect([...files].some((f) => f.endsWith('src/crypto/pure.ts'))).toBe(true);
+    expect([...files].some((f) => f.endsWith('src/crypto/web.ts'))).toBe(true);
+    expect([...files].some((f) => f.endsWith('src/crypto/pure.ts'))).toBe(true); // its fallback
     expect([...files].some((f) => f.endsWith('src/crypto/node.ts'))).toBe(false);
     for (const spec of external) {
       expect(spec.startsWith('node:') || spec === 'sodium-native', spec).toBe(false);
+    }
+  });
+
+  it('the SDK browser entry reaches neither node:* nor native packages, and uses the web backend', () => {
+    const { files, external } = walk(resolve(root, 'src/sdk/browser.ts'), 'browser');
+    expect([...files].some((f) => f.endsWith('src/crypto/web.ts'))).toBe(true);
+    expect([...files].some((f) => f.endsWith('src/crypto/node.ts'))).toBe(false);
+    for (const spec of external) {
+      expect(/^node:|^(sodium-native|better-sqlite3|ws|pino|mcl-wasm)$/.test(spec), spec).toBe(false);
     }
   });
 
