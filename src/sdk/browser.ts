@@ -46,44 +46,31 @@ const pageWebSocket: WebSocketFactory = (url) => {
   return new WebSocket(url) as unknown as WebSocketLike;
 };
 
-class BrowserMixnetClient extends MixnetClient {
-  static async connect(opts: BrowserConnectOptions): Promise<MixnetClient> {
-    const topology = opts.topology ?? (opts.nymApi?.length ? nymApiTopologySource(opts.nymApi) : undefined);
-    if (!topology) throw new RangeError('sdk: pass nymApi URLs or a topology source');
-    let keyStore;
-    let replyStore;
-    if (opts.storage !== undefined) {
-      const db = await openSdkDatabase(opts.storage, opts.indexedDB);
-      keyStore = new IndexedDbKeyStore(db);
-      try {
-        replyStore = await IndexedDbReplyStore.open(db, opts.onStorageError);
-      } catch (e) {
-        db.close();
-        throw e;
-      }
-    } else {
-      keyStore = new MemoryKeyStore();
-      replyStore = new MemoryReplyStore();
-    }
-    const core = new MixnetClientCore({
-      ...opts,
-      topology,
-      keyStore,
-      replyStore,
-      wsFactory: opts.wsFactory ?? pageWebSocket,
-    });
+/** Start a mixnet client in this page and connect it to its gateway. */
+export async function connect(opts: BrowserConnectOptions): Promise<MixnetClient> {
+  const topology = opts.topology ?? (opts.nymApi?.length ? nymApiTopologySource(opts.nymApi) : undefined);
+  if (!topology) throw new RangeError('sdk: pass nymApi URLs or a topology source');
+  let keyStore;
+  let replyStore;
+  if (opts.storage !== undefined) {
+    const db = await openSdkDatabase(opts.storage, opts.indexedDB);
+    keyStore = new IndexedDbKeyStore(db);
     try {
-      await core.start(opts.signal);
+      replyStore = await IndexedDbReplyStore.open(db, opts.onStorageError);
     } catch (e) {
-      await core.stop();
+      db.close();
       throw e;
     }
-    core.setIdle(false);
-    return new BrowserMixnetClient(core);
+  } else {
+    keyStore = new MemoryKeyStore();
+    replyStore = new MemoryReplyStore();
   }
-}
-
-/** Start a mixnet client in this page and connect it to its gateway. */
-export function connect(opts: BrowserConnectOptions): Promise<MixnetClient> {
-  return BrowserMixnetClient.connect(opts);
+  const core = new MixnetClientCore({
+    ...opts,
+    topology,
+    keyStore,
+    replyStore,
+    wsFactory: opts.wsFactory ?? pageWebSocket,
+  });
+  return MixnetClient.fromCore(core, opts);
 }

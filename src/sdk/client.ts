@@ -60,13 +60,21 @@ export class MixnetClient {
   }
 
   /** Start a client with the given core options (see `./node.ts` for Node defaults). */
-  static async connectWith(opts: MixnetClientCoreOptions, call: CallOptions = {}): Promise<MixnetClient> {
-    throwIfAborted(call.signal, 'connect');
-    const core = new MixnetClientCore(opts);
-    await core.start(call.signal);
-    const c = new MixnetClient(core);
+  static connectWith(opts: MixnetClientCoreOptions, call: CallOptions = {}): Promise<MixnetClient> {
+    return MixnetClient.fromCore(new MixnetClientCore(opts), call);
+  }
+
+  /** Start a prepared core and wrap it; a core that fails to start is stopped again. */
+  static async fromCore(core: MixnetClientCore, call: CallOptions = {}): Promise<MixnetClient> {
+    try {
+      throwIfAborted(call.signal, 'connect');
+      await core.start(call.signal);
+    } catch (e) {
+      await core.stop();
+      throw e;
+    }
     core.setIdle(false);
-    return c;
+    return new MixnetClient(core);
   }
 
   /** Our address, `identity.encryption@gateway`. */

@@ -42,22 +42,8 @@ function defaultTopology(opts: ConnectOptions): TopologySource {
   return fallbackTopologySource(...sources);
 }
 
-class NodeMixnetClient extends MixnetClient {
-  static async connect(opts: ConnectOptions): Promise<MixnetClient> {
-    const topology = opts.topology ?? defaultTopology(opts);
-    const core = createNodeClient({ ...opts, topology });
-    try {
-      await core.start(opts.signal);
-    } catch (e) {
-      await core.stop();
-      throw e;
-    }
-    core.setIdle(false);
-    return new NodeMixnetClient(core);
-  }
-}
-
 /** Start a mixnet client in this process and connect it to its gateway. */
 export function connect(opts: ConnectOptions): Promise<MixnetClient> {
-  return NodeMixnetClient.connect(opts);
+  const topology = opts.topology ?? defaultTopology(opts);
+  return MixnetClient.fromCore(createNodeClient({ ...opts, topology }), opts);
 }
