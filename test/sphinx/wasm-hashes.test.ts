@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { blake2b } from '@noble/hashes/blake2.js';
 import sodium from 'sodium-native';
 import { blake2b256Keyed } from '../../src/crypto/blake2b.js';
+import { blake2bModuleBytes } from '../../src/crypto/blake2b-wasm.js';
+import { sha256ModuleBytes } from '../../src/crypto/sha256-wasm.js';
+import { i32, sleb, uleb } from '../../src/crypto/wasm-emit.js';
+import { x25519ModuleBytes } from '../../src/crypto/x25519-wasm.js';
 import { hkdfSha256, hmacSha256, sha256 } from '../../src/crypto/sha256.js';
 import { nodeBackend, pureBackend, toHex } from './helpers.js';
 
@@ -105,5 +109,29 @@ describe("wasm keyed BLAKE2b-256 (the node backend's Lioness hash)", () => {
 
   it('rejects a key longer than 64 bytes with a RangeError', () => {
     expect(() => blake2b256Keyed(new Uint8Array(65), new Uint8Array(1))).toThrow(RangeError);
+  });
+});
+
+describe('wasm encoder', () => {
+  it('encodes LEB128 as the WebAssembly spec does (5.2.2)', () => {
+    expect(uleb(0)).toEqual([0x00]);
+    expect(uleb(127)).toEqual([0x7f]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(0n)).toEqual([0x00]);
+    expect(sleb(-1n)).toEqual([0x7f]);
+    expect(sleb(63n)).toEqual([0x3f]);
+    expect(sleb(64n)).toEqual([0xc0, 0x00]);
+    expect(sleb(-64n)).toEqual([0x40]);
+    expect(sleb(-65n)).toEqual([0xbf, 0x7f]);
+    expect(sleb(-123456n)).toEqual([0xc0, 0xbb, 0x78]);
+    // i32.const of 0xff00ff00 is the signed value -16711936
+    expect(i32(0xff00ff00)).toEqual([0x41, ...sleb(-16711936n)]);
+  });
+
+  it('emits modules that validate', () => {
+    for (const bytes of [sha256ModuleBytes(), blake2bModuleBytes(), x25519ModuleBytes()]) {
+      expect(WebAssembly.validate(bytes)).toBe(true);
+    }
   });
 });
