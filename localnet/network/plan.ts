@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { TRAFFIC_MODES, type TrafficMode } from '../../src/client/index.js';
+import { TRAFFIC_MODES, type TrafficMode } from '../../src/client/config.js';
 import { LocalnetConfigError, LocalnetOptionError } from './errors.js';
 
 export const PLAN_FILE = 'network.json';

@@ -5,12 +5,11 @@
  * so under load every postMessage carries many packets (buffers transferred both ways),
  * and at low load latency stays one turn.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { bundledTwin } from './worker-bundle.js';
 import { WorkerPoolError } from './errors.js';
 import { MAX_PACKET_SIZE } from './framing.js';
 import type { BatchRequest, BatchResponse } from './unwrap-records.js';
@@ -37,21 +36,7 @@ interface Slot {
 }
 
 /**
- * Where a prebuilt JavaScript twin of each worker module may be found: localnet sets it for
- * role processes started from its bundle (localnet/network/bundle.ts), whose workers then
- * skip loading tsx and transforming TypeScript (~0.3 s of CPU per worker).
- */
-export const WORKER_BUNDLE_ENV = 'NYMPH_WORKER_BUNDLE_DIR';
-
-function bundledTwin(moduleUrl: URL): string | undefined {
-  const dir = process.env[WORKER_BUNDLE_ENV];
-  if (!dir) return undefined;
-  const file = join(dir, basename(fileURLToPath(moduleUrl)).replace(/\.ts$/, '.mjs'));
-  return existsSync(file) ? file : undefined;
-}
-
-/**
- * Starts a worker on a TypeScript module: its bundled twin where there is one (above),
+ * Starts a worker on a TypeScript module: its bundled twin where there is one (./worker-bundle.ts),
  * otherwise through tsx's ESM hooks, so the same code runs under `tsx`, under vitest, and
  * from `bin/nymph.js`.
  */

@@ -130,7 +130,8 @@ describe('unwrap worker pool', () => {
   });
 
   it('starts a worker from its bundled twin when NYMPH_WORKER_BUNDLE_DIR has one, else through tsx', async () => {
-    const { startTsWorker, WORKER_BUNDLE_ENV } = await import('../../src/mixnode/worker-pool.js');
+    const { startTsWorker } = await import('../../src/mixnode/worker-pool.js');
+    const { WORKER_BUNDLE_ENV } = await import('../../src/mixnode/worker-bundle.js');
     const dir = tempHome('twins');
     // a stand-in twin that says where it came from
     fs.writeFileSync(
