@@ -29,7 +29,7 @@ const INPUTS = join(BUNDLE_DIR, 'role-main.inputs.json');
 const WORKER_ENTRIES = [join(ROOT, 'src', 'mixnode', 'unwrap-worker.ts')];
 
 /** Native addons, wasm/worker files found by path, and tools: loaded from node_modules. */
-const EXTERNAL = ['better-sqlite3', 'sodium-native', 'mcl-wasm', 'pino', 'ws', 'tsx', 'esbuild'];
+const EXTERNAL = ['better-sqlite3', 'sodium-native', 'pino', 'ws', 'tsx', 'esbuild'];
 const REQUIRE_SHIM =
   "import { createRequire as __nymphCreateRequire } from 'node:module'; const require = __nymphCreateRequire(import.meta.url);";
 
