@@ -31,7 +31,10 @@ export type BrowserConnectOptions = Omit<
     /** nym-api base URLs (topology); or pass `topology` yourself */
     readonly nymApi?: readonly string[];
     readonly topology?: MixnetClientCoreOptions['topology'];
-    /** IndexedDB database for keys and reply state; absent: kept in memory only. */
+    /**
+     * IndexedDB database for keys and reply state; absent: kept in memory only. One page at a
+     * time per name: two tabs on one name would be one address with two gateway sessions.
+     */
     readonly storage?: string;
     /** The IndexedDB to use (default: the page's `indexedDB`). */
     readonly indexedDB?: IDBFactory;
