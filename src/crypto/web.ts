@@ -1,13 +1,14 @@
 /**
  * The web backend: the portable backend with its hot primitives on small wasm modules emitted
- * at load time (X25519, SHA-256 for HKDF and HMAC, keyed BLAKE2b); AES-CTR and ChaCha20 stay
- * on @noble/ciphers. No node:crypto, no native code: the browser default where WebAssembly may
+ * at load time (X25519, SHA-256 for HKDF and HMAC, keyed BLAKE2b, ChaCha20); AES-CTR stays on
+ * @noble/ciphers. No node:crypto, no native code: the browser default where WebAssembly may
  * be compiled (`webBackendIfAvailable`), about 9x faster than `pureBackend` at building a
  * Sphinx packet. Byte-identical output to the other backends (tests run all three).
  */
 import type { CryptoBackend } from './backend.js';
 import { blake2b256Keyed } from './blake2b.js';
 import { blake2bWasm } from './blake2b-wasm.js';
+import { chacha20XorInPlaceWasm, chachaWasm } from './chacha20-wasm.js';
 import { pureBackend } from './pure.js';
 import { hkdfSha256, hmacSha256 } from './sha256.js';
 import { sha256Wasm } from './sha256-wasm.js';
@@ -29,6 +30,7 @@ export const webBackend: CryptoBackend = {
   },
 
   x25519Base: x25519BaseWasm,
+  chacha20XorInPlace: chacha20XorInPlaceWasm,
   hkdfSha256,
   hmacSha256,
   blake2b256Keyed,
@@ -42,6 +44,7 @@ export function webBackendIfAvailable(): CryptoBackend {
   try {
     sha256Wasm();
     blake2bWasm();
+    chachaWasm();
     x25519WasmReady();
     return webBackend;
   } catch {

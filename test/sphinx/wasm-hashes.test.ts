@@ -5,6 +5,7 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import sodium from 'sodium-native';
 import { blake2b256Keyed } from '../../src/crypto/blake2b.js';
 import { blake2bModuleBytes } from '../../src/crypto/blake2b-wasm.js';
+import { chacha20XorInPlaceWasm, chachaModuleBytes } from '../../src/crypto/chacha20-wasm.js';
 import { sha256ModuleBytes } from '../../src/crypto/sha256-wasm.js';
 import { i32, sleb, uleb } from '../../src/crypto/wasm-emit.js';
 import { x25519ModuleBytes } from '../../src/crypto/x25519-wasm.js';
@@ -130,8 +131,45 @@ describe('wasm encoder', () => {
   });
 
   it('emits modules that validate', () => {
-    for (const bytes of [sha256ModuleBytes(), blake2bModuleBytes(), x25519ModuleBytes()]) {
+    for (const bytes of [
+      sha256ModuleBytes(),
+      blake2bModuleBytes(),
+      x25519ModuleBytes(),
+      chachaModuleBytes(),
+    ]) {
       expect(WebAssembly.validate(bytes)).toBe(true);
     }
+  });
+});
+
+describe("wasm ChaCha20 (the web backend's Lioness stream cipher)", () => {
+  it('gives the all-zero key and nonce keystream of the original ChaCha20 test vectors', () => {
+    const block = new Uint8Array(64);
+    chacha20XorInPlaceWasm(new Uint8Array(32), block);
+    expect(toHex(block)).toBe(
+      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7' +
+        'da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
+    );
+  });
+
+  it('matches libsodium and noble on lengths around block and buffer edges', () => {
+    for (const n of [0, 1, 63, 64, 65, 2016, 65_471, 65_472, 65_473, 150_000]) {
+      const key = new Uint8Array(randomBytes(32));
+      const data = new Uint8Array(randomBytes(n));
+      const native = data.slice();
+      sodium.crypto_stream_chacha20_xor(native, native, new Uint8Array(8), key);
+      const wasm = data.slice();
+      chacha20XorInPlaceWasm(key, wasm);
+      expect(toHex(wasm), `${n} bytes`).toBe(toHex(native));
+      if (n <= 4096) {
+        const noble = data.slice();
+        pureBackend.chacha20XorInPlace(key, noble);
+        expect(toHex(noble)).toBe(toHex(native));
+      }
+    }
+  });
+
+  it('rejects a key that is not 32 bytes with a RangeError', () => {
+    expect(() => chacha20XorInPlaceWasm(new Uint8Array(16), new Uint8Array(8))).toThrow(RangeError);
   });
 });
