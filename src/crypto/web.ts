@@ -2,7 +2,7 @@
  * The web backend: the portable backend with its hot primitives on small wasm modules emitted
  * at load time (X25519, SHA-256 for HKDF and HMAC, keyed BLAKE2b, ChaCha20); AES-CTR stays on
  * @noble/ciphers. No node:crypto, no native code: the browser default where WebAssembly may
- * be compiled (`webBackendIfAvailable`), about 9x faster than `pureBackend` at building a
+ * be compiled (`webBackendIfAvailable`), about 10x faster than `pureBackend` at building a
  * Sphinx packet. Byte-identical output to the other backends (tests run all three).
  */
 import type { CryptoBackend } from './backend.js';
