@@ -69,19 +69,32 @@ export function derivePayloadKey(backend: CryptoBackend, seed: Uint8Array): Uint
   return backend.hkdfSha256(seed, PAYLOAD_KEY_HKDF_SALT, PAYLOAD_KEY_HKDF_INFO, PAYLOAD_KEY_LENGTH);
 }
 
+/** Length of a hop's payload key material: the whole key (258) or its seed (259). */
+export function payloadKeyMaterialLength(version: SphinxVersion): number {
+  return version === VERSION_EXPLICIT_PAYLOAD_KEYS ? PAYLOAD_KEY_LENGTH : PAYLOAD_KEY_SEED_LENGTH;
+}
+
+/** A hop's payload key material, as carried in the expanded secret and in SURBs (a view). */
+export function payloadKeyMaterialOf(expanded: Uint8Array, version: SphinxVersion): Uint8Array {
+  return expanded.subarray(PAYLOAD_KEY_OFFSET, PAYLOAD_KEY_OFFSET + payloadKeyMaterialLength(version));
+}
+
+/** The Lioness key from a hop's payload key material. */
+export function payloadKeyFromMaterial(
+  backend: CryptoBackend,
+  material: Uint8Array,
+  version: SphinxVersion,
+): Uint8Array {
+  return version === VERSION_EXPLICIT_PAYLOAD_KEYS ? material : derivePayloadKey(backend, material);
+}
+
 /** The Lioness key of a hop, given its expanded secret and the packet version. */
 export function payloadKeyOf(
   backend: CryptoBackend,
   expanded: Uint8Array,
   version: SphinxVersion,
 ): Uint8Array {
-  if (version === VERSION_EXPLICIT_PAYLOAD_KEYS) {
-    return expanded.subarray(PAYLOAD_KEY_OFFSET, PAYLOAD_KEY_OFFSET + PAYLOAD_KEY_LENGTH);
-  }
-  return derivePayloadKey(
-    backend,
-    expanded.subarray(PAYLOAD_KEY_OFFSET, PAYLOAD_KEY_OFFSET + PAYLOAD_KEY_SEED_LENGTH),
-  );
+  return payloadKeyFromMaterial(backend, payloadKeyMaterialOf(expanded, version), version);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import {
   deriveRouteKeys,
   expandSharedSecret,
   lastHopExpansionLength,
+  payloadKeyFromMaterial,
+  payloadKeyMaterialOf,
   payloadKeyOf,
   REPLAY_TAG_LENGTH,
   REPLAY_TAG_OFFSET,
@@ -99,10 +101,9 @@ function randomBytes(random: RandomSource, n: number): Uint8Array {
   return r;
 }
 
-/** Internal: header and per-hop keys for a route (shared by packets and SURBs). */
+/** Internal: header and per-hop key material for a route (shared by packets and SURBs). */
 export interface BuiltHeader {
   header: Uint8Array;
-  payloadKeys: Uint8Array[];
   /** Version-dependent payload key material per hop: 16-byte seeds (259) or 192-byte keys (258). */
   payloadKeyMaterial: Uint8Array[];
   version: SphinxVersion;
@@ -168,13 +169,9 @@ export function buildRouteHeader(
     version,
     finalPadding,
   });
-  const payloadKeyMaterial = expanded.map((e) =>
-    version === VERSION_EXPLICIT_PAYLOAD_KEYS ? e.slice(32, 224) : e.slice(32, 48),
-  );
   return {
     header,
-    payloadKeys: expanded.map((e) => payloadKeyOf(backend, e, version)),
-    payloadKeyMaterial,
+    payloadKeyMaterial: expanded.map((e) => payloadKeyMaterialOf(e, version).slice()),
     version,
   };
 }
@@ -203,7 +200,7 @@ export function createPacket(opts: CreatePacketOptions): Uint8Array {
     backend,
     opts.payload,
     geometry.payloadLength,
-    built.payloadKeys,
+    built.payloadKeyMaterial.map((m) => payloadKeyFromMaterial(backend, m, built.version)),
     packet.subarray(HEADER_LENGTH),
   );
   return packet;

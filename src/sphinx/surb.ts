@@ -22,8 +22,9 @@ import {
 } from './geometry.js';
 import {
   CURRENT_VERSION,
-  derivePayloadKey,
   PAYLOAD_KEY_LENGTH,
+  payloadKeyFromMaterial,
+  payloadKeyMaterialLength,
   PAYLOAD_KEY_SEED_LENGTH,
   VERSION_EXPLICIT_PAYLOAD_KEYS,
   VERSION_PAYLOAD_KEY_SEEDS,
@@ -107,7 +108,7 @@ export function createSurb(opts: CreateSurbOptions): { surb: Surb; replyKey: Sur
 /** Serialise: encryption key (16) || header (348) || first hop (32) || key material. */
 export function surbToBytes(surb: Surb): Uint8Array {
   const material = surb.payloadKeyMaterial;
-  const unit = surb.version === VERSION_EXPLICIT_PAYLOAD_KEYS ? PAYLOAD_KEY_LENGTH : PAYLOAD_KEY_SEED_LENGTH;
+  const unit = payloadKeyMaterialLength(surb.version);
   const out = new Uint8Array(
     SURB_ENCRYPTION_KEY_LENGTH + HEADER_LENGTH + NODE_ADDRESS_LENGTH + unit * material.length,
   );
@@ -186,15 +187,13 @@ export function useSurb(
   if (surb.version !== VERSION_PAYLOAD_KEY_SEEDS && surb.version !== VERSION_EXPLICIT_PAYLOAD_KEYS) {
     throw new InvalidSurbError(`unsupported SURB version ${String(surb.version)}`);
   }
-  const unit = surb.version === VERSION_EXPLICIT_PAYLOAD_KEYS ? PAYLOAD_KEY_LENGTH : PAYLOAD_KEY_SEED_LENGTH;
+  const unit = payloadKeyMaterialLength(surb.version);
   const material = surb.payloadKeyMaterial;
   if (!Array.isArray(material) || material.length < 1 || material.length > MAX_PATH_LENGTH) {
     throw new InvalidSurbError('SURB must carry key material for 1..5 hops');
   }
   material.forEach((m, i) => assertBytes(`SURB key material ${i}`, m, unit));
-  const keys = surb.payloadKeyMaterial.map((m) =>
-    surb.version === VERSION_EXPLICIT_PAYLOAD_KEYS ? m : derivePayloadKey(backend, m),
-  );
+  const keys = material.map((m) => payloadKeyFromMaterial(backend, m, surb.version));
   const encrypted = aesCtrXor(backend, surb.encryptionKey, payload);
   const body = encapsulatePayload(backend, encrypted, geometry.payloadLength, keys);
   const packet = new Uint8Array(geometry.packetLength);
