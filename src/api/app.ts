@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { ContractCache, CachedRoute } from './contract-cache.js';
+import type { ContractCache, CachedRoute, Serialised } from './contract-cache.js';
 import {
   BodyTooLargeError,
   CacheNotReadyError,
@@ -41,6 +41,23 @@ function sendError(res: Response, err: NymApiError): void {
   res.status(err.status).type('application/json').send(JSON.stringify(err.toJSON()));
 }
 
+/** Answer one pre-serialised body: 304 on a matching ETag, else 200 with the bytes. Returns the status. */
+function writeSerialised(req: IncomingMessage, res: ServerResponse, s: Serialised): number {
+  if (req.headers['if-none-match'] === s.etag) {
+    res.writeHead(304, { ETag: s.etag, 'Cache-Control': 'no-cache' });
+    res.end();
+    return 304;
+  }
+  res.writeHead(200, {
+    'Content-Type': JSON_TYPE,
+    'Content-Length': s.body.length,
+    ETag: s.etag,
+    'Cache-Control': 'no-cache',
+  });
+  res.end(s.body);
+  return 200;
+}
+
 /** Paths served straight from the snapshot, ahead of express's router. */
 export const CACHED_ROUTES: Readonly<Record<string, CachedRoute>> = {
   '/v1/mixnodes': 'mixnodes',
@@ -69,21 +86,7 @@ export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: Se
       return;
     }
     const start = process.hrtime.bigint();
-    const s = snap.serialised[route];
-    let status = 200;
-    if (req.headers['if-none-match'] === s.etag) {
-      status = 304;
-      res.writeHead(304, { ETag: s.etag, 'Cache-Control': 'no-cache' });
-      res.end();
-    } else {
-      res.writeHead(200, {
-        'Content-Type': JSON_TYPE,
-        'Content-Length': s.body.length,
-        ETag: s.etag,
-        'Cache-Control': 'no-cache',
-      });
-      res.end(s.body);
-    }
+    const status = writeSerialised(req, res, snap.serialised[route]);
     const key = `${req.url} ${status}`;
     let m = bound.get(key);
     if (!m) {
@@ -118,28 +121,10 @@ export function createApp(d: AppDeps): express.Express {
   const cached = (route: CachedRoute) => (req: Request, res: Response) => {
     const snap = d.cache.snapshot;
     if (!snap) return sendError(res, new CacheNotReadyError());
-    const s = snap.serialised[route];
-    if (req.headers['if-none-match'] === s.etag) {
-      res.writeHead(304, { ETag: s.etag, 'Cache-Control': 'no-cache' });
-      res.end();
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': JSON_TYPE,
-      'Content-Length': s.body.length,
-      ETag: s.etag,
-      'Cache-Control': 'no-cache',
-    });
-    res.end(s.body);
+    writeSerialised(req, res, snap.serialised[route]);
   };
 
-  app.get('/v1/mixnodes', cached('mixnodes'));
-  app.get('/v1/mixnodes/detailed', cached('mixnodes_detailed'));
-  app.get('/v1/mixnodes/active', cached('active'));
-  app.get('/v1/mixnodes/rewarded', cached('rewarded'));
-  app.get('/v1/gateways', cached('gateways'));
-  app.get('/v1/epoch/current', cached('epoch'));
-  app.get('/v1/topology', cached('topology'));
+  for (const [path, route] of Object.entries(CACHED_ROUTES)) app.get(path, cached(route));
 
   app.get('/openapi.json', (_req, res) => {
     res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': d.openapi.length });
