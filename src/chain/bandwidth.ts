@@ -1,5 +1,5 @@
 /** Typed clients for the bandwidth contract: deposits and spent credentials. */
-import type { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
+import type { SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
 import type {
   Coin,
   Deposit,
@@ -10,7 +10,7 @@ import type {
   SpendCredentialResponse,
 } from '../../contracts-mock/index.js';
 import { ContractExecutor, ContractQueryBase, findWasmAttribute } from './base.js';
-import type { QueryClientOptions, SigningClientOptions, TxResult } from './base.js';
+import type { SigningClientOptions, TxResult } from './base.js';
 import type { CallOptions } from './call.js';
 import { UnexpectedResponseError } from './errors.js';
 import type { PageArgs } from './mixnet.js';
@@ -19,10 +19,6 @@ import type { PageArgs } from './mixnet.js';
 export const BANDWIDTH_VOUCHER_INFO = 'BandwidthVoucher';
 
 export class BandwidthQueryClient extends ContractQueryBase {
-  constructor(client: CosmWasmClient, contractAddress: string, options: QueryClientOptions = {}) {
-    super(client, contractAddress, options);
-  }
-
   async getDeposit(depositId: number, opts?: CallOptions): Promise<Deposit | null> {
     const r = await this.smart<DepositResponse>({ get_deposit: { deposit_id: depositId } }, opts);
     return r.deposit;

@@ -1,5 +1,5 @@
 /** Typed clients for the mixnet contract: read-only and signing, CosmJS style. */
-import type { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
+import type { SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
 import type {
   Coin,
   ContractStateParams,
@@ -24,7 +24,7 @@ import type {
   RewardedSetNodeStatus,
 } from '../../contracts-mock/index.js';
 import { ContractExecutor, ContractQueryBase, findWasmAttribute } from './base.js';
-import type { QueryClientOptions, SigningClientOptions, TxResult } from './base.js';
+import type { SigningClientOptions, TxResult } from './base.js';
 import type { CallOptions } from './call.js';
 import { InvalidArgumentError, UnexpectedResponseError } from './errors.js';
 import { gatewayOwnerSignature, mixnodeOwnerSignature } from './owner-signature.js';
@@ -42,10 +42,6 @@ function pageMsg<K>(p: PageArgs<K>): Record<string, unknown> {
 }
 
 export class MixnetQueryClient extends ContractQueryBase {
-  constructor(client: CosmWasmClient, contractAddress: string, options: QueryClientOptions = {}) {
-    super(client, contractAddress, options);
-  }
-
   getStateParams(opts?: CallOptions): Promise<ContractStateParams> {
     return this.smart({ get_state_params: {} }, opts);
   }
