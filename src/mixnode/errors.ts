@@ -17,15 +17,6 @@ export class BadFrameError extends MixnodeError {
   }
 }
 
-export class OutboundQueueFullError extends MixnodeError {
-  constructor(
-    readonly destination: string,
-    readonly capacity: number,
-  ) {
-    super(`queue to ${destination} is full (${capacity} packets)`);
-  }
-}
-
 export class MixnodeConfigError extends MixnodeError {
   constructor(
     readonly key: string,
