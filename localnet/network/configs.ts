@@ -28,21 +28,23 @@ export function writeApiConfigs(plan: NetworkPlan, chain: ChainInfo): void {
   }
 }
 
-function chainSection(chain: ChainInfo) {
+function chainSection(chain: ChainInfo, n: NodePlan) {
   return {
     rpcUrl: chain.rpc,
     mnemonic: chain.mnemonic,
+    accountIndex: n.account,
     mixnetContract: chain.contracts.mixnet,
     bandwidthContract: chain.contracts.bandwidth,
   };
 }
 
-function tune(t: TomlTable, section: string, n: NodePlan): void {
+/** What a localnet changes in a node's [section] beyond its `init` defaults. */
+function tune(t: TomlTable, section: string, host: string): void {
   const s = t[section] as TomlTable;
+  s.http_api_host = host;
   // one unwrap worker per node: a localnet runs many nodes on few cores
   s.workers = 1;
   s.replay_bloom_bits = LOCALNET_BLOOM_BITS;
-  (t.chain as TomlTable).account_index = n.account;
 }
 
 export function writeMixnodeConfigs(plan: NetworkPlan, chain: ChainInfo): void {
@@ -53,10 +55,9 @@ export function writeMixnodeConfigs(plan: NetworkPlan, chain: ChainInfo): void {
       announceHost: host,
       mixPort: m.port,
       httpApiPort: m.metricsPort,
-      chain: chainSection(chain),
+      chain: chainSection(chain, m),
     });
-    (t.mixnode as TomlTable).http_api_host = host;
-    tune(t, 'mixnode', m);
+    tune(t, 'mixnode', host);
     writeToml(configPath(m.home), t, '# nymph mix node (written by nymph localnet up)');
   }
 }
@@ -71,10 +72,9 @@ export function writeGatewayConfigs(plan: NetworkPlan, chain: ChainInfo, verific
       clientsPort: g.clientsPort,
       httpApiPort: g.metricsPort,
       verificationKey,
-      chain: chainSection(chain),
+      chain: chainSection(chain, g),
     });
-    (t.gateway as TomlTable).http_api_host = host;
-    tune(t, 'gateway', g);
+    tune(t, 'gateway', host);
     writeToml(configPath(g.home), t, '# nymph gateway (written by nymph localnet up)');
   }
 }
