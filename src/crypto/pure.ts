@@ -15,7 +15,8 @@ import type { CryptoBackend } from './backend.js';
 const ZERO_IV_16 = new Uint8Array(16);
 const ZERO_NONCE_8 = new Uint8Array(8);
 
-function isAllZero(a: Uint8Array): boolean {
+/** Constant-time test for the all-zero X25519 output (a small-order input). */
+export function isAllZero(a: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < a.length; i++) acc |= a[i];
   return acc === 0;

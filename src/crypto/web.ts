@@ -9,16 +9,10 @@ import type { CryptoBackend } from './backend.js';
 import { blake2b256Keyed } from './blake2b.js';
 import { blake2bWasm } from './blake2b-wasm.js';
 import { chacha20XorInPlaceWasm, chachaWasm } from './chacha20-wasm.js';
-import { pureBackend } from './pure.js';
+import { isAllZero, pureBackend } from './pure.js';
 import { hkdfSha256, hmacSha256 } from './sha256.js';
 import { sha256Wasm } from './sha256-wasm.js';
 import { x25519BaseWasm, x25519Wasm, x25519WasmReady } from './x25519-wasm.js';
-
-function isAllZero(a: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < a.length; i++) acc |= a[i];
-  return acc === 0;
-}
 
 export const webBackend: CryptoBackend = {
   ...pureBackend,
