@@ -5,7 +5,6 @@
  * handful of points Coconut combines).
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import type { G1, G2, GroupBackend, GroupOps, PairingInput, PreparedG2 } from './backend.js';
 import { InvalidPointError, InvalidScalarError } from './errors.js';
@@ -115,11 +114,6 @@ function makeOps<P extends P1 | P2, T>(
       return out;
     },
   };
-}
-
-/** Strauss over several points without GLV split; kept for comparison in benches. */
-export function nobleMsmStrauss(points: readonly G1[], scalars: readonly bigint[]): G1 {
-  return mulAddUnsafe(bls12_381.G1.Point, points as unknown as P1[], [...scalars]) as unknown as G1;
 }
 
 /** Create the noble backend (synchronous; no initialisation needed). */
