@@ -58,7 +58,6 @@ export interface PendingFragment<F> {
 
 interface MessageState {
   remaining: Set<string>;
-  readonly total: number;
 }
 
 export interface DueResult<F> {
@@ -120,7 +119,7 @@ export class AckTracker<F> {
         expectedDelayMs: 0,
       });
     }
-    this.messages.set(messageId, { remaining: keys, total: fragments.length });
+    this.messages.set(messageId, { remaining: keys });
   }
 
   /** The fragment left the client now; arm its timer. */

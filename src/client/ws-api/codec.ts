@@ -80,7 +80,6 @@ const REQ = {
   getLaneQueueLength: 5,
 };
 const RES = { error: 0, received: 1, selfAddress: 2, laneQueueLength: 3 };
-const U64_MAX = (1n << 64n) - 1n;
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -498,5 +497,3 @@ export function decodeTextResponse(s: string): WsResponse {
       throw new WsApiError(ErrorKind.UnknownResponse, `unknown response type ${JSON.stringify(o.type)}`);
   }
 }
-
-export const U64_LIMIT = U64_MAX;
