@@ -564,19 +564,15 @@ export class App {
       const idx = attr('msg_index', String(i));
       const withIndex = (evs: AbciEvent[]): AbciEvent[] =>
         evs.map((e) => ({ type: e.type, attributes: [...e.attributes, idx] }));
+      const message = (action: string, sender: string, module: string): AbciEvent => ({
+        type: 'message',
+        attributes: [attr('action', action), attr('sender', sender), attr('module', module), idx],
+      });
       try {
         switch (msg.typeUrl) {
           case TYPE_MSG_SEND: {
             const m = msg.value;
-            msgEvents.push({
-              type: 'message',
-              attributes: [
-                attr('action', TYPE_MSG_SEND),
-                attr('sender', m.fromAddress),
-                attr('module', 'bank'),
-                idx,
-              ],
-            });
+            msgEvents.push(message(TYPE_MSG_SEND, m.fromAddress, 'bank'));
             msgEvents.push(...withIndex(this.transfer(ledger, m.fromAddress, m.toAddress, m.amount)));
             responses.push({
               typeUrl: '/cosmos.bank.v1beta1.MsgSendResponse',
@@ -586,15 +582,7 @@ export class App {
           }
           case TYPE_MSG_EXECUTE: {
             const m = msg.value;
-            msgEvents.push({
-              type: 'message',
-              attributes: [
-                attr('action', TYPE_MSG_EXECUTE),
-                attr('sender', m.sender),
-                attr('module', 'wasm'),
-                idx,
-              ],
-            });
+            msgEvents.push(message(TYPE_MSG_EXECUTE, m.sender, 'wasm'));
             const { events, data } = this.execute(ledger, m, block);
             msgEvents.push(...withIndex(events));
             responses.push({
@@ -605,15 +593,7 @@ export class App {
           }
           case TYPE_MSG_INSTANTIATE: {
             const m = msg.value;
-            msgEvents.push({
-              type: 'message',
-              attributes: [
-                attr('action', TYPE_MSG_INSTANTIATE),
-                attr('sender', m.sender),
-                attr('module', 'wasm'),
-                idx,
-              ],
-            });
+            msgEvents.push(message(TYPE_MSG_INSTANTIATE, m.sender, 'wasm'));
             const { events, data, address } = this.instantiate(ledger, m, block, txIndex);
             msgEvents.push(...withIndex(events));
             responses.push({
