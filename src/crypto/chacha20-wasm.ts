@@ -25,7 +25,7 @@ import {
   type Instr,
 } from './wasm-emit.js';
 
-export const CHACHA_LAYOUT = { key: 0, buffer: 64, end: 65536 } as const;
+const CHACHA_LAYOUT = { key: 0, buffer: 64, end: 65536 } as const;
 
 /** "expand 32-byte k" as four little-endian words. */
 const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];

@@ -157,7 +157,7 @@ const INFO_IN_PLACE_MAX = BUF_MESSAGE_MAX - 33;
  * HKDF-SHA256 (RFC 5869) into `okm` (its length is the output length, at most 255 * 32);
  * an empty salt means 32 zero bytes, as the RFC says.
  */
-export function hkdfSha256Into(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, okm: Uint8Array): void {
+function hkdfSha256Into(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, okm: Uint8Array): void {
   const length = okm.length;
   if (length > 255 * 32) throw new RangeError('bad HKDF length');
   if (!bound) bind();

@@ -37,7 +37,7 @@ import {
 } from './wasm-emit.js';
 
 /** Byte offsets in the module's memory. Field elements take 40 bytes; slots are 48 apart. */
-export const X25519_LAYOUT = { scalar: 0, u: 64, out: 112 } as const;
+const X25519_LAYOUT = { scalar: 0, u: 64, out: 112 } as const;
 const fe = (slot: number) => 160 + 48 * slot;
 const [X1, X2, Z2, X3, Z3, TMP0, TMP1] = [0, 1, 2, 3, 4, 5, 6].map(fe);
 // inversion temporaries
