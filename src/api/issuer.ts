@@ -208,7 +208,11 @@ export class CredentialIssuer {
   }
 
   /** Decode the request and check the public attributes are the hashes of the plain ones. */
-  private checkRequest(body: BlindSignRequestBody): { request: BlindSignRequest; requestBytes: Uint8Array } {
+  private checkRequest(body: BlindSignRequestBody): {
+    request: BlindSignRequest;
+    requestBytes: Uint8Array;
+    publicAttributes: bigint[];
+  } {
     const { key, params } = this.o;
     if (body.total_params !== key.attributes) {
       throw new InvalidRequestError(
@@ -239,13 +243,13 @@ export class CredentialIssuer {
     if (request.privateAttributeCommitments.length + 2 !== key.attributes) {
       throw new InvalidBlindSignRequestError(`expected ${key.attributes - 2} private attribute commitments`);
     }
-    return { request, requestBytes };
+    return { request, requestBytes, publicAttributes: expected };
   }
 
   /** `POST /v1/coconut/bandwidth/blind-sign`. */
   async blindSign(body: BlindSignRequestBody, signal: AbortSignal): Promise<BlindedSignatureResponse> {
     const { store, chain, params, key } = this.o;
-    const { request, requestBytes } = this.checkRequest(body);
+    const { request, requestBytes, publicAttributes } = this.checkRequest(body);
     const txHash = body.tx_hash.toUpperCase();
     const used = store.get(txHash);
     if (used) throw new DepositAlreadyUsedError(txHash, used.usedAt);
@@ -272,7 +276,7 @@ export class CredentialIssuer {
 
     let blinded;
     try {
-      blinded = blindSign(params, key.secretKey, request, voucherPublicAttributes(BigInt(value), info));
+      blinded = blindSign(params, key.secretKey, request, publicAttributes);
     } catch (err) {
       if (err instanceof CoconutError) throw new InvalidBlindSignRequestError(err.message);
       throw err;
