@@ -563,10 +563,7 @@ export class ChainNode {
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     this.batchTimer = this.intervalTimer = null;
     // Txs still in the mempool are lost, as on a CometBFT node without a persisted mempool.
-    for (const [hash, ws] of this.waiters) {
-      this.waiters.delete(hash);
-      void ws;
-    }
+    this.waiters.clear();
   }
 }
 
