@@ -454,7 +454,7 @@ export class MixnetClientCore {
           cred.spent();
         } catch (e) {
           // a credential the gateway calls spent is of no further use
-          if (/credential_spent/.test((e as Error).message)) cred.spent();
+          if ((e as { code?: string }).code === 'credential_spent') cred.spent();
           throw e;
         }
         this.stats.credentials++;

@@ -14,6 +14,7 @@ import {
   encodeFrame,
   encodeMessage,
   parseGatewayResponse,
+  RemoteGatewayError,
   sealCredential,
   type GatewayResponse,
   type Aead,
@@ -109,8 +110,7 @@ export class GatewaySession {
         const take = (m: GatewayResponse | Error) => {
           clearTimeout(timer);
           if (m instanceof Error) reject(m);
-          else if (m.type === 'error')
-            reject(Object.assign(new Error(`${step}: ${m.code}: ${m.message}`), { code: m.code }));
+          else if (m.type === 'error') reject(new RemoteGatewayError(m.code, m.message));
           else resolve(m);
         };
         const first = pending.shift();
@@ -241,7 +241,7 @@ export class GatewaySession {
         resolve(r);
       });
     });
-    if (m.type === 'error') throw new Error(`bandwidth credential refused: ${m.code}: ${m.message}`);
+    if (m.type === 'error') throw new RemoteGatewayError(m.code, m.message);
     if (m.type !== 'bandwidth') throw new Error(`bandwidth credential: unexpected ${m.type}`);
     return m.availableTotal;
   }
