@@ -11,17 +11,10 @@ import fc from 'fast-check';
 import sodium from 'sodium-native';
 import { describe, expect, it } from 'vitest';
 import { blake2b256Keyed, blake2bKeyed } from '../../src/crypto/blake2b.js';
-import { backends, fromHex, loadVectors, toHex } from './vectors.js';
+import { backends, Blake2bFile, fromHex, loadVectors, toHex } from './vectors.js';
 
-interface Blake2bVector {
-  key: string;
-  input: string;
-  outLength: number;
-  hash: string;
-}
-
-const rfc = loadVectors<{ vectors: (Blake2bVector & { name: string })[] }>('blake2b-rfc7693.json').vectors;
-const kat = loadVectors<{ vectors: Blake2bVector[] }>('blake2b-kat.json').vectors;
+const rfc = loadVectors('blake2b-rfc7693.json', Blake2bFile).vectors;
+const kat = loadVectors('blake2b-kat.json', Blake2bFile).vectors;
 
 function libsodium(key: Uint8Array, input: Uint8Array, outLength: number): string {
   const out = new Uint8Array(outLength);

@@ -17,7 +17,7 @@ import { chacha20, chacha20orig } from '@noble/ciphers/chacha.js';
 import sodium from 'sodium-native';
 import { describe, expect, it } from 'vitest';
 import { chacha20OrigXorInPlaceWasm, chacha20XorInPlaceWasm } from '../../src/crypto/chacha20-wasm.js';
-import { backends, fromHex, loadVectors, toHex } from './vectors.js';
+import { backends, fromHex, loadVectors, Rfc8439File, StrombergsonFile, toHex } from './vectors.js';
 
 interface OriginalCase {
   name: string;
@@ -28,19 +28,9 @@ interface OriginalCase {
   output: string;
 }
 
-interface RfcVector {
-  name: string;
-  key: string;
-  nonce: string;
-  counter: number;
-}
-const rfc = loadVectors<{
-  block: (RfcVector & { keystream: string })[];
-  encryption: (RfcVector & { plaintext: string; ciphertext: string })[];
-}>('chacha20-rfc8439.json');
-const strombergson = loadVectors<{
-  vectors: { name: string; key: string; iv: string; rounds: number; keystream: string }[];
-}>('chacha20-original-strombergson.json').vectors;
+const rfc = loadVectors('chacha20-rfc8439.json', Rfc8439File);
+const strombergson = loadVectors('chacha20-original-strombergson.json', StrombergsonFile).vectors;
+type RfcVector = Pick<(typeof rfc.block)[number], 'name' | 'key' | 'nonce' | 'counter'>;
 
 /** An RFC 8439 (96-bit nonce, 32-bit counter) case as the original cipher computes it. */
 function fromRfc(v: RfcVector, input: string, output: string): OriginalCase & { ietfNonce: Uint8Array } {

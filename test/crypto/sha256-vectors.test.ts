@@ -6,27 +6,11 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hkdfSha256, hmacSha256 } from '../../src/crypto/sha256.js';
-import { backends, fromHex, loadVectors, toHex } from './vectors.js';
+import { backends, fromHex, HkdfFile, HmacFile, loadVectors, toHex } from './vectors.js';
 
-interface HmacVector {
-  name: string;
-  key: string;
-  data: string;
-  hmacSha256: string;
-  truncateTo?: number;
-}
-interface HkdfVector {
-  name: string;
-  ikm: string;
-  salt: string;
-  info: string;
-  length: number;
-  prk: string;
-  okm: string;
-}
-
-const hmac = loadVectors<{ vectors: HmacVector[] }>('hmac-sha256-rfc4231.json').vectors;
-const hkdf = loadVectors<{ vectors: HkdfVector[] }>('hkdf-sha256-rfc5869.json').vectors;
+const hmac = loadVectors('hmac-sha256-rfc4231.json', HmacFile).vectors;
+const hkdf = loadVectors('hkdf-sha256-rfc5869.json', HkdfFile).vectors;
+type HmacVector = (typeof hmac)[number];
 
 /** The tag as the RFC prints it: test case 5 keeps only its first 16 bytes. */
 const published = (tag: Uint8Array, v: HmacVector) => toHex(tag.subarray(0, v.truncateTo ?? 32));

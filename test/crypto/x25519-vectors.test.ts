@@ -11,24 +11,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { x25519Wasm } from '../../src/crypto/x25519-wasm.js';
-import { backends, fromHex, loadVectors, toHex } from './vectors.js';
+import { backends, fromHex, loadVectors, toHex, WycheproofXdhFile } from './vectors.js';
 
-interface XdhTest {
-  tcId: number;
-  comment: string;
-  flags: string[];
-  public: string;
-  private: string;
-  shared: string;
-  result: 'valid' | 'acceptable' | 'invalid';
-}
-
-const file = loadVectors<{
-  algorithm: string;
-  numberOfTests: number;
-  testGroups: { type: string; curve: string; tests: XdhTest[] }[];
-}>('x25519-wycheproof.json');
+const file = loadVectors('x25519-wycheproof.json', WycheproofXdhFile);
 const tests = file.testGroups.flatMap((g) => g.tests);
+type XdhTest = (typeof tests)[number];
 const ZERO = '00'.repeat(32);
 
 function describeCase(t: XdhTest): string {
