@@ -19,10 +19,12 @@
  *               (and @noble/curves, the pure backend's, for reference)
  *
  * Every pair is first checked to give identical bytes. Each round interleaves short slices of
- * the two sides so that load from other processes hits both alike; figures are per-call
- * wall-clock microseconds, medians over rounds. `node backend` says which side
- * src/crypto/node.ts uses now. Prints a table, then one JSON line last with `<name>_wasm_us`,
- * `<name>_native_us` and `<name>_ratio` (wasm / native: above 1, the native call is faster).
+ * the two sides (alternating which goes first). The machine is shared, so the figures are the
+ * process's CPU time per call (process.cpuUsage), which time spent descheduled does not
+ * inflate; wall-clock medians are printed beside them. `*_us` are medians over all slices,
+ * `*_ratio` the median of the wasm / native ratios of adjacent slices (above 1, the native call
+ * is faster). `node backend` says which side src/crypto/node.ts uses now. Prints a table, then
+ * one JSON line last with `<name>_wasm_us`, `<name>_native_us` and `<name>_ratio`.
  *
  *   npm run bench:crypto                 # default: 7 rounds
  *   NYMPH_BENCH_ROUNDS=3 npm run bench:crypto
@@ -59,8 +61,8 @@ interface Row {
   wasm: Op;
   native: Op;
   nativeLabel: string;
-  /** Whether src/crypto/node.ts currently uses the wasm side. */
-  nodeUsesWasm: boolean;
+  /** The side src/crypto/node.ts uses now ('internal': not a backend call of its own). */
+  node: 'wasm' | 'native' | 'internal';
   /** A third implementation timed for reference only. */
   reference?: { label: string; op: Op };
 }
@@ -77,7 +79,7 @@ const rows: Row[] = [];
     wasm: (i) => hkdfSha256(ikm[i & 63], salts[i & 1023], info, 48),
     native: (i) => asBytes(hkdfSync('sha256', ikm[i & 63], salts[i & 1023], info, 48)),
     nativeLabel: 'hkdfSync',
-    nodeUsesWasm: nodeBackend.hkdfSha256 === hkdfSha256,
+    node: nodeBackend.hkdfSha256 === hkdfSha256 ? 'wasm' : 'native',
   });
 }
 {
@@ -88,7 +90,7 @@ const rows: Row[] = [];
     native: (i) =>
       asBytes(hkdfSync('sha256', seeds[i & 63], PAYLOAD_KEY_HKDF_SALT, PAYLOAD_KEY_HKDF_INFO, 192)),
     nativeLabel: 'hkdfSync',
-    nodeUsesWasm: nodeBackend.hkdfSha256 === hkdfSha256,
+    node: nodeBackend.hkdfSha256 === hkdfSha256 ? 'wasm' : 'native',
   });
 }
 for (const length of [224, 256, 288]) {
@@ -99,7 +101,7 @@ for (const length of [224, 256, 288]) {
     wasm: (i) => hkdfSha256(secrets[i & 63], salt, info, length),
     native: (i) => asBytes(hkdfSync('sha256', secrets[i & 63], salt, info, length)),
     nativeLabel: 'hkdfSync',
-    nodeUsesWasm: nodeBackend.hkdfSha256 === hkdfSha256,
+    node: nodeBackend.hkdfSha256 === hkdfSha256 ? 'wasm' : 'native',
   });
 }
 {
@@ -113,7 +115,7 @@ for (const length of [224, 256, 288]) {
         .update(betas[(i >> 6) & 63])
         .digest(),
     nativeLabel: 'createHmac',
-    nodeUsesWasm: nodeBackend.hmacSha256 === hmacSha256,
+    node: nodeBackend.hmacSha256 === hmacSha256 ? 'wasm' : 'native',
   });
 }
 {
@@ -126,7 +128,7 @@ for (const length of [224, 256, 288]) {
         .update(msgs[i & 63])
         .digest(),
     nativeLabel: 'createHash',
-    nodeUsesWasm: true, // only inside the wasm HMAC and HKDF
+    node: 'internal', // only inside the wasm HMAC and HKDF
   });
 }
 {
@@ -141,7 +143,7 @@ for (const length of [224, 256, 288]) {
       return out;
     },
     nativeLabel: 'crypto_generichash',
-    nodeUsesWasm: nodeBackend.blake2b256Keyed === blake2b256Keyed,
+    node: nodeBackend.blake2b256Keyed === blake2b256Keyed ? 'wasm' : 'native',
   });
 }
 for (const n of [1024, 2016]) {
@@ -161,7 +163,7 @@ for (const n of [1024, 2016]) {
       return nativeData;
     },
     nativeLabel: 'crypto_stream_chacha20_xor',
-    nodeUsesWasm: nodeBackend.chacha20XorInPlace === chacha20XorInPlaceWasm,
+    node: nodeBackend.chacha20XorInPlace === chacha20XorInPlaceWasm ? 'wasm' : 'native',
   });
 }
 {
@@ -176,7 +178,7 @@ for (const n of [1024, 2016]) {
       return out;
     },
     nativeLabel: 'crypto_scalarmult',
-    nodeUsesWasm: false, // nodeBackend.x25519 wraps crypto_scalarmult
+    node: 'native', // nodeBackend.x25519 wraps crypto_scalarmult
     reference: { label: 'noble', op: (i) => x25519.scalarMult(scalars[i & 63], points[(i >> 6) & 63]) },
   });
 }
@@ -194,10 +196,18 @@ for (const row of rows) {
 }
 
 let sink = 0;
-function timeUs(iterations: number, op: Op): number {
+/** Microseconds per call of one slice: wall-clock, and this process's CPU time (user + system). */
+interface Sample {
+  wall: number;
+  cpu: number;
+}
+function timeUs(iterations: number, op: Op): Sample {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) sink ^= op(i)[0];
-  return Number(process.hrtime.bigint() - t0) / 1000 / iterations;
+  const wall = Number(process.hrtime.bigint() - t0) / 1000 / iterations;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / iterations };
 }
 
 function median(xs: number[]): number {
@@ -209,14 +219,16 @@ function median(xs: number[]): number {
 /** Calls per slice for an op, from a warm-up that also settles the JIT. */
 function calibrate(op: Op): number {
   timeUs(2000, op);
-  const us = timeUs(2000, op);
-  return Math.max(20, Math.round(SLICE_US / us));
+  const { wall } = timeUs(2000, op);
+  return Math.max(20, Math.round(SLICE_US / wall));
 }
 
 interface Result {
-  wasm: number[];
-  native: number[];
-  reference: number[];
+  wasm: Sample[];
+  native: Sample[];
+  /** CPU-time wasm / native of each pair of adjacent slices. */
+  ratios: number[];
+  reference: Sample[];
 }
 const results = new Map<string, Result>();
 const plans = rows.map((row) => ({
@@ -225,48 +237,64 @@ const plans = rows.map((row) => ({
   nNative: calibrate(row.native),
   nReference: row.reference ? Math.max(5, Math.round(calibrate(row.reference.op) / 4)) : 0,
 }));
-for (const { row } of plans) results.set(row.name, { wasm: [], native: [], reference: [] });
+for (const { row } of plans) results.set(row.name, { wasm: [], native: [], ratios: [], reference: [] });
 
 for (let r = 0; r < rounds; r++) {
   for (const { row, nWasm, nNative, nReference } of plans) {
-    let w = 0;
-    let n = 0;
-    for (let s = 0; s < SLICES; s++) {
-      w += timeUs(nWasm, row.wasm);
-      n += timeUs(nNative, row.native);
-    }
     const res = results.get(row.name)!;
-    res.wasm.push(w / SLICES);
-    res.native.push(n / SLICES);
+    for (let s = 0; s < SLICES; s++) {
+      // alternate which side goes first, so neither always follows the other's cache footprint
+      const wasmFirst = s % 2 === 0;
+      const a = wasmFirst ? timeUs(nWasm, row.wasm) : timeUs(nNative, row.native);
+      const b = wasmFirst ? timeUs(nNative, row.native) : timeUs(nWasm, row.wasm);
+      const [w, n] = wasmFirst ? [a, b] : [b, a];
+      res.wasm.push(w);
+      res.native.push(n);
+      res.ratios.push(w.cpu / n.cpu);
+    }
     if (row.reference) res.reference.push(timeUs(nReference, row.reference.op));
   }
   process.stderr.write(`round ${r + 1}/${rounds}\n`);
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
-const json: Record<string, number | string> = { bench: 'crypto', rounds };
+const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpu));
+const wall = (xs: Sample[]) => median(xs.map((x) => x.wall));
+const json: Record<string, number | string> = { bench: 'crypto', rounds, slices: SLICES };
 const table: string[][] = [
-  ['primitive', 'wasm us', 'native us', 'native call', 'wasm/native', 'faster', 'node backend'],
+  [
+    'primitive',
+    'wasm us',
+    'native us',
+    'native call',
+    'wasm/native',
+    'faster',
+    'node backend',
+    'wall wasm/native us',
+  ],
 ];
 for (const { row } of plans) {
   const res = results.get(row.name)!;
-  const [w, n] = [median(res.wasm), median(res.native)];
+  const [w, n, ratio] = [cpu(res.wasm), cpu(res.native), median(res.ratios)];
   json[`${row.name}_wasm_us`] = round2(w);
   json[`${row.name}_native_us`] = round2(n);
-  json[`${row.name}_ratio`] = round2(w / n);
-  json[`${row.name}_node_backend`] = row.nodeUsesWasm ? 'wasm' : 'native';
-  if (row.reference) json[`${row.name}_${row.reference.label}_us`] = round2(median(res.reference));
+  json[`${row.name}_ratio`] = round2(ratio);
+  json[`${row.name}_wasm_wall_us`] = round2(wall(res.wasm));
+  json[`${row.name}_native_wall_us`] = round2(wall(res.native));
+  json[`${row.name}_node_backend`] = row.node;
+  if (row.reference) json[`${row.name}_${row.reference.label}_us`] = round2(cpu(res.reference));
   table.push([
     row.name,
     w.toFixed(2),
     n.toFixed(2),
     row.nativeLabel,
-    (w / n).toFixed(2),
-    w < n ? 'wasm' : 'native',
-    row.nodeUsesWasm ? 'wasm' : 'native',
+    ratio.toFixed(2),
+    ratio < 1 ? 'wasm' : 'native',
+    row.node,
+    `${wall(res.wasm).toFixed(2)} / ${wall(res.native).toFixed(2)}`,
   ]);
   if (row.reference)
-    table.push([`  (${row.reference.label})`, median(res.reference).toFixed(2), '', '', '', '', '']);
+    table.push([`  (${row.reference.label})`, cpu(res.reference).toFixed(2), '', '', '', '', '', '']);
 }
 const widths = table[0].map((_, c) => Math.max(...table.map((line) => line[c].length)));
 for (const line of table) console.log(line.map((cell, c) => cell.padEnd(widths[c])).join('  '));
