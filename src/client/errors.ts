@@ -10,8 +10,8 @@
 export class ClientError extends Error {
   /** Stable machine-readable identifier of the condition. */
   readonly code: string = 'client';
-  constructor(message: string) {
-    super(`client: ${message}`);
+  constructor(message: string, options?: ErrorOptions) {
+    super(`client: ${message}`, options);
     this.name = new.target.name;
   }
 }
