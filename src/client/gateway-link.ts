@@ -160,6 +160,8 @@ export class GatewayLink {
       timeoutMs: this.o.config.handshakeTimeoutMs,
       now: this.o.now,
       aead: this.o.aead,
+      // without credentials, free bandwidth is claimed (where the gateway grants it)
+      claimFreeBandwidth: !this.o.credentials,
       signal,
     };
     let session: GatewaySession;

@@ -9,7 +9,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import type { GatewayBond, MixNodeBond } from '../../src/contracts/index.js';
 import { SphinxNodeKey, encodeNodeAddress, unwrapPacket } from '../../src/sphinx/index.js';
 import { Topology } from '../../src/topology/index.js';
-import { splitSurbAck, decodeMixPacket } from '../../src/gateway/protocol/index.js';
+import { splitSurbAck, decodeMixPacket, type MixPacket } from '../../src/gateway/protocol/index.js';
 import type { Clock } from '../../src/client/clock.js';
 import type { RandomBytes } from '../../src/client/crypto.js';
 
@@ -125,7 +125,8 @@ export function deliver(net: TestNetwork, firstHop: Uint8Array, packet: Uint8Arr
 
 /** What the gateway does with a mix packet from a client: route it, split off the SURB-ack. */
 export function deliverMixPacket(net: TestNetwork, mixPacket: Uint8Array) {
-  const mp = decodeMixPacket(mixPacket);
+  // the client sends v2 mix packets (Nym's ForwardSphinxV2) where the protocol has them
+  const mp = (decodeMixPacket as (b: Uint8Array, version?: 2) => MixPacket)(mixPacket, 2);
   const d = deliver(net, mp.nextHop, mp.packet);
   if (d.payload.length < 405) return { ...d, message: d.payload, ack: undefined };
   const { ack, message } = splitSurbAck(d.payload);
