@@ -198,7 +198,7 @@ export class GatewayLink {
   private install(session: GatewaySession): void {
     const stale = this.current;
     this.current = session;
-    stale?.close();
+    if (stale && stale !== session) stale.close();
     session.attach({
       onReceived: (p) => this.o.onPayload(p),
       onText: (m) => {
@@ -207,7 +207,7 @@ export class GatewayLink {
         if (m.code === 'out_of_bandwidth') void this.topUpBandwidth();
       },
       onClose: (clean, reason) => {
-        if (!clean && this.current === session) this.lost(reason);
+        if (!clean) this.lost(session, reason);
       },
     });
   }
@@ -260,10 +260,12 @@ export class GatewayLink {
     return this.topUp;
   }
 
-  private lost(reason: string): void {
-    if (this.closed || this.reconnectingNow) return;
+  /** The current session's socket died: drop it (closing what is left) and reconnect. */
+  private lost(session: GatewaySession, reason: string): void {
+    if (this.closed || this.current !== session) return; // a replaced session's late close
     this.log.warn({ reason }, 'gateway connection lost; reconnecting');
     this.current = undefined;
+    session.close();
     this.reconnectingNow = true;
     void this.reconnect();
   }

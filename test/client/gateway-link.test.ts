@@ -118,6 +118,7 @@ describe('gateway link', () => {
     await until('the reconnection', () => !a.l.reconnecting);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190); // the first backoff step
     expect(a.l.session).not.toBe(first);
+    expect(first.open).toBe(false);
     expect(a.l.session?.registered).toBe(false);
     expect(a.stats.reconnects).toBe(1);
     expect(a.writable()).toBe(2);
