@@ -14,76 +14,30 @@ import {
   MissingFundsError,
   UnauthorisedError,
 } from './errors.js';
-import type { Coin, Contract, Env, ExecuteResult, MessageInfo } from './types.js';
+import type { Contract, Env, ExecuteResult, MessageInfo } from './types.js';
 import * as v from './validate.js';
+import {
+  BANDWIDTH_CONTRACT_NAME,
+  BANDWIDTH_CONTRACT_VERSION,
+  DEPOSIT_PAGE_DEFAULT_LIMIT,
+  DEPOSIT_PAGE_MAX_LIMIT,
+  MAX_BLINDED_SERIAL_BYTES,
+  BANDWIDTH_EXECUTE_VARIANTS,
+  BANDWIDTH_QUERY_VARIANTS,
+} from '../src/contracts/bandwidth.js';
+import type {
+  Deposit,
+  SpendCredential,
+  BandwidthState,
+  DepositResponse,
+  PagedDepositsResponse,
+  SpendCredentialResponse,
+  PagedSpendCredentialResponse,
+} from '../src/contracts/bandwidth.js';
+
+export * from '../src/contracts/bandwidth.js';
 
 const C = 'bandwidth';
-export const BANDWIDTH_CONTRACT_NAME = 'crates.io:nym-coconut-bandwidth';
-export const BANDWIDTH_CONTRACT_VERSION = '1.1.20';
-export const DEPOSIT_PAGE_DEFAULT_LIMIT = 50;
-export const DEPOSIT_PAGE_MAX_LIMIT = 100;
-/** A blinded serial number is a compressed BLS12-381 G1 point (48 bytes), base58. */
-export const MAX_BLINDED_SERIAL_BYTES = 96;
-
-export interface Deposit {
-  id: number;
-  amount: Coin;
-  info: string;
-  identity_key: string;
-  encryption_key: string;
-  depositor: string;
-  height: number;
-}
-
-export type SpendCredentialStatus = 'in_progress' | 'spent' | 'rejected';
-
-export interface SpendCredential {
-  funds: Coin;
-  blinded_serial_number: string;
-  gateway_cosmos_address: string;
-  status: SpendCredentialStatus;
-  height: number;
-}
-
-export interface BandwidthState {
-  config: { denom: string; admin: string | null };
-  deposit_counter: number;
-  /** deposit id -> deposit; integer-like keys iterate in ascending order. */
-  deposits: Record<string, Deposit>;
-  /** blinded serial number -> spend record. */
-  spent_credentials: Record<string, SpendCredential>;
-}
-
-export interface DepositResponse {
-  deposit_id: number;
-  deposit: Deposit | null;
-}
-export interface PagedDepositsResponse {
-  deposits: Deposit[];
-  per_page: number;
-  start_next_after: number | null;
-}
-export interface SpendCredentialResponse {
-  spend_credential: SpendCredential | null;
-}
-export interface PagedSpendCredentialResponse {
-  spend_credentials: SpendCredential[];
-  per_page: number;
-  start_next_after: string | null;
-}
-export interface BandwidthInstantiateMsg {
-  mix_denom?: string;
-  admin?: string;
-}
-
-export const BANDWIDTH_EXECUTE_VARIANTS = ['deposit_funds', 'spend_credential'] as const;
-export const BANDWIDTH_QUERY_VARIANTS = [
-  'get_deposit',
-  'get_deposits',
-  'get_spent_credential',
-  'get_all_spent_credentials',
-] as const;
-
 function instantiate(_env: Env, _info: MessageInfo, msg: unknown): ExecuteResult<BandwidthState> {
   const o = v.object(C, msg, 'instantiate', ['mix_denom', 'admin']);
   const denom = o.mix_denom === undefined ? 'unym' : v.string(C, o.mix_denom, 'mix_denom', 128);

@@ -49,7 +49,6 @@ export function genesisContracts(admin: string, opts: GenesisOptions = {}): Gene
 
 export * from './types.js';
 export * from './errors.js';
-export * from './mixnet-types.js';
 export {
   mixnetContract,
   MIXNET_CONTRACT_NAME,
@@ -63,26 +62,6 @@ export {
   rebalanceLayers,
   rfc3339FromNanos,
 } from './mixnet.js';
-export {
-  bandwidthContract,
-  BANDWIDTH_CONTRACT_NAME,
-  BANDWIDTH_CONTRACT_VERSION,
-  BANDWIDTH_EXECUTE_VARIANTS,
-  BANDWIDTH_QUERY_VARIANTS,
-  DEPOSIT_PAGE_DEFAULT_LIMIT,
-  DEPOSIT_PAGE_MAX_LIMIT,
-} from './bandwidth.js';
-export type {
-  BandwidthState,
-  BandwidthInstantiateMsg,
-  Deposit,
-  DepositResponse,
-  PagedDepositsResponse,
-  PagedSpendCredentialResponse,
-  SpendCredential,
-  SpendCredentialResponse,
-  SpendCredentialStatus,
-} from './bandwidth.js';
-export { ownerSignatureMessage, signOwnerPayload, verifyOwnerSignature } from './signing.js';
-export type { OwnerSignaturePayload } from './signing.js';
-export { isValidHost, isValidIpv6 } from './validate.js';
+export { bandwidthContract } from './bandwidth.js';
+// The messages, responses and signatures live in src/contracts (what clients import).
+export * from '../src/contracts/index.js';

@@ -50,8 +50,8 @@ import type {
   PagedMixnodesDetailsResponse,
   PagedRewardedSetResponse,
   RewardedSetNodeStatus,
-} from './mixnet-types.js';
-import { verifyOwnerSignature } from './signing.js';
+} from '../src/contracts/mixnet.js';
+import { verifyOwnerSignature } from '../src/contracts/signing.js';
 import type { Coin, Contract, Env, Event, ExecuteResult, MessageInfo, Response } from './types.js';
 import * as v from './validate.js';
 

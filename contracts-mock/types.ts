@@ -12,11 +12,8 @@
  * the message; its message becomes the tx log, as wasmd's does.
  */
 
-/** A bank coin, as in cosmos.base.v1beta1.Coin: amount is a decimal string. */
-export interface Coin {
-  denom: string;
-  amount: string;
-}
+export type { Coin } from '../src/contracts/coin.js';
+import type { Coin } from '../src/contracts/coin.js';
 
 /** Block and contract context, as CosmWasm's `Env`. */
 export interface Env {

@@ -5,13 +5,14 @@
 import { base58, bech32 } from '@scure/base';
 import { InvalidFieldError, InvalidFundsError, UnknownMessageError } from './errors.js';
 import type { Coin } from './types.js';
+import { isValidHost, MAX_HOST_LEN } from '../src/contracts/host.js';
+
+export { isValidHost, isValidIpv6 } from '../src/contracts/host.js';
 
 export type Obj = Record<string, unknown>;
 
 /** Largest integer a u32 field may hold (Nym's ids and nonces are u32). */
 export const U32_MAX = 0xffff_ffff;
-/** Longest host name (RFC 1035) or IPv6 literal we accept. */
-export const MAX_HOST_LEN = 253;
 
 export function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
@@ -98,48 +99,6 @@ export function base58Bytes(contract: string, v: unknown, field: string, maxByte
     throw new InvalidFieldError(contract, field, `must decode to 1..${maxBytes} bytes`);
   }
   return s;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const LABEL = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
-
-export function isValidIpv6(s: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(s) || s.length > 45) return false;
-  const dbl = s.split('::');
-  if (dbl.length > 2) return false;
-  const groups = (part: string): string[] | null => {
-    if (part === '') return [];
-    const g = part.split(':');
-    return g.some((x) => x === '') ? null : g;
-  };
-  const head = groups(dbl[0]);
-  const tail = dbl.length === 2 ? groups(dbl[1]) : [];
-  if (!head || !tail) return false;
-  const all = [...head, ...tail];
-  let count = 0;
-  for (let i = 0; i < all.length; i++) {
-    const g = all[i];
-    if (g.includes('.')) {
-      // An embedded IPv4 tail counts as two groups and must be last.
-      if (i !== all.length - 1 || !IPV4.test(g)) return false;
-      count += 2;
-    } else {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return false;
-      count += 1;
-    }
-  }
-  return dbl.length === 2 ? count < 8 : count === 8;
-}
-
-/** An IPv4 address, an IPv6 address, or a DNS host name. */
-export function isValidHost(s: string): boolean {
-  if (s.length === 0 || s.length > MAX_HOST_LEN) return false;
-  if (IPV4.test(s)) return true;
-  if (s.includes(':')) return isValidIpv6(s);
-  // All-numeric dotted strings that are not IPv4 (e.g. 300.1.1.1) are refused.
-  if (/^[\d.]+$/.test(s)) return false;
-  const name = s.endsWith('.') ? s.slice(0, -1) : s;
-  return name.split('.').every((l) => LABEL.test(l));
 }
 
 export function host(contract: string, v: unknown, field: string): string {

@@ -35,7 +35,8 @@ import {
   issueVoucherShare,
   voucherParameters,
 } from '../src/coconut/index.js';
-import { blindSignBody, createNymApi, defaultConfig, generateKeyShares } from '../src/api/index.js';
+import { createNymApi, defaultConfig, generateKeyShares } from '../src/api/index.js';
+import { blindSignBody } from '../src/api-client/index.js';
 
 const NODES = Number(process.env.BENCH_API_NODES ?? 100);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);

@@ -22,11 +22,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { defaultBackend } from '../src/crypto/index.js';
-import { FrameDecoder, encodeFrame } from '../src/mixnode/framing.js';
-import { generateNodeKeys, writeNodeKeys } from '../src/mixnode/keys.js';
+import { FrameDecoder, encodeFrame } from '../src/node/framing.js';
+import { generateNodeKeys, writeNodeKeys } from '../src/node/keys.js';
 import { defaultMixnodeToml } from '../src/mixnode/node-config.js';
-import { writeToml } from '../src/mixnode/config.js';
-import { startTsWorker } from '../src/mixnode/worker-pool.js';
+import { writeToml } from '../src/node/config.js';
+import { startTsWorker } from '../src/node/worker-pool.js';
 import { SphinxNodeKey, createPacket, encodeNodeAddress, unwrapPacket } from '../src/sphinx/index.js';
 
 const SELF = fileURLToPath(import.meta.url);

@@ -24,9 +24,9 @@ const INPUTS = join(BUNDLE_DIR, 'role-main.inputs.json');
 
 /**
  * Worker-thread modules bundled beside the role entry, each self-contained: a role from the
- * bundle starts its workers from these twins (src/mixnode/worker-pool.ts `startTsWorker`).
+ * bundle starts its workers from these twins (src/node/worker-pool.ts `startTsWorker`).
  */
-const WORKER_ENTRIES = [join(ROOT, 'src', 'mixnode', 'unwrap-worker.ts')];
+const WORKER_ENTRIES = [join(ROOT, 'src', 'node', 'unwrap-worker.ts')];
 
 /** Native addons, wasm/worker files found by path, and tools: loaded from node_modules. */
 const EXTERNAL = ['better-sqlite3', 'sodium-native', 'pino', 'ws', 'tsx', 'esbuild'];

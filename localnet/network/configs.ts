@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { ChainInfo } from '../chain/index.js';
 import { defaultConfig, writeConfig } from '../../src/api/index.js';
-import { configPath, defaultMixnodeToml, writeToml, type TomlTable } from '../../src/mixnode/index.js';
+import { defaultMixnodeToml } from '../../src/mixnode/index.js';
+import { configPath, writeToml, type TomlTable } from '../../src/node/index.js';
 import { defaultGatewayToml } from '../../src/gateway/index.js';
 import { hostOf, type NetworkPlan, type NodePlan } from './plan.js';
 

@@ -4,13 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { createNymApi, loadConfig } from '../../src/api/index.js';
-import {
-  configPath,
-  createMixnode,
-  mixnodeConfigFromToml,
-  readNodeKeys,
-  readToml,
-} from '../../src/mixnode/index.js';
+import { createMixnode, mixnodeConfigFromToml } from '../../src/mixnode/index.js';
+import { configPath, readNodeKeys, readToml } from '../../src/node/index.js';
 import { createGateway, gatewayConfigFromToml } from '../../src/gateway/index.js';
 import type { NodePlan } from './plan.js';
 import type { LocalnetInfo } from './up.js';

@@ -18,7 +18,7 @@ import {
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WORKER_BUNDLE_ENV } from '../../src/mixnode/worker-bundle.js';
+import { WORKER_BUNDLE_ENV } from '../../src/node/worker-bundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The launcher that runs the TypeScript CLI (`nymph`) without a build step. */

@@ -587,7 +587,7 @@ async function prepareKeys(
   plan: NetworkPlan,
 ): Promise<{ verificationKey: string; gatewayIdentities: string[] }> {
   const { generateNodeKeys, hasNodeKeys, readNodeKeys, writeNodeKeys } =
-    await import('../../src/mixnode/keys.js');
+    await import('../../src/node/keys.js');
   for (const n of [...plan.mixnodes, ...plan.gateways]) {
     mkdirSync(n.home, { recursive: true });
     if (!hasNodeKeys(n.home)) writeNodeKeys(n.home, generateNodeKeys());

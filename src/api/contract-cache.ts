@@ -14,7 +14,7 @@ import type {
   MixNodeBond,
   MixNodeDetails,
   RewardedSetNodeStatus,
-} from '../../contracts-mock/index.js';
+} from '../contracts/index.js';
 import { Topology } from '../topology/index.js';
 import type { SkippedNode } from '../topology/index.js';
 import type { ApiMetrics } from './metrics.js';

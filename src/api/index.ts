@@ -1,7 +1,7 @@
 /**
  * nym-api: the validator API. A cache of the mixnet contract served over REST (topology),
- * and Coconut bandwidth credential issuance with one key share per instance. Also the
- * client side: key aggregation and end-to-end credential issuance.
+ * and Coconut bandwidth credential issuance with one key share per instance. The
+ * Node-only server; callers of nym-api import src/api-client instead.
  */
 export { createNymApi, NYM_API_VERSION } from './service.js';
 export type { NymApi, NymApiOptions } from './service.js';
@@ -51,37 +51,8 @@ export {
 export type { KeyFileJson, KeyShare } from './keys.js';
 export { SqliteDepositStore, MemoryDepositStore } from './store.js';
 export type { DepositStore, UsedDeposit } from './store.js';
-export { sealShare, openShare, LowOrderKeyError } from './envelope.js';
-export type { SealedShare } from './envelope.js';
-export {
-  blindSignSignatureMessage,
-  parseBlindSignBody,
-  parseVerifyBody,
-  txHash as parseTxHash,
-} from './schema.js';
-export type {
-  BlindSignRequestBody,
-  BlindedSignatureResponse,
-  CredentialJson,
-  VerifyCredentialBody,
-  VerifyCredentialResponse,
-} from './schema.js';
+export { parseBlindSignBody, parseVerifyBody, txHash as parseTxHash } from './schema.js';
 export { createMetrics } from './metrics.js';
 export type { ApiMetrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
-export {
-  blindSignBody,
-  fetchAggregatedVerificationKey,
-  fetchTopology,
-  fetchVerificationKey,
-  fetchVerificationKeys,
-  obtainBandwidthCredential,
-  requestBlindSignature,
-} from './client.js';
-export type {
-  ObtainCredentialArgs,
-  ObtainedCredential,
-  RequestOptions,
-  VerificationKeyInfo,
-} from './client.js';
 export * from './errors.js';

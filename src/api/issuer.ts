@@ -30,7 +30,7 @@ import {
   voucherPublicAttributes,
 } from '../coconut/index.js';
 import type { RandomBytes, BlindSignRequest, Parameters, PreparedVerificationKey } from '../coconut/index.js';
-import { sealShare } from './envelope.js';
+import { sealShare } from '../api-client/envelope.js';
 import { blindSignSignatureMessage } from './schema.js';
 import {
   DepositAlreadyUsedError,

@@ -5,6 +5,16 @@
  */
 import { base58 } from '@scure/base';
 import { InvalidRequestError } from './errors.js';
+import type { BlindSignRequestBody, VerifyCredentialBody } from '../api-client/wire.js';
+
+export type {
+  BlindSignRequestBody,
+  BlindedSignatureResponse,
+  CredentialJson,
+  VerifyCredentialBody,
+  VerifyCredentialResponse,
+} from '../api-client/wire.js';
+export { blindSignSignatureMessage } from '../api-client/wire.js';
 
 /** Largest number of Coconut attributes a credential may carry (Nym's bandwidth voucher: 4). */
 export const MAX_ATTRIBUTES = 16;
@@ -12,51 +22,6 @@ export const MAX_ATTRIBUTES = 16;
 export const MAX_PLAIN_ATTRIBUTE = 256;
 /** Longest base58 blob accepted (a blind-sign request with 16 attributes is far below). */
 export const MAX_BLOB_CHARS = 16 * 1024;
-
-/** `POST /v1/coconut/bandwidth/blind-sign`, after Nym's BlindSignRequestBody. */
-export interface BlindSignRequestBody {
-  /** base58 of the Coconut blind-sign request (commitments and proof). */
-  blind_sign_request: string;
-  /** Hex hash of the deposit transaction on the bandwidth contract. */
-  tx_hash: string;
-  /** base58 ed25519 signature by the deposit's identity key over request bytes ‖ tx_hash. */
-  signature: string;
-  /** base58 scalars of the public attributes. */
-  public_attributes: string[];
-  /** The public attributes in plain text: [voucher value, voucher info]. */
-  public_attributes_plain: string[];
-  /** Number of attributes (private + public) the credential carries. */
-  total_params: number;
-}
-
-/** Response: the share encrypted to the deposit's encryption key (see envelope.ts). */
-export interface BlindedSignatureResponse {
-  remote_key: string;
-  encrypted_signature: string;
-}
-
-/** A shown credential, after Nym's coconut-interface Credential. */
-export interface CredentialJson {
-  n_params: number;
-  /** base58 of the Coconut Theta (the proof of the credential). */
-  theta: string;
-  voucher_value: string;
-  voucher_info: string;
-}
-
-/** `POST /v1/coconut/bandwidth/verify-bandwidth-credential`. */
-export interface VerifyCredentialBody {
-  credential: CredentialJson;
-}
-
-export interface VerifyCredentialResponse {
-  /** The credential verifies under this instance's view of the aggregated key. */
-  verification_result: boolean;
-  /** base58 blinded serial number shown with it. */
-  blinded_serial_number: string;
-  /** Whether the bandwidth contract records that serial as spent. */
-  spent: boolean;
-}
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -154,13 +119,4 @@ export function parseVerifyBody(v: unknown): VerifyCredentialBody {
       voucher_info: str(c.voucher_info, 'credential.voucher_info', MAX_PLAIN_ATTRIBUTE, 0),
     },
   };
-}
-
-/** The bytes the depositor signs: the encoded request, then the upper-case hex tx hash. */
-export function blindSignSignatureMessage(requestBytes: Uint8Array, txHash: string): Uint8Array {
-  const h = new TextEncoder().encode(txHash.toUpperCase());
-  const out = new Uint8Array(requestBytes.length + h.length);
-  out.set(requestBytes, 0);
-  out.set(h, requestBytes.length);
-  return out;
 }

@@ -8,7 +8,7 @@ import type {
   PagedSpendCredentialResponse,
   SpendCredential,
   SpendCredentialResponse,
-} from '../../contracts-mock/index.js';
+} from '../contracts/index.js';
 import { ContractExecutor, ContractQueryBase, findWasmAttribute } from './base.js';
 import type { SigningClientOptions, TxResult } from './base.js';
 import type { CallOptions } from './call.js';

@@ -3,7 +3,7 @@ import type { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-sta
 import { toUtf8 } from '@cosmjs/encoding';
 import type { Event, StdFee } from '@cosmjs/stargate';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
-import type { Coin } from '../../contracts-mock/index.js';
+import type { Coin } from '../contracts/index.js';
 import {
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_TX_TIMEOUT_MS,

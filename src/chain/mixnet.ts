@@ -22,7 +22,7 @@ import type {
   PagedMixnodesDetailsResponse,
   PagedRewardedSetResponse,
   RewardedSetNodeStatus,
-} from '../../contracts-mock/index.js';
+} from '../contracts/index.js';
 import { ContractExecutor, ContractQueryBase, findWasmAttribute } from './base.js';
 import type { SigningClientOptions, TxResult } from './base.js';
 import type { CallOptions } from './call.js';

@@ -1,12 +1,12 @@
 /**
  * Owner signatures for bonding, made with the node's ed25519 identity secret key. The
- * signed bytes come from contracts-mock's `ownerSignatureMessage`, the same function the
+ * signed bytes come from src/contracts' `ownerSignatureMessage`, the same function the
  * contract verifies with.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import { signOwnerPayload } from '../../contracts-mock/index.js';
-import type { Coin, Gateway, MixNode, MixNodeCostParams } from '../../contracts-mock/index.js';
+import { signOwnerPayload } from '../contracts/index.js';
+import type { Coin, Gateway, MixNode, MixNodeCostParams } from '../contracts/index.js';
 import { InvalidArgumentError } from './errors.js';
 
 function checkSecret(secret: Uint8Array): void {

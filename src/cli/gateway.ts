@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { addRunCommand, collect, intFlag } from './node-run.js';
 import { createGateway, defaultGatewayToml, gatewayConfigFromToml } from '../gateway/index.js';
-import { configPath, generateNodeKeys, hasNodeKeys, writeNodeKeys, writeToml } from '../mixnode/index.js';
+import { configPath, generateNodeKeys, hasNodeKeys, writeNodeKeys, writeToml } from '../node/index.js';
 
 interface InitFlags {
   home: string;

@@ -7,17 +7,15 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { addRunCommand, intFlag } from './node-run.js';
 import { base58 } from '@scure/base';
+import { createMixnode, defaultMixnodeToml, mixnodeConfigFromToml } from '../mixnode/index.js';
 import {
   configPath,
-  createMixnode,
-  defaultMixnodeToml,
   generateNodeKeys,
   hasNodeKeys,
-  mixnodeConfigFromToml,
   readNodeKeys,
   writeNodeKeys,
   writeToml,
-} from '../mixnode/index.js';
+} from '../node/index.js';
 
 export function register(program: Command): void {
   const cmd = program.command('mixnode').description('a Loopix mix node (Sphinx unwrap, delay, forward)');

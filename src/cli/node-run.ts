@@ -12,7 +12,7 @@ import {
   readToml,
   type NodeKeys,
   type TomlTable,
-} from '../mixnode/index.js';
+} from '../node/index.js';
 
 export const collect = (v: string, acc: string[]): string[] => [...acc, v];
 

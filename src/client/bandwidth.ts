@@ -14,7 +14,7 @@ import {
   type BackendName,
 } from '../coconut/index.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { NotEnoughSharesError, obtainBandwidthCredential } from '../api/index.js';
+import { NotEnoughSharesError, obtainBandwidthCredential } from '../api-client/index.js';
 import type { BandwidthSigningClient } from '../chain/index.js';
 import { encodeCredentialPayload } from '../gateway/protocol/credential.js';
 import { CorruptStateError } from './errors.js';

@@ -17,7 +17,7 @@ import {
   type PreparedVerificationKey,
   type VerificationKey,
 } from '../coconut/index.js';
-import { fetchAggregatedVerificationKey } from '../api/index.js';
+import { fetchAggregatedVerificationKey } from '../api-client/index.js';
 import type { BandwidthSigningClient } from '../chain/index.js';
 import { decodeCredentialPayload } from './protocol/credential.js';
 import { CredentialInvalidError, CredentialSpentError, GatewayConfigError } from './errors.js';

@@ -18,13 +18,13 @@ import pino, { type Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { encodeNodeAddress } from '../sphinx/index.js';
-import { connectChain, ensureGatewayBonded, type ChainConfig } from '../mixnode/bond.js';
-import type { ConnectionPoolOptions } from '../mixnode/connection-pool.js';
-import { isAllowedPacketSize } from '../mixnode/framing.js';
-import type { NodeKeys } from '../mixnode/keys.js';
-import { startMetricsServer, type PacketMetrics } from '../mixnode/metrics.js';
-import { PacketPipeline, type FinalPacket } from '../mixnode/pipeline.js';
-import { decodeAddress } from '../mixnode/sphinx-adapter.js';
+import { connectChain, ensureGatewayBonded, type ChainConfig } from '../node/bond.js';
+import type { ConnectionPoolOptions } from '../node/connection-pool.js';
+import { isAllowedPacketSize } from '../node/framing.js';
+import type { NodeKeys } from '../node/keys.js';
+import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
+import { PacketPipeline, type FinalPacket } from '../node/pipeline.js';
+import { decodeAddress } from '../node/sphinx-adapter.js';
 import {
   chainSpendLedger,
   CredentialVerifier,

@@ -12,14 +12,9 @@
  *   [chain]        as the mix node's, plus bandwidth_contract for credential spends
  */
 import type { Logger } from 'pino';
-import { optBool, optNumber, optString, optStringArray, section, type TomlTable } from '../mixnode/config.js';
-import type { NodeKeys } from '../mixnode/keys.js';
-import {
-  chainFromToml,
-  chainToml,
-  outboundFromToml,
-  type MixnodeInitOptions,
-} from '../mixnode/node-config.js';
+import { optBool, optNumber, optString, optStringArray, section, type TomlTable } from '../node/config.js';
+import type { NodeKeys } from '../node/keys.js';
+import { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } from '../node/node-config.js';
 import type { BackendName } from '../coconut/index.js';
 import { GatewayConfigError } from './errors.js';
 import type { GatewayConfig } from './gateway.js';
@@ -33,7 +28,7 @@ export interface GatewayInitOptions {
   freeBandwidth?: boolean;
   apiUrls?: string[];
   verificationKey?: string;
-  chain?: MixnodeInitOptions['chain'];
+  chain?: NodeChainOptions;
 }
 
 export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {

@@ -9,11 +9,10 @@
  *               (no rpc_url: the node does not bond)
  */
 import type { Logger } from 'pino';
-import { ensureMixnodeBonded, type ChainConfig } from './bond.js';
-import type { ConnectionPoolOptions } from './connection-pool.js';
-import { optNumber, optString, section, type TomlTable } from './config.js';
-import { MixnodeConfigError } from './errors.js';
-import type { NodeKeys } from './keys.js';
+import { ensureMixnodeBonded } from '../node/bond.js';
+import { optNumber, optString, section, type TomlTable } from '../node/config.js';
+import { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } from '../node/node-config.js';
+import type { NodeKeys } from '../node/keys.js';
 import type { MixnodeConfig } from './node.js';
 
 export interface MixnodeInitOptions {
@@ -21,14 +20,7 @@ export interface MixnodeInitOptions {
   announceHost?: string;
   mixPort?: number;
   httpApiPort?: number;
-  chain?: {
-    rpcUrl: string;
-    mnemonic: string;
-    /** Which account of the mnemonic owns the bond (m/44'/118'/0'/0/index). */
-    accountIndex?: number;
-    mixnetContract: string;
-    bandwidthContract?: string;
-  };
+  chain?: NodeChainOptions;
 }
 
 export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
@@ -55,50 +47,6 @@ export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
   };
   if (o.chain) t.chain = chainToml(o.chain);
   return t;
-}
-
-export function chainToml(c: NonNullable<MixnodeInitOptions['chain']>): TomlTable {
-  return {
-    rpc_url: c.rpcUrl,
-    mnemonic: c.mnemonic,
-    account_index: c.accountIndex ?? 0,
-    mixnet_contract: c.mixnetContract,
-    bandwidth_contract: c.bandwidthContract ?? '',
-    pledge_amount: '100000000',
-    pledge_denom: 'unym',
-  };
-}
-
-export function outboundFromToml(t: TomlTable): ConnectionPoolOptions {
-  const o = section(t, 'outbound');
-  return {
-    maxQueuedPackets: optNumber(o, 'max_queued_packets'),
-    connectTimeoutMs: optNumber(o, 'connect_timeout_ms'),
-    reconnectInitialMs: optNumber(o, 'reconnect_initial_ms'),
-    reconnectMaxMs: optNumber(o, 'reconnect_max_ms'),
-    maxFailedAttempts: optNumber(o, 'max_failed_attempts'),
-  };
-}
-
-export function chainFromToml(t: TomlTable): ChainConfig | undefined {
-  const c = section(t, 'chain');
-  const rpcUrl = optString(c, 'rpc_url', '');
-  if (!rpcUrl) return undefined;
-  const mnemonic = optString(c, 'mnemonic', '');
-  const mixnet = optString(c, 'mixnet_contract', '');
-  if (!mnemonic) throw new MixnodeConfigError('chain.mnemonic', 'required when chain.rpc_url is set');
-  if (!mixnet) throw new MixnodeConfigError('chain.mixnet_contract', 'required when chain.rpc_url is set');
-  return {
-    rpcUrl,
-    mnemonic,
-    accountIndex: optNumber(c, 'account_index', 0),
-    contracts: { mixnet, bandwidth: optString(c, 'bandwidth_contract', '') },
-    pledge: {
-      denom: optString(c, 'pledge_denom', 'unym'),
-      amount: optString(c, 'pledge_amount', '100000000'),
-    },
-    timeoutMs: optNumber(c, 'timeout_ms'),
-  };
 }
 
 export function mixnodeConfigFromToml(

@@ -7,10 +7,10 @@ import { base58 } from '@scure/base';
 import pino, { type Logger } from 'pino';
 import type http from 'node:http';
 import { encodeNodeAddress } from '../sphinx/address.js';
-import type { ConnectionPoolOptions } from './connection-pool.js';
-import type { NodeKeys } from './keys.js';
-import { startMetricsServer, type PacketMetrics } from './metrics.js';
-import { PacketPipeline } from './pipeline.js';
+import type { ConnectionPoolOptions } from '../node/connection-pool.js';
+import type { NodeKeys } from '../node/keys.js';
+import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
+import { PacketPipeline } from '../node/pipeline.js';
 
 /** What a node announces (and bonds): Nym's `MixNode` contract struct fields. */
 export interface MixnodeAnnouncement {

@@ -7,8 +7,8 @@
  * a client down). JSON uses nym-api's field names, i.e. the contract's bond structs.
  */
 import { base58 } from '@scure/base';
-import { isValidHost } from '../../contracts-mock/index.js';
-import type { Coin, GatewayBond, MixNodeBond } from '../../contracts-mock/index.js';
+import { isValidHost } from '../contracts/index.js';
+import type { Coin, GatewayBond, MixNodeBond } from '../contracts/index.js';
 import { GatewayNotFoundError, NoGatewayError, NoRouteError, TopologyFormatError } from './errors.js';
 
 export type Layer = 1 | 2 | 3;

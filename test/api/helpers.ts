@@ -8,7 +8,7 @@ import { base58 } from '@scure/base';
 import { pino } from 'pino';
 import { startChain } from '../../localnet/index.js';
 import type { RunningChain } from '../../localnet/index.js';
-import type { Gateway, MixNode, MixNodeCostParams } from '../../contracts-mock/index.js';
+import type { Gateway, MixNode, MixNodeCostParams } from '../../src/contracts/index.js';
 import { connectSigningClients, identityKeyFromSecret } from '../../src/chain/index.js';
 import type { SigningClients } from '../../src/chain/index.js';
 import { loadBackend, secureRandom } from '../../src/coconut/index.js';

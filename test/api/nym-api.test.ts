@@ -17,14 +17,14 @@ import {
 } from '../../src/coconut/index.js';
 import type { GroupBackend } from '../../src/coconut/index.js';
 import { pino } from 'pino';
+import { createNymApi } from '../../src/api/index.js';
 import {
-  createNymApi,
   blindSignBody,
   blindSignSignatureMessage,
   fetchAggregatedVerificationKey,
   NotEnoughSharesError,
   obtainBandwidthCredential,
-} from '../../src/api/index.js';
+} from '../../src/api-client/index.js';
 import { Topology } from '../../src/topology/index.js';
 import { COSTS, PLEDGE, gateway, getJson, mixNode, postJson, secret, startNet } from './helpers.js';
 import type { Net } from './helpers.js';

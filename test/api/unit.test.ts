@@ -17,7 +17,6 @@ import {
   ConfigError,
   InvalidRequestError,
   KeyFileError,
-  LowOrderKeyError,
   SqliteDepositStore,
   buildSnapshot,
   configFromToml,
@@ -26,17 +25,16 @@ import {
   generateKeyShares,
   keyShareToJson,
   loadConfig,
-  openShare,
   parseBlindSignBody,
   parseVerifyBody,
   readKeyFile,
-  sealShare,
   setConfigValue,
   skipCategory,
   validateEntries,
   writeConfig,
   writeKeyShares,
 } from '../../src/api/index.js';
+import { LowOrderKeyError, openShare, sealShare } from '../../src/api-client/index.js';
 
 let dir: string;
 let backend: GroupBackend;

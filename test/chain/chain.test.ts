@@ -13,7 +13,7 @@ import { base58 } from '@scure/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChain } from '../../localnet/index.js';
 import type { RunningChain } from '../../localnet/index.js';
-import type { Gateway, MixNode, MixNodeCostParams } from '../../contracts-mock/index.js';
+import type { Gateway, MixNode, MixNodeCostParams } from '../../src/contracts/index.js';
 import {
   ChainAbortedError,
   ChainTimeoutError,

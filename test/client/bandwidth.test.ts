@@ -76,7 +76,7 @@ describe('credential source', () => {
     const { connectSigningClients } = await import('../../src/chain/index.js');
     const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
     const { generateKeys } = await import('../../src/client/identity.js');
-    const { NotEnoughSharesError } = await import('../../src/api/index.js');
+    const { NotEnoughSharesError } = await import('../../src/api-client/index.js');
     const rng = (n: number) => new Uint8Array(randomBytes(n));
     const info = net.chain.chainInfo;
     const signer = await connectSigningClients({

@@ -19,7 +19,8 @@ import {
 } from '../../src/api/index.js';
 import { loadBackend, secureRandom as coconutRandom } from '../../src/coconut/index.js';
 import { coconutCredentialSource } from '../../src/client/bandwidth.js';
-import { createMixnode, generateNodeKeys, type Mixnode } from '../../src/mixnode/index.js';
+import { createMixnode, type Mixnode } from '../../src/mixnode/index.js';
+import { generateNodeKeys } from '../../src/node/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { connect, type ConnectOptions } from '../../src/sdk/node.js';
 import type { MixnetClient } from '../../src/sdk/client.js';

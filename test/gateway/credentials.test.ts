@@ -8,13 +8,13 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base58 } from '@scure/base';
-import { obtainBandwidthCredential } from '../../src/api/index.js';
+import { obtainBandwidthCredential } from '../../src/api-client/index.js';
 import { connectQueryClients } from '../../src/chain/index.js';
 import { secureRandom, type BandwidthCredential, type VerificationKey } from '../../src/coconut/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/index.js';
 import { encodeCredentialPayload, sealCredential } from '../../src/gateway/protocol/index.js';
-import { ensureMixnodeBonded } from '../../src/mixnode/bond.js';
-import { generateNodeKeys, type NodeKeys } from '../../src/mixnode/keys.js';
+import { ensureMixnodeBonded } from '../../src/node/bond.js';
+import { generateNodeKeys, type NodeKeys } from '../../src/node/keys.js';
 import { createMixnode } from '../../src/mixnode/node.js';
 import { startNet, type Net } from '../api/helpers.js';
 import { quiet, tempHome } from '../mixnode/helpers.js';

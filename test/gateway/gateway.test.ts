@@ -14,7 +14,7 @@ import {
   withSurbAck,
   type IdentityKeys,
 } from '../../src/gateway/protocol/index.js';
-import { generateNodeKeys } from '../../src/mixnode/keys.js';
+import { generateNodeKeys } from '../../src/node/keys.js';
 import type { Mixnode } from '../../src/mixnode/node.js';
 import { createPacket, type PacketSize } from '../../src/sphinx/index.js';
 import { connectTo, frame, quiet, startMixnode, tempHome, until } from '../mixnode/helpers.js';

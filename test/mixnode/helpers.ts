@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createPacket, encodeNodeAddress, type PacketSize } from '../../src/sphinx/index.js';
-import { FrameDecoder, encodeFrame } from '../../src/mixnode/framing.js';
-import { generateNodeKeys, type NodeKeys } from '../../src/mixnode/keys.js';
+import { FrameDecoder, encodeFrame } from '../../src/node/framing.js';
+import { generateNodeKeys, type NodeKeys } from '../../src/node/keys.js';
 import { createMixnode, type Mixnode } from '../../src/mixnode/node.js';
 
 export const random = (n: number): Uint8Array => new Uint8Array(crypto.randomBytes(n));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SphinxNodeKey, unwrapPacket } from '../../src/sphinx/index.js';
-import { generateNodeKeys } from '../../src/mixnode/keys.js';
+import { generateNodeKeys } from '../../src/node/keys.js';
 import type { Mixnode } from '../../src/mixnode/node.js';
 import {
   connectTo,

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadFrameError } from '../../src/mixnode/errors.js';
-import { DelayQueue } from '../../src/mixnode/delay-queue.js';
-import { FrameDecoder, PACKET_SIZES, encodeFrame } from '../../src/mixnode/framing.js';
-import { ReplayStore } from '../../src/mixnode/replay-store.js';
+import { BadFrameError } from '../../src/node/errors.js';
+import { DelayQueue } from '../../src/node/delay-queue.js';
+import { FrameDecoder, PACKET_SIZES, encodeFrame } from '../../src/node/framing.js';
+import { ReplayStore } from '../../src/node/replay-store.js';
 import { packetLengthFor } from '../../src/sphinx/index.js';
 import { random, tempHome, until } from './helpers.js';
 
@@ -105,7 +105,7 @@ describe('replay store', () => {
 
 describe('unwrap worker pool', () => {
   it('answers every packet in batches, and replaces a worker that dies', async () => {
-    const { WorkerPool } = await import('../../src/mixnode/worker-pool.js');
+    const { WorkerPool } = await import('../../src/node/worker-pool.js');
     const results: number[] = [];
     const errors: string[] = [];
     const pool = new WorkerPool({
@@ -130,8 +130,8 @@ describe('unwrap worker pool', () => {
   });
 
   it('starts a worker from its bundled twin when NYMPH_WORKER_BUNDLE_DIR has one, else through tsx', async () => {
-    const { startTsWorker } = await import('../../src/mixnode/worker-pool.js');
-    const { WORKER_BUNDLE_ENV } = await import('../../src/mixnode/worker-bundle.js');
+    const { startTsWorker } = await import('../../src/node/worker-pool.js');
+    const { WORKER_BUNDLE_ENV } = await import('../../src/node/worker-bundle.js');
     const dir = tempHome('twins');
     // a stand-in twin that says where it came from
     fs.writeFileSync(
@@ -143,7 +143,7 @@ describe('unwrap worker pool', () => {
         w.once('message', resolve);
         w.once('error', reject);
       });
-    const source = new URL('../../src/mixnode/unwrap-worker.ts', import.meta.url);
+    const source = new URL('../../src/node/unwrap-worker.ts', import.meta.url);
     const before = process.env[WORKER_BUNDLE_ENV];
     try {
       process.env[WORKER_BUNDLE_ENV] = dir;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
-import type { GatewayBond, MixNodeBond } from '../../contracts-mock/index.js';
+import type { GatewayBond, MixNodeBond } from '../../src/contracts/index.js';
 import {
   GatewayNotFoundError,
   NoGatewayError,

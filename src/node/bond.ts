@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { connectSigningClients, type SigningClients } from '../chain/index.js';
-import { MixnodeError } from './errors.js';
+import { NodeError } from './errors.js';
 import type { NodeKeys } from './keys.js';
 
 export const NODE_VERSION = '0.1.0';
@@ -24,7 +24,8 @@ export interface ChainConfig {
   broadcastPollIntervalMs?: number;
 }
 
-export class BondConflictError extends MixnodeError {
+export class BondConflictError extends NodeError {
+  override readonly code = 'bond_conflict';
   constructor(
     readonly owner: string,
     readonly bondedIdentity: string,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { MixnodeConfigError } from './errors.js';
+import { NodeConfigError } from './errors.js';
 
 export type TomlTable = Record<string, unknown>;
 
@@ -18,12 +18,12 @@ export function readToml(file: string): TomlTable {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new MixnodeConfigError('config', `cannot read ${file} (run init first)`);
+    throw new NodeConfigError('config', `cannot read ${file} (run init first)`);
   }
   try {
     return parse(text) as TomlTable;
   } catch (e) {
-    throw new MixnodeConfigError('config', `${file}: ${(e as Error).message}`);
+    throw new NodeConfigError('config', `${file}: ${(e as Error).message}`);
   }
 }
 
@@ -37,7 +37,7 @@ export function applyOverrides(table: TomlTable, sets: string[]): TomlTable {
   const out = structuredClone(table);
   for (const s of sets) {
     const eq = s.indexOf('=');
-    if (eq <= 0) throw new MixnodeConfigError(s, 'expected section.key=value');
+    if (eq <= 0) throw new NodeConfigError(s, 'expected section.key=value');
     const keyPath = s.slice(0, eq).split('.');
     const raw = s.slice(eq + 1);
     let value: unknown;
@@ -62,7 +62,7 @@ export function section(t: TomlTable, name: string): TomlTable {
   const v = t[name];
   if (v === undefined) return {};
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new MixnodeConfigError(name, 'expected a table');
+    throw new NodeConfigError(name, 'expected a table');
   return v as TomlTable;
 }
 export function optString(t: TomlTable, key: string, def: string): string;
@@ -70,7 +70,7 @@ export function optString(t: TomlTable, key: string, def?: undefined): string | 
 export function optString(t: TomlTable, key: string, def?: string): string | undefined {
   const v = t[key];
   if (v === undefined) return def;
-  if (typeof v !== 'string') throw new MixnodeConfigError(key, 'expected a string');
+  if (typeof v !== 'string') throw new NodeConfigError(key, 'expected a string');
   return v;
 }
 export function optNumber(t: TomlTable, key: string, def: number): number;
@@ -79,19 +79,19 @@ export function optNumber(t: TomlTable, key: string, def?: number): number | und
   const v = t[key];
   if (v === undefined) return def;
   const n = typeof v === 'bigint' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new MixnodeConfigError(key, 'expected a number');
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new NodeConfigError(key, 'expected a number');
   return n;
 }
 export function optBool(t: TomlTable, key: string, def: boolean): boolean {
   const v = t[key];
   if (v === undefined) return def;
-  if (typeof v !== 'boolean') throw new MixnodeConfigError(key, 'expected true or false');
+  if (typeof v !== 'boolean') throw new NodeConfigError(key, 'expected true or false');
   return v;
 }
 export function optStringArray(t: TomlTable, key: string): string[] {
   const v = t[key];
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-    throw new MixnodeConfigError(key, 'expected strings');
+    throw new NodeConfigError(key, 'expected strings');
   return v as string[];
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { base58 } from '@scure/base';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { MixnodeConfigError } from './errors.js';
+import { NodeConfigError } from './errors.js';
 
 export interface NodeKeys {
   identitySecret: Uint8Array;
@@ -57,15 +57,15 @@ export function readNodeKeys(home: string): NodeKeys {
     try {
       text = fs.readFileSync(file, 'utf8').trim();
     } catch {
-      throw new MixnodeConfigError('keys', `cannot read ${file} (run init first)`);
+      throw new NodeConfigError('keys', `cannot read ${file} (run init first)`);
     }
     let b: Uint8Array;
     try {
       b = base58.decode(text);
     } catch {
-      throw new MixnodeConfigError('keys', `${file} is not base58`);
+      throw new NodeConfigError('keys', `${file} is not base58`);
     }
-    if (b.length !== 32) throw new MixnodeConfigError('keys', `${file} must hold 32 bytes`);
+    if (b.length !== 32) throw new NodeConfigError('keys', `${file} must hold 32 bytes`);
     return b;
   };
   const identitySecret = get(FILES.identity);

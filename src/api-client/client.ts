@@ -36,8 +36,8 @@ import {
   NymApiResponseError,
   ShareDecryptionError,
 } from './errors.js';
-import { blindSignSignatureMessage } from './schema.js';
-import type { BlindSignRequestBody, BlindedSignatureResponse } from './schema.js';
+import { blindSignSignatureMessage } from './wire.js';
+import type { BlindSignRequestBody, BlindedSignatureResponse } from './wire.js';
 
 export interface RequestOptions {
   signal?: AbortSignal;

@@ -15,8 +15,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import type { Coin } from './types.js';
-import type { Gateway, MixNode, MixNodeCostParams } from './mixnet-types.js';
+import type { Coin } from './coin.js';
+import type { Gateway, MixNode, MixNodeCostParams } from './mixnet.js';
 
 export type OwnerSignaturePayload =
   | {

@@ -2,7 +2,7 @@
  * JSON shapes of the mixnet contract, after Nym's Coconut-era mixnet contract
  * (common/cosmwasm-smart-contracts/mixnet-contract, nym-binaries-v1.1.x).
  */
-import type { Coin } from './types.js';
+import type { Coin } from './coin.js';
 
 export type Layer = 1 | 2 | 3;
 export const LAYERS: readonly Layer[] = [1, 2, 3];

@@ -1,0 +1,36 @@
+/**
+ * What mix nodes and gateways share: node-to-node framing, the packet pipeline (TCP
+ * listener, unwrap on worker threads, replay store, Loopix delay queue, connection pool to
+ * next hops), node keys, TOML config helpers, Prometheus packet metrics and self-bonding.
+ */
+export { PacketPipeline, type PipelineOptions, type FinalPacket } from './pipeline.js';
+export {
+  FrameDecoder,
+  encodeFrame,
+  frameHeader,
+  sizeTagFor,
+  isAllowedPacketSize,
+  PACKET_SIZES,
+  SIZE_TAGS,
+  FRAME_HEADER_SIZE,
+  FRAME_VERSION,
+  MAX_PACKET_SIZE,
+} from './framing.js';
+export { ReplayStore, BloomFilter, REPLAY_TAG_SIZE, type ReplayStoreOptions } from './replay-store.js';
+export { DelayQueue } from './delay-queue.js';
+export { ConnectionPool, type ConnectionPoolOptions, type Destination } from './connection-pool.js';
+export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+export { PacketMetrics, startMetricsServer, type DropCause } from './metrics.js';
+export { generateNodeKeys, readNodeKeys, writeNodeKeys, hasNodeKeys, type NodeKeys } from './keys.js';
+export { applyOverrides, readToml, writeToml, configPath, type TomlTable } from './config.js';
+export {
+  ensureMixnodeBonded,
+  ensureGatewayBonded,
+  connectChain,
+  BondConflictError,
+  DEFAULT_PLEDGE,
+  NODE_VERSION,
+  type ChainConfig,
+} from './bond.js';
+export * from './errors.js';
+export { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } from './node-config.js';
