@@ -73,6 +73,7 @@ export function writeGatewayConfigs(plan: NetworkPlan, chain: ChainInfo, verific
       clientsPort: g.clientsPort,
       httpApiPort: g.metricsPort,
       verificationKey,
+      freeBandwidth: true,
       chain: chainSection(chain, g),
     });
     tune(t, 'gateway', host);

@@ -5,12 +5,14 @@
  * credentials), answers sealed requests, and pushes delivered messages. Every error is
  * answered and the connection continues, as Nym's handler does.
  */
-import { ClientBandwidth, ClientRegistry, FREE_TESTNET_BANDWIDTH, type ConnectedClient, type GatewayContext } from './context.js';
 import {
-  CLOSE_REPLACED,
-  type SessionSocket,
-  type SocketEvents,
-} from './session-socket.js';
+  ClientBandwidth,
+  ClientRegistry,
+  FREE_TESTNET_BANDWIDTH,
+  type ConnectedClient,
+  type GatewayContext,
+} from './context.js';
+import { CLOSE_REPLACED, type SessionSocket, type SocketEvents } from './session-socket.js';
 import {
   CredentialInvalidError,
   FreeBandwidthDisabledError,
@@ -148,7 +150,9 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
       case 'bandwidthCredential':
         return this.redeem(req);
       case 'bandwidthCredentialV2':
-        throw new IllegalRequestError('bandwidthCredentialV2 is not supported here: present a Coconut bandwidthCredential');
+        throw new IllegalRequestError(
+          'bandwidthCredentialV2 is not supported here: present a Coconut bandwidthCredential',
+        );
       case 'ecashCredential':
         throw new IllegalRequestError(
           'zk-nym (e-cash) credentials are not supported here: present a Coconut bandwidthCredential',
@@ -218,7 +222,10 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     let err: GatewayProtocolError;
     if (e instanceof GatewayProtocolError) err = e;
     else {
-      this.ctx.logger.error({ err: (e as Error)?.message, client: this.id }, 'internal error serving a client');
+      this.ctx.logger.error(
+        { err: (e as Error)?.message, client: this.id },
+        'internal error serving a client',
+      );
       err = new InternalGatewayError();
     }
     this.ctx.metrics.clientErrors.inc({ code: err.code });
@@ -288,7 +295,9 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
         const written = await Promise.all(
           batch.map(
             (m) =>
-              new Promise<boolean>((resolve) => this.socket.sendBinary(this.frame(m.content), (err) => resolve(!err))),
+              new Promise<boolean>((resolve) =>
+                this.socket.sendBinary(this.frame(m.content), (err) => resolve(!err)),
+              ),
           ),
         );
         const ids = batch.filter((_, i) => written[i]).map((m) => m.id);

@@ -36,6 +36,7 @@ export interface ConnectedClient {
   isActive(): Promise<'active' | 'notActive' | 'busy'>;
   /** A newer connection takes over: flush and close. */
   replace(): void;
+  close(code: number, reason: string): void;
   flushBandwidth(): void;
   push(message: Uint8Array): void;
   /** True while stored messages are being pushed (new ones go to the store behind them). */

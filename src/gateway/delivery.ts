@@ -32,7 +32,9 @@ export function finalHopDelivery(d: DeliveryDeps): (packets: readonly FinalPaylo
     const store = d.store();
     if (!store) return;
     for (const p of packets) {
-      const id = Buffer.from(p.destination.buffer, p.destination.byteOffset, p.destination.length).toString('hex');
+      const id = Buffer.from(p.destination.buffer, p.destination.byteOffset, p.destination.length).toString(
+        'hex',
+      );
       if (!d.clients.isRegistered(id)) {
         d.drop('unknown_client');
         continue;

@@ -163,15 +163,24 @@ export class ClientConnection implements SocketEvents {
     const protocol = negotiateProtocol(req.protocolVersion);
     const identity = handshakeInitIdentity(req.data);
     if (this.ctx.clients.get(ClientRegistry.id(identity))) throw new DuplicateConnectionError();
-    const r = gatewayHandshakeRespond({
-      identity: this.ctx.identity,
-      init: req.data,
-      random: this.ctx.random,
-      aead: this.ctx.aead,
-    });
+    let r: ReturnType<typeof gatewayHandshakeRespond>;
+    try {
+      r = gatewayHandshakeRespond({
+        identity: this.ctx.identity,
+        init: req.data,
+        random: this.ctx.random,
+        aead: this.ctx.aead,
+      });
+    } catch (e) {
+      // from here on the handshake itself tells the client (Nym's gateway_handshake)
+      return this.fail(e, true);
+    }
     this.phase = { name: 'handshake', state: r.state, protocol };
     this.sendHandshake(r.material);
-    this.arm(this.ctx.limits.handshakeTimeoutMs, () => new HandshakeTimeoutError(this.ctx.limits.handshakeTimeoutMs));
+    this.arm(
+      this.ctx.limits.handshakeTimeoutMs,
+      () => new HandshakeTimeoutError(this.ctx.limits.handshakeTimeoutMs),
+    );
   }
 
   /** During the handshake only handshake messages count; anything else is dropped (as Nym). */
@@ -228,7 +237,12 @@ export class ClientConnection implements SocketEvents {
     // the store keeps milliseconds (whole seconds here)
     ctx.store.setLastAuth(req.clientIdentity, req.requestUnixTimestamp * 1000);
     const bandwidth = ctx.store.getClient(req.clientIdentity)?.bandwidth ?? 0;
-    this.send({ type: 'authenticate', protocolVersion: protocol, status: true, bandwidthRemaining: bandwidth });
+    this.send({
+      type: 'authenticate',
+      protocolVersion: protocol,
+      status: true,
+      bandwidthRemaining: bandwidth,
+    });
     this.upgrade({
       clientIdentity: req.clientIdentity,
       sharedKey: rec.sharedKey,
@@ -273,8 +287,11 @@ export class ClientConnection implements SocketEvents {
     this.socket.sendText(encodeGatewayResponse(m));
   }
 
-  /** Answers with Nym's error (and handshakeError during the handshake), then closes. */
-  private fail(e: unknown): void {
+  /**
+   * Answers with Nym's error, then closes. Inside the handshake (`inHandshake`, or the
+   * handshake phase) a `handshakeError` goes first, as Nym's handshake sends its own.
+   */
+  private fail(e: unknown, inHandshake = this.phase.name === 'handshake'): void {
     if (this.phase.name === 'done' && !this.socket.open) return;
     let err: GatewayProtocolError;
     if (e instanceof GatewayProtocolError) err = e;
@@ -283,7 +300,8 @@ export class ClientConnection implements SocketEvents {
       err = new InternalGatewayError();
     }
     this.ctx.metrics.clientErrors.inc({ code: err.code });
-    if (err instanceof HandshakeError) this.send({ type: 'handshakeError', message: err.handshakeText });
+    if (inHandshake && err instanceof HandshakeError)
+      this.send({ type: 'handshakeError', message: err.handshakeText });
     this.send(errorResponse(err));
     const timeout = err instanceof InitialTimeoutError || err instanceof HandshakeTimeoutError;
     this.clearTimer();

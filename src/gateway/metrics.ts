@@ -11,7 +11,8 @@ export class GatewayMetrics {
   readonly purged: Counter;
   readonly clientPackets: Counter;
   constructor(r: Registry, connected: () => number) {
-    const c = (name: string, help: string) => new Counter({ name: `nymph_gateway_${name}`, help, registers: [r] });
+    const c = (name: string, help: string) =>
+      new Counter({ name: `nymph_gateway_${name}`, help, registers: [r] });
     this.stored = c('messages_stored_total', 'Messages stored for offline clients');
     this.delivered = c('messages_delivered_total', 'Messages written to client sockets');
     this.acksSent = c('surb_acks_sent_total', 'SURB-acks sent back into the mixnet');
