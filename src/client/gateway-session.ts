@@ -231,17 +231,17 @@ export class GatewaySession {
         const nowSeconds = Math.floor(o.now() / 1000);
         const ts = Math.max(nowSeconds, (lastAuthSeconds.get(o.keys) ?? 0) + 1);
         lastAuthSeconds.set(o.keys, ts);
-        send({
-          ...createAuthenticateRequest({
+        send(
+          createAuthenticateRequest({
             identity: { secretKey: o.keys.identitySecret, publicKey: o.keys.identityPublic },
             sharedKey: o.sharedKey,
             nowMs: o.now(),
             timestampSeconds: ts,
+            protocolVersion: PROTOCOL_VERSION,
             random: o.rng,
             aead: o.aead,
           }),
-          protocolVersion: PROTOCOL_VERSION,
-        });
+        );
         const r = await expect('authenticate', 'authenticate');
         if (!r.status) throw new Error('authenticate: the gateway answered status false');
         sharedKey = o.sharedKey;

@@ -60,11 +60,13 @@ export function createAuthenticateRequest(args: {
   aead?: Aead;
   /** Overrides the timestamp in seconds (a client that authenticated this second already). */
   timestampSeconds?: number;
+  /** The version announced (and signed); Nym's client announces 4. */
+  protocolVersion?: number;
 }): AuthenticateV2Request {
   const aead = args.aead ?? nobleAead;
   const nonce = args.random(AEAD_NONCE_SIZE);
   const content = {
-    protocolVersion: AUTHENTICATE_V2_PROTOCOL_VERSION,
+    protocolVersion: args.protocolVersion ?? AUTHENTICATE_V2_PROTOCOL_VERSION,
     clientIdentity: args.identity.publicKey,
     addressCiphertext: aead.seal(args.sharedKey, nonce, args.identity.publicKey),
     nonce,
