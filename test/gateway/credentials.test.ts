@@ -166,7 +166,10 @@ describe('bandwidth credentials at two gateways sharing one chain', () => {
 
     expect(await present(c)).toEqual({ type: 'bandwidth', availableTotal: 100 * 1024 });
     c.sendPacket(gws[1].nodeAddress, random(2413));
-    expect(await c.next(10_000, { sends: true })).toEqual({ type: 'send', remainingBandwidth: 100 * 1024 - 2413 });
+    expect(await c.next(10_000, { sends: true })).toEqual({
+      type: 'send',
+      remainingBandwidth: 100 * 1024 - 2413,
+    });
     // a fresh showing of the same voucher: same blinded serial number, refused locally
     const again = await present(c);
     expect(again).toEqual({
