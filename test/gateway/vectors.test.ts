@@ -50,7 +50,7 @@ const read = (name: string) =>
   JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8'));
 
 describe('RFC 8452 AES-256-GCM-SIV', () => {
-  const rfc = read('rfc8452-aes256-gcm-siv.json') as {
+  const rfc = read('crypto/aes256-gcm-siv-rfc8452.json') as {
     vectors: { key: string; nonce: string; plaintext: string; result: string }[];
   };
   for (const [name, aead] of [
