@@ -24,6 +24,7 @@ import {
   MessageTooLargeError,
   PROTOCOL_VERSION,
   StaleSessionError,
+  TooManyPendingError,
   UnknownClientError,
   checkAuthenticateCiphertext,
   checkAuthenticateFreshness,
@@ -52,6 +53,9 @@ export function negotiateProtocol(client: number | undefined): number {
   if (client <= PROTOCOL_VERSION) return PROTOCOL_VERSION;
   throw new IncompatibleProtocolError(client, PROTOCOL_VERSION);
 }
+
+/** Messages kept while an authentication is checked (a client normally waits for the answer). */
+const MAX_HELD = 256;
 
 type Phase =
   | { name: 'waiting' }
@@ -87,8 +91,7 @@ export class ClientConnection implements SocketEvents {
       case 'done':
         return;
       case 'authenticating':
-        this.held.push(['text', text]);
-        return;
+        return this.hold(['text', text]);
       case 'handshake':
         return this.onHandshakeText(text, this.phase);
       case 'waiting':
@@ -100,8 +103,7 @@ export class ClientConnection implements SocketEvents {
     if (this.authenticated) return this.authenticated.onBinary(data);
     switch (this.phase.name) {
       case 'authenticating':
-        this.held.push(['binary', data]);
-        return;
+        return this.hold(['binary', data]);
       case 'waiting':
         // Nym: "possibly received a sphinx packet without prior authentication"
         return this.fail(new BinaryBeforeAuthenticationError());
@@ -112,6 +114,11 @@ export class ClientConnection implements SocketEvents {
 
   onPong(data: Uint8Array): void {
     this.authenticated?.onPong(data);
+  }
+
+  private hold(m: ['text', string] | ['binary', Uint8Array]): void {
+    if (this.held.length >= MAX_HELD) return this.fail(new TooManyPendingError(MAX_HELD));
+    this.held.push(m);
   }
 
   onClose(): void {
@@ -263,6 +270,8 @@ export class ClientConnection implements SocketEvents {
     if (timestampSeconds <= existing.sessionTimestampSeconds) throw new StaleSessionError();
     const answer = await existing.isActive();
     if (answer !== 'notActive') throw new DuplicateConnectionError();
+    // this connection may have gone meanwhile: then the old session stays
+    if (this.phase.name !== 'authenticating') return;
     existing.flushBandwidth();
     existing.replace();
   }

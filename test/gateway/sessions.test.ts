@@ -280,6 +280,23 @@ describe('a fresh connection', () => {
     expect(codeOf(await reg.next())).toBe('duplicate_connection');
   });
 
+  it('closes a connection that floods while its authentication is checked', async () => {
+    rig = sessionRig();
+    const { s: live, key, identity } = await register(rig);
+    live.answersPings = false; // the check waits for the ping timeout
+    const flood = rig.connect();
+    flood.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 1000, random }));
+    for (let i = 0; i < 300; i++) flood.events!.onBinary(random(10));
+    expect(flood.take()).toEqual([
+      { type: 'error', message: 'too many messages before the authentication answer' },
+    ]);
+    expect(flood.closed?.code).toBe(4003);
+    await new Promise((r) => setTimeout(r, 300));
+    // the check that was under way neither brings the closed connection back nor ends the old one
+    expect(flood.take()).toEqual([]);
+    expect(live.closed).toBeUndefined();
+  });
+
   it('never throws, whatever arrives', () => {
     rig = sessionRig();
     fc.assert(

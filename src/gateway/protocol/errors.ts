@@ -42,6 +42,8 @@ export const GATEWAY_ERROR_TEXTS = {
     "legacy 'authenticate' (v1) is refused: it carries no timestamp and could be replayed; use 'authenticateV2'",
   // Nymph: a websocket message above the gateway's limit
   message_too_large: 'websocket message too large: ',
+  // Nymph: a client that keeps sending while its authentication is being checked
+  too_many_pending: 'too many messages before the authentication answer',
   // ---- after authentication (authenticated.rs): the gateway answers and keeps serving
   unknown_request: `${MALFORMED}unknown variant `,
   malformed_frame: `${MALFORMED}the request is too short`,
@@ -143,6 +145,12 @@ export class MessageTooLargeError extends GatewayProtocolError {
     readonly limit: number,
   ) {
     super('message_too_large', `${size} bytes, limit ${limit}`);
+  }
+}
+
+export class TooManyPendingError extends GatewayProtocolError {
+  constructor(readonly limit: number) {
+    super('too_many_pending');
   }
 }
 
