@@ -251,3 +251,15 @@ export class KeyFileError extends NymApiError {
     super(`key file ${path}: ${reason}`);
   }
 }
+
+/** The contract answered with data that does not have its documented shape. */
+export class MalformedContractDataError extends NymApiError {
+  override readonly code = 'malformed_contract_data';
+  override readonly status = 502;
+  constructor(
+    readonly query: string,
+    readonly reason: string,
+  ) {
+    super(`the contract's answer to ${query} is malformed: ${reason}`);
+  }
+}

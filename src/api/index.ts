@@ -18,7 +18,7 @@ export {
   writeConfig,
 } from './config.js';
 export type { ApiConfig } from './config.js';
-export { ContractCache, buildSnapshot, validateEntries, skipCategory } from './contract-cache.js';
+export { ContractCache, buildSnapshot, serialise, validateEntries } from './contract-cache.js';
 export type {
   CacheSnapshot,
   CachedRoute,

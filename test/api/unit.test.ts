@@ -29,7 +29,6 @@ import {
   parseVerifyBody,
   readKeyFile,
   setConfigValue,
-  skipCategory,
   validateEntries,
   writeConfig,
   writeKeyShares,
@@ -225,7 +224,7 @@ describe('contract cache validation', () => {
     const v = validateEntries(raw, [gw, { gateway: 'nope' }]);
     expect(v.mixnodes.map((d) => d.bond_information.mix_id)).toEqual([1, 6]);
     expect(v.gateways).toHaveLength(1);
-    expect(v.skipped.map((s) => skipCategory(s.reason))).toEqual([
+    expect(v.skipped.map((s) => s.code)).toEqual([
       'bad_sphinx_key',
       'bad_host',
       'bad_port',
@@ -323,6 +322,7 @@ describe('contract cache poller', () => {
         },
         getGateways: async () => [{ gateway: { host: '::1', mix_port: 0 } }],
         getRewardedSet: async () => new Map(),
+        getPreassignedGatewayIds: async () => null,
         getCurrentInterval: async () => ({
           interval,
           current_blocktime: 0,
