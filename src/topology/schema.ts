@@ -42,13 +42,24 @@ const text = (max: number) =>
     v.maxLength(max, `is not a string of 1..${max} chars`),
   );
 
+// base58 decoding is quadratic in the length and the same keys come back at every
+// refresh: remember recent decodes (bounded; copies are handed out, so nothing is shared).
+const MEMO_LIMIT = 8192;
+const decodedMemo = new Map<string, Uint8Array | null>();
+
 /** The decoded bytes of a base58 string, or null when it is not base58. */
 export function decodeBase58(s: string): Uint8Array | null {
-  try {
-    return base58.decode(s);
-  } catch {
-    return null;
+  let bytes = decodedMemo.get(s);
+  if (bytes === undefined) {
+    try {
+      bytes = base58.decode(s);
+    } catch {
+      bytes = null;
+    }
+    if (decodedMemo.size >= MEMO_LIMIT) decodedMemo.clear();
+    decodedMemo.set(s, bytes);
   }
+  return bytes && bytes.slice();
 }
 
 /** A base58 public key of exactly 32 bytes. */
