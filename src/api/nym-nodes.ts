@@ -172,13 +172,14 @@ export function buildNymBodies(
       skipped.push({ kind: 'gateway', id: gw.identity_key, code: 'duplicate_node_id' });
       continue;
     }
+    // In the rewarded set whatever its address, as Nym's set is the contract's.
+    usedIds.add(nodeId);
+    entryIds.push(nodeId);
     const ips = addressesOf(gw.host, inputs);
     if (ips.length === 0) {
       skipped.push({ kind: 'gateway', id: gw.identity_key, code: 'unresolvable_host' });
       continue;
     }
-    usedIds.add(nodeId);
-    entryIds.push(nodeId);
     listed.push({
       isMixnode: false,
       inactive: false,
