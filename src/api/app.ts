@@ -84,12 +84,12 @@ export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: Se
   const cors = corsPolicy(d.corsAllowedOrigins ?? []);
   // Label-bound metric children per route and status: no label hashing per request.
   const bound = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
-  const count = (path: string, status: number, start: bigint): void => {
-    const key = `${path} ${status}`;
+  const count = (path: string, method: string, status: number, start: bigint): void => {
+    const key = `${path} ${method} ${status}`;
     let m = bound.get(key);
     if (!m) {
       m = {
-        count: d.metrics.httpRequests.labels({ route: path, method: 'GET', status: String(status) }),
+        count: d.metrics.httpRequests.labels({ route: path, method, status: String(status) }),
         time: d.metrics.httpDuration.labels({ route: path }),
       };
       bound.set(key, m);
@@ -102,8 +102,10 @@ export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: Se
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
-    const cached = req.method === 'GET' ? CACHED_ROUTES.get(path) : undefined;
-    const nym = req.method === 'GET' && cached === undefined ? NYM_ROUTES.get(path) : undefined;
+    // HEAD is a GET without the body (node:http drops it).
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const cached = get ? CACHED_ROUTES.get(path) : undefined;
+    const nym = get && cached === undefined ? NYM_ROUTES.get(path) : undefined;
     const snap = d.cache.snapshot;
     if ((cached === undefined && nym === undefined) || !snap) {
       app(req, res);
@@ -117,12 +119,14 @@ export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: Se
       try {
         status = serveNymRoute(nym!, snap, mark < 0 ? '' : url.slice(mark + 1), ifNoneMatch, res);
       } catch (err) {
-        if (!(err instanceof NymApiError)) throw err;
-        sendRawError(res, err);
-        status = err.status;
+        // A throw out of a request listener would take the process down: answer instead.
+        if (!(err instanceof NymApiError)) d.logger.error({ err, path }, 'unhandled error in request');
+        const e = err instanceof NymApiError ? err : new NymApiError('internal error');
+        sendRawError(res, e);
+        status = e.status;
       }
     }
-    count(path, status, start);
+    count(path, req.method!, status, start);
   };
 }
 

@@ -357,6 +357,13 @@ describe("Nym's skimmed-node routes", () => {
     expect(r.body.error).toMatchObject({ code: 'invalid_request', field });
   });
 
+  it('answer HEAD as GET without a body', async () => {
+    const r = await fetch(`${net.url}${SK}/entry-gateways`, { method: 'HEAD' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('etag')).toBe((await get(`${SK}/entry-gateways`)).headers.get('etag'));
+    expect(await r.text()).toBe('');
+  });
+
   it('ignore unknown query parameters, as serde does', async () => {
     const r = await get(`${SK}/mixnodes/active?page=0&something_new=1`);
     expect(r.status).toBe(200);
