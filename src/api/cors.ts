@@ -4,19 +4,7 @@
  * CORS headers, so browsers refuse cross-origin reads), `*` only when configured.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NymApiError } from './errors.js';
-
-/** A preflight from an origin that is not allowed. */
-export class CorsOriginNotAllowedError extends NymApiError {
-  override readonly code = 'cors_origin_not_allowed';
-  override readonly status = 403;
-  constructor(readonly origin: string) {
-    super(`origin ${origin} is not allowed (http.cors_allowed_origins)`);
-  }
-  override details(): Record<string, unknown> {
-    return { origin: this.origin };
-  }
-}
+import { CorsOriginNotAllowedError } from './errors.js';
 
 const ALLOW_METHODS = 'GET, POST, OPTIONS';
 /** What callers may send: JSON bodies and conditional GETs. */

@@ -58,6 +58,18 @@ export class UnsupportedMediaTypeError extends NymApiError {
   }
 }
 
+/** A preflight from an origin that is not allowed. */
+export class CorsOriginNotAllowedError extends NymApiError {
+  override readonly code = 'cors_origin_not_allowed';
+  override readonly status = 403;
+  constructor(readonly origin: string) {
+    super(`origin ${origin} is not allowed (http.cors_allowed_origins)`);
+  }
+  override details(): Record<string, unknown> {
+    return { origin: this.origin };
+  }
+}
+
 /** No route matches. */
 export class RouteNotFoundError extends NymApiError {
   override readonly code = 'not_found';
