@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type ProgressEvent, type RunningLocalnet } from '../../localnet/network/up.js';
-import { makePlan, writeJson, DEFAULT_LAYOUT, PLAN_FILE } from '../../localnet/network/plan.js';
+import { chainOf, makePlan, writeJson, DEFAULT_LAYOUT, PLAN_FILE } from '../../localnet/network/plan.js';
 import {
   groupAlive,
   isAlive,
@@ -215,7 +215,7 @@ describe('localnet start failures', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     const plan = await makePlan(failHome, { ...DEFAULT_LAYOUT, ports: 'auto', clients: 1 });
-    plan.chain.port = port; // taken: the chain cannot listen
+    chainOf(plan).ports.rpc = port; // taken: the chain cannot listen
     writeJson(join(failHome, PLAN_FILE), plan);
     const spawned: number[] = [];
     const err = await localnetUp({
