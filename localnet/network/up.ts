@@ -192,6 +192,8 @@ interface Up {
   ready: Map<string, Record<string, unknown>>;
   inProcessLog: Logger;
   stopping: boolean;
+  /** Set once `prepare home` has found the home free: from then on the pid file is ours. */
+  ownsHome: boolean;
   exited(name: string, code: number | string): void;
   info?: LocalnetInfo;
 }
@@ -210,13 +212,16 @@ const camel = (flags: Record<string, string>): Record<string, string> =>
     Object.entries(flags).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
   );
 
-/** Stops every process of the network at `home`: those it spawned and those holding its roles' homes. */
+/**
+ * Stops every process of the network at `home`: those `up` spawned and those holding its
+ * roles' homes (started by hand); returns the ones that were running.
+ */
 export async function localnetDown(homeArg: string, graceMs = 5_000): Promise<PidRecord[]> {
   const home = resolve(homeArg);
   const found = networkProcesses(home);
   await stopAll(found, graceMs);
   removePidFile(home);
-  return found.filter((p) => p.alive || p.source === 'spawned');
+  return found.filter((p) => p.alive);
 }
 
 function loadLayout(opts: UpOptions): LayoutOptions {
@@ -243,6 +248,7 @@ async function prepareHome(u: Up): Promise<void> {
       running.map((p) => p.pid),
     );
   removePidFile(u.home);
+  u.ownsHome = true;
   mkdirSync(u.logDir, { recursive: true });
   rmSync(u.goFile, { force: true });
 }
@@ -543,6 +549,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     ready: new Map(),
     inProcessLog: pino({ level: model === 'in-process' ? logLevel : 'silent' }, pino.destination(2)),
     stopping: false,
+    ownsHome: false,
     exited: (name, code) => {
       if (!u.stopping) exitResolve({ name, code });
     },
@@ -551,7 +558,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     u.stopping = true;
     for (const h of u.handles.filter((x) => x.stop).reverse()) await h.stop!().catch(() => undefined);
     await stopAll(records(u));
-    removePidFile(home);
+    if (u.ownsHome) removePidFile(home);
   };
   const run = async (): Promise<void> => {
     for (const phase of PHASES) {
