@@ -20,6 +20,8 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { UnknownRoleError } from './roles/errors.js';
 
+export * from './roles/errors.js';
+
 export type RoleName = 'chain' | 'api' | 'mixnode' | 'gateway' | 'client';
 
 /** Localnet starts its roles stage by stage; the roles of one stage start together. */

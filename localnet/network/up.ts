@@ -10,7 +10,7 @@
  *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
  *   start chain        until the chain answers; its addresses are in chain.json
  *   write configs      each role's config through its own writer, then release the roles
- *   start nym-apis     until every nym-api is ready
+ *   start apis         until every nym-api is ready
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
  *   wait for topology  until every nym-api shows every node
  *   start clients      until every native client is ready (with a bandwidth credential)
