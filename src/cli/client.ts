@@ -11,14 +11,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { TRAFFIC_MODES } from '../client/config.js';
-import {
-  applyNativeOverrides,
-  defaultNativeConfig,
-  nativeConfigFromToml,
-  writeNativeConfig,
-} from '../client/native-config.js';
+import { defaultNativeConfig, nativeConfigFromToml } from '../client/native-config.js';
 import { configPath, type TomlTable } from '../node/config.js';
 import { roleByName } from '../roles.js';
+import { applyNativeOverrides, writeNativeConfig } from '../roles/client.js';
 import { addRunCommand, collect, intFlag } from './role-run.js';
 
 interface InitFlags {

@@ -1,8 +1,10 @@
 /**
  * The native client's config: `<home>/config.toml`, the one schema of `nymph client init`,
- * `nymph client run` and the clients of a local network. Read with the nodes' TOML helpers
- * (`readToml`, `applyOverrides`: every key overridable as `--set section.key=value`) and
- * checked with valibot; a missing key takes its default, an unknown one is an error.
+ * `nymph client run` and the clients of a local network, checked with valibot: a missing
+ * key takes its default, an unknown one is an error. The file is read and written with the
+ * nodes' TOML helpers (`readToml`, `applyOverrides`: every key overridable as
+ * `--set section.key=value`) by the client's role entry (src/roles/client.ts), since the
+ * client room does not import src/node.
  *
  *   [client]     nym_api_urls, gateway (identity; "" = lowest latency), mode (traffic mode)
  *   [socket]     host, port: Nym's native websocket API (port 1977 as Nym's client)
@@ -23,10 +25,7 @@
  * Nym's native client keeps its settings in the same kind of file
  * (clients/native/src/client/config/template.rs); these are the keys Nymph's client reads.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import * as v from 'valibot';
-import { applyOverrides, configPath, readToml, writeToml, type TomlTable } from '../node/config.js';
-import { NodeConfigError } from '../node/errors.js';
 import { TRAFFIC_MODES, type ClientConfigInput, type TrafficMode } from './config.js';
 import { ClientError } from './errors.js';
 
@@ -116,26 +115,13 @@ export function defaultNativeConfig(): NativeClientConfig {
   };
 }
 
-/**
- * Overrides (`section.key=value`, values as TOML literals) on top of a table. A list key
- * also takes a plain comma-separated value (`client.nym_api_urls=http://a,http://b`).
- */
-export function applyNativeOverrides(table: TomlTable, sets: readonly string[]): TomlTable {
-  let out: TomlTable;
-  try {
-    out = applyOverrides(table, [...sets]);
-  } catch (e) {
-    if (e instanceof NodeConfigError) throw new NativeConfigError(e.key, e.detail);
-    throw e;
-  }
-  const defaults = defaultNativeConfig() as unknown as Record<string, Record<string, unknown>>;
-  for (const s of sets) {
-    const [sectionName, key] = s.slice(0, s.indexOf('=')).split('.');
-    const sec = out[sectionName] as Record<string, unknown> | undefined;
-    if (Array.isArray(defaults[sectionName]?.[key]) && typeof sec?.[key] === 'string')
-      sec[key] = (sec[key] as string) === '' ? [] : (sec[key] as string).split(',');
-  }
-  return out;
+/** A parsed TOML table (smol-toml's output). */
+export type TomlTable = Record<string, unknown>;
+
+/** Keys whose value is a list: an override may give them as `a,b,c`. */
+export function isListKey(section: string, key: string): boolean {
+  const d = defaultNativeConfig() as unknown as Record<string, Record<string, unknown> | undefined>;
+  return Array.isArray(d[section]?.[key]);
 }
 
 /** Defaults, then the file's sections, checked against the schema (unknown keys refused). */
@@ -155,35 +141,6 @@ export function nativeConfigFromToml(table: TomlTable): NativeClientConfig {
     throw new NativeConfigError(key, detail);
   }
   return r.output;
-}
-
-/** `<home>/config.toml` with `--set` overrides applied. */
-export function readNativeConfig(home: string, sets: readonly string[] = []): NativeClientConfig {
-  const file = configPath(home);
-  if (!existsSync(file))
-    throw new NativeConfigError('config', `${file} not found (run nymph client init first)`);
-  let table: TomlTable;
-  try {
-    table = readToml(file);
-  } catch (e) {
-    if (e instanceof NodeConfigError) throw new NativeConfigError('config', e.detail);
-    throw e;
-  }
-  return nativeConfigFromToml(applyNativeOverrides(table, sets));
-}
-
-/** Writes `<home>/config.toml` (0600: it may hold a mnemonic), after checking it. */
-export function writeNativeConfig(
-  home: string,
-  config: NativeClientConfig,
-  header = '# nymph native client',
-): string {
-  const checked = nativeConfigFromToml(config as unknown as TomlTable);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const file = configPath(home);
-  writeToml(file, checked as unknown as TomlTable, header);
-  chmodSync(file, 0o600);
-  return file;
 }
 
 /** The client core's settings from the file. */

@@ -10,15 +10,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   NativeConfigError,
-  applyNativeOverrides,
   coreConfigOf,
   defaultNativeConfig,
   nativeConfigFromToml,
-  readNativeConfig,
-  writeNativeConfig,
+  type TomlTable,
 } from '../../src/client/native-config.js';
 import { startNativeClient } from '../../src/client/native-runner.js';
-import type { TomlTable } from '../../src/node/config.js';
+import { applyNativeOverrides, readNativeConfig, writeNativeConfig } from '../../src/roles/client.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nymph-native-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
