@@ -190,6 +190,8 @@ interface Up {
   /** Each node's ready fields, once it is started (launched early, awaited by its stage). */
   launched: Map<string, Promise<Record<string, unknown>>>;
   ready: Map<string, Record<string, unknown>>;
+  /** When each node became ready (ms since the start), for progress reports. */
+  readyAt: Map<string, number>;
   inProcessLog: Logger;
   stopping: boolean;
   /** Set once `prepare home` has found the home free: from then on the pid file is ours. */
@@ -315,10 +317,15 @@ function spawnRole(
   ).then(() => ev);
 }
 
-const settle = <T>(p: Promise<T>): Promise<T> => {
-  p.catch(() => undefined); // awaited, and reported, by the node's stage
-  return p;
-};
+/** Registers a node's start: its ready time is noted; its stage awaits it (and reports a failure). */
+function launch(u: Up, name: string, started: Promise<Record<string, unknown>>): void {
+  const p = started.then((ready) => {
+    u.readyAt.set(name, u.since());
+    return ready;
+  });
+  p.catch(() => undefined);
+  u.launched.set(name, p);
+}
 
 async function launchRoles(u: Up): Promise<void> {
   if (u.model === 'in-process') return;
@@ -327,17 +334,19 @@ async function launchRoles(u: Up): Promise<void> {
     const nodes = nodesOf(u.plan, spec.name);
     const gated = spec.stage !== 'chain';
     if (u.model === 'per-role' && spec.groupable && nodes.length) {
-      const group = settle(
-        spawnRole(
-          u,
-          groupName(spec),
-          ['group', spec.command, ...nodes.flatMap((n) => ['--home', n.home])],
-          'group_ready',
-          gated,
-        ),
+      const group = spawnRole(
+        u,
+        groupName(spec),
+        ['group', spec.command, ...nodes.flatMap((n) => ['--home', n.home])],
+        'group_ready',
+        gated,
       );
       nodes.forEach((n, i) =>
-        u.launched.set(n.name, settle(group.then((ev) => (ev.nodes as Record<string, unknown>[])[i]))),
+        launch(
+          u,
+          n.name,
+          group.then((ev) => (ev.nodes as Record<string, unknown>[])[i]),
+        ),
       );
       continue;
     }
@@ -349,7 +358,7 @@ async function launchRoles(u: Up): Promise<void> {
         blockIntervalMs: u.plan.layout.blockIntervalMs,
       });
       const args = [spec.command, 'run', '--home', n.home, ...asArgs(flags ?? {})];
-      u.launched.set(n.name, settle(spawnRole(u, n.name, args, spec.readyEvent, gated, n.wrap)));
+      launch(u, n.name, spawnRole(u, n.name, args, spec.readyEvent, gated, n.wrap));
     }
   }
 }
@@ -427,7 +436,7 @@ async function writeConfigs(u: Up): Promise<void> {
         u.handles.push({ name: node.name, stop: r.stop });
         return r.ready;
       });
-      u.launched.set(node.name, settle(started));
+      launch(u, node.name, started);
     }
   }
 }
@@ -444,7 +453,7 @@ async function awaitStage(u: Up, stage: RoleStage): Promise<void> {
         role: spec.name,
         ready,
         summary: spec.summary?.(ready),
-        ms: u.since(),
+        ms: u.readyAt.get(node.name) ?? u.since(),
       });
     }
 }
@@ -547,6 +556,7 @@ export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet>
     handles: [],
     launched: new Map(),
     ready: new Map(),
+    readyAt: new Map(),
     inProcessLog: pino({ level: model === 'in-process' ? logLevel : 'silent' }, pino.destination(2)),
     stopping: false,
     ownsHome: false,
