@@ -184,7 +184,7 @@ export const ROLES: readonly RoleSpec[] = [
       accounts: String(chainAccounts),
       'block-interval-ms': String(blockIntervalMs),
     }),
-    load: () => import('./roles/chain.js'),
+    load: () => import('./cli/chain.js'),
   },
   {
     name: 'api',

@@ -1,10 +1,54 @@
 /**
  * `nymph chain run --home DIR [--rpc HOST:PORT]`: the localnet chain as its own process.
  * Genesis on first run; DIR/config.toml holds the settings, flags override them.
+ *
+ * This module is also the chain's role module in the registry (`start`): the chain lives
+ * in localnet/chain, which only entry points import. It configures itself from its flags
+ * (`--rpc host:port`, `--accounts`, …), so localnet passes those rather than writing a file.
  */
 import type { Command } from 'commander';
-import { roleByName } from '../roles.js';
+import { roleByName, type RoleStartOptions, type RunningRole } from '../roles.js';
 import { addRunCommand } from './role-run.js';
+
+/** The chain's code, loaded when it starts (localnet's planner loads this module too). */
+export const preload = () => import('../../localnet/index.js');
+
+type ChainConfigErrorClass = Awaited<ReturnType<typeof preload>>['ChainConfigError'];
+
+function intFlag(ChainConfigError: ChainConfigErrorClass, v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v !== 'string' || !/^[0-9]+$/.test(v))
+    throw new ChainConfigError(`--${name} must be a non-negative integer, got ${String(v)}`, name);
+  return Number(v);
+}
+
+function hostPort(
+  ChainConfigError: ChainConfigErrorClass,
+  v: unknown,
+): { rpcHost?: string; rpcPort?: number } {
+  if (v === undefined) return {};
+  const m = /^(.*):([0-9]{1,5})$/.exec(String(v));
+  if (!m) throw new ChainConfigError(`--rpc must be host:port, got ${String(v)}`, 'rpc');
+  return { rpcHost: m[1].replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', rpcPort: Number(m[2]) };
+}
+
+export async function start(o: RoleStartOptions): Promise<RunningRole> {
+  const { startChain, ChainConfigError: E } = await preload();
+  const f = o.flags ?? {};
+  const chain = await startChain({
+    home: o.home,
+    ...hostPort(E, f.rpc),
+    chainId: f.chainId === undefined ? undefined : String(f.chainId),
+    blockIntervalMs: intFlag(E, f.blockIntervalMs, 'block-interval-ms'),
+    txBatchMs: intFlag(E, f.txBatchMs, 'tx-batch-ms'),
+    accounts: intFlag(E, f.accounts, 'accounts'),
+    logLevel: o.logLevel,
+    logger: o.logger,
+    signal: o.signal,
+  });
+  return { ready: { rpc: chain.rpcUrl, home: o.home }, stop: () => chain.close() };
+}
 
 export function register(program: Command): void {
   const spec = roleByName('chain');
