@@ -26,7 +26,6 @@ import {
   InvalidFragmentPositionError,
   InvalidSetIdError,
   MisplacedFragmentLinkError,
-  SetLinkMismatchError,
   SetTotalMismatchError,
 } from './errors.js';
 import type { FragmentIdentifier } from './acknowledgements.js';
@@ -343,8 +342,8 @@ const SET_OVERHEAD_BYTES = 64 + 8 * MAX_FRAGMENTS_PER_SET;
  * Reassembles fragments, in any order and with duplicates, into padded message data (Nym's
  * `MessageReconstructor` plus the client's `recently_reconstructed`). Memory is bounded
  * (bytes, sets, remembered ids); time is passed in, so the owner calls `expire(now)`.
- * Conflicting fragments (a different total for a known set, a link that disagrees) throw
- * typed errors and leave the buffered state as it was.
+ * A fragment whose total contradicts its set throws `SetTotalMismatchError` and changes
+ * nothing; sets whose links disagree never complete and expire.
  */
 export class Reassembler {
   private readonly sets = new Map<number, PendingSet>();
@@ -383,12 +382,8 @@ export class Reassembler {
     let set = this.sets.get(f.setId);
     if (set) {
       if (set.total !== f.total) throw new SetTotalMismatchError(f.setId, f.total, set.total);
+      // links sit on one position each (1, or 255 of 255), so a second link is a duplicate
       if (set.parts[f.index - 1] !== undefined) return { kind: 'duplicate' };
-      if (
-        (f.previousSetId !== undefined && set.previous !== undefined && set.previous !== f.previousSetId) ||
-        (f.nextSetId !== undefined && set.next !== undefined && set.next !== f.nextSetId)
-      )
-        throw new SetLinkMismatchError(f.setId);
     } else {
       set = {
         total: f.total,

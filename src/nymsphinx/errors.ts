@@ -159,13 +159,6 @@ export class SetTotalMismatchError extends NymSphinxError {
   }
 }
 
-/** A fragment whose link disagrees with what the set already carries. */
-export class SetLinkMismatchError extends NymSphinxError {
-  constructor(readonly setId: number) {
-    super('set-link-mismatch', `set ${setId}: fragment links disagree`);
-  }
-}
-
 // ---- messages -------------------------------------------------------------------------------
 
 /** Padded message data without its `0x01` marker. */
