@@ -130,3 +130,26 @@ export const DEFAULT_USE_LEGACY_SPHINX_FORMAT = true;
 export function sphinxVersionFor(useLegacyFormat: boolean): 258 | 259 {
   return useLegacyFormat ? 258 : 259;
 }
+
+/**
+ * Nym's client defaults that shape its traffic (client-core config-types/src/lib.rs
+ * `Traffic`, `CoverTraffic`, `Acknowledgements`, `ReplySurbs` defaults; the wasm client
+ * reports the same from `default_debug()`). Durations in milliseconds.
+ */
+export const NYM_CLIENT_DEFAULTS = Object.freeze({
+  averagePacketDelayMs: 15,
+  messageSendingAverageDelayMs: 20,
+  loopCoverAverageDelayMs: 200,
+  averageAckDelayMs: 15,
+  ackWaitMultiplier: 1.5,
+  ackWaitAdditionMs: 1500,
+  minimumReplySurbStorageThreshold: 10,
+  maximumReplySurbStorageThreshold: 200,
+  minimumReplySurbRequestSize: 10,
+  maximumReplySurbRequestSize: 50,
+  maximumAllowedReplySurbRequestSize: 500,
+  maximumReplySurbRerequestWaitingPeriodMs: 10_000,
+  maximumReplySurbDropWaitingPeriodMs: 300_000,
+  maximumReplySurbRerequests: 5,
+  maximumReplyKeyAgeMs: 86_400_000,
+});

@@ -31,7 +31,13 @@ describe('reply SURBs (reply_surb.rs, sphinx-packet SURB)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.boolean(), (hops, legacy) => {
         const route = all.slice(0, hops).map((n) => n.route);
-        const surb = createReplySurb({ route, delaysNs: route.map(() => 1000n), self: alice.recipient, random, legacy });
+        const surb = createReplySurb({
+          route,
+          delaysNs: route.map(() => 1000n),
+          self: alice.recipient,
+          random,
+          legacy,
+        });
         const b = replySurbToBytes(surb);
         expect(b.length).toBe(396 + hops * (legacy ? 192 : 16));
         const back = replySurbFromBytes(b);
@@ -46,8 +52,12 @@ describe('reply SURBs (reply_surb.rs, sphinx-packet SURB)', () => {
 
   it('rejects truncated, oversized and misshapen SURBs with typed errors', () => {
     const route = all.slice(0, 4).map((n) => n.route);
-    const seeded = replySurbToBytes(createReplySurb({ route, delaysNs: [1n, 1n, 1n, 1n], self: alice.recipient, random, legacy: false }));
-    const legacy = replySurbToBytes(createReplySurb({ route, delaysNs: [1n, 1n, 1n, 1n], self: alice.recipient, random, legacy: true }));
+    const seeded = replySurbToBytes(
+      createReplySurb({ route, delaysNs: [1n, 1n, 1n, 1n], self: alice.recipient, random, legacy: false }),
+    );
+    const legacy = replySurbToBytes(
+      createReplySurb({ route, delaysNs: [1n, 1n, 1n, 1n], self: alice.recipient, random, legacy: true }),
+    );
     expect(() => replySurbFromBytes(seeded.subarray(0, 411))).toThrow(ReplySurbTooShortError);
     expect(() => replySurbFromBytes(new Uint8Array(0))).toThrow(ReplySurbTooShortError);
     expect(() => replySurbFromBytes(seeded.subarray(0, seeded.length - 1))).toThrow(ReplySurbMaterialError);
@@ -77,7 +87,8 @@ describe('reply SURBs (reply_surb.rs, sphinx-packet SURB)', () => {
 
   it('SURB lists: v1 fixed 1164-byte SURBs, v2 with hops and key rotation', () => {
     const route = all.slice(0, 4).map((n) => n.route);
-    const make = (legacy: boolean) => createReplySurb({ route, delaysNs: [1n, 1n, 1n, 1n], self: alice.recipient, random, legacy });
+    const make = (legacy: boolean) =>
+      createReplySurb({ route, delaysNs: [1n, 1n, 1n, 1n], self: alice.recipient, random, legacy });
     const v1 = [make(true), make(true)].map((surb) => ({ surb, keyRotation: SphinxKeyRotation.Unknown }));
     const v2 = [make(false), make(false)].map((surb) => ({ surb, keyRotation: SphinxKeyRotation.Even }));
     for (const [version, list, each] of [

@@ -83,13 +83,11 @@ const nymMessage: fc.Arbitrary<NymMessage> = fc.oneof(
   bytes().map(plainMessage),
   fc.tuple(bytes(), tag, surbList).map(([d, t, s]) => repliableMessage(d, t, s.list, s.version)),
   fc.tuple(tag, surbList).map(([t, s]) => additionalSurbsMessage(t, s.list, s.version)),
-  fc
-    .tuple(tag, surbList)
-    .map(([t, s]): NymMessage => ({
-      kind: 'repliable',
-      senderTag: t,
-      content: { type: 'heartbeat', version: s.version, replySurbs: s.list },
-    })),
+  fc.tuple(tag, surbList).map(([t, s]): NymMessage => ({
+    kind: 'repliable',
+    senderTag: t,
+    content: { type: 'heartbeat', version: s.version, replySurbs: s.list },
+  })),
   nonEmpty().map(replyMessage),
   fc.integer({ min: 0, max: 0xffffffff }).map((n) => surbRequestMessage(someRecipient, n)),
 );

@@ -47,7 +47,16 @@ import {
   type PreparedPacket,
   type Recipient,
 } from '../../src/nymsphinx/index.js';
-import { client, countingSetIds, fromHex, gatewayIdentity, nodes, random, toHex, type TestNode } from './helpers.js';
+import {
+  client,
+  countingSetIds,
+  fromHex,
+  gatewayIdentity,
+  nodes,
+  random,
+  toHex,
+  type TestNode,
+} from './helpers.js';
 
 /** Three mix nodes and a gateway whose identity clients use in their addresses. */
 function network() {
@@ -57,7 +66,8 @@ function network() {
   return { mixes, gateway, gwIdentity };
 }
 
-const byAddress = (all: TestNode[]) => (address: Uint8Array) => all.find((n) => toHex(n.route.address) === toHex(address))!.key;
+const byAddress = (all: TestNode[]) => (address: Uint8Array) =>
+  all.find((n) => toHex(n.route.address) === toHex(address))!.key;
 
 /** Unwrap a packet from its first hop to the final one, as the mix network does. */
 function traverse(first: Uint8Array, packet: Uint8Array, keyOf: (a: Uint8Array) => SphinxNodeKey) {
@@ -122,7 +132,11 @@ describe('acks', () => {
     expect(final.destinationAddress).toEqual(alice.recipient.identity);
     expect(final.payload.length).toBe(21);
     const receiver = new MessageReceiver({ encryptionSecret: alice.encryptionSecret, ackKey: alice.ackKey });
-    expect(receiver.receive(final.payload, 0)).toEqual({ kind: 'ack', fragmentId: { setId: 4242, position: 7 }, cover: false });
+    expect(receiver.receive(final.payload, 0)).toEqual({
+      kind: 'ack',
+      fragmentId: { setId: 4242, position: 7 },
+      cover: false,
+    });
     expect(() => recoverSurbAck(ack.bytes.subarray(1))).toThrow(SurbAckLengthError);
   });
 });
@@ -131,23 +145,41 @@ describe('payloads', () => {
   it('seal → open gives the fragment back, regular and reply (property)', () => {
     const bob = client(gatewayIdentity());
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1611, maxLength: 1611 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (frag, replyKey) => {
-        const surbAck = random(SURB_ACK_LEN);
-        const regular = sealRegularPayload({ surbAck, fragment: frag, recipientEncryptionKey: bob.recipient.encryptionKey, random });
-        expect(regular.plaintext.length).toBe(2048);
-        const delivered = splitFinalHopPayload(regular.plaintext, regular.size);
-        expect(delivered.surbAck).toEqual(surbAck);
-        expect(delivered.message.length).toBe(deliveredMessageLength('regular'));
-        expect(openPayload({ encryptionSecret: bob.encryptionSecret }, delivered.message)).toEqual({ kind: 'fragment', fragment: frag, reply: false });
-        const reply = sealReplyPayload({ surbAck, fragment: frag, replyKey });
-        const digest = toHex(replyKeyDigest(replyKey));
-        const take = (d: Uint8Array) => (toHex(d) === digest ? replyKey : undefined);
-        expect(openPayload({ encryptionSecret: bob.encryptionSecret, takeReplyKey: take }, reply.plaintext.subarray(SURB_ACK_LEN))).toEqual({
-          kind: 'fragment',
-          fragment: frag,
-          reply: true,
-        });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1611, maxLength: 1611 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (frag, replyKey) => {
+          const surbAck = random(SURB_ACK_LEN);
+          const regular = sealRegularPayload({
+            surbAck,
+            fragment: frag,
+            recipientEncryptionKey: bob.recipient.encryptionKey,
+            random,
+          });
+          expect(regular.plaintext.length).toBe(2048);
+          const delivered = splitFinalHopPayload(regular.plaintext, regular.size);
+          expect(delivered.surbAck).toEqual(surbAck);
+          expect(delivered.message.length).toBe(deliveredMessageLength('regular'));
+          expect(openPayload({ encryptionSecret: bob.encryptionSecret }, delivered.message)).toEqual({
+            kind: 'fragment',
+            fragment: frag,
+            reply: false,
+          });
+          const reply = sealReplyPayload({ surbAck, fragment: frag, replyKey });
+          const digest = toHex(replyKeyDigest(replyKey));
+          const take = (d: Uint8Array) => (toHex(d) === digest ? replyKey : undefined);
+          expect(
+            openPayload(
+              { encryptionSecret: bob.encryptionSecret, takeReplyKey: take },
+              reply.plaintext.subarray(SURB_ACK_LEN),
+            ),
+          ).toEqual({
+            kind: 'fragment',
+            fragment: frag,
+            reply: true,
+          });
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -162,11 +194,22 @@ describe('payloads', () => {
     });
     expect(sealed.size).toBe('extended16');
     expect(() =>
-      sealRegularPayload({ surbAck: random(SURB_ACK_LEN), fragment: random(1610), recipientEncryptionKey: bob.recipient.encryptionKey, random }),
+      sealRegularPayload({
+        surbAck: random(SURB_ACK_LEN),
+        fragment: random(1610),
+        recipientEncryptionKey: bob.recipient.encryptionKey,
+        random,
+      }),
     ).toThrow(PayloadLengthError);
-    expect(() => sealReplyPayload({ surbAck: random(SURB_ACK_LEN), fragment: random(1612), replyKey: random(16) })).toThrow(PayloadLengthError);
-    expect(() => openPayload({ encryptionSecret: bob.encryptionSecret }, new Uint8Array(31))).toThrow(PayloadTooShortError);
-    expect(() => openPayload({ encryptionSecret: bob.encryptionSecret }, new Uint8Array(100))).toThrow(SmallOrderKeyError);
+    expect(() =>
+      sealReplyPayload({ surbAck: random(SURB_ACK_LEN), fragment: random(1612), replyKey: random(16) }),
+    ).toThrow(PayloadLengthError);
+    expect(() => openPayload({ encryptionSecret: bob.encryptionSecret }, new Uint8Array(31))).toThrow(
+      PayloadTooShortError,
+    );
+    expect(() => openPayload({ encryptionSecret: bob.encryptionSecret }, new Uint8Array(100))).toThrow(
+      SmallOrderKeyError,
+    );
   });
 });
 
@@ -187,8 +230,16 @@ describe('whole packets through the mix network', () => {
     const data = random(5000);
     const frags = messageToFragments(plainMessage(data), 'regular', () => randomSetId(random));
     expect(frags.length).toBe(4);
-    const common = { sender: alice.recipient, ackKey: alice.ackKey, ack: { route, delaysNs: delays(4) }, random, version: 258 as const };
-    const packets = frags.map((fragment) => prepareFragmentPacket({ ...common, fragment, recipient: bob.recipient, route, delaysNs: delays(4) }));
+    const common = {
+      sender: alice.recipient,
+      ackKey: alice.ackKey,
+      ack: { route, delaysNs: delays(4) },
+      random,
+      version: 258 as const,
+    };
+    const packets = frags.map((fragment) =>
+      prepareFragmentPacket({ ...common, fragment, recipient: bob.recipient, route, delaysNs: delays(4) }),
+    );
     const cover = prepareLoopCoverPacket({ ...common, route, delaysNs: delays(4), size: 'regular' });
     for (const p of [...packets, cover]) expect(p.packet.length).toBe(packetLength('regular'));
 
@@ -203,7 +254,11 @@ describe('whole packets through the mix network', () => {
       // the gateway forwards the SURB-ack; it reaches Alice as her ack
       const ack = recoverSurbAck(d.surbAck);
       const back = traverse(ack.firstHopAddress, ack.packet, byAddress(all));
-      expect(aliceRx.receive(back.payload, 0)).toEqual({ kind: 'ack', fragmentId: p.fragmentId, cover: false });
+      expect(aliceRx.receive(back.payload, 0)).toEqual({
+        kind: 'ack',
+        fragmentId: p.fragmentId,
+        cover: false,
+      });
     }
     const last = results.at(-1)!;
     expect(results.slice(0, -1).every((r) => r.kind === 'incomplete')).toBe(true);
@@ -214,7 +269,9 @@ describe('whole packets through the mix network', () => {
     expect(c.message.length).toBe(1643);
     expect(aliceRx.receive(c.message, 0)).toEqual({ kind: 'cover' });
     const coverAck = recoverSurbAck(c.surbAck);
-    expect(aliceRx.receive(traverse(coverAck.firstHopAddress, coverAck.packet, byAddress(all)).payload, 0)).toEqual({
+    expect(
+      aliceRx.receive(traverse(coverAck.firstHopAddress, coverAck.packet, byAddress(all)).payload, 0),
+    ).toEqual({
       kind: 'ack',
       fragmentId: COVER_FRAGMENT_ID,
       cover: true,
@@ -246,11 +303,19 @@ describe('whole packets through the mix network', () => {
     expect(frags.length).toBe(legacy ? 3 : 1);
     const bobRx = new MessageReceiver({ encryptionSecret: bob.encryptionSecret, ackKey: bob.ackKey });
     const results = frags.map((fragment) => {
-      const p = prepareFragmentPacket({ ...common, sender: alice.recipient, fragment, recipient: bob.recipient, route, delaysNs: delays(4) });
+      const p = prepareFragmentPacket({
+        ...common,
+        sender: alice.recipient,
+        fragment,
+        recipient: bob.recipient,
+        route,
+        delaysNs: delays(4),
+      });
       return bobRx.receive(deliver(p, all).message, 0);
     });
     const got = results.at(-1)!;
-    if (got.kind !== 'message' || got.message.kind !== 'repliable') throw new Error(`expected a repliable message, got ${got.kind}`);
+    if (got.kind !== 'message' || got.message.kind !== 'repliable')
+      throw new Error(`expected a repliable message, got ${got.kind}`);
     expect(got.received).toEqual({ message: new TextEncoder().encode('ping'), senderTag: tag });
     const bobsSurbs = got.message.content.replySurbs;
     expect(bobsSurbs.length).toBe(3);
@@ -279,7 +344,9 @@ describe('whole packets through the mix network', () => {
     const request = sendReply(surbRequestMessage(bob.recipient as Recipient, 20), 1);
     if (request.kind !== 'message') throw new Error('expected the SURB request');
     expect(request.received).toBeUndefined();
-    expect(encodeNymMessage(request.message)).toEqual(encodeNymMessage(surbRequestMessage(bob.recipient, 20)));
+    expect(encodeNymMessage(request.message)).toEqual(
+      encodeNymMessage(surbRequestMessage(bob.recipient, 20)),
+    );
     // each reply key is used once: the same digest again is not a reply any more
     expect(replyKeys.size).toBe(1);
     expect(frags.every((f) => encodeFragment(f).length === 1611)).toBe(true);
