@@ -29,7 +29,7 @@ import {
   MalformedRecipientError,
   NymSphinxError,
 } from './errors.js';
-import { ED25519_KEY_LEN, MAX_NODE_ADDRESS_UNPADDED_LEN, X25519_KEY_LEN } from './params.js';
+import { ED25519_KEY_LEN, X25519_KEY_LEN } from './params.js';
 
 export const RECIPIENT_LEN = ED25519_KEY_LEN + X25519_KEY_LEN + ED25519_KEY_LEN; // 96
 
@@ -178,4 +178,4 @@ export function repadNodeAddress(b: Uint8Array, length: number): Uint8Array {
   return out;
 }
 
-export { MAX_NODE_ADDRESS_UNPADDED_LEN, type NodeSocketAddress, type DecodedNodeAddress };
+export type { NodeSocketAddress, DecodedNodeAddress };
