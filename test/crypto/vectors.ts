@@ -3,7 +3,9 @@
  * read through valibot schemas so that a malformed or truncated file fails loudly instead of
  * comparing against `undefined`, and the three crypto backends they run against.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import type { CryptoBackend } from '../../src/crypto/backend.js';
 import { nodeBackend } from '../../src/crypto/node.js';
@@ -58,8 +60,8 @@ export const StrombergsonFile = v.object({
   ),
 });
 
+/** Wycheproof's `testvectors_v1/x25519_test.json`, as upstream publishes it. */
 export const WycheproofXdhFile = v.object({
-  source: v.object({ ...Source.entries, commit: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/)) }),
   algorithm: v.literal('XDH'),
   numberOfTests: Count,
   testGroups: v.array(
@@ -80,6 +82,37 @@ export const WycheproofXdhFile = v.object({
     }),
   ),
 });
+
+/** The reference implementation's `testvectors/blake2-kat.json`, as upstream publishes it. */
+export const Blake2KatFile = v.array(v.object({ hash: v.string(), in: Hex, key: Hex, out: Hex }));
+
+/**
+ * Third-party vector files are not copied into this repository: they are read, unchanged, from
+ * `$NYMPH_VECTORS_DIR` or the shared reference folder beside the checkout
+ * (`../shared/vectors/crypto/`), where the upstream files are kept with their licenses:
+ *
+ *   x25519_test.json  Project Wycheproof, testvectors_v1/x25519_test.json (github C2SP/wycheproof,
+ *                     Apache-2.0)
+ *   blake2-kat.json   BLAKE2 reference implementation, testvectors/blake2-kat.json
+ *                     (github BLAKE2/BLAKE2, CC0 / OpenSSL / Apache-2.0)
+ *
+ * Returns null where the file is absent, and the suite that needs it is skipped, naming it.
+ */
+export const UPSTREAM_DIRS = [
+  process.env.NYMPH_VECTORS_DIR,
+  fileURLToPath(new URL('../../../shared/vectors/crypto/', import.meta.url)),
+].filter((d): d is string => !!d);
+
+export function loadUpstream<S extends v.GenericSchema>(name: string, schema: S): v.InferOutput<S> | null {
+  for (const dir of UPSTREAM_DIRS) {
+    const file = join(dir, name);
+    if (existsSync(file)) return v.parse(schema, JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return null;
+}
+
+export const upstreamMissing = (name: string): string =>
+  `${name} is not in ${UPSTREAM_DIRS.join(' or ')}: skipped (see test/crypto/vectors.ts)`;
 
 /** test/vectors/crypto/`name`, parsed with `schema` (throws a ValiError naming the bad field). */
 export function loadVectors<S extends v.GenericSchema>(name: string, schema: S): v.InferOutput<S> {
