@@ -27,16 +27,14 @@ export function corsPolicy(allowedOrigins: readonly string[]): CorsPolicy {
   const allowed = new Set(allowedOrigins);
   return {
     handle(req, res) {
+      // With a list of origins, answers differ by origin (shared caches must key on it).
+      if (allowed.size > 0 && !any) res.setHeader('Vary', 'Origin');
       const origin = req.headers.origin;
       if (origin === undefined) return false;
       const ok = any || allowed.has(origin);
       const preflight =
         req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
-      if (ok) {
-        res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
-        // The answer differs by origin unless every origin gets `*`.
-        if (!any) res.setHeader('Vary', 'Origin');
-      }
+      if (ok) res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
       if (!preflight) {
         if (ok) res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
         return false;

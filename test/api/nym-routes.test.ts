@@ -473,6 +473,7 @@ describe('CORS', () => {
     const other = await get(`${SK}/mixnodes/active`, { origin: 'https://evil.example' });
     expect(other.status).toBe(200); // served, but a browser will not let the page read it
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect(other.headers.get('vary')).toBe('Origin');
     expect((await get('/v1/topology')).headers.get('access-control-allow-origin')).toBeNull();
 
     const preflight = (origin: string) =>
