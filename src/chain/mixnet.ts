@@ -246,8 +246,9 @@ export class MixnetSigningClient extends MixnetQueryClient {
     return this.executor.execute({ update_mixnode_config: { new_config: newConfig } }, [], opts);
   }
 
-  updateMixnodeCostParams(newCosts: MixNodeCostParams, opts?: CallOptions): Promise<TxResult> {
-    return this.executor.execute({ update_mixnode_cost_params: { new_costs: newCosts } }, [], opts);
+  /** Nym's `update_cost_params`: the owned mix node's profit margin and operating cost. */
+  updateCostParams(newCosts: MixNodeCostParams, opts?: CallOptions): Promise<TxResult> {
+    return this.executor.execute({ update_cost_params: { new_costs: newCosts } }, [], opts);
   }
 
   updateGatewayConfig(newConfig: GatewayConfigUpdate, opts?: CallOptions): Promise<TxResult> {
