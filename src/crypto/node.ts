@@ -1,10 +1,13 @@
 /**
  * The Node backend: sodium-native for X25519 on raw bytes (no per-packet key import) and
  * ChaCha20; node:crypto (OpenSSL) for AES-CTR; HKDF, HMAC and keyed BLAKE2b on the wasm
- * hashes of ./sha256.ts and ./blake2b.ts, which beat the native calls at Sphinx's sizes once
- * per-call overhead counts (HKDF-SHA256 to 256 bytes: ~8.5 us against hkdfSync's ~10.5; HMAC
- * of 300 bytes: ~1.6 us against createHmac's ~1.9; BLAKE2b-256 of 2016 bytes: ~2.0 us against
- * libsodium's ~3.3).
+ * hashes of ./sha256.ts and ./blake2b.ts. Each choice is the faster side of
+ * `npm run bench:crypto` at Sphinx's sizes, per-call overhead included (CPU us per call on
+ * the 2-core dev machine, wasm vs native): HKDF-SHA256 to 256 bytes 10.6 vs hkdfSync 15.4
+ * (48 bytes: 5.5 vs 13.5); HMAC of 300 bytes 2.5 vs createHmac 2.9; BLAKE2b-256 of 2016 bytes
+ * 2.6 vs crypto_generichash 3.1. The other way round, libsodium's ChaCha20 (2016 bytes: 1.6
+ * vs the wasm 3.7) and X25519 (37 vs 121) win, so the wasm versions of those serve browsers
+ * only (./web.ts).
  * Node only: the browser entry never imports this file (see `#crypto-default-backend`).
  */
 import { createCipheriv, timingSafeEqual } from 'node:crypto';

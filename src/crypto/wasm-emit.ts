@@ -36,6 +36,7 @@ export const op = {
   i64_mul: 0x7e,
   i64_shl: 0x86,
   i64_shr_s: 0x87,
+  i64_shr_u: 0x88,
   i64_xor: 0x85,
   i64_rotr: 0x8a,
   i64_extend_i32_s: 0xac,

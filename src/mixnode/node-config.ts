@@ -11,7 +11,13 @@
 import type { Logger } from 'pino';
 import { ensureMixnodeBonded } from '../node/bond.js';
 import { optNumber, optString, section, type TomlTable } from '../node/config.js';
-import { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } from '../node/node-config.js';
+import {
+  chainFromToml,
+  chainToml,
+  inboundFromToml,
+  outboundFromToml,
+  type NodeChainOptions,
+} from '../node/node-config.js';
 import type { NodeKeys } from '../node/keys.js';
 import type { MixnodeConfig } from './node.js';
 
@@ -43,6 +49,13 @@ export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
       reconnect_initial_ms: 100,
       reconnect_max_ms: 5_000,
       max_failed_attempts: 5,
+      idle_close_ms: 300_000,
+    },
+    inbound: {
+      max_connections: 4096,
+      max_connections_per_host: 64,
+      first_frame_timeout_ms: 10_000,
+      idle_timeout_ms: 600_000,
     },
   };
   if (o.chain) t.chain = chainToml(o.chain);
@@ -72,6 +85,7 @@ export function mixnodeConfigFromToml(
     keyEpoch: optNumber(m, 'key_epoch', 0),
     replayBloomBits: optNumber(m, 'replay_bloom_bits', 2 ** 27),
     outbound: outboundFromToml(t),
+    inbound: inboundFromToml(t),
     bond: chain
       ? async (node, signal) => {
           await ensureMixnodeBonded({ chain, keys, node, logger, signal });

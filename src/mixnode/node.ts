@@ -10,7 +10,7 @@ import { encodeNodeAddress } from '../sphinx/address.js';
 import type { ConnectionPoolOptions } from '../node/connection-pool.js';
 import type { NodeKeys } from '../node/keys.js';
 import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
-import { PacketPipeline } from '../node/pipeline.js';
+import { PacketPipeline, type InboundLimits } from '../node/pipeline.js';
 
 /** What a node announces (and bonds): Nym's `MixNode` contract struct fields. */
 export interface MixnodeAnnouncement {
@@ -39,6 +39,7 @@ export interface MixnodeConfig {
   keyEpoch?: number;
   replayBloomBits?: number;
   outbound?: ConnectionPoolOptions;
+  inbound?: InboundLimits;
   /** Called once listening, before start() resolves: bonds the node on the chain if needed. */
   bond?: (node: MixnodeAnnouncement, signal?: AbortSignal) => Promise<void>;
   logger?: Logger;
@@ -71,6 +72,7 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
     batchSize: config.batchSize,
     maxDelayMs: config.maxDelayMs,
     pool: config.outbound,
+    inbound: config.inbound,
     metricsPrefix: 'nymph_mixnode',
     logger,
   });

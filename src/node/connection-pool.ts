@@ -21,6 +21,12 @@ export interface ConnectionPoolOptions {
   reconnectMaxMs?: number;
   /** Drop the queue of a destination after this many failed connection attempts in a row. */
   maxFailedAttempts?: number;
+  /**
+   * Close a connection that has had nothing to send for this long (default 5 min; 0 = never).
+   * The sender closes first, with an empty queue, so nothing is in flight; receivers time
+   * idle sockets out later (src/node/pipeline.ts, 10 min) to bound what idle peers hold.
+   */
+  idleCloseMs?: number;
   onDrop?: (cause: 'queue_full' | 'unreachable', count: number) => void;
   onError?: (destination: string, err: Error) => void;
 }
@@ -39,6 +45,8 @@ class Peer {
   failures = 0;
   retryTimer: ReturnType<typeof setTimeout> | null = null;
   closed = false;
+  /** performance.now() of the last packet queued for this peer. */
+  lastUsed = performance.now();
 
   constructor(
     readonly key: string,
@@ -56,6 +64,7 @@ export class ConnectionPool {
   private readonly o: Required<Omit<ConnectionPoolOptions, 'onDrop' | 'onError'>> &
     Pick<ConnectionPoolOptions, 'onDrop' | 'onError'>;
   private closed = false;
+  private idleSweep: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: ConnectionPoolOptions = {}) {
     this.o = {
@@ -65,9 +74,14 @@ export class ConnectionPool {
       reconnectInitialMs: opts.reconnectInitialMs ?? 100,
       reconnectMaxMs: opts.reconnectMaxMs ?? 5_000,
       maxFailedAttempts: opts.maxFailedAttempts ?? 5,
+      idleCloseMs: opts.idleCloseMs ?? 5 * 60_000,
       onDrop: opts.onDrop,
       onError: opts.onError,
     };
+    if (this.o.idleCloseMs > 0) {
+      this.idleSweep = setInterval(() => this.closeIdle(), Math.max(50, this.o.idleCloseMs / 4));
+      this.idleSweep.unref();
+    }
   }
 
   /** Packets waiting in all queues. */
@@ -96,6 +110,7 @@ export class ConnectionPool {
       this.peers.set(key, peer);
       this.connect(peer);
     }
+    peer.lastUsed = performance.now();
     if (peer.depth >= this.o.maxQueuedPackets) {
       this.o.onDrop?.('queue_full', 1);
       return false;
@@ -108,8 +123,22 @@ export class ConnectionPool {
     return true;
   }
 
+  /** Forgets peers with nothing queued and nothing sent for `idleCloseMs`. */
+  private closeIdle(): void {
+    const cutoff = performance.now() - this.o.idleCloseMs;
+    for (const peer of this.peers.values()) {
+      const s = peer.socket;
+      if (peer.depth > 0 || peer.lastUsed > cutoff || (s && s.writableLength > 0)) continue;
+      peer.closed = true;
+      this.peers.delete(peer.key);
+      if (peer.retryTimer) clearTimeout(peer.retryTimer);
+      s?.end();
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idleSweep) clearInterval(this.idleSweep);
     const waits: Promise<void>[] = [];
     for (const p of this.peers.values()) {
       p.closed = true;

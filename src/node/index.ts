@@ -3,7 +3,7 @@
  * listener, unwrap on worker threads, replay store, Loopix delay queue, connection pool to
  * next hops), node keys, TOML config helpers, Prometheus packet metrics and self-bonding.
  */
-export { PacketPipeline, type PipelineOptions, type FinalPacket } from './pipeline.js';
+export { PacketPipeline, type PipelineOptions, type FinalPacket, type InboundLimits } from './pipeline.js';
 export {
   FrameDecoder,
   encodeFrame,
@@ -33,4 +33,10 @@ export {
   type ChainConfig,
 } from './bond.js';
 export * from './errors.js';
-export { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } from './node-config.js';
+export {
+  chainFromToml,
+  chainToml,
+  inboundFromToml,
+  outboundFromToml,
+  type NodeChainOptions,
+} from './node-config.js';

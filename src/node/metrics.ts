@@ -27,6 +27,7 @@ export class PacketMetrics {
   readonly dropped: Counter<'cause'>;
   readonly unwrapSeconds: Histogram;
   readonly connections: Gauge;
+  readonly connectionsClosed: Counter<'reason'>;
 
   constructor(
     readonly prefix: string,
@@ -58,6 +59,12 @@ export class PacketMetrics {
     this.connections = new Gauge({
       name: `${prefix}_inbound_connections`,
       help: 'Open inbound connections',
+      registers: [r],
+    });
+    this.connectionsClosed = new Counter({
+      name: `${prefix}_inbound_connections_closed_total`,
+      help: 'Inbound connections refused or closed by the node: total_limit, host_limit, no_frame, idle',
+      labelNames: ['reason'],
       registers: [r],
     });
     const gauge = (name: string, help: string, f: () => number) =>

@@ -5,10 +5,12 @@
  *   [chain]     rpc_url, mnemonic, account_index, mixnet_contract, bandwidth_contract,
  *               pledge_amount, pledge_denom, timeout_ms (no rpc_url: the node does not bond)
  *   [outbound]  max_queued_packets, connect_timeout_ms, reconnect_initial_ms, reconnect_max_ms,
- *               max_failed_attempts
+ *               max_failed_attempts, idle_close_ms
+ *   [inbound]   max_connections, max_connections_per_host, first_frame_timeout_ms, idle_timeout_ms
  */
 import type { ChainConfig } from './bond.js';
 import type { ConnectionPoolOptions } from './connection-pool.js';
+import type { InboundLimits } from './pipeline.js';
 import { optNumber, optString, section, type TomlTable } from './config.js';
 import { NodeConfigError } from './errors.js';
 
@@ -41,6 +43,17 @@ export function outboundFromToml(t: TomlTable): ConnectionPoolOptions {
     reconnectInitialMs: optNumber(o, 'reconnect_initial_ms'),
     reconnectMaxMs: optNumber(o, 'reconnect_max_ms'),
     maxFailedAttempts: optNumber(o, 'max_failed_attempts'),
+    idleCloseMs: optNumber(o, 'idle_close_ms'),
+  };
+}
+
+export function inboundFromToml(t: TomlTable): InboundLimits {
+  const i = section(t, 'inbound');
+  return {
+    maxConnections: optNumber(i, 'max_connections'),
+    maxConnectionsPerHost: optNumber(i, 'max_connections_per_host'),
+    firstFrameTimeoutMs: optNumber(i, 'first_frame_timeout_ms'),
+    idleTimeoutMs: optNumber(i, 'idle_timeout_ms'),
   };
 }
 

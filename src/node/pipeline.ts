@@ -36,6 +36,17 @@ export interface FinalPacket {
   payload: Uint8Array;
 }
 
+export interface InboundLimits {
+  /** Inbound connections held at once (default 4096); more are refused. */
+  maxConnections?: number;
+  /** Inbound connections from one IP address (default 64); more are refused. */
+  maxConnectionsPerHost?: number;
+  /** A connection that has not sent one whole frame by then is closed (default 10 s). */
+  firstFrameTimeoutMs?: number;
+  /** A connection silent for this long is closed (default 10 min; senders close theirs at 5). */
+  idleTimeoutMs?: number;
+}
+
 export interface PipelineOptions {
   host: string;
   port: number;
@@ -49,6 +60,8 @@ export interface PipelineOptions {
   maxDelayMs?: number;
   /** Packets waiting for unwrap above which inbound sockets are paused (default 4096). */
   maxUnwrapBacklog?: number;
+  /** Caps and timeouts on inbound connections (issue: idle sockets held without limit). */
+  inbound?: InboundLimits;
   /** Outbound connection pool settings (queue bound, reconnect backoff). */
   pool?: ConnectionPoolOptions;
   metricsPrefix: string;
@@ -72,10 +85,12 @@ export class PacketPipeline {
   private readonly delays: DelayQueue<Held>;
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private readonly perHost = new Map<string, number>();
   private readonly paused = new Set<net.Socket>();
   private readonly pauseAbove: number;
   private readonly destCache = new Map<number, Destination>();
   private readonly loggedDrops = new Set<DropCause>();
+  private readonly loggedOnce = new Set<string>();
   private boundPort = 0;
 
   constructor(private readonly o: PipelineOptions) {
@@ -140,14 +155,44 @@ export class PacketPipeline {
     return ok;
   }
 
+  /** Refuses a connection beyond the total or per-host cap; true if it was refused. */
+  private refuse(s: net.Socket, host: string): boolean {
+    const reason =
+      this.sockets.size >= (this.o.inbound?.maxConnections ?? 4096)
+        ? 'total_limit'
+        : (this.perHost.get(host) ?? 0) >= (this.o.inbound?.maxConnectionsPerHost ?? 64)
+          ? 'host_limit'
+          : null;
+    if (!reason) return false;
+    this.metrics.connectionsClosed.inc({ reason });
+    this.logOnce(
+      `refused_${reason}`,
+      { remote: host, reason },
+      'refusing inbound connections over the limit',
+    );
+    s.on('error', () => {});
+    s.destroy();
+    return true;
+  }
+
   private accept(s: net.Socket): void {
+    const host = s.remoteAddress ?? '?';
+    if (this.refuse(s, host)) return;
     this.sockets.add(s);
+    this.perHost.set(host, (this.perHost.get(host) ?? 0) + 1);
     this.metrics.connections.inc();
     s.setNoDelay(true);
     let received = 0;
+    let framed = false;
     const decoder = new FrameDecoder((pkt) => {
       received++;
       this.workers.submit(pkt);
+    });
+    // Until its first whole frame a socket gets a short deadline; then the idle timeout.
+    s.setTimeout(this.o.inbound?.firstFrameTimeoutMs ?? 10_000, () => {
+      const reason = framed ? 'idle' : 'no_frame';
+      this.metrics.connectionsClosed.inc({ reason });
+      s.destroy();
     });
     s.on('data', (chunk: Buffer) => {
       try {
@@ -165,6 +210,10 @@ export class PacketPipeline {
         if (received > 0) {
           this.metrics.received.inc(received);
           received = 0;
+          if (!framed) {
+            framed = true;
+            s.setTimeout(this.o.inbound?.idleTimeoutMs ?? 10 * 60_000);
+          }
         }
       }
       // Backpressure: stop reading while the workers are behind, so senders slow down
@@ -177,6 +226,9 @@ export class PacketPipeline {
     s.on('error', () => {});
     s.once('close', () => {
       this.sockets.delete(s);
+      const left = (this.perHost.get(host) ?? 1) - 1;
+      if (left > 0) this.perHost.set(host, left);
+      else this.perHost.delete(host);
       this.paused.delete(s);
       this.metrics.connections.dec();
     });
@@ -264,6 +316,12 @@ export class PacketPipeline {
       return d;
     }
     return decodeAddress(buf.subarray(off, off + 32));
+  }
+
+  private logOnce(key: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.loggedOnce.has(key)) return;
+    this.loggedOnce.add(key);
+    this.o.logger.warn(fields, `${msg} (logged once; see metrics)`);
   }
 
   /** Counts a drop; logs the first of each cause once, with context. */
