@@ -112,7 +112,8 @@ export function rewardingParams(state: MixnetState): RewardingParams {
 export function nodeRewarding(r: MixNodeRecord): NodeRewarding {
   return {
     cost_params: r.cost_params,
-    operator: formatDecimal(decimalFromInt(r.bond.original_pledge.amount)),
+    // A Uint128 amount (digits, no leading zero) is already its own Decimal text.
+    operator: r.bond.original_pledge.amount,
     delegates: '0',
     total_unit_reward: '0',
     unit_delegation: UNIT_DELEGATION_BASE,

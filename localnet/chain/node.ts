@@ -290,8 +290,15 @@ export class ChainNode {
     const gap = this.emptyBlockGapMs;
     if (gap !== null && Date.now() - this.lastBlockWallMs >= gap) return true;
     const due = this.app.nextScheduledNanos();
-    return due !== null && this.nextBlockTimeNanos() >= due;
+    // A hook that keeps failing leaves its due time in the past: one block per due time,
+    // or a broken contract would bring back a block every interval.
+    if (due === null || due === this.scheduledBlockFor || this.nextBlockTimeNanos() < due) return false;
+    this.scheduledBlockFor = due;
+    return true;
   }
+
+  /** The due time the last scheduled-work block was made for. */
+  private scheduledBlockFor: bigint | null = null;
 
   /** Wall-clock ms of the last block this process made (or loaded). */
   private lastBlockWallMs = Date.now();

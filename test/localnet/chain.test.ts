@@ -20,11 +20,19 @@ import { GetTxRequest, GetTxResponse } from 'cosmjs-types/cosmos/tx/v1beta1/serv
 import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/bank/v1beta1/query';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
 import type { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
-import { signOwnerPayload, type Gateway, type MixNode } from '../../contracts-mock/index.js';
+import {
+  ContractError,
+  emptyResponse,
+  signOwnerPayload,
+  type Contract,
+  type Gateway,
+  type MixNode,
+} from '../../contracts-mock/index.js';
 import pino from 'pino';
 import {
   ChainConfigError,
   contractAddress,
+  defaultContracts,
   loadConfig,
   startChain,
   type RunningChain,
@@ -771,6 +779,41 @@ describe('localnet chain: empty blocks', () => {
       expect(c.node.height - h).toBeGreaterThanOrEqual(2);
       expect(c.node.height - h).toBeLessThanOrEqual(4);
       sc.disconnect();
+    } finally {
+      await c.close();
+      home.cleanup();
+    }
+  });
+
+  it('makes one block, not one per interval, for scheduled work whose hook keeps failing', async () => {
+    const home = tempHome();
+    const stuck: Contract<Record<string, never>> = {
+      name: 'crates.io:stuck',
+      version: '0.1.0',
+      instantiate: () => ({ state: {}, response: emptyResponse() }),
+      execute: (state) => ({ state, response: emptyResponse() }),
+      query: () => ({}),
+      beginBlock: () => {
+        throw new ContractError('always broken');
+      },
+      nextScheduledNanos: () => 1n,
+    };
+    const base = defaultContracts();
+    const c = await startChain({
+      home: home.dir,
+      rpcPort: 0,
+      blockIntervalMs: 20,
+      accounts: 1,
+      logger: pino({ level: 'silent' }),
+      contracts: {
+        codes: new Map([...base.codes, [101, stuck as Contract]]),
+        genesis: (admin) => [...base.genesis(admin), { codeId: 101, label: 'stuck', msg: {} }],
+      },
+    });
+    try {
+      const h = c.node.height;
+      await sleep(1000);
+      expect(c.node.height - h).toBeLessThanOrEqual(1);
     } finally {
       await c.close();
       home.cleanup();
