@@ -1,6 +1,9 @@
 /**
- * JSON shapes of the mixnet contract, after Nym's Coconut-era mixnet contract
- * (common/cosmwasm-smart-contracts/mixnet-contract, nym-binaries-v1.1.x).
+ * JSON shapes of the mixnet contract: Nym's legacy mix node and gateway messages and the
+ * responses `@nymproject/contract-clients` 1.4.1 declares for them (common/cosmwasm-smart-
+ * contracts/mixnet-contract at release/ts-sdk-1.4.1), plus Nymph's own topology queries.
+ * Nymph adds `layer` to a mix node bond (Nym's type allows extra fields; Nym dropped the
+ * field when roles replaced layers).
  */
 import type { Coin } from './coin.js';
 
