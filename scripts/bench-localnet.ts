@@ -8,13 +8,14 @@
  *   rtt_ms     the self-test's round trip
  *   baseline_process_ms  one bare role process on this machine (node + tsx, the mix node's
  *              CLI module loaded, `--help`): the unit the network's start-up is made of
+ *   load_1m    the machine's 1-minute load average before and after (it may be shared)
  *
  * BENCH_PROCESSES=per-role times the one-process-per-role model instead.
  * Prints figures, then one JSON line last.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive, readPidFile, ROLE_MAIN, TSX_LOADER } from '../localnet/network/supervisor.js';
@@ -79,6 +80,7 @@ function down(home: string): number {
 }
 
 const home = mkdtempSync(join(tmpdir(), 'nymph-bench-localnet-'));
+const loadBefore = loadavg()[0];
 try {
   const baseline = baselineProcess();
   console.log(`baseline: one role process (node + tsx + mix node CLI, --help): ${baseline.toFixed(0)} ms`);
@@ -101,6 +103,7 @@ try {
       rtt_ms: u.rttMs,
       baseline_process_ms: Math.round(baseline),
       up_in_baseline_processes: Math.round((u.upMs / baseline) * 10) / 10,
+      load_1m: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0] * 100) / 100],
     }),
   );
 } finally {

@@ -11,6 +11,7 @@
  * rebuilt when an input is newer than it, and lives in node_modules/.cache so that the
  * external packages resolve. Without esbuild or a writable cache, roles run through tsx.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +19,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
-export const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', 'nymph');
+/**
+ * One bundle per checkout: several checkouts may share one node_modules (git worktrees with
+ * it linked), and a role must never run another checkout's code.
+ */
+export const BUNDLE_DIR = join(
+  ROOT,
+  'node_modules',
+  '.cache',
+  'nymph',
+  createHash('sha256').update(ROOT).digest('hex').slice(0, 12),
+);
 const OUT = join(BUNDLE_DIR, 'role-main.mjs');
 const INPUTS = join(BUNDLE_DIR, 'role-main.inputs.json');
 

@@ -1,6 +1,7 @@
-/** Typed errors of the local network orchestration (module `localnet`). */
+/** Typed errors of the local network orchestration (module `localnet`): a class and a `code` each. */
 
 export class LocalnetError extends Error {
+  readonly code: string = 'localnet_error';
   constructor(message: string) {
     super(`localnet: ${message}`);
     this.name = new.target.name;
@@ -9,6 +10,7 @@ export class LocalnetError extends Error {
 
 /** A config or state file is missing or malformed. */
 export class LocalnetConfigError extends LocalnetError {
+  override readonly code = 'localnet_config';
   constructor(
     readonly file: string,
     readonly reason: string,
@@ -19,6 +21,7 @@ export class LocalnetConfigError extends LocalnetError {
 
 /** A flag or option is out of range. */
 export class LocalnetOptionError extends LocalnetError {
+  override readonly code = 'localnet_option';
   constructor(
     readonly option: string,
     readonly reason: string,
@@ -27,8 +30,9 @@ export class LocalnetOptionError extends LocalnetError {
   }
 }
 
-/** `up` on a home whose network is still running. */
+/** `up` on a home whose network (or one of its roles, started by hand) is still running. */
 export class LocalnetRunningError extends LocalnetError {
+  override readonly code = 'localnet_running';
   constructor(
     readonly home: string,
     readonly pids: number[],
@@ -41,6 +45,7 @@ export class LocalnetRunningError extends LocalnetError {
 
 /** The network came up but does not show every node in time. */
 export class TopologyTimeoutError extends LocalnetError {
+  override readonly code = 'localnet_topology_timeout';
   constructor(
     readonly expected: { mixnodes: number; gateways: number },
     readonly seen: { mixnodes: number; gateways: number },
@@ -54,7 +59,31 @@ export class TopologyTimeoutError extends LocalnetError {
 
 /** The message the client sent to itself did not come back. */
 export class SelfTestError extends LocalnetError {
+  override readonly code = 'localnet_self_test';
   constructor(readonly reason: string) {
     super(`self-test through the mixnet failed: ${reason}`);
+  }
+}
+
+/** Ctrl-C (or the caller's signal) while the network was starting. */
+export class LocalnetInterruptedError extends LocalnetError {
+  override readonly code = 'localnet_interrupted';
+  constructor() {
+    super('start interrupted');
+  }
+}
+
+/**
+ * A phase of `localnet up` failed (./up.ts lists them); `cause` is what went wrong in it,
+ * e.g. a RoleStartError naming the role and the end of its log.
+ */
+export class LocalnetPhaseError extends LocalnetError {
+  override readonly code = 'localnet_phase';
+  constructor(
+    readonly phase: string,
+    override readonly cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message.replace(/^localnet: /, '') : String(cause);
+    super(`${phase}: ${why}`);
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The one-command local network: `localnetUp` / `localnetDown`, its plan (counts, ports,
- * accounts), the process supervisor, the localnet's native client and a native websocket
- * API app for self-tests.
+ * accounts, from the registry of roles in src/roles.ts), the process supervisor and a
+ * native websocket API app for self-tests.
  */
 export {
   localnetUp,
   localnetDown,
   LOCALNET_FILE,
+  PHASES,
+  type PhaseName,
   type UpOptions,
   type RunningLocalnet,
   type LocalnetInfo,
@@ -21,6 +23,8 @@ export {
   freePorts,
   makePlan,
   hostOf,
+  nodesOf,
+  chainOf,
   readPlan,
   type LayoutOptions,
   type NetworkPlan,
@@ -30,17 +34,11 @@ export {
   type PlacementFn,
   type RoleKind,
 } from './plan.js';
-export { startLocalnetClient, type RunningLocalnetClient } from './client-runner.js';
-export {
-  readClientConfig,
-  writeClientConfig,
-  defaultClientConfig,
-  type LocalnetClientConfig,
-} from './client-config.js';
 export { NativeWsApp, selfTest, type WsReceived } from './ws-client.js';
 export {
   startRole,
   awaitReady,
+  networkProcesses,
   acceptsConnections,
   stopAll,
   isAlive,
@@ -48,6 +46,7 @@ export {
   readPidFile,
   tailLog,
   RoleStartError,
+  type NetworkProcess,
   type PidRecord,
   type RoleProcess,
 } from './supervisor.js';

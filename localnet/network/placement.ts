@@ -9,14 +9,18 @@
  *   [[gateway]]
  *   [client]
  *
+ * Table names are the roles' names in the registry (src/roles.ts).
+ *
  * A role without an entry runs here, on `--host`.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
+import { ROLE_NAMES } from '../../src/roles.js';
 import { LocalnetConfigError } from './errors.js';
 import type { Placement, PlacementFn, RoleKind } from './plan.js';
 
-const KINDS: RoleKind[] = ['chain', 'api', 'mixnode', 'gateway', 'client'];
+/** Every role of the registry (src/roles.ts) may have a table. */
+const KINDS: readonly RoleKind[] = ROLE_NAMES;
 
 function entry(file: string, kind: string, v: unknown): Placement {
   if (typeof v !== 'object' || v === null || Array.isArray(v))

@@ -1,36 +1,53 @@
 /**
- * The shape of a local network: how many of each role, where each listens, which account
- * of the test mnemonic each node bonds from, and where its home is. Persisted as
- * DIR/network.json so that a second `up` resumes the same network on the same ports.
+ * The shape of a local network, from the registry of roles (src/roles.ts): how many nodes
+ * of each role, where each listens, which account of the test mnemonic each bonds or pays
+ * from, and where its home is. Persisted as DIR/network.json so that a second `up` resumes
+ * the same network on the same ports.
  *
- * Fixed ports (the default), from a base port B (default 20000):
+ * Fixed ports (the default) from a base port B (default 20000), as each role's entry says:
  *   chain JSON-RPC 26657, native client k websocket 1977 + k,
  *   nym-api i B + i, mix node i B + 100 + i (metrics B + 150 + i),
  *   gateway j mix B + 200 + j, clients B + 250 + j (metrics B + 300 + j).
  * `--ports auto` takes free ports from the OS instead (what tests use).
- * Accounts (m/44'/118'/0'/0/n of the test mnemonic): 0 is the contracts' admin, mix node i
- * bonds from 1 + i, gateway j from 1 + M + j, client k deposits from 1 + M + G + k.
+ * Accounts (m/44'/118'/0'/0/n of the test mnemonic): 0 is the contracts' admin; then, in
+ * registry order, one per node of each role that needs one: mix node i bonds from 1 + i,
+ * gateway j from 1 + M + j, client k deposits from 1 + M + G + k.
  */
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import * as v from 'valibot';
 import { TRAFFIC_MODES, type TrafficMode } from '../../src/client/config.js';
+import {
+  PORT_BLOCK,
+  ROLES,
+  ROLE_NAMES,
+  nodeCount,
+  nodeName,
+  type CountOption,
+  type RoleName,
+  type RoleNode,
+  type RolePort,
+  type RoleSpec,
+} from '../../src/roles.js';
 import { LocalnetConfigError, LocalnetOptionError } from './errors.js';
 
 export const PLAN_FILE = 'network.json';
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 export const DEFAULT_BASE_PORT = 20_000;
-export const DEFAULT_CHAIN_PORT = 26_657;
-export const DEFAULT_CLIENT_PORT = 1977;
+
+const absolutePort = (role: RoleName): number => {
+  const p = ROLES.find((r) => r.name === role)!.ports[0].fixed;
+  return 'absolute' in p ? p.absolute : 0;
+};
+export const DEFAULT_CHAIN_PORT = absolutePort('chain');
+export const DEFAULT_CLIENT_PORT = absolutePort('client');
 
 export type ProcessModel = 'per-node' | 'per-role' | 'in-process';
 
-export interface LayoutOptions {
-  mixnodesPerLayer: number;
-  gateways: number;
-  apis: number;
+export interface BaseLayout {
+  /** Coconut threshold: nym-api shares needed for a credential. */
   threshold: number;
-  clients: number;
   mode: TrafficMode;
   /** 'fixed' (well-known ports from basePort) or 'auto' (free ports). */
   ports: 'fixed' | 'auto';
@@ -43,12 +60,17 @@ export interface LayoutOptions {
   blockIntervalMs: number;
 }
 
+/** The layout, with one count per counted role (`mixnodesPerLayer`, `gateways`, …). */
+export type LayoutOptions = BaseLayout & Record<CountOption, number>;
+
+const COUNTED = ROLES.filter((r): r is RoleSpec & { count: NonNullable<RoleSpec['count']> } => !!r.count);
+
 export const DEFAULT_LAYOUT: LayoutOptions = {
-  mixnodesPerLayer: 2,
-  gateways: 2,
-  apis: 3,
+  ...(Object.fromEntries(COUNTED.map((r) => [r.count.option, r.count.default])) as Record<
+    CountOption,
+    number
+  >),
   threshold: 2,
-  clients: 1,
   mode: 'localnet',
   ports: 'fixed',
   basePort: DEFAULT_BASE_PORT,
@@ -56,6 +78,15 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   topologyRefreshMs: 250,
   blockIntervalMs: 500,
 };
+
+/** Layout options that fix a network's shape: a resumed network cannot change them. */
+export const SHAPE_OPTIONS: readonly { key: keyof LayoutOptions; flag: string }[] = [
+  ...COUNTED.map((r) => ({ key: r.count.option, flag: r.count.flag })),
+  { key: 'threshold', flag: 'threshold' },
+  { key: 'ports', flag: 'ports' },
+  { key: 'basePort', flag: 'base-port' },
+  { key: 'host', flag: 'host' },
+];
 
 /**
  * Where a role runs: the address it listens on and announces, and a command prefix that
@@ -67,46 +98,52 @@ export interface Placement {
   wrap?: string[];
 }
 
-export type RoleKind = 'chain' | 'api' | 'mixnode' | 'gateway' | 'client';
-/** Placement of the i-th node of a kind (undefined: this machine, `layout.host`). */
+/** A role's name, as in the registry and the placement file. */
+export type RoleKind = RoleName;
+/** Placement of the i-th node of a role (undefined: this machine, `layout.host`). */
 export type PlacementFn = (kind: RoleKind, index: number) => Placement | undefined;
 
-export interface NodePlan {
-  name: string;
-  home: string;
-  /** Listen/announce address when not `layout.host`. */
-  host?: string;
-  /** Command prefix that starts the role's process where it belongs. */
-  wrap?: string[];
-  port: number;
-  metricsPort: number;
-  /** Gateways: client websocket port. */
-  clientsPort?: number;
-  account: number;
-}
+export type NodePlan = RoleNode;
 
 export interface NetworkPlan {
   version: number;
   layout: LayoutOptions;
-  chain: { home: string; port: number; accounts: number; host?: string; wrap?: string[] };
-  apis: NodePlan[];
-  mixnodes: NodePlan[];
-  gateways: NodePlan[];
-  clients: NodePlan[];
+  /** Funded genesis accounts: the admin, one per node that needs one, and a few spare. */
+  chainAccounts: number;
+  /** Every node of every role, in registry order. */
+  nodes: NodePlan[];
 }
 
-function checkInt(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new LocalnetOptionError(name, `must be an integer in [${min}, ${max}], got ${v}`);
+export const nodesOf = (plan: NetworkPlan, role: RoleName): NodePlan[] =>
+  plan.nodes.filter((n) => n.role === role);
+
+/** The chain's node (there is exactly one). */
+export const chainOf = (plan: NetworkPlan): NodePlan => nodesOf(plan, 'chain')[0];
+
+/** The address a node listens on and announces. */
+export const hostOf = (plan: NetworkPlan, n: { host?: string }): string => n.host ?? plan.layout.host;
+
+function checkInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new LocalnetOptionError(name, `must be an integer in [${min}, ${max}], got ${value}`);
 }
+
+/** The highest base offset of any role's fixed ports, plus its block. */
+const FIXED_SPAN = Math.max(
+  ...ROLES.flatMap((r) => r.ports.map((p) => ('base' in p.fixed ? p.fixed.base + PORT_BLOCK : 0))),
+);
 
 export function validateLayout(l: LayoutOptions): LayoutOptions {
-  checkInt('mixnodes-per-layer', l.mixnodesPerLayer, 1, 50);
-  checkInt('gateways', l.gateways, 1, 50);
-  checkInt('apis', l.apis, 1, 20);
+  for (const r of COUNTED) {
+    checkInt(r.count.flag, l[r.count.option], r.count.min, r.count.max);
+    if (l.ports === 'fixed' && nodeCount(r, l) > PORT_BLOCK)
+      throw new LocalnetOptionError(
+        r.count.flag,
+        `with --ports fixed a role has room for ${PORT_BLOCK} nodes, ${nodeCount(r, l)} asked (use --ports auto)`,
+      );
+  }
   checkInt('threshold', l.threshold, 1, l.apis);
-  checkInt('clients', l.clients, 0, 20);
-  checkInt('base-port', l.basePort, 1024, 65_000 - 400);
+  checkInt('base-port', l.basePort, 1024, 65_535 - FIXED_SPAN);
   checkInt('topology-refresh-ms', l.topologyRefreshMs, 50, 600_000);
   checkInt('block-interval-ms', l.blockIntervalMs, 10, 60_000);
   if (!(l.mode in TRAFFIC_MODES))
@@ -170,94 +207,124 @@ export async function makePlan(
   place?: PlacementFn,
 ): Promise<NetworkPlan> {
   validateLayout(layout);
-  const M = layout.mixnodesPerLayer * 3;
-  const G = layout.gateways;
-  const A = layout.apis;
-  const C = layout.clients;
-  let port: (what: string, i: number) => number;
+  const counts = ROLES.map((r) => nodeCount(r, layout));
+  let port: (p: RolePort, i: number) => number;
   if (layout.ports === 'auto') {
-    const need = 1 + A + 2 * M + 3 * G + C;
+    const need = ROLES.reduce((sum, r, k) => sum + counts[k] * r.ports.length, 0);
     const free = await freePorts(need, layout.host);
     let next = 0;
-    const taken = new Map<string, number>();
-    port = (what, i) => {
-      const key = `${what}/${i}`;
-      if (!taken.has(key)) taken.set(key, free[next++]);
-      return taken.get(key)!;
-    };
+    port = () => free[next++];
   } else {
-    const B = layout.basePort;
-    const offsets: Record<string, number> = {
-      api: 0,
-      mix: 100,
-      mixMetrics: 150,
-      gwMix: 200,
-      gwClients: 250,
-      gwMetrics: 300,
-    };
-    port = (what, i) => {
-      if (what === 'chain') return DEFAULT_CHAIN_PORT;
-      if (what === 'client') return DEFAULT_CLIENT_PORT + i;
-      return B + offsets[what] + i;
-    };
+    port = (p, i) => ('absolute' in p.fixed ? p.fixed.absolute : layout.basePort + p.fixed.base) + i;
   }
-  const kinds: Record<string, RoleKind> = {
-    'nym-api': 'api',
-    mixnode: 'mixnode',
-    gateway: 'gateway',
-    client: 'client',
-  };
-  const node = (name: string, i: number, extra: Partial<NodePlan>): NodePlan => ({
-    name: `${name}-${i + 1}`,
-    home: join(home, `${name}-${i + 1}`),
-    port: 0,
-    metricsPort: -1,
-    account: 0,
-    ...extra,
-    ...place?.(kinds[name], i),
+  let account = 1; // 0 is the contracts' admin
+  const nodes: NodePlan[] = [];
+  ROLES.forEach((spec, k) => {
+    for (let i = 0; i < counts[k]; i++) {
+      const name = nodeName(spec, i);
+      const ports = Object.fromEntries(spec.ports.map((p) => [p.key, port(p, i)]));
+      const node: NodePlan = { role: spec.name, name, index: i, home: join(home, name), ports, account: -1 };
+      if (spec.accounts > 0) {
+        node.account = account;
+        account += spec.accounts;
+      }
+      nodes.push({ ...node, ...place?.(spec.name, i) });
+    }
+  });
+  return { version: PLAN_VERSION, layout, chainAccounts: account + 4, nodes };
+}
+
+const NodeSchema = v.object({
+  role: v.picklist(ROLE_NAMES),
+  name: v.string(),
+  index: v.number(),
+  home: v.string(),
+  host: v.optional(v.string()),
+  wrap: v.optional(v.array(v.string())),
+  ports: v.record(v.string(), v.number()),
+  account: v.number(),
+});
+const PlanSchema = v.object({
+  version: v.literal(PLAN_VERSION),
+  layout: v.record(v.string(), v.unknown()),
+  chainAccounts: v.number(),
+  nodes: v.array(NodeSchema),
+});
+
+interface V1Node {
+  name: string;
+  home: string;
+  host?: string;
+  wrap?: string[];
+  port: number;
+  metricsPort: number;
+  clientsPort?: number;
+  account: number;
+}
+
+/** network.json of version 1 (one list per role): the same network in today's shape. */
+function fromV1(p: Record<string, unknown>): NetworkPlan {
+  const chain = p.chain as { home: string; port: number; accounts: number; host?: string; wrap?: string[] };
+  const list = (k: string) => (Array.isArray(p[k]) ? (p[k] as V1Node[]) : []);
+  const node = (role: RoleName, n: V1Node, index: number, ports: Record<string, number>): NodePlan => ({
+    role,
+    name: n.name,
+    index,
+    home: n.home,
+    ...(n.host ? { host: n.host } : {}),
+    ...(n.wrap ? { wrap: n.wrap } : {}),
+    ports,
+    account: role === 'api' ? -1 : n.account,
   });
   return {
     version: PLAN_VERSION,
-    layout,
-    chain: {
-      home: join(home, 'chain'),
-      port: port('chain', 0),
-      accounts: 1 + M + G + C + 4,
-      ...place?.('chain', 0),
-    },
-    apis: Array.from({ length: A }, (_, i) => node('nym-api', i, { port: port('api', i) })),
-    mixnodes: Array.from({ length: M }, (_, i) =>
-      node('mixnode', i, { port: port('mix', i), metricsPort: port('mixMetrics', i), account: 1 + i }),
-    ),
-    gateways: Array.from({ length: G }, (_, i) =>
-      node('gateway', i, {
-        port: port('gwMix', i),
-        clientsPort: port('gwClients', i),
-        metricsPort: port('gwMetrics', i),
-        account: 1 + M + i,
-      }),
-    ),
-    clients: Array.from({ length: C }, (_, i) =>
-      node('client', i, { port: port('client', i), account: 1 + M + G + i }),
-    ),
+    layout: p.layout as LayoutOptions,
+    chainAccounts: chain.accounts,
+    nodes: [
+      {
+        role: 'chain',
+        name: 'chain',
+        index: 0,
+        home: chain.home,
+        ...(chain.host ? { host: chain.host } : {}),
+        ...(chain.wrap ? { wrap: chain.wrap } : {}),
+        ports: { rpc: chain.port },
+        account: -1,
+      },
+      ...list('apis').map((n, i) => node('api', n, i, { http: n.port })),
+      ...list('mixnodes').map((n, i) => node('mixnode', n, i, { mix: n.port, metrics: n.metricsPort })),
+      ...list('gateways').map((n, i) =>
+        node('gateway', n, i, { mix: n.port, clients: n.clientsPort ?? 0, metrics: n.metricsPort }),
+      ),
+      ...list('clients').map((n, i) => node('client', n, i, { websocket: n.port })),
+    ],
   };
 }
-
-/** The address a node listens on and announces. */
-export const hostOf = (plan: NetworkPlan, n: { host?: string }): string => n.host ?? plan.layout.host;
 
 export function readPlan(home: string): NetworkPlan | undefined {
   const file = join(home, PLAN_FILE);
   if (!existsSync(file)) return undefined;
-  let p: NetworkPlan;
+  let raw: unknown;
   try {
-    p = JSON.parse(readFileSync(file, 'utf8')) as NetworkPlan;
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new LocalnetConfigError(file, (e as Error).message);
   }
-  if (p.version !== PLAN_VERSION || !p.chain || !Array.isArray(p.mixnodes))
-    throw new LocalnetConfigError(file, 'unknown format (start afresh with --reset)');
-  return p;
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  if (o.version === 1 && typeof o.chain === 'object' && Array.isArray(o.mixnodes)) raw = fromV1(o);
+  const r = v.safeParse(PlanSchema, raw);
+  if (!r.success)
+    throw new LocalnetConfigError(
+      file,
+      `unknown format at ${v.getDotPath(r.issues[0]) ?? 'top'}: ${r.issues[0].message} (start afresh with --reset)`,
+    );
+  const plan = r.output as unknown as NetworkPlan;
+  // a counted role added since this network was made has no nodes in it: that is its count
+  plan.layout = { ...plan.layout };
+  for (const spec of COUNTED)
+    if (typeof plan.layout[spec.count.option] !== 'number')
+      plan.layout[spec.count.option] = nodesOf(plan, spec.name).length / spec.count.nodesPerUnit;
+  return plan;
 }
 
 export function writeJson(file: string, value: unknown): void {

@@ -2,6 +2,10 @@
  * Supervises the processes of a local network: one child process per role, each with its
  * own log file, started detached in its own process group so that `nymph localnet down`
  * (a different process) can stop them all, and so that a failed start leaves no orphans.
+ *
+ * A network's processes are found two ways: the spawn record (DIR/pids.json) and the lock
+ * file each running role holds in its home (src/roles/lock.ts), so that a role started by
+ * hand (`nymph mixnode run --home DIR/mixnode-1`) is seen by `status` and stopped by `down`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -16,9 +20,12 @@ import {
   rmSync,
 } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WORKER_BUNDLE_ENV } from '../../src/node/worker-bundle.js';
+import { lockedHomesUnder, lockHolderAlive, readHomeLock } from '../../src/roles/lock.js';
+import { LocalnetError } from './errors.js';
+import { readPlan } from './plan.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The launcher that runs the TypeScript CLI (`nymph`) without a build step. */
@@ -31,14 +38,15 @@ export const ROLE_MAIN = resolve(here, 'role-main.ts');
 /** tsx's ESM loader, by absolute URL so that children work from any working directory. */
 export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
-export class RoleStartError extends Error {
+/** A role did not become ready: it exited, timed out, or reported a failure. */
+export class RoleStartError extends LocalnetError {
+  override readonly code = 'role_start';
   constructor(
     readonly role: string,
     readonly reason: string,
     readonly logFile?: string,
   ) {
-    super(`localnet: ${role} failed to start: ${reason}${logFile ? ` (log: ${logFile})` : ''}`);
-    this.name = 'RoleStartError';
+    super(`${role} failed to start: ${reason}${logFile ? ` (log: ${logFile})` : ''}`);
   }
 }
 
@@ -55,6 +63,11 @@ export interface PidRecord {
   name: string;
   pid: number;
   logFile: string;
+  /**
+   * Whether the pid leads its own process group (every process localnet spawns does), so
+   * that signals go to the group; a role started by hand gets signals to itself only.
+   */
+  group?: boolean;
 }
 
 export interface StartRoleOptions {
@@ -228,19 +241,30 @@ export function groupAlive(pid: number): boolean {
   return false;
 }
 
-const anyAlive = (p: PidRecord): boolean => isAlive(p.pid) || groupAlive(p.pid);
+const anyAlive = (p: PidRecord): boolean => isAlive(p.pid) || (p.group !== false && groupAlive(p.pid));
+
+function signalRecord(p: PidRecord, signal: NodeJS.Signals): void {
+  if (p.group !== false) signalGroup(p.pid, signal);
+  else {
+    try {
+      process.kill(p.pid, signal);
+    } catch {
+      // gone already
+    }
+  }
+}
 
 /**
  * Stops processes: SIGTERM to each role's process group first (graceful shutdown), SIGKILL
  * for any still alive after `graceMs`. Resolves once every process of every group is gone.
  */
 export async function stopAll(pids: PidRecord[], graceMs = 5_000): Promise<void> {
-  for (const p of pids) signalGroup(p.pid, 'SIGTERM');
+  for (const p of pids) signalRecord(p, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some(anyAlive) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 25));
   }
-  for (const p of pids) if (anyAlive(p)) signalGroup(p.pid, 'SIGKILL');
+  for (const p of pids) if (anyAlive(p)) signalRecord(p, 'SIGKILL');
   const hardDeadline = Date.now() + 5_000;
   while (pids.some(anyAlive) && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 10));
 }
@@ -264,4 +288,57 @@ export function readPidFile(home: string): PidRecord[] {
 
 export function removePidFile(home: string): void {
   rmSync(join(home, PIDS_FILE), { force: true });
+}
+
+/** A process of a network, as `localnet status` reports it. */
+export interface NetworkProcess extends PidRecord {
+  alive: boolean;
+  /** `spawned`: started by `localnet up` (pids.json); `home-lock`: found by its home's lock. */
+  source: 'spawned' | 'home-lock';
+  /** Homes whose lock it holds (several for a process hosting a role's nodes). */
+  homes: string[];
+  command?: string[];
+}
+
+/**
+ * Every process of the network under `home`: the spawn record, and the live holders of its
+ * roles' home locks (the plan's homes, or any locked home directly under `home`). This
+ * process is never one of them (an in-process network stops through its own handle).
+ */
+export function networkProcesses(homeArg: string): NetworkProcess[] {
+  const home = resolve(homeArg);
+  const out: NetworkProcess[] = readPidFile(home).map((p) => ({
+    ...p,
+    alive: isAlive(p.pid),
+    source: 'spawned' as const,
+    homes: [],
+  }));
+  let homes: { name: string; home: string }[];
+  try {
+    homes = readPlan(home)?.nodes.map((n) => ({ name: n.name, home: n.home })) ?? [];
+  } catch {
+    homes = [];
+  }
+  for (const h of lockedHomesUnder(home))
+    if (!homes.some((x) => resolve(x.home) === h)) homes.push({ name: basename(h), home: h });
+  for (const { name, home: dir } of homes) {
+    const lock = readHomeLock(dir);
+    if (!lock || lock.pid === process.pid || !lockHolderAlive(lock)) continue;
+    const known = out.find((p) => p.pid === lock.pid);
+    if (known) {
+      known.homes.push(dir);
+      continue;
+    }
+    out.push({
+      name,
+      pid: lock.pid,
+      logFile: '',
+      group: false,
+      alive: true,
+      source: 'home-lock',
+      homes: [dir],
+      command: lock.command,
+    });
+  }
+  return out;
 }

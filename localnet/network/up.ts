@@ -1,23 +1,46 @@
 /**
- * `localnetUp`: the one-command network. Chain first; then every nym-api, mix node and
- * gateway at once (each node bonds itself from its own funded account through CosmJS);
- * then wait until nym-api's topology shows them all; then the native clients, each
- * obtaining a bandwidth credential the real way; then a message to itself.
+ * `localnetUp`: the one-command network, as a list of named phases (PHASES, at the end of
+ * this file), each a small function with its own progress event; a failure is a
+ * LocalnetPhaseError naming the phase, and stops whatever had started.
  *
- * Roles run as child processes by default (`per-node`), optionally one process per role
- * hosting several nodes (`per-role`), or all inside this process (`in-process`, tests).
- * Everything lives under one home directory; see ./plan.ts for the layout and ports.
+ *   prepare home       reset if asked; refuse a home whose network (or a role of it) runs
+ *   plan               read DIR/network.json, or plan a new network from the registry
+ *   launch roles       start every role's process now, the chain first: the others load
+ *                      their code while the chain starts, and wait for their configs
+ *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
+ *   start chain        until the chain answers; its addresses are in chain.json
+ *   write configs      each role's config through its own writer, then release the roles
+ *   start apis         until every nym-api is ready
+ *   start nodes        until every mix node and gateway is ready (each bonds itself)
+ *   wait for topology  until every nym-api shows every node
+ *   start clients      until every native client is ready (with a bandwidth credential)
+ *   self-test          a message from the first client to itself through the mixnet
+ *   summary            DIR/localnet.json: every endpoint
+ *
+ * Every role is started by its documented command, `nymph <role> run --home DIR`, as a
+ * child process (`per-node`, the default), or several nodes of a role in one process
+ * (`per-role`), or all inside this process (`in-process`, tests): the roles, their ports,
+ * accounts, config writers and starters come from the registry (src/roles.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { base58 } from '@scure/base';
-import type { ChainInfo, RunningChain } from '../chain/index.js';
+import type { ChainInfo } from '../chain/index.js';
+import {
+  ROLES,
+  STAGES,
+  groupName,
+  runRole,
+  type NetworkFacts,
+  type PreparedFacts,
+  type RoleName,
+  type RoleSpec,
+  type RoleStage,
+} from '../../src/roles.js';
 import {
   awaitReady,
-  isAlive,
-  readPidFile,
+  networkProcesses,
   removePidFile,
   startRole,
   stopAll,
@@ -29,19 +52,27 @@ import {
 import {
   DEFAULT_LAYOUT,
   PLAN_FILE,
+  SHAPE_OPTIONS,
+  chainOf,
+  hostOf,
   makePlan,
+  nodesOf,
   readPlan,
   validateLayout,
   writeJson,
   type LayoutOptions,
   type NetworkPlan,
-  type NodePlan,
   type PlacementFn,
   type ProcessModel,
-  hostOf,
 } from './plan.js';
-import { defaultClientConfig, readClientConfig, writeClientConfig } from './client-config.js';
-import { LocalnetError, LocalnetOptionError, LocalnetRunningError, TopologyTimeoutError } from './errors.js';
+import {
+  LocalnetError,
+  LocalnetInterruptedError,
+  LocalnetOptionError,
+  LocalnetPhaseError,
+  LocalnetRunningError,
+  TopologyTimeoutError,
+} from './errors.js';
 import { selfTest } from './ws-client.js';
 import { roleBundle } from './bundle.js';
 
@@ -67,15 +98,36 @@ export interface LocalnetInfo {
   clients: { name: string; websocket: string; address: string; home: string }[];
   processes: { name: string; pid: number; log: string }[];
   self_test: { rtt_ms: number } | null;
+  /** Further roles' sections (their registry entry's `info.section`). */
+  [section: string]: unknown;
 }
+
+export type PhaseName =
+  | 'prepare home'
+  | 'plan'
+  | 'launch roles'
+  | 'make keys'
+  | 'start chain'
+  | 'write configs'
+  | `start ${Exclude<RoleStage, 'chain'>}`
+  | 'wait for topology'
+  | 'self-test'
+  | 'summary';
 
 export type ProgressEvent =
   | { step: 'reset' | 'resume' | 'fresh'; home: string }
+  | { step: 'phase'; phase: PhaseName; ms: number }
   | { step: 'spawn'; name: string; pid: number }
   | { step: 'chain'; rpc: string; ms: number }
-  | { step: 'role'; name: string; ms: number }
+  | {
+      step: 'role';
+      name: string;
+      role: RoleName;
+      ready: Record<string, unknown>;
+      summary?: string;
+      ms: number;
+    }
   | { step: 'topology'; mixnodes: number; gateways: number; ms: number }
-  | { step: 'client'; name: string; address: string; websocket: string; ms: number }
   | { step: 'self-test'; rttMs: number; ms: number };
 
 export interface UpOptions extends Partial<LayoutOptions> {
@@ -117,7 +169,441 @@ interface Handle {
   stop?: () => Promise<void>;
 }
 
+/** The state the phases share. */
+interface Up {
+  opts: UpOptions;
+  home: string;
+  model: ProcessModel;
+  logLevel: string;
+  logDir: string;
+  /** Gated role processes wait for this file (./role-main.ts). */
+  goFile: string;
+  roleTimeoutMs: number;
+  since(): number;
+  progress(e: ProgressEvent): void;
+  plan: NetworkPlan;
+  bundle?: string;
+  prepared: PreparedFacts;
+  chain: ChainInfo;
+  facts: NetworkFacts;
+  handles: Handle[];
+  /** Each node's ready fields, once it is started (launched early, awaited by its stage). */
+  launched: Map<string, Promise<Record<string, unknown>>>;
+  ready: Map<string, Record<string, unknown>>;
+  /** When each node became ready (ms since the start), for progress reports. */
+  readyAt: Map<string, number>;
+  inProcessLog: Logger;
+  stopping: boolean;
+  /** Set once `prepare home` has found the home free: from then on the pid file is ours. */
+  ownsHome: boolean;
+  exited(name: string, code: number | string): void;
+  info?: LocalnetInfo;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const urlHost = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+const specOf = (role: RoleName): RoleSpec => ROLES.find((r) => r.name === role)!;
+const records = (u: Up): PidRecord[] => u.handles.flatMap((h) => (h.record ? [h.record] : []));
+const apiUrls = (plan: NetworkPlan): string[] =>
+  nodesOf(plan, 'api').map((a) => `http://${urlHost(hostOf(plan, a))}:${a.ports.http}`);
+/** A run flags table as command-line arguments. */
+const asArgs = (flags: Record<string, string>): string[] =>
+  Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]);
+const camel = (flags: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(flags).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
+
+/**
+ * Stops every process of the network at `home`: those `up` spawned and those holding its
+ * roles' homes (started by hand); returns the ones that were running.
+ */
+export async function localnetDown(homeArg: string, graceMs = 5_000): Promise<PidRecord[]> {
+  const home = resolve(homeArg);
+  const found = networkProcesses(home);
+  await stopAll(found, graceMs);
+  removePidFile(home);
+  return found.filter((p) => p.alive);
+}
+
+function loadLayout(opts: UpOptions): LayoutOptions {
+  const l: LayoutOptions = { ...DEFAULT_LAYOUT };
+  for (const k of Object.keys(DEFAULT_LAYOUT) as (keyof LayoutOptions)[]) {
+    const v = opts[k];
+    if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
+  }
+  return validateLayout(l);
+}
+
+// ---------------------------------------------------------------------------- the phases
+
+async function prepareHome(u: Up): Promise<void> {
+  if (u.opts.reset) {
+    await localnetDown(u.home);
+    rmSync(u.home, { recursive: true, force: true });
+    u.progress({ step: 'reset', home: u.home });
+  }
+  const running = networkProcesses(u.home).filter((p) => p.alive);
+  if (running.length)
+    throw new LocalnetRunningError(
+      u.home,
+      running.map((p) => p.pid),
+    );
+  removePidFile(u.home);
+  u.ownsHome = true;
+  mkdirSync(u.logDir, { recursive: true });
+  rmSync(u.goFile, { force: true });
+}
+
+async function planNetwork(u: Up): Promise<void> {
+  const plan = readPlan(u.home);
+  if (plan) {
+    // A resumed network keeps its shape (keys, bonds and ports are in its state); traffic
+    // settings may change from run to run.
+    for (const { key, flag } of SHAPE_OPTIONS) {
+      const v = u.opts[key];
+      if (v !== undefined && v !== plan.layout[key])
+        throw new LocalnetOptionError(
+          flag,
+          `the network under ${u.home} was made with ${String(plan.layout[key])}; add --reset to start afresh with ${String(v)}`,
+        );
+    }
+    if (u.opts.mode !== undefined) plan.layout = validateLayout({ ...plan.layout, mode: u.opts.mode });
+    u.plan = plan;
+    u.progress({ step: 'resume', home: u.home });
+  } else {
+    u.plan = await makePlan(u.home, loadLayout(u.opts), u.opts.placement);
+    writeJson(join(u.home, PLAN_FILE), u.plan);
+    u.progress({ step: 'fresh', home: u.home });
+  }
+}
+
+/** A child process running `role-main.ts <args>`; resolves with its ready event. */
+function spawnRole(
+  u: Up,
+  name: string,
+  args: string[],
+  event: string,
+  gated: boolean,
+  wrap?: string[],
+): Promise<Record<string, unknown>> {
+  if (u.stopping) throw new LocalnetError(`not starting ${name}: the network is stopping`);
+  const logFile = join(u.logDir, `${name}.log`);
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
+  const role = startRole({
+    name,
+    args: [...args, '--log-level', u.logLevel],
+    logDir: u.logDir,
+    light: true,
+    bundle: u.bundle,
+    wrap,
+    detached: u.opts.detach,
+    env: gated ? { NYMPH_LOCALNET_GO: u.goFile } : undefined,
+  });
+  const record = { name, pid: role.pid, logFile };
+  u.handles.push({ name, record, role });
+  // roles load their modules while the chain starts; the chain comes first for the CPU
+  if (gated) setNice(role.pid, GATED_NICE);
+  writePidFile(u.home, records(u));
+  u.progress({ step: 'spawn', name, pid: role.pid });
+  void role.exited.then((code) => u.exited(name, code));
+  let ev: Record<string, unknown> = {};
+  return awaitReady(
+    role,
+    async (signal) => {
+      ev = await waitForEvent(logFile, offset, event, signal);
+    },
+    gated ? 2 * u.roleTimeoutMs : u.roleTimeoutMs,
+  ).then(() => ev);
+}
+
+/** Registers a node's start: its ready time is noted; its stage awaits it (and reports a failure). */
+function launch(u: Up, name: string, started: Promise<Record<string, unknown>>): void {
+  const p = started.then((ready) => {
+    u.readyAt.set(name, u.since());
+    return ready;
+  });
+  p.catch(() => undefined);
+  u.launched.set(name, p);
+}
+
+async function launchRoles(u: Up): Promise<void> {
+  if (u.model === 'in-process') return;
+  u.bundle = await roleBundle();
+  for (const spec of ROLES) {
+    const nodes = nodesOf(u.plan, spec.name);
+    const gated = spec.stage !== 'chain';
+    if (u.model === 'per-role' && spec.groupable && nodes.length) {
+      const group = spawnRole(
+        u,
+        groupName(spec),
+        ['group', spec.command, ...nodes.flatMap((n) => ['--home', n.home])],
+        'group_ready',
+        gated,
+      );
+      nodes.forEach((n, i) =>
+        launch(
+          u,
+          n.name,
+          group.then((ev) => (ev.nodes as Record<string, unknown>[])[i]),
+        ),
+      );
+      continue;
+    }
+    for (const n of nodes) {
+      const flags = spec.runFlags?.({
+        node: n,
+        host: hostOf(u.plan, n),
+        chainAccounts: u.plan.chainAccounts,
+        blockIntervalMs: u.plan.layout.blockIntervalMs,
+      });
+      const args = [spec.command, 'run', '--home', n.home, ...asArgs(flags ?? {})];
+      launch(u, n.name, spawnRole(u, n.name, args, spec.readyEvent, gated, n.wrap));
+    }
+  }
+}
+
+async function makeKeys(u: Up): Promise<void> {
+  for (const spec of ROLES) {
+    const nodes = nodesOf(u.plan, spec.name);
+    const mod = await spec.load();
+    if (!mod.prepare || !nodes.length) continue;
+    for (const n of nodes) mkdirSync(n.home, { recursive: true });
+    Object.assign(u.prepared, await mod.prepare(nodes, u.plan.layout.threshold));
+  }
+}
+
+async function startChainPhase(u: Up): Promise<void> {
+  const node = chainOf(u.plan);
+  const spec = specOf('chain');
+  if (u.model === 'in-process') {
+    const flags = spec.runFlags?.({
+      node,
+      host: hostOf(u.plan, node),
+      chainAccounts: u.plan.chainAccounts,
+      blockIntervalMs: u.plan.layout.blockIntervalMs,
+    });
+    const chain = await runRole(spec, {
+      home: node.home,
+      flags: camel(flags ?? {}),
+      logger: u.inProcessLog.child({ role: node.name }),
+    });
+    u.handles.push({ name: node.name, stop: chain.stop });
+    u.ready.set(node.name, chain.ready);
+  } else u.ready.set(node.name, await u.launched.get(node.name)!);
+  u.chain = JSON.parse(readFileSync(join(node.home, 'chain.json'), 'utf8')) as ChainInfo;
+  u.progress({ step: 'chain', rpc: u.chain.rpc, ms: u.since() });
+  const need = Math.max(0, ...u.plan.nodes.map((n) => n.account));
+  if (u.chain.accounts.length <= need)
+    throw new RoleStartError(
+      'chain',
+      `genesis has ${u.chain.accounts.length} accounts, the network needs ${need + 1} (start afresh with --reset)`,
+    );
+}
+
+async function writeConfigs(u: Up): Promise<void> {
+  const { plan } = u;
+  u.facts = {
+    chain: {
+      rpc: u.chain.rpc,
+      mnemonic: u.chain.mnemonic,
+      contracts: { mixnet: u.chain.contracts.mixnet, bandwidth: u.chain.contracts.bandwidth },
+    },
+    apiUrls: apiUrls(plan),
+    threshold: plan.layout.threshold,
+    mode: plan.layout.mode,
+    topologyRefreshMs: plan.layout.topologyRefreshMs,
+    counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
+    ...u.prepared,
+  };
+  for (const spec of ROLES) {
+    const mod = await spec.load();
+    if (!mod.init) continue;
+    for (const node of nodesOf(plan, spec.name))
+      await mod.init({ node, host: hostOf(plan, node), net: u.facts });
+  }
+  // release the role processes, at the same priority as the chain now
+  writeFileSync(u.goFile, `${Date.now()}\n`);
+  for (const r of records(u)) if (r.name !== chainOf(plan).name) setNice(r.pid, 0);
+  if (u.model !== 'in-process') return;
+  for (const spec of ROLES) {
+    if (spec.stage === 'chain') continue;
+    for (const node of nodesOf(plan, spec.name)) {
+      const started = runRole(spec, {
+        home: node.home,
+        logger: u.inProcessLog.child({ role: node.name }),
+      }).then((r) => {
+        u.handles.push({ name: node.name, stop: r.stop });
+        return r.ready;
+      });
+      launch(u, node.name, started);
+    }
+  }
+}
+
+/** Until every node of the stage's roles is ready, in plan order. */
+async function awaitStage(u: Up, stage: RoleStage): Promise<void> {
+  for (const spec of ROLES.filter((r) => r.stage === stage))
+    for (const node of nodesOf(u.plan, spec.name)) {
+      const ready = await u.launched.get(node.name)!;
+      u.ready.set(node.name, ready);
+      u.progress({
+        step: 'role',
+        name: node.name,
+        role: spec.name,
+        ready,
+        summary: spec.summary?.(ready),
+        ms: u.readyAt.get(node.name) ?? u.since(),
+      });
+    }
+}
+
+async function waitForTopologyPhase(u: Up): Promise<void> {
+  const mixnodes = nodesOf(u.plan, 'mixnode').length;
+  const gateways = nodesOf(u.plan, 'gateway').length;
+  await waitForTopology(apiUrls(u.plan), mixnodes, gateways, 2 * u.roleTimeoutMs, u.opts.signal);
+  u.progress({ step: 'topology', mixnodes, gateways, ms: u.since() });
+}
+
+function buildInfo(u: Up): LocalnetInfo {
+  const { plan } = u;
+  const sections: Record<string, unknown[]> = {};
+  for (const spec of ROLES) {
+    if (!spec.info) continue;
+    sections[spec.info.section] = nodesOf(plan, spec.name).map((n) =>
+      spec.info!.entry(n, u.ready.get(n.name) ?? {}),
+    );
+  }
+  const clients = (sections.clients ?? []) as LocalnetInfo['clients'];
+  return {
+    ...sections,
+    home: u.home,
+    chain: u.chain,
+    nym_apis: apiUrls(plan),
+    coconut: {
+      threshold: plan.layout.threshold,
+      authorities: nodesOf(plan, 'api').length,
+      verification_key: u.prepared.verificationKey ?? '',
+    },
+    mixnodes: (sections.mixnodes ?? []) as LocalnetInfo['mixnodes'],
+    gateways: (sections.gateways ?? []) as LocalnetInfo['gateways'],
+    client: clients[0] ? { websocket: clients[0].websocket, address: clients[0].address } : null,
+    clients,
+    processes: records(u).map((r) => ({ name: r.name, pid: r.pid, log: r.logFile })),
+    self_test: null,
+  };
+}
+
+async function selfTestPhase(u: Up): Promise<void> {
+  u.info = buildInfo(u);
+  const first = u.info.clients[0];
+  if (!first || u.opts.skipSelfTest) return;
+  const { rttMs } = await selfTest(first.websocket);
+  u.info.self_test = { rtt_ms: Math.round(rttMs * 10) / 10 };
+  u.progress({ step: 'self-test', rttMs, ms: u.since() });
+}
+
+async function summary(u: Up): Promise<void> {
+  u.info ??= buildInfo(u);
+  writeJson(join(u.home, LOCALNET_FILE), u.info);
+}
+
+interface Phase {
+  name: PhaseName;
+  run(u: Up): Promise<void>;
+}
+
+const stageName = (s: Exclude<RoleStage, 'chain'>) => `start ${s}` as const;
+
+/** `localnetUp`, in order. The stages after the chain come from the registry's STAGES. */
+export const PHASES: readonly Phase[] = [
+  { name: 'prepare home', run: prepareHome },
+  { name: 'plan', run: planNetwork },
+  { name: 'launch roles', run: launchRoles },
+  { name: 'make keys', run: makeKeys },
+  { name: 'start chain', run: startChainPhase },
+  { name: 'write configs', run: writeConfigs },
+  ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
+    { name: stageName(s), run: (u) => awaitStage(u, s) },
+    // clients need the whole network in nym-api's topology
+    ...(s === 'nodes' ? [{ name: 'wait for topology' as const, run: waitForTopologyPhase }] : []),
+  ]),
+  { name: 'self-test', run: selfTestPhase },
+  { name: 'summary', run: summary },
+];
+
+export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet> {
+  const t0 = performance.now();
+  const home = resolve(opts.home ?? '.localnet');
+  const model: ProcessModel = opts.processes ?? 'per-node';
+  const logLevel = opts.logLevel ?? 'info';
+  let exitResolve!: (v: { name: string; code: number | string }) => void;
+  const roleExited = new Promise<{ name: string; code: number | string }>((r) => (exitResolve = r));
+  const u: Up = {
+    opts,
+    home,
+    model,
+    logLevel,
+    logDir: join(home, 'logs'),
+    goFile: join(home, '.go'),
+    roleTimeoutMs: opts.roleTimeoutMs ?? 30_000,
+    since: () => Math.round(performance.now() - t0),
+    progress: opts.onProgress ?? (() => undefined),
+    plan: undefined as unknown as NetworkPlan,
+    prepared: {},
+    chain: undefined as unknown as ChainInfo,
+    facts: undefined as unknown as NetworkFacts,
+    handles: [],
+    launched: new Map(),
+    ready: new Map(),
+    readyAt: new Map(),
+    inProcessLog: pino({ level: model === 'in-process' ? logLevel : 'silent' }, pino.destination(2)),
+    stopping: false,
+    ownsHome: false,
+    exited: (name, code) => {
+      if (!u.stopping) exitResolve({ name, code });
+    },
+  };
+  const stopEverything = async (): Promise<void> => {
+    u.stopping = true;
+    for (const h of u.handles.filter((x) => x.stop).reverse()) await h.stop!().catch(() => undefined);
+    await stopAll(records(u));
+    if (u.ownsHome) removePidFile(home);
+  };
+  const run = async (): Promise<void> => {
+    for (const phase of PHASES) {
+      try {
+        await phase.run(u);
+      } catch (e) {
+        throw new LocalnetPhaseError(phase.name, e);
+      }
+      u.progress({ step: 'phase', phase: phase.name, ms: u.since() });
+    }
+  };
+  // Ctrl-C while starting: stop what has started, start nothing more.
+  const interrupted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new LocalnetInterruptedError());
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  interrupted.catch(() => undefined);
+  try {
+    await Promise.race([run(), interrupted]);
+  } catch (err) {
+    await stopEverything();
+    throw err;
+  }
+  return {
+    info: u.info!,
+    plan: u.plan,
+    upMs: u.since(),
+    pids: records(u),
+    roleExited,
+    stop: stopEverything,
+  };
+}
+
+// ---------------------------------------------------------------------------- helpers
 
 /** Waits for a `{"event": name}` JSON line written after byte `offset` of a log file. */
 async function waitForEvent(
@@ -147,428 +633,6 @@ async function waitForEvent(
   }
 }
 
-function aliveRecords(home: string): PidRecord[] {
-  return readPidFile(home).filter((p) => isAlive(p.pid));
-}
-
-/** Stops every process of the network at `home` (from its pid file). */
-export async function localnetDown(homeArg: string, graceMs = 5_000): Promise<PidRecord[]> {
-  const home = resolve(homeArg);
-  const pids = readPidFile(home);
-  await stopAll(pids, graceMs);
-  removePidFile(home);
-  return pids;
-}
-
-function loadLayout(opts: UpOptions): LayoutOptions {
-  const l: LayoutOptions = { ...DEFAULT_LAYOUT };
-  for (const k of Object.keys(DEFAULT_LAYOUT) as (keyof LayoutOptions)[]) {
-    const v = opts[k];
-    if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
-  }
-  return validateLayout(l);
-}
-
-export async function localnetUp(opts: UpOptions = {}): Promise<RunningLocalnet> {
-  const t0 = performance.now();
-  const since = () => Math.round(performance.now() - t0);
-  const home = resolve(opts.home ?? '.localnet');
-  const model: ProcessModel = opts.processes ?? 'per-node';
-  const progress = opts.onProgress ?? (() => undefined);
-  const roleTimeoutMs = opts.roleTimeoutMs ?? 30_000;
-  const logLevel = opts.logLevel ?? 'info';
-  const logDir = join(home, 'logs');
-
-  if (opts.reset) {
-    await localnetDown(home);
-    rmSync(home, { recursive: true, force: true });
-    progress({ step: 'reset', home });
-  }
-  const running = aliveRecords(home);
-  if (running.length)
-    throw new LocalnetRunningError(
-      home,
-      running.map((p) => p.pid),
-    );
-  removePidFile(home);
-  mkdirSync(logDir, { recursive: true });
-
-  let plan = readPlan(home);
-  if (plan) {
-    // A resumed network keeps its shape (keys, bonds and ports are in its state); traffic
-    // settings may change from run to run.
-    const flags: Record<string, string> = {
-      mixnodesPerLayer: 'mixnodes-per-layer',
-      gateways: 'gateways',
-      apis: 'apis',
-      threshold: 'threshold',
-      clients: 'clients',
-      ports: 'ports',
-      basePort: 'base-port',
-      host: 'host',
-    };
-    for (const [k, flag] of Object.entries(flags)) {
-      const v = opts[k as keyof LayoutOptions];
-      if (v !== undefined && v !== plan.layout[k as keyof LayoutOptions])
-        throw new LocalnetOptionError(
-          flag,
-          `the network under ${home} was made with ${String(plan.layout[k as keyof LayoutOptions])}; add --reset to start afresh with ${String(v)}`,
-        );
-    }
-    if (opts.mode !== undefined) plan.layout = validateLayout({ ...plan.layout, mode: opts.mode });
-    progress({ step: 'resume', home });
-  } else {
-    plan = await makePlan(home, loadLayout(opts), opts.placement);
-    writeJson(join(home, PLAN_FILE), plan);
-    progress({ step: 'fresh', home });
-  }
-  const layout = plan.layout;
-
-  const handles: Handle[] = [];
-  const records = (): PidRecord[] => handles.flatMap((h) => (h.record ? [h.record] : []));
-  const inProcLog: Logger = pino(
-    { level: model === 'in-process' ? logLevel : 'silent' },
-    pino.destination(2),
-  );
-  let exitResolve!: (v: { name: string; code: number | string }) => void;
-  const roleExited = new Promise<{ name: string; code: number | string }>((r) => (exitResolve = r));
-  let stopping = false;
-
-  const stopEverything = async (): Promise<void> => {
-    stopping = true;
-    const inproc = handles.filter((h) => h.stop).reverse();
-    for (const h of inproc) await h.stop!().catch(() => undefined);
-    await stopAll(records());
-    removePidFile(home);
-  };
-
-  /** Child process running `role-main.ts <args>`; resolves with its ready event. */
-  const spawnRole = async (
-    name: string,
-    args: string[],
-    event: string,
-    gated = false,
-    wrap?: string[],
-  ): Promise<Record<string, unknown>> => {
-    if (stopping) throw new LocalnetError(`not starting ${name}: the network is stopping`);
-    const logFile = join(logDir, `${name}.log`);
-    const offset = existsSync(logFile) ? statSync(logFile).size : 0;
-    const role = startRole({
-      name,
-      args,
-      logDir,
-      light: true,
-      bundle,
-      wrap,
-      detached: opts.detach,
-      env: gated ? { NYMPH_LOCALNET_GO: goFile } : undefined,
-    });
-    const record = { name, pid: role.pid, logFile };
-    handles.push({ name, record, role });
-    // Roles load their modules while the chain starts; the chain comes first for the CPU.
-    if (gated) setNice(role.pid, GATED_NICE);
-    writePidFile(home, records());
-    progress({ step: 'spawn', name, pid: role.pid });
-    void role.exited.then((code) => {
-      if (!stopping) exitResolve({ name, code });
-    });
-    let ev: Record<string, unknown> = {};
-    await awaitReady(
-      role,
-      async (signal) => {
-        ev = await waitForEvent(logFile, offset, event, signal);
-      },
-      gated ? 2 * roleTimeoutMs : roleTimeoutMs,
-    );
-    return ev;
-  };
-  const goFile = join(home, '.go');
-  rmSync(goFile, { force: true });
-  const bundle = model === 'in-process' ? undefined : await roleBundle();
-
-  const run = async (): Promise<RunningLocalnet> => {
-    // Config writers and node keys load while the chain starts.
-    const cfgModule = import('./configs.js');
-    const keysReady = prepareKeys(plan);
-    keysReady.catch(() => undefined);
-    const apiUrls = plan.apis.map((a) => `http://${urlHost(hostOf(plan!, a))}:${a.port}`);
-    const mixInfo: LocalnetInfo['mixnodes'] = [];
-    const gwInfo: LocalnetInfo['gateways'] = [];
-    const clients: LocalnetInfo['clients'] = [];
-    const done = (name: string) => progress({ step: 'role', name, ms: since() });
-    const mixReady = (m: NodePlan, ev: Record<string, unknown>) => {
-      mixInfo.push({
-        name: m.name,
-        identity_key: String(ev.identityKey),
-        host: String(ev.host),
-        mix_port: Number(ev.port),
-        metrics: typeof ev.metrics === 'string' ? ev.metrics : null,
-      });
-      done(m.name);
-    };
-    const gwReady = (g: NodePlan, ev: Record<string, unknown>) => {
-      gwInfo.push({
-        name: g.name,
-        identity_key: String(ev.identityKey),
-        host: String(ev.host),
-        mix_port: Number(ev.mixPort),
-        clients_url: String(ev.clientsUrl),
-        metrics: typeof ev.metrics === 'string' ? ev.metrics : null,
-      });
-      done(g.name);
-    };
-    const clientReady = (c: NodePlan, address: string, websocket: string) => {
-      clients.push({ name: c.name, websocket, address, home: c.home });
-      progress({ step: 'client', name: c.name, address, websocket, ms: since() });
-    };
-
-    // ---- chain (and, as processes, every other role waiting for its config) --------------
-    let chainInfo: ChainInfo;
-    const started: Promise<unknown>[] = [];
-    if (model === 'in-process') {
-      const { startChain } = await import('../chain/index.js');
-      const chain: RunningChain = await startChain({
-        home: plan.chain.home,
-        rpcHost: hostOf(plan, plan.chain),
-        rpcPort: plan.chain.port,
-        accounts: plan.chain.accounts,
-        blockIntervalMs: layout.blockIntervalMs,
-        logger: inProcLog.child({ role: 'chain' }),
-      });
-      handles.push({ name: 'chain', stop: () => chain.close() });
-      chainInfo = chain.chainInfo;
-    } else {
-      const chainUp = spawnRole(
-        'chain',
-        [
-          'chain',
-          'run',
-          '--home',
-          plan.chain.home,
-          '--rpc',
-          `${hostOf(plan, plan.chain)}:${plan.chain.port}`,
-          '--accounts',
-          String(plan.chain.accounts),
-          '--block-interval-ms',
-          String(layout.blockIntervalMs),
-          '--log-level',
-          logLevel,
-        ],
-        'chain_ready',
-        false,
-        plan.chain.wrap,
-      );
-      const gated = (
-        name: string,
-        args: string[],
-        event: string,
-        ready: (ev: Record<string, unknown>) => void,
-        wrap?: string[],
-      ) => {
-        const p = spawnRole(name, [...args, '--log-level', logLevel], event, true, wrap).then(ready);
-        p.catch(() => undefined);
-        started.push(p);
-      };
-      if (model === 'per-role')
-        gated(
-          'nym-apis',
-          ['api-group', 'api', ...plan.apis.flatMap((a) => ['--home', a.home])],
-          'group_ready',
-          () => plan!.apis.forEach((a) => done(a.name)),
-        );
-      else
-        for (const a of plan.apis)
-          gated(a.name, ['api', 'run', '--home', a.home], 'api_ready', () => done(a.name), a.wrap);
-      if (model === 'per-role') {
-        const group = (role: 'mixnode' | 'gateway', nodes: NodePlan[], ready: typeof mixReady) =>
-          gated(
-            `${role}s`,
-            [`${role}-group`, role, ...nodes.flatMap((n) => ['--home', n.home])],
-            'group_ready',
-            (ev) => nodes.forEach((n, i) => ready(n, (ev.nodes as Record<string, unknown>[])[i])),
-          );
-        group('mixnode', plan.mixnodes, mixReady);
-        group('gateway', plan.gateways, gwReady);
-      } else {
-        for (const m of plan.mixnodes)
-          gated(
-            m.name,
-            ['mixnode', 'run', '--home', m.home],
-            'mixnode_ready',
-            (ev) => mixReady(m, ev),
-            m.wrap,
-          );
-        for (const g of plan.gateways)
-          gated(
-            g.name,
-            ['gateway', 'run', '--home', g.home],
-            'gateway_ready',
-            (ev) => gwReady(g, ev),
-            g.wrap,
-          );
-      }
-      for (const c of plan.clients)
-        gated(
-          c.name,
-          ['localnet-client', '--home', c.home],
-          'client_ready',
-          (ev) => clientReady(c, String(ev.address), String(ev.websocket)),
-          c.wrap,
-        );
-      await chainUp;
-      chainInfo = JSON.parse(readFileSync(join(plan.chain.home, 'chain.json'), 'utf8')) as ChainInfo;
-    }
-    progress({ step: 'chain', rpc: chainInfo.rpc, ms: since() });
-    const needAccounts = Math.max(
-      ...[...plan.mixnodes, ...plan.gateways, ...plan.clients].map((n) => n.account),
-    );
-    if (chainInfo.accounts.length <= needAccounts)
-      throw new RoleStartError(
-        'chain',
-        `genesis has ${chainInfo.accounts.length} accounts, the network needs ${needAccounts + 1} (start afresh with --reset)`,
-      );
-
-    // ---- configs, then release the roles -------------------------------------------------
-    const keys = await keysReady;
-    const cfg = await cfgModule;
-    cfg.writeApiConfigs(plan, chainInfo);
-    cfg.writeMixnodeConfigs(plan, chainInfo);
-    cfg.writeGatewayConfigs(plan, chainInfo, keys.verificationKey);
-    plan.clients.forEach((c, k) => {
-      const conf = defaultClientConfig();
-      conf.client.nym_api_urls = apiUrls;
-      conf.client.mode = layout.mode;
-      // spread clients over the gateways, in a stable order
-      conf.client.gateway = keys.gatewayIdentities[k % keys.gatewayIdentities.length];
-      conf.socket = { host: hostOf(plan, c), port: c.port };
-      // the whole network in its first topology: any client can reach any other at once
-      conf.startup = { wait_mixnodes: plan.mixnodes.length, wait_gateways: plan.gateways.length };
-      conf.bandwidth = {
-        ...conf.bandwidth,
-        rpc_url: chainInfo.rpc,
-        mnemonic: chainInfo.mnemonic,
-        account_index: c.account,
-        mixnet_contract: chainInfo.contracts.mixnet,
-        bandwidth_contract: chainInfo.contracts.bandwidth,
-        api_urls: apiUrls,
-        threshold: layout.threshold,
-      };
-      writeClientConfig(c.home, conf, {
-        // the same file also runs under `nymph client run --home <client home>`
-        chain: {
-          rpc_url: chainInfo.rpc,
-          mixnet_contract: chainInfo.contracts.mixnet,
-          bandwidth_contract: chainInfo.contracts.bandwidth,
-        },
-        bandwidth: { amount: Number(conf.bandwidth.deposit_amount) },
-      });
-    });
-    writeFileSync(goFile, `${Date.now()}\n`);
-    for (const r of records()) if (r.name !== 'chain') setNice(r.pid, 0);
-
-    if (model === 'in-process') {
-      const ip = await import('./in-process.js');
-      const { startLocalnetClient } = await import('./client-runner.js');
-      for (const a of plan.apis)
-        started.push(ip.startApi(a, inProcLog).then((h) => (handles.push(h), done(a.name))));
-      for (const m of plan.mixnodes)
-        started.push(
-          ip
-            .startMixnode(m, inProcLog)
-            .then(({ handle, info }) => (handles.push(handle), mixInfo.push(info), done(m.name))),
-        );
-      for (const g of plan.gateways)
-        started.push(
-          ip
-            .startGateway(g, inProcLog)
-            .then(({ handle, info }) => (handles.push(handle), gwInfo.push(info), done(g.name))),
-        );
-      for (const c of plan.clients)
-        started.push(
-          startLocalnetClient({
-            home: c.home,
-            config: readClientConfig(c.home),
-            logger: inProcLog.child({ role: c.name }),
-          }).then((r) => {
-            handles.push({ name: c.name, stop: () => r.close() });
-            clientReady(c, r.address, r.websocket);
-          }),
-        );
-      for (const p of started) p.catch(() => undefined);
-    }
-
-    // ---- every role ready, the topology complete -----------------------------------------
-    await Promise.all([
-      ...started,
-      waitForTopology(
-        apiUrls,
-        plan.mixnodes.length,
-        plan.gateways.length,
-        2 * roleTimeoutMs,
-        opts.signal,
-      ).then(() =>
-        progress({
-          step: 'topology',
-          mixnodes: plan.mixnodes.length,
-          gateways: plan.gateways.length,
-          ms: since(),
-        }),
-      ),
-    ]);
-    const byName = (a: { name: string }, b: { name: string }) =>
-      a.name.localeCompare(b.name, 'en', { numeric: true });
-    mixInfo.sort(byName);
-    gwInfo.sort(byName);
-    clients.sort(byName);
-
-    const info: LocalnetInfo = {
-      home,
-      chain: chainInfo,
-      nym_apis: apiUrls,
-      coconut: {
-        threshold: layout.threshold,
-        authorities: plan.apis.length,
-        verification_key: keys.verificationKey,
-      },
-      mixnodes: mixInfo,
-      gateways: gwInfo,
-      client: clients[0] ? { websocket: clients[0].websocket, address: clients[0].address } : null,
-      clients,
-      processes: records().map((r) => ({ name: r.name, pid: r.pid, log: r.logFile })),
-      self_test: null,
-    };
-
-    // ---- a message to itself -------------------------------------------------------------
-    if (clients[0] && !opts.skipSelfTest) {
-      const { rttMs } = await selfTest(clients[0].websocket);
-      info.self_test = { rtt_ms: Math.round(rttMs * 10) / 10 };
-      progress({ step: 'self-test', rttMs, ms: since() });
-    }
-    writeJson(join(home, LOCALNET_FILE), info);
-    return {
-      info,
-      plan,
-      upMs: since(),
-      pids: records(),
-      roleExited,
-      stop: stopEverything,
-    };
-  };
-  // Ctrl-C while starting: stop what has started, start nothing more.
-  const interrupted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new LocalnetError('start interrupted'));
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  interrupted.catch(() => undefined);
-  try {
-    return await Promise.race([run(), interrupted]);
-  } catch (err) {
-    await stopEverything();
-    throw err;
-  }
-}
-
 const GATED_NICE = 10;
 
 /** Best effort: lowering a niceness back needs privileges, and is harmless to skip. */
@@ -580,43 +644,8 @@ function setNice(pid: number, nice: number): void {
   }
 }
 
-export const urlHost = (h: string): string => (h.includes(':') ? `[${h}]` : h);
-
-/** Node keys (kept across restarts) and the Coconut key shares of the nym-apis. */
-async function prepareKeys(
-  plan: NetworkPlan,
-): Promise<{ verificationKey: string; gatewayIdentities: string[] }> {
-  const { generateNodeKeys, hasNodeKeys, readNodeKeys, writeNodeKeys } =
-    await import('../../src/node/keys.js');
-  for (const n of [...plan.mixnodes, ...plan.gateways]) {
-    mkdirSync(n.home, { recursive: true });
-    if (!hasNodeKeys(n.home)) writeNodeKeys(n.home, generateNodeKeys());
-  }
-  const keyFile = (a: NodePlan) => join(a.home, 'coconut-key.json');
-  if (!plan.apis.every((a) => existsSync(keyFile(a)))) {
-    const { loadBackend } = await import('../../src/coconut/backend.js');
-    const { secureRandom } = await import('../../src/coconut/random.js');
-    const { generateKeyShares, writeKeyFile } = await import('../../src/api/index.js');
-    const backend = await loadBackend('mcl');
-    const shares = generateKeyShares(backend, plan.layout.threshold, plan.apis.length, secureRandom);
-    plan.apis.forEach((a, i) => {
-      mkdirSync(a.home, { recursive: true });
-      writeKeyFile(backend, keyFile(a), shares[i]);
-    });
-  }
-  const doc = JSON.parse(readFileSync(keyFile(plan.apis[0]), 'utf8')) as {
-    aggregated_verification_key: string;
-  };
-  // sanity: base58 that decodes (the gateway checks the group elements)
-  base58.decode(doc.aggregated_verification_key);
-  return {
-    verificationKey: doc.aggregated_verification_key,
-    gatewayIdentities: plan.gateways.map((g) => base58.encode(readNodeKeys(g.home).identityPublic)),
-  };
-}
-
 async function waitForTopology(
-  apiUrls: string[],
+  urls: string[],
   mixnodes: number,
   gateways: number,
   timeoutMs: number,
@@ -636,7 +665,7 @@ async function waitForTopology(
       return false;
     }
   };
-  let pending = [...apiUrls];
+  let pending = [...urls];
   while (pending.length) {
     signal?.throwIfAborted();
     const results = await Promise.all(pending.map(ok));

@@ -36,46 +36,13 @@ import {
   NymApiResponseError,
   ShareDecryptionError,
 } from './errors.js';
-import { blindSignSignatureMessage } from './wire.js';
+import { call, trimSlash } from './http.js';
+import type { RequestOptions } from './http.js';
+import * as v from 'valibot';
+import { blindSignSignatureMessage, VerificationKeyResponseSchema } from './wire.js';
 import type { BlindSignRequestBody, BlindedSignatureResponse } from './wire.js';
 
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Per-request timeout, ms (default 10 s). */
-  timeoutMs?: number;
-}
-
-const trimSlash = (u: string): string => u.replace(/\/+$/, '');
-
-async function call<T>(url: string, init: RequestInit, opts: RequestOptions): Promise<T> {
-  const signal = AbortSignal.any([
-    ...(opts.signal ? [opts.signal] : []),
-    AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-  ]);
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal });
-  } catch (err) {
-    throw new NymApiResponseError(url, 0, 'unreachable', err instanceof Error ? err.message : String(err));
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    throw new NymApiResponseError(url, res.status, 'bad_response', 'response is not JSON');
-  }
-  if (!res.ok) {
-    const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    throw new NymApiResponseError(
-      url,
-      res.status,
-      typeof e?.code === 'string' ? e.code : 'http_error',
-      typeof e?.message === 'string' ? e.message : text.slice(0, 200),
-    );
-  }
-  return body as T;
-}
+export type { RequestOptions } from './http.js';
 
 /** `GET /v1/topology`: the layered topology (parse it with src/topology's `Topology.fromJson`). */
 export function fetchTopology(apiUrl: string, opts: RequestOptions = {}): Promise<unknown> {
@@ -97,15 +64,14 @@ export async function fetchVerificationKey(
   opts: RequestOptions = {},
 ): Promise<VerificationKeyInfo> {
   const url = `${trimSlash(apiUrl)}/v1/coconut/verification-key`;
-  const r = await call<{ key?: unknown; index?: unknown; threshold?: unknown; authorities?: unknown }>(
-    url,
-    { method: 'GET' },
-    opts,
+  const parsed = v.safeParse(
+    VerificationKeyResponseSchema,
+    await call<unknown>(url, { method: 'GET' }, opts),
   );
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1024;
-  if (!r || typeof r.key !== 'string' || !ok(r.index) || !ok(r.threshold) || !ok(r.authorities)) {
+  if (!parsed.success) {
     throw new NymApiResponseError(url, 200, 'bad_response', 'malformed verification key response');
   }
+  const r = parsed.output;
   let key: VerificationKey;
   try {
     key = codecsFor(backend).verificationKey.fromBase58(backend, r.key);

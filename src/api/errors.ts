@@ -58,6 +58,18 @@ export class UnsupportedMediaTypeError extends NymApiError {
   }
 }
 
+/** A preflight from an origin that is not allowed. */
+export class CorsOriginNotAllowedError extends NymApiError {
+  override readonly code = 'cors_origin_not_allowed';
+  override readonly status = 403;
+  constructor(readonly origin: string) {
+    super(`origin ${origin} is not allowed (http.cors_allowed_origins)`);
+  }
+  override details(): Record<string, unknown> {
+    return { origin: this.origin };
+  }
+}
+
 /** No route matches. */
 export class RouteNotFoundError extends NymApiError {
   override readonly code = 'not_found';
@@ -249,5 +261,17 @@ export class KeyFileError extends NymApiError {
     readonly reason: string,
   ) {
     super(`key file ${path}: ${reason}`);
+  }
+}
+
+/** The contract answered with data that does not have its documented shape. */
+export class MalformedContractDataError extends NymApiError {
+  override readonly code = 'malformed_contract_data';
+  override readonly status = 502;
+  constructor(
+    readonly query: string,
+    readonly reason: string,
+  ) {
+    super(`the contract's answer to ${query} is malformed: ${reason}`);
   }
 }

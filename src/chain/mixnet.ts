@@ -41,6 +41,16 @@ function pageMsg<K>(p: PageArgs<K>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * `get_preassigned_gateway_ids`: the node ids the contract assigned to bonded gateways
+ * (Nym's `PreassignedGatewayIdsResponse`, common/cosmwasm-smart-contracts/mixnet-contract
+ * `gateway.rs`; paged by gateway identity key).
+ */
+export interface PreassignedGatewayIdsResponse {
+  ids: { identity: string; node_id: number }[];
+  start_next_after?: string | null;
+}
+
 export class MixnetQueryClient extends ContractQueryBase {
   getStateParams(opts?: CallOptions): Promise<ContractStateParams> {
     return this.smart({ get_state_params: {} }, opts);
@@ -100,6 +110,14 @@ export class MixnetQueryClient extends ContractQueryBase {
   async getOwnedGateway(address: string, opts?: CallOptions): Promise<GatewayBond | null> {
     const r = await this.smart<GatewayOwnershipResponse>({ get_owned_gateway: { address } }, opts);
     return r.gateway;
+  }
+
+  /** One page of gateway node ids (the caller validates the answer: it is contract JSON). */
+  getPreassignedGatewayIds(
+    page: PageArgs<string> = {},
+    opts?: CallOptions,
+  ): Promise<PreassignedGatewayIdsResponse> {
+    return this.smart({ get_preassigned_gateway_ids: pageMsg(page) }, opts);
   }
 
   getRewardedSetPaged(page: PageArgs<number> = {}, opts?: CallOptions): Promise<PagedRewardedSetResponse> {

@@ -2,27 +2,26 @@
  * `nymph api init --home DIR [--chain-info chain.json] [flags]` writes DIR/config.toml;
  * `nymph api keygen --threshold t --count n --out DIR` deals Coconut key shares for n
  * instances (a trusted dealer: the localnet stand-in for Nym's DKG);
- * `nymph api run --home DIR [flags]` runs nym-api until SIGINT/SIGTERM, then shuts down
- * gracefully. Every config key has a flag (see CONFIG_KEYS). Ready lines go to stdout as
- * JSON, logs to stderr.
+ * `nymph api run --home DIR [flags] [--set section.key=value]` runs nym-api until
+ * SIGINT/SIGTERM, then shuts down gracefully. Every config key has a flag (see CONFIG_KEYS).
+ * Ready lines go to stdout as JSON, logs to stderr.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { loadBackend, secureRandom } from '../coconut/index.js';
 import {
   CONFIG_FILE,
   CONFIG_KEYS,
-  createNymApi,
   defaultConfig,
   generateKeyShares,
-  loadConfig,
   setConfigValue,
   writeConfig,
   writeKeyShares,
 } from '../api/index.js';
 import type { ApiConfig } from '../api/index.js';
+import { roleByName } from '../roles.js';
+import { addRunCommand } from './role-run.js';
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -44,9 +43,8 @@ function positiveInt(v: string, name: string): number {
 }
 
 export function register(program: Command): void {
-  const api = program
-    .command('api')
-    .description('nym-api: topology cache over REST and Coconut bandwidth credential issuance');
+  const spec = roleByName('api');
+  const api = program.command(spec.command).description(spec.description);
 
   addConfigFlags(
     api
@@ -99,32 +97,6 @@ export function register(program: Command): void {
       process.stdout.write(`${JSON.stringify({ event: 'api_keygen', threshold: t, count: n, files })}\n`);
     });
 
-  addConfigFlags(
-    api
-      .command('run')
-      .description(`run nym-api from DIR/${CONFIG_FILE}; flags override the file`)
-      .requiredOption('--home <dir>', 'home directory'),
-  ).action(async (flags: Record<string, unknown> & { home: string }) => {
-    const config = loadConfig(resolve(flags.home));
-    applyFlags(config, flags);
-    const logger = pino({ name: 'nym-api', level: config.log.level }, pino.destination(2));
-    const node = createNymApi(config, { logger, defaultMetrics: true });
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      node.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    await node.start();
-    process.stdout.write(`${JSON.stringify({ event: 'api_ready', url: node.url, home: config.home })}\n`);
-  });
+  // flags and `--set section.key` both name nym-api's CONFIG_KEYS
+  addRunCommand(api, roleByName('api'), { set: true, options: addConfigFlags });
 }

@@ -1,79 +1,66 @@
 /**
  * `nymph chain run --home DIR [--rpc HOST:PORT]`: the localnet chain as its own process.
  * Genesis on first run; DIR/config.toml holds the settings, flags override them.
+ *
+ * This module is also the chain's role module in the registry (`start`): the chain lives
+ * in localnet/chain, which only entry points import. It configures itself from its flags
+ * (`--rpc host:port`, `--accounts`, …), so localnet passes those rather than writing a file.
  */
 import type { Command } from 'commander';
-import { ChainConfigError, ChainStoreError, startChain } from '../../localnet/index.js';
+import { roleByName, type RoleStartOptions, type RunningRole } from '../roles.js';
+import { addRunCommand } from './role-run.js';
 
-interface RunFlags {
-  home: string;
-  rpc?: string;
-  chainId?: string;
-  blockIntervalMs?: string;
-  txBatchMs?: string;
-  accounts?: string;
-  logLevel?: string;
-}
+/** The chain's code, loaded when it starts (localnet's planner loads this module too). */
+export const preload = () => import('../../localnet/index.js');
 
-function intFlag(v: string | undefined, name: string): number | undefined {
+type ChainConfigErrorClass = Awaited<ReturnType<typeof preload>>['ChainConfigError'];
+
+function intFlag(ChainConfigError: ChainConfigErrorClass, v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^[0-9]+$/.test(v))
-    throw new ChainConfigError(`--${name} must be a non-negative integer, got ${v}`, name);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v !== 'string' || !/^[0-9]+$/.test(v))
+    throw new ChainConfigError(`--${name} must be a non-negative integer, got ${String(v)}`, name);
   return Number(v);
 }
 
+function hostPort(
+  ChainConfigError: ChainConfigErrorClass,
+  v: unknown,
+): { rpcHost?: string; rpcPort?: number } {
+  if (v === undefined) return {};
+  const m = /^(.*):([0-9]{1,5})$/.exec(String(v));
+  if (!m) throw new ChainConfigError(`--rpc must be host:port, got ${String(v)}`, 'rpc');
+  return { rpcHost: m[1].replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', rpcPort: Number(m[2]) };
+}
+
+export async function start(o: RoleStartOptions): Promise<RunningRole> {
+  const { startChain, ChainConfigError: E } = await preload();
+  const f = o.flags ?? {};
+  const chain = await startChain({
+    home: o.home,
+    ...hostPort(E, f.rpc),
+    chainId: f.chainId === undefined ? undefined : String(f.chainId),
+    blockIntervalMs: intFlag(E, f.blockIntervalMs, 'block-interval-ms'),
+    txBatchMs: intFlag(E, f.txBatchMs, 'tx-batch-ms'),
+    accounts: intFlag(E, f.accounts, 'accounts'),
+    logLevel: o.logLevel,
+    logger: o.logger,
+    signal: o.signal,
+  });
+  return { ready: { rpc: chain.rpcUrl, home: o.home }, stop: () => chain.close() };
+}
+
 export function register(program: Command): void {
-  const chain = program
-    .command('chain')
-    .description('the localnet chain (CometBFT JSON-RPC, Cosmos SDK txs, built-in contracts)');
-  chain
-    .command('run')
-    .description('run the chain; creates a genesis and DIR/chain.json on first run')
-    .requiredOption('--home <dir>', 'chain home directory (config.toml, chain.sqlite, chain.json)')
-    .option('--rpc <host:port>', 'JSON-RPC listen address (default 127.0.0.1:26657; port 0 = free port)')
-    .option('--chain-id <id>', 'chain id at genesis (default nymph-localnet)')
-    .option('--block-interval-ms <ms>', 'block interval when idle (default 1000)')
-    .option('--tx-batch-ms <ms>', 'delay from the first pending tx to its block (default 10)')
-    .option('--accounts <n>', 'funded genesis accounts (default 10)')
-    .option('--log-level <level>', 'pino log level (default info)')
-    .action(async (flags: RunFlags) => {
-      let running;
-      try {
-        let rpcHost: string | undefined;
-        let rpcPort: number | undefined;
-        if (flags.rpc !== undefined) {
-          const m = /^(.*):([0-9]{1,5})$/.exec(flags.rpc);
-          if (!m) throw new ChainConfigError(`--rpc must be host:port, got ${flags.rpc}`, 'rpc');
-          rpcHost = m[1] || '127.0.0.1';
-          rpcPort = Number(m[2]);
-        }
-        running = await startChain({
-          home: flags.home,
-          rpcHost,
-          rpcPort,
-          chainId: flags.chainId,
-          blockIntervalMs: intFlag(flags.blockIntervalMs, 'block-interval-ms'),
-          txBatchMs: intFlag(flags.txBatchMs, 'tx-batch-ms'),
-          accounts: intFlag(flags.accounts, 'accounts'),
-          logLevel: flags.logLevel,
-        });
-      } catch (e) {
-        // Configuration and store problems are the user's to fix: one line, no stack.
-        if (e instanceof ChainConfigError || e instanceof ChainStoreError) {
-          process.stderr.write(`${e.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw e;
-      }
-      // One line on stdout for scripts and parent processes: where the chain answers.
-      process.stdout.write(
-        `${JSON.stringify({ event: 'chain_ready', rpc: running.rpcUrl, home: flags.home })}\n`,
-      );
-      const stop = (): void => {
-        void running.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+  const spec = roleByName('chain');
+  const chain = program.command(spec.command).description(spec.description);
+  addRunCommand(chain, spec, {
+    options: (run) =>
+      run
+        .option('--rpc <host:port>', 'JSON-RPC listen address (default 127.0.0.1:26657; port 0 = free port)')
+        .option('--chain-id <id>', 'chain id at genesis (default nymph-localnet)')
+        .option('--block-interval-ms <ms>', 'block interval when idle (default 1000)')
+        .option('--tx-batch-ms <ms>', 'delay from the first pending tx to its block (default 10)')
+        .option('--accounts <n>', 'funded genesis accounts (default 10)')
+        .option('--log-level <level>', 'pino log level (default: the config file, info)'),
+  }).description('run the chain; creates a genesis and DIR/chain.json on first run');
 }

@@ -1,20 +1,19 @@
 import type { Command } from 'commander';
+import { ROLES } from '../roles.js';
 
 type Registrar = (program: Command) => void;
 
 /**
- * Every role's CLI module exports `register(program)`; add one entry per top-level command.
- * Modules load lazily: `nymph mixnode run` loads only the mix node's code, which keeps a
- * role's start-up time its own (help and unknown commands load them all).
+ * Every role's command comes from its registry entry (../roles.ts); `localnet` and `demo`
+ * are the commands that are not roles. Modules load lazily: `nymph mixnode run` loads only
+ * the mix node's code, which keeps a role's start-up time its own (help and unknown
+ * commands load them all).
  */
-const commandModules: Record<string, () => Promise<{ register: Registrar }>> = {
-  api: () => import('./api.js'),
-  chain: () => import('./chain.js'),
-  mixnode: () => import('./mixnode.js'),
-  gateway: () => import('./gateway.js'),
-  client: () => import('./client.js'),
-  localnet: () => import('./localnet.js'),
-  demo: () => import('./localnet.js'),
+const localnet = async (): Promise<Registrar> => (await import('./localnet.js')).register;
+const commandModules: Record<string, () => Promise<Registrar>> = {
+  ...Object.fromEntries(ROLES.map((r) => [r.command, r.cli])),
+  localnet,
+  demo: localnet,
 };
 
 /** Registers the command named by `argv[2]`, or every command when it names none of them. */
@@ -29,7 +28,7 @@ export async function registerCommands(
       : [...new Set(Object.values(commandModules))];
   const seen = new Set<Registrar>();
   for (const load of loaders) {
-    const { register } = await load();
+    const register = await load();
     if (seen.has(register)) continue;
     seen.add(register);
     register(program);

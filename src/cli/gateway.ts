@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { addRunCommand, collect, intFlag } from './node-run.js';
-import { createGateway, defaultGatewayToml, gatewayConfigFromToml } from '../gateway/index.js';
+import { addRunCommand, collect, intFlag } from './role-run.js';
+import { defaultGatewayToml } from '../gateway/index.js';
+import { roleByName } from '../roles.js';
 import { configPath, generateNodeKeys, hasNodeKeys, writeNodeKeys, writeToml } from '../node/index.js';
 
 interface InitFlags {
@@ -28,9 +29,8 @@ interface InitFlags {
 }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('gateway')
-    .description('a gateway: client websocket endpoint, final hop, inbox');
+  const spec = roleByName('gateway');
+  const cmd = program.command(spec.command).description(spec.description);
   cmd
     .command('init')
     .description('create identity and sphinx keys and DIR/config.toml')
@@ -75,18 +75,5 @@ export function register(program: Command): void {
       writeToml(file, table, '# nymph gateway');
       process.stdout.write(`${JSON.stringify({ event: 'gateway_init', home: f.home, config: file })}\n`);
     });
-  addRunCommand(
-    cmd,
-    'gateway',
-    (home, table, keys, logger) => createGateway(gatewayConfigFromToml(home, table, keys, logger)),
-    (gw) => ({
-      host: gw.address.host,
-      mixPort: gw.address.port,
-      clientsPort: gw.clientsPort,
-      clientsUrl: gw.clientsUrl,
-      identityKey: gw.identityKey,
-      sphinxKey: gw.sphinxKey,
-      metrics: gw.metricsUrl ?? null,
-    }),
-  );
+  addRunCommand(cmd, spec, { set: true });
 }

@@ -5,16 +5,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ROLES, type CountOption } from '../roles.js';
+
+/** Roles a local network runs a chosen number of (their `localnet up` flags). */
+const COUNTED = ROLES.flatMap((r) => (r.count ? [r.count] : []));
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 interface UpFlags {
   home: string;
   reset?: boolean;
   detach?: boolean;
-  mixnodesPerLayer?: string;
-  gateways?: string;
-  apis?: string;
   threshold?: string;
-  clients?: string;
   mode?: string;
   ports?: string;
   basePort?: string;
@@ -24,6 +25,8 @@ interface UpFlags {
   selfTest: boolean;
   logLevel: string;
   json?: boolean;
+  /** One per counted role: `--mixnodes-per-layer`, `--gateways`, … */
+  [countFlag: string]: unknown;
 }
 
 function int(v: string | undefined, name: string): number | undefined {
@@ -39,17 +42,14 @@ export function register(program: Command): void {
     .command('localnet')
     .description('a complete local network: chain, nym-apis, mix nodes, gateways and a native client');
 
-  cmd
+  const up = cmd
     .command('up')
     .description('start (or resume) the network under --home; Ctrl-C stops it')
     .option('--home <dir>', 'localnet directory (all state and logs)', '.localnet')
     .option('--reset', 'stop and delete any previous network under --home first')
-    .option('--detach', 'return once the network is up, leaving the roles running')
-    .option('--mixnodes-per-layer <n>', 'mix nodes in each of the 3 layers (default 2)')
-    .option('--gateways <n>', 'gateways (default 2)')
-    .option('--apis <n>', 'nym-api instances, each holding a Coconut key share (default 3)')
-    .option('--threshold <t>', 'Coconut threshold: shares needed for a credential (default 2)')
-    .option('--clients <n>', 'native websocket clients (default 1; the first listens on 1977)')
+    .option('--detach', 'return once the network is up, leaving the roles running');
+  for (const c of COUNTED) up.option(`--${c.flag} <n>`, `${c.help} (default ${c.default})`);
+  up.option('--threshold <t>', 'Coconut threshold: shares needed for a credential (default 2)')
     .option('--mode <mode>', 'client traffic mode: localnet, nym, no-delays, no-cover (default localnet)')
     .option(
       '--ports <fixed|auto>',
@@ -78,17 +78,16 @@ export function register(program: Command): void {
       const onSignal = () => abort.abort(new Error('interrupted'));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      const counts: Partial<Record<CountOption, number>> = {};
+      for (const c of COUNTED) counts[c.option] = int(f[camel(c.flag)] as string | undefined, c.flag);
       let net;
       try {
         net = await localnetUp({
           home: f.home,
           reset: f.reset,
           detach: f.detach,
-          mixnodesPerLayer: int(f.mixnodesPerLayer, 'mixnodes-per-layer'),
-          gateways: int(f.gateways, 'gateways'),
-          apis: int(f.apis, 'apis'),
+          ...counts,
           threshold: int(f.threshold, 'threshold'),
-          clients: int(f.clients, 'clients'),
           mode: f.mode as never,
           ports: f.ports as 'fixed' | 'auto' | undefined,
           basePort: int(f.basePort, 'base-port'),
@@ -102,6 +101,7 @@ export function register(program: Command): void {
             const t = 'ms' in e ? `[${fmt(e.ms)}] ` : '';
             switch (e.step) {
               case 'spawn':
+              case 'phase':
                 return;
               case 'reset':
                 return out(`  reset: previous network under ${e.home} removed`);
@@ -112,11 +112,9 @@ export function register(program: Command): void {
               case 'chain':
                 return out(`${t}chain up at ${e.rpc} (mixnet and bandwidth contracts at genesis)`);
               case 'role':
-                return out(`${t}${e.name} up`);
+                return out(`${t}${e.name} up${e.summary ? ` ${e.summary}` : ''}`);
               case 'topology':
                 return out(`${t}nym-api topology shows ${e.mixnodes} mix nodes and ${e.gateways} gateways`);
-              case 'client':
-                return out(`${t}${e.name} up with a bandwidth credential: ${e.websocket}`);
               case 'self-test':
                 return out(`${t}message to self delivered through the mixnet in ${e.rttMs.toFixed(1)} ms`);
             }
@@ -162,7 +160,9 @@ export function register(program: Command): void {
 
   cmd
     .command('down')
-    .description('stop every process of the network under --home')
+    .description(
+      'stop every process of the network under --home (spawned by up, or started by hand in its homes)',
+    )
     .option('--home <dir>', 'localnet directory', '.localnet')
     .action(async (f: { home: string }) => {
       const { localnetDown } = await import('../../localnet/network/up.js');
@@ -175,13 +175,15 @@ export function register(program: Command): void {
 
   cmd
     .command('status')
-    .description('print localnet.json and which of its processes are alive')
+    .description(
+      "print localnet.json and which of its processes are alive (found by up's record and by their homes' locks)",
+    )
     .option('--home <dir>', 'localnet directory', '.localnet')
     .action(async (f: { home: string }) => {
       const { LOCALNET_FILE } = await import('../../localnet/network/up.js');
-      const { readPidFile, isAlive } = await import('../../localnet/network/supervisor.js');
+      const { networkProcesses } = await import('../../localnet/network/supervisor.js');
       const file = join(resolve(f.home), LOCALNET_FILE);
-      const pids = readPidFile(resolve(f.home)).map((p) => ({ ...p, alive: isAlive(p.pid) }));
+      const pids = networkProcesses(f.home);
       const info = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : null;
       process.stdout.write(
         `${JSON.stringify({ running: pids.some((p) => p.alive), pids, localnet: info }, null, 2)}\n`,

@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { addRunCommand, intFlag } from './node-run.js';
+import { addRunCommand, intFlag } from './role-run.js';
 import { base58 } from '@scure/base';
-import { createMixnode, defaultMixnodeToml, mixnodeConfigFromToml } from '../mixnode/index.js';
+import { defaultMixnodeToml } from '../mixnode/index.js';
+import { roleByName } from '../roles.js';
 import {
   configPath,
   generateNodeKeys,
@@ -18,7 +19,8 @@ import {
 } from '../node/index.js';
 
 export function register(program: Command): void {
-  const cmd = program.command('mixnode').description('a Loopix mix node (Sphinx unwrap, delay, forward)');
+  const spec = roleByName('mixnode');
+  const cmd = program.command(spec.command).description(spec.description);
   cmd
     .command('init')
     .description('create identity and sphinx keys and DIR/config.toml')
@@ -74,16 +76,5 @@ export function register(program: Command): void {
         );
       },
     );
-  addRunCommand(
-    cmd,
-    'mixnode',
-    (home, table, keys, logger) => createMixnode(mixnodeConfigFromToml(home, table, keys, logger)),
-    (node) => ({
-      host: node.address.host,
-      port: node.address.port,
-      identityKey: node.identityKey,
-      sphinxKey: node.sphinxKey,
-      metrics: node.metricsUrl ?? null,
-    }),
-  );
+  addRunCommand(cmd, spec, { set: true });
 }

@@ -29,7 +29,6 @@ import {
   parseVerifyBody,
   readKeyFile,
   setConfigValue,
-  skipCategory,
   validateEntries,
   writeConfig,
   writeKeyShares,
@@ -65,6 +64,58 @@ describe('config', () => {
     expect(() => configFromToml('/x', 'not toml [')).toThrow(/not valid TOML/);
     expect(() => loadConfig(join(dir, 'nowhere'))).toThrow(/nymph api init/);
     expect(configToToml(defaultConfig('/x'))).toContain('refresh_interval_ms = 2000');
+  });
+
+  it('reads cors_allowed_origins from TOML and from a comma-separated flag, refusing non-origins', () => {
+    expect(defaultConfig('/x').http.corsAllowedOrigins).toEqual([]);
+    const c = configFromToml(
+      '/x',
+      '[http]\ncors_allowed_origins = ["https://app.example", "http://localhost:5173"]\n',
+    );
+    expect(c.http.corsAllowedOrigins).toEqual(['https://app.example', 'http://localhost:5173']);
+    expect(configFromToml('/x', configToToml(c)).http.corsAllowedOrigins).toEqual(c.http.corsAllowedOrigins);
+    setConfigValue(c, 'http.cors_allowed_origins', '*');
+    expect(c.http.corsAllowedOrigins).toEqual(['*']);
+    setConfigValue(c, 'http.cors_allowed_origins', 'https://a.example, https://b.example:8443');
+    expect(c.http.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    for (const bad of ['https://a.example/path', 'a.example', 'ftp://a.example', 'https://a.example/']) {
+      expect(() => setConfigValue(c, 'http.cors_allowed_origins', bad)).toThrow(ConfigError);
+    }
+    expect(() => configFromToml('/x', '[http]\ncors_allowed_origins = [1]\n')).toThrow(/list of origins/);
+    expect(() => configFromToml('/x', '[topology]\nkey_rotation_validity_epochs = 12\n')).not.toThrow();
+  });
+});
+
+describe("host resolution for Nym's ip_addresses", () => {
+  it('resolves names with the system resolver, IPv4 first, caches answers for the TTL, and gives [] for names that do not resolve', async () => {
+    const { lookup } = await import('node:dns/promises');
+    const { cachingResolver, resolveHosts } = await import('../../src/api/resolve.js');
+    let calls = 0;
+    let now = 0;
+    const resolve = cachingResolver({
+      ttlMs: 1000,
+      now: () => now,
+      lookupAll: (h) => {
+        calls++;
+        return lookup(h, { all: true });
+      },
+    });
+    const signal = new AbortController().signal;
+    const local = await resolve('localhost', signal);
+    expect(local).toContain('127.0.0.1');
+    expect(local[0]).toBe('127.0.0.1'); // IPv4 first
+    await resolve('localhost', signal);
+    expect(calls).toBe(1);
+    now = 1001;
+    await resolve('localhost', signal);
+    expect(calls).toBe(2);
+    expect(await resolve('192.0.2.7', signal)).toEqual(['192.0.2.7']);
+    expect(calls).toBe(2); // an address needs no lookup
+    expect(await resolve('no-such-host.invalid', signal)).toEqual([]);
+    const all = await resolveHosts(['localhost', '10.0.0.1', 'localhost', '::1'], resolve, signal);
+    expect([...all.keys()]).toEqual(['localhost']);
+    const aborted = AbortSignal.abort(new Error('stop'));
+    await expect(resolve('localhost', aborted)).rejects.toThrow('stop');
   });
 });
 
@@ -155,6 +206,57 @@ describe('request schemas', () => {
     expect((err as InvalidRequestError).status).toBe(400);
   });
 
+  it.each([
+    [[], '$', 'must be a JSON object'],
+    [null, '$', 'must be a JSON object'],
+    [{ ...good, extra: 1 }, 'extra', 'unknown field'],
+    [{ ...good, tx_hash: undefined }, 'tx_hash', 'is required'],
+    [
+      { ...good, public_attributes: [good.public_attributes[0], 'x0'] },
+      'public_attributes[1]',
+      'is not valid base58',
+    ],
+    [{ ...good, public_attributes: [] }, 'public_attributes', 'must be an array of 1..16 strings'],
+    [{ ...good, total_params: 2 }, 'total_params', 'must be an integer in 3..16'],
+    [{ ...good, total_params: 17 }, 'total_params', 'must be an integer in 2..16'],
+    [
+      { ...good, signature: base58.encode(new Uint8Array(63)) },
+      'signature',
+      'must decode to 64 bytes, got 63',
+    ],
+    [{ ...good, public_attributes_plain: ['1', 2] }, 'public_attributes_plain[1]', 'must be a string'],
+  ])('names the field and the rule: %j', (body, field, reason) => {
+    expect(() => parseBlindSignBody(JSON.parse(JSON.stringify(body)))).toThrow(
+      expect.objectContaining({ field, reason, code: 'invalid_request' }),
+    );
+  });
+
+  it.each([
+    [{ credential: [] }, 'credential', 'must be a JSON object'],
+    [
+      { credential: { n_params: 2, theta: 'abc', voucher_value: '18446744073709551616', voucher_info: '' } },
+      'credential.voucher_value',
+      'must be a decimal u64',
+    ],
+    [
+      { credential: { n_params: 2, theta: 'abc', voucher_value: '01', voucher_info: '' } },
+      'credential.voucher_value',
+      'must be a decimal u64',
+    ],
+    [
+      { credential: { n_params: 0, theta: 'abc', voucher_value: '1', voucher_info: '' } },
+      'credential.n_params',
+      'must be an integer in 1..16',
+    ],
+    [
+      { credential: { n_params: 2, theta: 'abc', voucher_value: '1' } },
+      'credential.voucher_info',
+      'is required',
+    ],
+  ])('names the field of a bad credential: %j', (body, field, reason) => {
+    expect(() => parseVerifyBody(body)).toThrow(expect.objectContaining({ field, reason }));
+  });
+
   it('never throws anything but InvalidRequestError on arbitrary JSON', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
@@ -225,7 +327,7 @@ describe('contract cache validation', () => {
     const v = validateEntries(raw, [gw, { gateway: 'nope' }]);
     expect(v.mixnodes.map((d) => d.bond_information.mix_id)).toEqual([1, 6]);
     expect(v.gateways).toHaveLength(1);
-    expect(v.skipped.map((s) => skipCategory(s.reason))).toEqual([
+    expect(v.skipped.map((s) => s.code)).toEqual([
       'bad_sphinx_key',
       'bad_host',
       'bad_port',
@@ -323,6 +425,7 @@ describe('contract cache poller', () => {
         },
         getGateways: async () => [{ gateway: { host: '::1', mix_port: 0 } }],
         getRewardedSet: async () => new Map(),
+        getPreassignedGatewayIds: async () => null,
         getCurrentInterval: async () => ({
           interval,
           current_blocktime: 0,

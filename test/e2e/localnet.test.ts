@@ -5,14 +5,14 @@
  * native websocket API, teardown with every process gone; then a resume through the CLI
  * with --detach and `localnet down`; then a start that fails and must leave nothing behind.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type ProgressEvent, type RunningLocalnet } from '../../localnet/network/up.js';
-import { makePlan, writeJson, DEFAULT_LAYOUT, PLAN_FILE } from '../../localnet/network/plan.js';
+import { chainOf, makePlan, writeJson, DEFAULT_LAYOUT, PLAN_FILE } from '../../localnet/network/plan.js';
 import {
   groupAlive,
   isAlive,
@@ -21,7 +21,7 @@ import {
   RoleStartError,
 } from '../../localnet/network/supervisor.js';
 import { NativeWsApp } from '../../localnet/network/ws-client.js';
-import { LocalnetOptionError } from '../../localnet/network/errors.js';
+import { LocalnetOptionError, LocalnetPhaseError } from '../../localnet/network/errors.js';
 
 const home = mkdtempSync(join(tmpdir(), 'nymph-e2e-'));
 let net: RunningLocalnet | undefined;
@@ -155,7 +155,9 @@ describe('localnet end to end (role processes)', () => {
     expect(existsSync(join(home, 'pids.json'))).toBe(false);
   });
 
-  it('resumes the same network from the CLI with --detach, then localnet down stops it', () => {
+  let resumedPids: ReturnType<typeof readPidFile> = [];
+
+  it('resumes the same network from the CLI with --detach', () => {
     const before = JSON.parse(readFileSync(join(home, 'localnet.json'), 'utf8'));
     const up = spawnSync(
       process.execPath,
@@ -168,34 +170,107 @@ describe('localnet end to end (role processes)', () => {
     expect(up.stderr).toContain('resuming the network');
     expect(up.stderr).toContain('message to self delivered');
     expect(up.status).toBe(0);
-    const pids = readPidFile(home);
-    expect(pids.length).toBe(14);
-    for (const p of pids) expect(isAlive(p.pid)).toBe(true);
+    resumedPids = readPidFile(home);
+    expect(resumedPids.length).toBe(14);
+    for (const p of resumedPids) expect(isAlive(p.pid)).toBe(true);
     const after = JSON.parse(readFileSync(join(home, 'localnet.json'), 'utf8'));
     // same keys, same chain state: the same client address and nodes
     expect(after.client.address).toBe(before.client.address);
     expect(after.mixnodes.map((m: { identity_key: string }) => m.identity_key)).toEqual(
       before.mixnodes.map((m: { identity_key: string }) => m.identity_key),
     );
+  }, 120_000);
 
+  let byHand: ReturnType<typeof spawn> | undefined;
+  afterAll(() => {
+    if (byHand && byHand.exitCode === null) byHand.kill('SIGKILL');
+  });
+
+  it('sees a role restarted by hand in its home, and refuses a second one there', async () => {
+    const status = () =>
+      JSON.parse(
+        spawnSync(process.execPath, [NYMPH_BIN, 'localnet', 'status', '--home', home], { encoding: 'utf8' })
+          .stdout,
+      ) as { running: boolean; pids: { name: string; pid: number; alive: boolean; source: string }[] };
+    // the operator stops mixnode-1 and runs it again by hand, from its home
+    const spawned = resumedPids.find((p) => p.name === 'mixnode-1')!;
+    process.kill(-spawned.pid, 'SIGTERM');
+    for (let i = 0; i < 200 && isAlive(spawned.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(spawned.pid)).toBe(false);
+    expect(status().pids.find((p) => p.pid === spawned.pid)?.alive).toBe(false);
+
+    const mixHome = join(home, 'mixnode-1');
+    byHand = spawn(
+      process.execPath,
+      [NYMPH_BIN, 'mixnode', 'run', '--home', mixHome, '--log-level', 'warn'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      byHand!.stderr!.on('data', (d) => (err += d));
+      byHand!.stdout!.on('data', (d) => {
+        out += d;
+        const line = out.split('\n').find((l) => l.includes('mixnode_ready'));
+        if (line) resolve(JSON.parse(line));
+      });
+      byHand!.once('exit', (code) => reject(new Error(`mixnode run exited ${code}: ${err}`)));
+    });
+    expect(ready.event).toBe('mixnode_ready');
+    const lock = JSON.parse(readFileSync(join(mixHome, 'nymph.lock'), 'utf8'));
+    expect(lock).toMatchObject({ pid: byHand.pid, role: 'mixnode' });
+
+    const s = status();
+    expect(s.running).toBe(true);
+    expect(s.pids).toContainEqual(
+      expect.objectContaining({ name: 'mixnode-1', pid: byHand.pid, alive: true, source: 'home-lock' }),
+    );
+
+    // a second process on the same home is refused, naming the holder; the first runs on
+    const second = spawnSync(process.execPath, [NYMPH_BIN, 'mixnode', 'run', '--home', mixHome], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`in use by mixnode process ${byHand.pid}`);
+    expect(isAlive(byHand.pid!)).toBe(true);
+
+    // and `up` refuses the home while that role runs
+    const err = await localnetUp({ home }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalnetPhaseError);
+    expect((err as LocalnetPhaseError).phase).toBe('prepare home');
+    expect((err as Error).message).toContain(String(byHand.pid));
+  }, 60_000);
+
+  it('localnet down stops every process, the one started by hand included', async () => {
+    const exited = new Promise((r) => byHand!.once('exit', r));
     const down = spawnSync(process.execPath, [NYMPH_BIN, 'localnet', 'down', '--home', home], {
       encoding: 'utf8',
       timeout: 30_000,
     });
     expect(down.status).toBe(0);
+    // 13 spawned by up (mixnode-1's was stopped) and the one started by hand
     expect(down.stderr).toContain('stopped 14 processes');
-    for (const p of pids) {
+    await exited;
+    expect(isAlive(byHand!.pid!)).toBe(false);
+    expect(existsSync(join(home, 'mixnode-1', 'nymph.lock'))).toBe(false);
+    for (const p of resumedPids) {
       expect(isAlive(p.pid)).toBe(false);
       expect(groupAlive(p.pid)).toBe(false);
     }
-  }, 120_000);
+  }, 60_000);
 });
 
 describe('localnet resume', () => {
   it('refuses to change the shape of an existing network without --reset', async () => {
     const err = await localnetUp({ home, gateways: 3 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LocalnetOptionError);
-    expect((err as LocalnetOptionError).option).toBe('gateways');
+    expect(err).toBeInstanceOf(LocalnetPhaseError);
+    expect((err as LocalnetPhaseError).phase).toBe('plan');
+    const cause = (err as LocalnetPhaseError).cause;
+    expect(cause).toBeInstanceOf(LocalnetOptionError);
+    expect((cause as LocalnetOptionError).option).toBe('gateways');
     expect(readPidFile(home)).toEqual([]);
   });
 });
@@ -215,7 +290,7 @@ describe('localnet start failures', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     const plan = await makePlan(failHome, { ...DEFAULT_LAYOUT, ports: 'auto', clients: 1 });
-    plan.chain.port = port; // taken: the chain cannot listen
+    chainOf(plan).ports.rpc = port; // taken: the chain cannot listen
     writeJson(join(failHome, PLAN_FILE), plan);
     const spawned: number[] = [];
     const err = await localnetUp({
@@ -225,9 +300,14 @@ describe('localnet start failures', () => {
         if (ev.step === 'spawn') spawned.push(ev.pid);
       },
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RoleStartError);
-    const e = err as RoleStartError;
+    // the phase, then the role, named, with the end of its log
+    expect(err).toBeInstanceOf(LocalnetPhaseError);
+    expect((err as LocalnetPhaseError).phase).toBe('start chain');
+    const e = (err as LocalnetPhaseError).cause as RoleStartError;
+    expect(e).toBeInstanceOf(RoleStartError);
     expect(e.role).toBe('chain');
+    expect(e.code).toBe('role_start');
+    expect((err as Error).message).toMatch(/^localnet: start chain: chain failed to start/);
     expect(e.message).toMatch(/EADDRINUSE|address already in use/i);
     expect(e.message).toContain('last lines of its log');
     // the other roles had been started with the chain: all of them are gone, pid file too

@@ -15,6 +15,15 @@ import {
   moduleAddress,
   parseQuery,
 } from '../../localnet/index.js';
+import {
+  DEFAULT_LAYOUT,
+  PLAN_FILE,
+  makePlan,
+  readPlan,
+  validateLayout,
+} from '../../localnet/network/plan.js';
+import { PHASES } from '../../localnet/network/up.js';
+import { LocalnetConfigError, LocalnetOptionError } from '../../localnet/network/errors.js';
 
 describe('localnet addresses', () => {
   it('derives wasmd classic contract addresses', () => {
@@ -105,5 +114,109 @@ describe('localnet signature verifier', () => {
       expect(order).toEqual(cases.map((_, i) => i));
       await v.close();
     }
+  });
+});
+
+describe('localnet plan (from the registry of roles)', () => {
+  it('lays out fixed ports and accounts as the README documents them', async () => {
+    const plan = await makePlan('/tmp/h', { ...DEFAULT_LAYOUT, clients: 2 });
+    const B = DEFAULT_LAYOUT.basePort;
+    const at = (name: string) => plan.nodes.find((x) => x.name === name)!;
+    expect(at('chain').ports).toEqual({ rpc: 26_657 });
+    expect(at('nym-api-2').ports).toEqual({ http: B + 1 });
+    expect(at('mixnode-3').ports).toEqual({ mix: B + 102, metrics: B + 152 });
+    expect(at('gateway-2').ports).toEqual({ mix: B + 201, clients: B + 251, metrics: B + 301 });
+    expect(at('client-2').ports).toEqual({ websocket: 1978 });
+    // 0 is the admin; mix nodes 1..6, gateways 7..8, clients 9..10; the apis pay nothing
+    expect(plan.nodes.map((x) => [x.name, x.account])).toEqual([
+      ['chain', -1],
+      ['nym-api-1', -1],
+      ['nym-api-2', -1],
+      ['nym-api-3', -1],
+      ...[1, 2, 3, 4, 5, 6].map((i) => [`mixnode-${i}`, i]),
+      ['gateway-1', 7],
+      ['gateway-2', 8],
+      ['client-1', 9],
+      ['client-2', 10],
+    ]);
+    expect(at('mixnode-1').home).toBe('/tmp/h/mixnode-1');
+    expect(plan.chainAccounts).toBe(15);
+  });
+
+  it('refuses counts that do not fit a fixed port block, and allows them on free ports', async () => {
+    const big = { ...DEFAULT_LAYOUT, mixnodesPerLayer: 17 };
+    expect(() => validateLayout(big)).toThrow(LocalnetOptionError);
+    expect(() => validateLayout({ ...big, ports: 'auto' })).not.toThrow();
+    expect(() => validateLayout({ ...DEFAULT_LAYOUT, threshold: 4 })).toThrow(/threshold/);
+    expect(() => validateLayout({ ...DEFAULT_LAYOUT, gateways: 0 })).toThrow(/--gateways/);
+  });
+
+  it('resumes a network planned by an earlier version, with the same homes, ports and accounts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nymph-plan-v1-'));
+    try {
+      const n = (name: string, port: number, extra: object = {}) => ({
+        name,
+        home: join(dir, name),
+        port,
+        metricsPort: -1,
+        account: 0,
+        ...extra,
+      });
+      writeFileSync(
+        join(dir, PLAN_FILE),
+        JSON.stringify({
+          version: 1,
+          layout: { ...DEFAULT_LAYOUT, mixnodesPerLayer: 1, gateways: 1, apis: 1, threshold: 1, clients: 1 },
+          chain: { home: join(dir, 'chain'), port: 26657, accounts: 9 },
+          apis: [n('nym-api-1', 20000)],
+          mixnodes: [1, 2, 3].map((i) =>
+            n(`mixnode-${i}`, 20099 + i, { metricsPort: 20149 + i, account: i }),
+          ),
+          gateways: [n('gateway-1', 20200, { clientsPort: 20250, metricsPort: 20300, account: 4 })],
+          clients: [n('client-1', 1977, { account: 5 })],
+        }),
+      );
+      const plan = readPlan(dir)!;
+      expect(plan.version).toBe(2);
+      expect(plan.chainAccounts).toBe(9);
+      expect(plan.nodes.map((x) => x.name)).toEqual([
+        'chain',
+        'nym-api-1',
+        'mixnode-1',
+        'mixnode-2',
+        'mixnode-3',
+        'gateway-1',
+        'client-1',
+      ]);
+      expect(plan.nodes.find((x) => x.name === 'gateway-1')).toMatchObject({
+        role: 'gateway',
+        ports: { mix: 20200, clients: 20250, metrics: 20300 },
+        account: 4,
+      });
+      expect(plan.nodes.find((x) => x.name === 'mixnode-2')!.ports).toEqual({ mix: 20101, metrics: 20151 });
+      writeFileSync(join(dir, PLAN_FILE), '{"version": 2, "nodes": 5}');
+      expect(() => readPlan(dir)).toThrow(LocalnetConfigError);
+      writeFileSync(join(dir, PLAN_FILE), '{');
+      expect(() => readPlan(dir)).toThrow(LocalnetConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts as the named phases, in order', () => {
+    expect(PHASES.map((p) => p.name)).toEqual([
+      'prepare home',
+      'plan',
+      'launch roles',
+      'make keys',
+      'start chain',
+      'write configs',
+      'start apis',
+      'start nodes',
+      'wait for topology',
+      'start clients',
+      'self-test',
+      'summary',
+    ]);
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * The gateway as a role: config through the gateway's own `defaultGatewayToml`, the node
+ * from `<home>/config.toml` with `--set` overrides; its identity key is what clients pin.
+ */
+import { base58 } from '@scure/base';
+import { createGateway, defaultGatewayToml, gatewayConfigFromToml } from '../gateway/index.js';
+import { configPath, readNodeKeys, writeToml } from '../node/index.js';
+import type { PreparedFacts, RoleInitContext, RoleNode, RoleStartOptions, RunningRole } from '../roles.js';
+import { chainOf, loggerOf, makeNodeKeys, tableOf, tuneForLocalnet } from './node-role.js';
+
+export async function prepare(nodes: RoleNode[]): Promise<Partial<PreparedFacts>> {
+  await makeNodeKeys(nodes);
+  return { gatewayIdentities: nodes.map((g) => base58.encode(readNodeKeys(g.home).identityPublic)) };
+}
+
+export async function init(ctx: RoleInitContext): Promise<void> {
+  const { node, host, net } = ctx;
+  const t = defaultGatewayToml({
+    host,
+    announceHost: host,
+    mixPort: node.ports.mix,
+    clientsPort: node.ports.clients,
+    httpApiPort: node.ports.metrics,
+    verificationKey: net.verificationKey,
+    // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
+    freeBandwidth: true,
+    chain: chainOf(ctx),
+  });
+  tuneForLocalnet(t, host);
+  writeToml(configPath(node.home), t, '# nymph gateway (written by nymph localnet up)');
+}
+
+export async function start(o: RoleStartOptions): Promise<RunningRole> {
+  const gw = createGateway(
+    gatewayConfigFromToml(o.home, tableOf(o), readNodeKeys(o.home), loggerOf(o, 'gateway')),
+  );
+  await gw.start(o.signal);
+  return {
+    ready: {
+      host: gw.address.host,
+      mixPort: gw.address.port,
+      clientsPort: gw.clientsPort,
+      clientsUrl: gw.clientsUrl,
+      identityKey: gw.identityKey,
+      sphinxKey: gw.sphinxKey,
+      metrics: gw.metricsUrl ?? null,
+    },
+    stop: () => gw.stop(),
+  };
+}
