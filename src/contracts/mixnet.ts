@@ -253,7 +253,7 @@ export interface PreassignedId {
 /** `get_preassigned_gateway_ids`: Nym's `PreassignedGatewayIdsResponse` (gateway.rs). */
 export interface PreassignedGatewayIdsResponse {
   ids: PreassignedId[];
-  start_next_after: string | null;
+  start_next_after?: string | null;
 }
 
 export interface LayerDistribution {
