@@ -13,7 +13,9 @@ import {
   encodeForwardFrame,
   encodeMixPacket,
   identityFromSeed,
+  openSensitiveResponse,
   parseGatewayResponse,
+  sealSensitiveRequest,
   type ClientRequest,
   type GatewayResponse,
   type IdentityKeys,
@@ -105,6 +107,19 @@ export class TestClient {
     c.sharedKey = sharedKey;
     c.request(createAuthenticateRequest({ identity, sharedKey, nowMs, random }));
     return { client: c, response: await c.next() };
+  }
+
+  /**
+   * Proves possession of the shared key on this connection with a sealed RememberMe (the
+   * gateway pushes stored messages to an authenticated socket only after such a proof).
+   */
+  async prove(): Promise<void> {
+    this.request(
+      sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, this.sharedKey!, random),
+    );
+    const r = await this.next();
+    if (r.type !== 'encryptedResponse' || openSensitiveResponse(r, this.sharedKey!) !== 'RememberMeAck')
+      throw new Error(`expected RememberMeAck, got ${JSON.stringify(r)}`);
   }
 
   request(m: ClientRequest): void {
