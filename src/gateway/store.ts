@@ -4,9 +4,19 @@
  * that are offline; and the blinded serial numbers of credentials spent here.
  * `':memory:'` gives the same store in memory for tests.
  *
- * Inbox writes are one INSERT each in autocommit mode: with WAL and synchronous=NORMAL a
- * committed row survives the process being killed (not a power cut), which is the
- * guarantee the gateway gives for stored messages.
+ * Transaction semantics of the inbox. Every INSERT and every DELETE of a message is its own
+ * transaction (autocommit): once the statement returns, its WAL frame is written to the
+ * file (the OS holds it), so the change survives the process being killed with SIGKILL; with
+ * synchronous=NORMAL the WAL is not fsynced per commit, so a power cut may lose the last
+ * commits (the guarantee is against process death, not against the machine's).
+ *
+ * A message leaves the inbox once the gateway has written it to the client's socket: the
+ * socket's write callback (the kernel took the frame) runs `deleteMessage` for that one
+ * message. Deleting per message, not per batch, is what makes a kill -9 mid-drain neither
+ * lose nor repeat messages: a frame the kernel took is delivered after the process dies (the
+ * kernel still sends it before the FIN), and it is already deleted; a frame still in the
+ * process's buffers dies with it and is still stored. What remains is the few microseconds
+ * between a write callback and its DELETE.
  */
 import Database from 'better-sqlite3';
 
@@ -139,6 +149,12 @@ export class GatewayStore {
     return (this.q.countMsgs.get(client) as { n: number }).n;
   }
 
+  /** One delivered message, in its own transaction (see the file comment). */
+  deleteMessage(id: number): void {
+    this.q.deleteMsg.run(id);
+  }
+
+  /** Several messages in one transaction: all of them go, or none. */
   deleteMessages(ids: number[]): void {
     this.db.transaction((xs: number[]) => {
       for (const id of xs) this.q.deleteMsg.run(id);

@@ -27,18 +27,28 @@ export function newIdentity(): IdentityKeys {
   return identityFromSeed(random(32));
 }
 
+export interface ConnectOptions {
+  autoPong?: boolean;
+  ca?: string;
+}
+
 export class TestClient {
   readonly received: Uint8Array[] = [];
   /** Every text message, `send` answers included. */
   readonly responses: GatewayResponse[] = [];
   sharedKey: Uint8Array | null = null;
+  /** Binary frames received, whether or not they could be opened. */
+  binaryFrames = 0;
   closeCode: number | null = null;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.received.push(decodePushedFrame(data, this.sharedKey!));
-      else this.responses.push(parseGatewayResponse(data.toString('utf8')));
+      if (isBinary) {
+        this.binaryFrames++;
+        // a socket without the key (a thief's) only counts what it is sent
+        if (this.sharedKey) this.received.push(decodePushedFrame(data, this.sharedKey));
+      } else this.responses.push(parseGatewayResponse(data.toString('utf8')));
       this.wake();
     });
     ws.on('close', (code) => {
@@ -54,9 +64,12 @@ export class TestClient {
     for (const f of w) f();
   }
 
-  /** `autoPong: false` makes a socket that never answers the gateway's pings (a dead client). */
-  static async connect(url: string, opts: { autoPong?: boolean } = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true });
+  /**
+   * `autoPong: false` makes a socket that never answers the gateway's pings (a dead client);
+   * `ca` is the certificate a `wss` URL is checked against.
+   */
+  static async connect(url: string, opts: ConnectOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true, ca: opts.ca });
     const c = new TestClient(ws);
     await new Promise<void>((r, j) => {
       ws.once('open', () => r());
@@ -70,7 +83,7 @@ export class TestClient {
     url: string,
     identity: IdentityKeys,
     gatewayIdentity: Uint8Array,
-    opts: { claim?: boolean; autoPong?: boolean } = {},
+    opts: ConnectOptions & { claim?: boolean } = {},
   ): Promise<TestClient> {
     const c = await TestClient.connect(url, opts);
     const { state, init } = clientHandshakeStart({ identity, gatewayIdentity, random });
@@ -101,7 +114,7 @@ export class TestClient {
     identity: IdentityKeys,
     sharedKey: Uint8Array,
     nowMs = Date.now(),
-    opts: { autoPong?: boolean } = {},
+    opts: ConnectOptions = {},
   ): Promise<{ client: TestClient; response: GatewayResponse }> {
     const c = await TestClient.connect(url, opts);
     c.sharedKey = sharedKey;
