@@ -30,6 +30,8 @@ export function newIdentity(): IdentityKeys {
 export interface ConnectOptions {
   autoPong?: boolean;
   ca?: string;
+  /** Local address to connect from (another 127.0.0.x is another peer). */
+  localAddress?: string;
 }
 
 export class TestClient {
@@ -69,7 +71,11 @@ export class TestClient {
    * `ca` is the certificate a `wss` URL is checked against.
    */
   static async connect(url: string, opts: ConnectOptions = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true, ca: opts.ca });
+    const ws = new WebSocket(url, {
+      autoPong: opts.autoPong ?? true,
+      ca: opts.ca,
+      localAddress: opts.localAddress,
+    });
     const c = new TestClient(ws);
     await new Promise<void>((r, j) => {
       ws.once('open', () => r());
