@@ -90,7 +90,7 @@ describe('gateway config', () => {
       );
       // no wss: nothing written
       expect(
-        initGatewayTls(tempHome('gwtls-off'), defaultGatewayToml({ clientsWssPort: -1 })),
+        initGatewayTls(path.join(home, 'off'), defaultGatewayToml({ clientsWssPort: -1 })),
       ).toBeUndefined();
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
