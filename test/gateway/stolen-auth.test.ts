@@ -129,6 +129,10 @@ describe('a stolen authenticate frame, and wss', () => {
     await client.prove();
     await client.waitReceived(1);
     expect(new TextDecoder().decode(client.received[0])).toBe('over tls');
+    // past the upgrade deadline (1.5 s) the upgraded TLS connection stays
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(client.closeCode).toBeNull();
+    expect(gw.clientConnections).toBe(1);
     client.close();
 
     // a client that does not trust the certificate does not connect
