@@ -195,6 +195,10 @@ export function createGateway(config: GatewayConfig): Gateway {
   const gw: Gateway = {
     async start(signal) {
       if (running) return;
+      // a missing or mismatched certificate stops the start before anything listens
+      const tls = config.tls
+        ? { port: config.tls.port, ...readTlsFiles(config.tls.certFile, config.tls.keyFile) }
+        : undefined;
       running = true;
       fs.mkdirSync(path.join(config.home, 'data'), { recursive: true });
       const st = new GatewayStore(config.storeFile ?? path.join(config.home, 'data', 'gateway.sqlite'));
@@ -232,9 +236,6 @@ export function createGateway(config: GatewayConfig): Gateway {
       ctx = context;
       await pipeline.start(signal);
 
-      const tls = config.tls
-        ? { port: config.tls.port, ...readTlsFiles(config.tls.certFile, config.tls.keyFile) }
-        : undefined;
       listener = new ClientListener({
         host: config.host,
         port: config.clientsPort,
