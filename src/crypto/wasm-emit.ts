@@ -3,8 +3,8 @@
  * what Nymph's hand-unrolled primitives need (one memory, functions over i32/i64 locals,
  * loads, stores, integer arithmetic, loops, calls).
  *
- * Why: the hot hash compressions (./sha256-wasm.ts, ./blake2b-wasm.ts) are emitted from
- * TypeScript at load time, so the source is the only artifact and no compiler is needed.
+ * Why: the hot primitives (./sha256-wasm.ts, ./blake2b-wasm.ts, ./chacha20-wasm.ts,
+ * ./x25519-wasm.ts, ./polyval-wasm.ts) are emitted from TypeScript at load time, so the source is the only artifact and no compiler is needed.
  * Instructions are plain byte arrays; `code(...)` flattens them into a function body.
  */
 
