@@ -52,9 +52,10 @@ function wasmMemory(): Memory {
   return memory;
 }
 
-function equal16(a: Uint8Array, b: Uint8Array): boolean {
+/** Constant-time equality of two arrays of the same length (tags, keys). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
-  for (let i = 0; i < 16; i++) diff |= a[i] ^ b[i];
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
   return diff === 0;
 }
 
@@ -68,7 +69,7 @@ export function gcmSivAead(name: string, aes: AesEcbFactory): GcmSivAead {
 
   function keyCipher(key: Uint8Array): AesEcb {
     const hit = keyCiphers.get(key);
-    if (hit && hit.copy.length === key.length && sameKey(hit.copy, key)) return hit.ecb;
+    if (hit && hit.copy.length === key.length && sameBytes(hit.copy, key)) return hit.ecb;
     const entry = { copy: Uint8Array.from(key), ecb: aes(key) };
     keyCiphers.set(key, entry);
     return entry.ecb;
@@ -128,7 +129,7 @@ export function gcmSivAead(name: string, aes: AesEcbFactory): GcmSivAead {
       const n = Math.min(POLYVAL_CHUNK, input.length - off);
       const blocks = (n + 15) >>> 4;
       m.bytes.set(input.subarray(off, off + n), L.buffer);
-      m.w.counters(L.iv, L.counters, off >>> 4, blocks);
+      m.w.counters(L.iv, L.counters, (off / 16) >>> 0, blocks); // the counter runs mod 2^32
       ecb(
         m.bytes.subarray(L.counters, L.counters + 16 * blocks),
         m.bytes.subarray(L.keystream, L.keystream + 16 * blocks),
@@ -168,7 +169,7 @@ export function gcmSivAead(name: string, aes: AesEcbFactory): GcmSivAead {
         const plaintext = new Uint8Array(length);
         ctr(m, ecb, tag, sealed.subarray(0, length), plaintext);
         polyvalOf(m, aad, plaintext);
-        if (equal16(tagOf(m, ecb, nonce), tag)) return plaintext;
+        if (sameBytes(tagOf(m, ecb, nonce), tag)) return plaintext;
         plaintext.fill(0); // RFC 8452 section 5: no plaintext from a message that fails
         return null;
       } finally {
@@ -176,11 +177,4 @@ export function gcmSivAead(name: string, aes: AesEcbFactory): GcmSivAead {
       }
     },
   };
-}
-
-/** Constant-time comparison of two keys of the same length. */
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
 }
