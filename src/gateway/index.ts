@@ -36,6 +36,6 @@ export {
   type SpendLedger,
 } from './credentials.js';
 export { defaultGatewayToml, gatewayConfigFromToml, type GatewayInitOptions } from './node-config.js';
-export { nodeAead } from './node-aead.js';
+export { nodeAead } from '../crypto/node.js';
 export * from './errors.js';
 export * as protocol from './protocol/index.js';
