@@ -22,6 +22,7 @@ import type {
   PagedMixnodesDetailsResponse,
   PagedRewardedSetResponse,
   RewardedSetNodeStatus,
+  PreassignedGatewayIdsResponse,
 } from '../contracts/index.js';
 import { ContractExecutor, ContractQueryBase, findWasmAttribute } from './base.js';
 import type { SigningClientOptions, TxResult } from './base.js';
@@ -39,16 +40,6 @@ function pageMsg<K>(p: PageArgs<K>): Record<string, unknown> {
   if (p.startAfter !== undefined) out.start_after = p.startAfter;
   if (p.limit !== undefined) out.limit = p.limit;
   return out;
-}
-
-/**
- * `get_preassigned_gateway_ids`: the node ids the contract assigned to bonded gateways
- * (Nym's `PreassignedGatewayIdsResponse`, common/cosmwasm-smart-contracts/mixnet-contract
- * `gateway.rs`; paged by gateway identity key).
- */
-export interface PreassignedGatewayIdsResponse {
-  ids: { identity: string; node_id: number }[];
-  start_next_after?: string | null;
 }
 
 export class MixnetQueryClient extends ContractQueryBase {
@@ -264,8 +255,9 @@ export class MixnetSigningClient extends MixnetQueryClient {
     return this.executor.execute({ update_mixnode_config: { new_config: newConfig } }, [], opts);
   }
 
-  updateMixnodeCostParams(newCosts: MixNodeCostParams, opts?: CallOptions): Promise<TxResult> {
-    return this.executor.execute({ update_mixnode_cost_params: { new_costs: newCosts } }, [], opts);
+  /** Nym's `update_cost_params`: the owned mix node's profit margin and operating cost. */
+  updateCostParams(newCosts: MixNodeCostParams, opts?: CallOptions): Promise<TxResult> {
+    return this.executor.execute({ update_cost_params: { new_costs: newCosts } }, [], opts);
   }
 
   updateGatewayConfig(newConfig: GatewayConfigUpdate, opts?: CallOptions): Promise<TxResult> {

@@ -22,7 +22,7 @@ import {
   encodeSurbAck,
   PACKET_TYPE_SPHINX,
   SURB_ACK_SIZE,
-  MIX_PACKET_HEADER_SIZE,
+  sphinxLengthOf,
   type Aead,
 } from '../gateway/protocol/index.js';
 import {
@@ -399,6 +399,7 @@ export class MixnetClientCore {
       timeoutMs: this.config.handshakeTimeoutMs,
       now: this.now,
       aead: this.opts.aead,
+      claimFreeBandwidth: !this.opts.credentials,
       signal,
     };
     let session: GatewaySession;
@@ -913,7 +914,7 @@ export class MixnetClientCore {
       return false;
     }
     s.sendMixPacket(built.mixPacket);
-    this.bandwidthLeft -= built.mixPacket.length - MIX_PACKET_HEADER_SIZE;
+    this.bandwidthLeft -= sphinxLengthOf(built.mixPacket);
     if (p.key !== undefined) {
       this.stats.realSent++;
       this.tracker.sent(p.key, built.expectedDelayMs, this.now());

@@ -20,7 +20,7 @@ import type {
 import { pino } from 'pino';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreassignedGatewayIdsResponse } from '../../src/chain/mixnet.js';
+import type { PreassignedGatewayIdsResponse } from '../../src/contracts/index.js';
 import { createRequestHandler, CACHED_ROUTES } from '../../src/api/app.js';
 import { ContractCache, createMetrics, openApiDocument } from '../../src/api/index.js';
 import type { ApiMetrics, MixnetSource } from '../../src/api/index.js';
