@@ -392,7 +392,7 @@ export async function obtainBandwidthCredential(args: ObtainCredentialArgs): Pro
     }
     try {
       if (!args.resume) await args.onDeposit?.(pending);
-      return await collectCredential(pool, voucher, pending, backend, args);
+      return await collectCredential(pool, voucher, pending, backend, args, requests.signal);
     } catch (err) {
       throw new IssuanceIncompleteError(pending, err);
     }
@@ -408,6 +408,8 @@ async function collectCredential(
   pending: PendingIssuance,
   backend: GroupBackend,
   args: ObtainCredentialArgs,
+  /** Aborted when issuance ends, so that no request outlives it. */
+  requestSignal: AbortSignal,
 ): Promise<ObtainedCredential> {
   const { threshold } = args;
   const codecs = codecsFor(backend);
@@ -415,7 +417,7 @@ async function collectCredential(
   // The same body every time for this deposit (the voucher's request, a deterministic
   // ed25519 signature): what makes asking again idempotent at nym-api.
   const body = blindSignBody(voucher, txHash, args.identityKey);
-  const opts = { signal: args.signal, timeoutMs: args.timeoutMs };
+  const opts = { signal: requestSignal, timeoutMs: args.timeoutMs };
   const shares: Share<Signature>[] = [];
   const signerKeys = new Map<number, VerificationKey>();
   const ask = async (k: VerificationKeyInfo): Promise<boolean> => {
