@@ -35,7 +35,7 @@ import {
 import { finalHopDelivery } from './delivery.js';
 import { ClientConnection } from './fresh.js';
 import { GatewayMetrics } from './metrics.js';
-import { nodeAead } from './node-aead.js';
+import { nodeAead } from '../crypto/node.js';
 import { AUTH_MAX_SKEW_MS, HANDSHAKE_STEP_TIMEOUT_MS } from './protocol/index.js';
 import { CLOSE_GOING_AWAY } from './session-socket.js';
 import { GatewayStore } from './store.js';

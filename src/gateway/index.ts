@@ -50,6 +50,6 @@ export {
   type ClientListenerOptions,
 } from './client-listener.js';
 export { ensureSelfSignedFiles, generateSelfSigned, readTlsFiles, selfSignedCertificate } from './tls.js';
-export { nodeAead } from './node-aead.js';
+export { nodeAead } from '../crypto/node.js';
 export * from './errors.js';
 export * as protocol from './protocol/index.js';
