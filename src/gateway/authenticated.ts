@@ -325,10 +325,13 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
   }
 
   /**
-   * Pushes the inbox in batches. Each message is deleted on its own once the socket's write
-   * callback says the kernel took its frame (store.ts: why this survives a kill -9 mid-drain
-   * without losing or repeating messages); a failed write stops the drain, and that message
-   * and the rest stay stored for the next session.
+   * Pushes the inbox, read in batches, one frame in flight at a time: a message is deleted
+   * on its own once the socket's write callback says the kernel took its frame, and only
+   * then is the next one written. One at a time because Node reports a write when the whole
+   * write request is done, and frames queued behind a busy socket go out together in one
+   * request: the kernel may hold the first of them (they reach the client even if the
+   * gateway dies) while none is reported yet. store.ts says what a kill -9 can still do.
+   * A failed write stops the drain; that message and the rest stay for the next session.
    */
   async drain(): Promise<void> {
     if (this.drainingNow) return;
@@ -338,18 +341,12 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
       while (!this.closed && this.ctx.clients.get(this.id) === this) {
         const batch = st.messages(this.clientIdentity, this.ctx.limits.inboxBatch);
         if (batch.length === 0) break;
-        const written = await Promise.all(
-          batch.map(
-            (m) =>
-              new Promise<boolean>((resolve) =>
-                this.socket.sendBinary(this.frame(m.content), (err) => {
-                  if (err) return resolve(false);
-                  resolve(this.delivered(m.id));
-                }),
-              ),
-          ),
-        );
-        if (written.includes(false)) break;
+        for (const m of batch) {
+          const written = await new Promise<boolean>((resolve) =>
+            this.socket.sendBinary(this.frame(m.content), (err) => resolve(!err && this.delivered(m.id))),
+          );
+          if (!written) return;
+        }
       }
     } finally {
       this.drainingNow = false;

@@ -12,11 +12,14 @@
  *
  * A message leaves the inbox once the gateway has written it to the client's socket: the
  * socket's write callback (the kernel took the frame) runs `deleteMessage` for that one
- * message. Deleting per message, not per batch, is what makes a kill -9 mid-drain neither
- * lose nor repeat messages: a frame the kernel took is delivered after the process dies (the
- * kernel still sends it before the FIN), and it is already deleted; a frame still in the
- * process's buffers dies with it and is still stored. What remains is the few microseconds
- * between a write callback and its DELETE.
+ * message, and the next frame is written only then (authenticated.ts `drain`). Deleting
+ * per message, one frame in flight, is what makes a kill -9 mid-drain neither lose nor
+ * repeat messages: a frame the kernel took reaches the client after the process dies (the
+ * kernel still sends it before the FIN) and is already deleted, or is deleted in the same
+ * turn of the event loop; a frame still in the process's buffers dies with it and stays
+ * stored. What remains is a window of microseconds per message, between the kernel taking a
+ * frame and its DELETE returning: a kill inside it repeats that one message. Closing it
+ * would take an acknowledgement from the client, which Nym's protocol does not have.
  */
 import Database from 'better-sqlite3';
 
