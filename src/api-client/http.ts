@@ -1,29 +1,45 @@
 /** One JSON request to nym-api with a timeout; refusals become NymApiResponseError with the server's code. */
 import * as v from 'valibot';
+import { deadline } from './deadline.js';
 import { NymApiResponseError } from './errors.js';
 
 export interface RequestOptions {
   signal?: AbortSignal;
-  /** Per-request timeout, ms (default 10 s). */
+  /** Per-request timeout, ms (default 10 s): connecting, sending, the headers and the whole body. */
   timeoutMs?: number;
 }
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export const trimSlash = (u: string): string => u.replace(/\/+$/, '');
 
 const ErrorBody = v.object({ error: v.object({ code: v.string(), message: v.optional(v.string()) }) });
 
 export async function call<T>(url: string, init: RequestInit, opts: RequestOptions): Promise<T> {
-  const signal = AbortSignal.any([
-    ...(opts.signal ? [opts.signal] : []),
-    AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-  ]);
+  // One deadline for connecting, sending, the headers and the whole body (deadline.ts says
+  // why it is not AbortSignal.timeout).
+  const time = deadline(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.signal);
+  const failed = (err: unknown, status: number): NymApiResponseError =>
+    time.timedOut
+      ? new NymApiResponseError(url, status, 'timeout', (time.signal.reason as Error).message)
+      : new NymApiResponseError(url, status, 'unreachable', err instanceof Error ? err.message : String(err));
   let res: Response;
+  let text: string;
   try {
-    res = await fetch(url, { ...init, signal });
-  } catch (err) {
-    throw new NymApiResponseError(url, 0, 'unreachable', err instanceof Error ? err.message : String(err));
+    try {
+      res = await fetch(url, { ...init, signal: time.signal });
+    } catch (err) {
+      throw failed(err, 0);
+    }
+    try {
+      // Bound by the same timer: a server that sends headers and then stalls is a timeout too.
+      text = await res.text();
+    } catch (err) {
+      throw failed(err, res.status);
+    }
+  } finally {
+    time.clear();
   }
-  const text = await res.text();
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;

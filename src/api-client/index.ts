@@ -16,6 +16,7 @@ export {
 export type {
   ObtainCredentialArgs,
   ObtainedCredential,
+  PendingIssuance,
   RequestOptions,
   VerificationKeyInfo,
 } from './client.js';

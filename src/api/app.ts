@@ -17,6 +17,7 @@ import {
   RouteNotFoundError,
   UnsupportedMediaTypeError,
 } from './errors.js';
+import { deadline } from '../api-client/deadline.js';
 import { corsPolicy } from './cors.js';
 import type { CredentialIssuer } from './issuer.js';
 import type { ApiMetrics } from './metrics.js';
@@ -214,11 +215,14 @@ export function createApp(d: AppDeps): express.Express {
   /** A signal that aborts at shutdown, on client disconnect, or after the request timeout. */
   const requestSignal = (req: Request, res: Response): AbortSignal => {
     const ac = new AbortController();
+    // A timer-held deadline, not AbortSignal.timeout (see deadline.ts), ended with the response.
+    const time = deadline(d.requestTimeoutMs, ac.signal, d.shutdown);
     res.on('close', () => {
       if (!res.writableFinished) ac.abort(new Error('client went away'));
+      time.clear();
     });
     void req;
-    return AbortSignal.any([ac.signal, d.shutdown, AbortSignal.timeout(d.requestTimeoutMs)]);
+    return time.signal;
   };
 
   app.post('/v1/coconut/bandwidth/blind-sign', ...jsonBody, async (req: Request, res: Response) => {

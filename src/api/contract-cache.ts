@@ -17,6 +17,7 @@ import type {
 } from '../contracts/index.js';
 import { describeIssue, IntervalSchema, Topology, u32 } from '../topology/index.js';
 import type { SkippedNode } from '../topology/index.js';
+import { deadline } from '../api-client/deadline.js';
 import { MalformedContractDataError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { buildNymBodies, DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS, pageBody } from './nym-nodes.js';
@@ -314,7 +315,8 @@ export class ContractCache {
   private async doRefresh(): Promise<void> {
     const { source, logger, metrics } = this.opts;
     const end = metrics.refreshDuration.startTimer();
-    const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
+    const time = deadline(this.opts.timeoutMs, this.stopper.signal);
+    const { signal } = time;
     try {
       const [rawMixnodes, rawGateways, rewardedPairs, current, rawGatewayIds] = await Promise.all([
         source.getMixNodesDetailed(signal),
@@ -405,6 +407,7 @@ export class ContractCache {
         );
       }
     } finally {
+      time.clear();
       end();
     }
   }

@@ -160,7 +160,10 @@ export class DepositValueMismatchError extends NymApiError {
   }
 }
 
-/** This instance already issued a share for this deposit. */
+/**
+ * This instance issued a share for this deposit before it kept its answers (a store from
+ * an earlier version): it cannot answer the same share again.
+ */
 export class DepositAlreadyUsedError extends NymApiError {
   override readonly code = 'deposit_already_used';
   override readonly status = 409;
@@ -169,6 +172,25 @@ export class DepositAlreadyUsedError extends NymApiError {
     readonly usedAt: string,
   ) {
     super(`deposit ${txHash} was already used for a credential (at ${usedAt})`);
+  }
+  override details(): Record<string, unknown> {
+    return { tx_hash: this.txHash, used_at: this.usedAt };
+  }
+}
+
+/**
+ * This instance already signed a different request for this deposit. The same request
+ * would be answered with the same sealed share; another one would be a second credential
+ * for one deposit.
+ */
+export class DepositRequestMismatchError extends NymApiError {
+  override readonly code = 'deposit_used_for_other_request';
+  override readonly status = 409;
+  constructor(
+    readonly txHash: string,
+    readonly usedAt: string,
+  ) {
+    super(`deposit ${txHash} was already used for another blind-sign request (at ${usedAt})`);
   }
   override details(): Record<string, unknown> {
     return { tx_hash: this.txHash, used_at: this.usedAt };

@@ -35,6 +35,7 @@ export {
   DEPOSIT_INFO,
   DEPOSIT_IDENTITY_KEY,
   DEPOSIT_ENCRYPTION_KEY,
+  blindSignRequestDigest,
 } from './issuer.js';
 export type { DepositRecord, IssuerChain, IssuerOptions } from './issuer.js';
 export {
@@ -51,7 +52,7 @@ export {
 } from './keys.js';
 export type { KeyFileJson, KeyShare } from './keys.js';
 export { SqliteDepositStore, MemoryDepositStore } from './store.js';
-export type { DepositStore, UsedDeposit } from './store.js';
+export type { DepositStore, IssuedShare, UsedDeposit } from './store.js';
 export {
   NodesQuerySchema,
   NodesWithRoleQuerySchema,

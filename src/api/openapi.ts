@@ -292,7 +292,8 @@ const ROUTES: Route[] = [
     path: '/v1/coconut/bandwidth/blind-sign',
     method: 'post',
     tag: 'coconut',
-    summary: 'Blind-sign a bandwidth credential request backed by a deposit on the bandwidth contract',
+    summary:
+      'Blind-sign a bandwidth credential request backed by a deposit on the bandwidth contract (idempotent per deposit and request)',
     body: 'BlindSignRequestBody',
     responses: {
       '200': ok('BlindedSignatureResponse'),
@@ -303,7 +304,11 @@ const ROUTES: Route[] = [
       ),
       '403': err('The signature does not verify under the deposit identity key'),
       '404': err('No such transaction (deposit_not_found) or coconut disabled'),
-      '409': err('The deposit was already used at this instance (deposit_already_used)'),
+      '409': err(
+        'This instance signed a different request for the deposit (deposit_used_for_other_request), ' +
+          'or signed for it before answers were kept (deposit_already_used); ' +
+          'the same request is answered again with the same sealed share',
+      ),
       '413': err('Body too large (body_too_large)'),
       '415': err('Not application/json'),
       '502': err('The chain could not be reached'),

@@ -12,6 +12,7 @@ import { connectQueryClients, QueryFailedError } from '../chain/index.js';
 import type { QueryClients } from '../chain/index.js';
 import { loadBackend, secureRandom, voucherParameters } from '../coconut/index.js';
 import type { RandomBytes } from '../coconut/index.js';
+import { deadline } from '../api-client/deadline.js';
 import { createRequestHandler } from './app.js';
 import type { ApiConfig } from './config.js';
 import { resolveHomePath, validateConfig } from './config.js';
@@ -111,19 +112,19 @@ function mixnetSource(q: QueryClients, pageLimit: number): MixnetSource {
 
 function issuerChain(q: QueryClients, rpcUrl: string, timeoutMs: number): IssuerChain {
   const withTimeout = async <T>(op: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
-    const s = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    if (s.aborted) throw new ChainUnavailableError(op, 'aborted');
+    if (signal.aborted) throw new ChainUnavailableError(op, 'aborted');
+    const time = deadline(timeoutMs, signal);
     return new Promise<T>((resolve, reject) => {
       const onAbort = () =>
         reject(new ChainUnavailableError(op, `aborted or timed out after ${timeoutMs} ms`));
-      s.addEventListener('abort', onAbort, { once: true });
+      time.signal.addEventListener('abort', onAbort, { once: true });
       run().then(
         (v) => {
-          s.removeEventListener('abort', onAbort);
+          time.clear();
           resolve(v);
         },
         (err: unknown) => {
-          s.removeEventListener('abort', onAbort);
+          time.clear();
           reject(
             new ChainUnavailableError(op, `${rpcUrl}: ${err instanceof Error ? err.message : String(err)}`),
           );

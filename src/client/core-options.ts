@@ -30,7 +30,7 @@ export interface MixnetClientCoreOptions {
   /** Bandwidth credentials, shown when the gateway reports too little (absent: free-bandwidth gateways). */
   readonly credentials?: CredentialSource;
   readonly crypto?: CryptoBackend;
-  /** Session AEAD for gateway frames (node:crypto in Node; pure by default). */
+  /** Session AEAD for gateway frames (default `defaultAead`: OpenSSL + wasm in Node, noble + wasm in browsers). */
   readonly aead?: Aead;
   readonly rng?: RandomBytes;
   /** Wall time for timestamps (ack timing, reply state ages, gateway authentication). */

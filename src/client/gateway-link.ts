@@ -11,6 +11,7 @@
  * - bandwidth: what the gateway will still forward for us (Sphinx bytes), topped up with a
  *   credential before it runs out; sending waits while it is too low.
  */
+import { defaultAead } from '../crypto/index.js';
 import type { Aead } from '../gateway/protocol/index.js';
 import { Geometry } from '../sphinx/index.js';
 import type { GatewayEntry, Topology } from '../topology/index.js';
@@ -50,6 +51,7 @@ export interface GatewayLinkOptions {
   readonly gatewayUrl?: (g: GatewayEntry) => string;
   /** Absent: a free-bandwidth gateway is assumed. */
   readonly credentials?: CredentialSource;
+  /** Session AEAD for gateway frames (default `defaultAead`). */
   readonly aead?: Aead;
   readonly rng: RandomBytes;
   readonly now: () => number;
@@ -159,7 +161,7 @@ export class GatewayLink {
       rng: this.o.rng,
       timeoutMs: this.o.config.handshakeTimeoutMs,
       now: this.o.now,
-      aead: this.o.aead,
+      aead: this.o.aead ?? defaultAead,
       // without credentials, free bandwidth is claimed (where the gateway grants it)
       claimFreeBandwidth: !this.o.credentials,
       signal,

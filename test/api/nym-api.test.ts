@@ -28,7 +28,9 @@ import {
   fetchSkimmedNodes,
   NotEnoughSharesError,
   obtainBandwidthCredential,
+  openShare,
 } from '../../src/api-client/index.js';
+import type { PendingIssuance } from '../../src/api-client/index.js';
 import { Topology } from '../../src/topology/index.js';
 import { COSTS, PLEDGE, gateway, getJson, mixNode, postJson, secret, startNet } from './helpers.js';
 import type { Net } from './helpers.js';
@@ -193,6 +195,7 @@ describe('credential issuance (3 instances, threshold 2)', () => {
   const identity = secret('client-identity');
   const encryption = secret('client-encryption');
   let issued: Awaited<ReturnType<typeof obtainBandwidthCredential>>;
+  let pending: PendingIssuance | undefined;
 
   beforeAll(async () => {
     client = await net.signer(5);
@@ -207,8 +210,12 @@ describe('credential issuance (3 instances, threshold 2)', () => {
       identityKey: identity,
       encryptionKey: encryption,
       backend,
+      onDeposit: (p) => {
+        pending = p;
+      },
     });
     expect(issued.signers).toHaveLength(2);
+    expect(pending?.depositTxHash).toBe(issued.depositTxHash);
     expect(issued.credential.value).toBe(1000n);
     expect(issued.credential.bandwidthBytes).toBe(1024_000n);
 
@@ -246,24 +253,41 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     expect(after.body).toMatchObject({ verification_result: true, spent: true });
   });
 
-  it('refuses a second use of a deposit at an instance that signed it (deposit_already_used)', async () => {
+  it('answers the same request again with the same sealed share, and refuses another one (deposit_used_for_other_request), across a restart', async () => {
     const i = issued.signers[0] - 1;
-    const voucher = BandwidthVoucher.create(
-      voucherParameters(backend),
-      1000n,
-      'BandwidthVoucher',
-      secureRandom,
+    const params = voucherParameters(backend);
+    const same = blindSignBody(
+      BandwidthVoucher.fromJSON(params, pending!.voucher),
+      issued.depositTxHash,
+      identity,
     );
-    const r = await postJson(url(i, BLIND_SIGN), blindSignBody(voucher, issued.depositTxHash, identity));
-    expect(r.status).toBe(409);
-    expect(r.body.error).toMatchObject({ code: 'deposit_already_used', tx_hash: issued.depositTxHash });
+    const first = await postJson(url(i, BLIND_SIGN), same);
+    expect(first.status).toBe(200);
+    expect(openShare(first.body, encryption, issued.depositTxHash)).not.toBeNull();
+    expect(await postJson(url(i, BLIND_SIGN), same)).toEqual(first);
 
-    // Durable: a restarted instance on the same home still refuses it.
+    // A new voucher for the same deposit would be a second credential for one deposit.
+    const other = BandwidthVoucher.create(params, 1000n, 'BandwidthVoucher', secureRandom);
+    const r = await postJson(url(i, BLIND_SIGN), blindSignBody(other, issued.depositTxHash, identity));
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({
+      code: 'deposit_used_for_other_request',
+      tx_hash: issued.depositTxHash,
+    });
+    // The same request signed by another key is not the depositor's.
+    const forged = await postJson(url(i, BLIND_SIGN), {
+      ...same,
+      signature: blindSignBody(other, issued.depositTxHash, secret('thief')).signature,
+    });
+    expect(forged).toMatchObject({ status: 403, body: { error: { code: 'invalid_deposit_signature' } } });
+
+    // Durable: a restarted instance on the same home answers the same share and refuses the other.
     await net.apis[i].stop();
     net.apis[i] = createNymApi(net.configs[i], { logger: pino({ level: 'silent' }) });
     await net.apis[i].start();
-    const again = await postJson(url(i, BLIND_SIGN), blindSignBody(voucher, issued.depositTxHash, identity));
-    expect(again.body.error.code).toBe('deposit_already_used');
+    expect(await postJson(url(i, BLIND_SIGN), same)).toEqual(first);
+    const again = await postJson(url(i, BLIND_SIGN), blindSignBody(other, issued.depositTxHash, identity));
+    expect(again.body.error.code).toBe('deposit_used_for_other_request');
   });
 
   it("refuses someone else's deposit (invalid_deposit_signature)", async () => {
@@ -312,7 +336,7 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     expect(Object.keys(ok.body).sort()).toEqual(['encrypted_signature', 'remote_key']);
   });
 
-  it('lets exactly one of two concurrent requests for one deposit through', async () => {
+  it('answers two concurrent identical requests for one deposit with one share', async () => {
     const voucher = BandwidthVoucher.create(voucherParameters(backend), 7n, 'BandwidthVoucher', secureRandom);
     const dep = await client.bandwidth.depositFunds({
       amount: { denom: 'unym', amount: '7' },
@@ -321,7 +345,9 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     });
     const body = blindSignBody(voucher, dep.txHash, identity);
     const rs = await Promise.all([postJson(url(2, BLIND_SIGN), body), postJson(url(2, BLIND_SIGN), body)]);
-    expect(rs.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(rs.map((r) => r.status)).toEqual([200, 200]);
+    // Both signed; the first to record won and the other answered what it recorded.
+    expect(rs[1].body).toEqual(rs[0].body);
   });
 
   it('refuses an oversized body (body_too_large) and other malformed input, each with its own code', async () => {

@@ -120,25 +120,95 @@ describe("host resolution for Nym's ip_addresses", () => {
 });
 
 describe('SQLite deposit store', () => {
-  it('claims a deposit once, durably across reopen, case-insensitively', () => {
+  const share = { remote_key: 'R'.repeat(44), encrypted_signature: 'S'.repeat(200) };
+  const d = {
+    txHash: 'ab'.repeat(32),
+    usedAt: '2026-01-01T00:00:00.000Z',
+    identityKey: 'id',
+    value: '5unym',
+    requestDigest: 'd1'.repeat(32),
+    share,
+  };
+
+  it('records a deposit once with its answer, durably across reopen, case-insensitively', () => {
     const file = join(dir, 'deposits.sqlite');
     const s1 = new SqliteDepositStore(file);
-    const d = {
-      txHash: 'ab'.repeat(32),
-      usedAt: '2026-01-01T00:00:00.000Z',
-      identityKey: 'id',
-      value: '5unym',
-    };
     expect(s1.claim(d)).toBeNull();
-    expect(s1.claim({ ...d, usedAt: 'later' })?.usedAt).toBe(d.usedAt);
+    // A second record for the deposit is refused and the first one is returned, answer and all.
+    const second = {
+      ...d,
+      usedAt: 'later',
+      requestDigest: 'e2'.repeat(32),
+      share: { ...share, remote_key: 'x' },
+    };
+    expect(s1.claim(second)).toEqual({ ...d, txHash: d.txHash.toUpperCase() });
     s1.close();
     const s2 = new SqliteDepositStore(file);
-    expect(s2.get('AB'.repeat(32))?.identityKey).toBe('id');
+    expect(s2.get('AB'.repeat(32))).toMatchObject({
+      identityKey: 'id',
+      requestDigest: d.requestDigest,
+      share,
+    });
     expect(s2.claim({ ...d, txHash: d.txHash.toUpperCase() })).not.toBeNull();
     s2.release(d.txHash);
     expect(s2.claim(d)).toBeNull();
     expect(s2.count()).toBe(1);
     s2.close();
+  });
+
+  it('opens a store written before answers were kept: old records read back without one', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const file = join(dir, 'deposits-v1.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE used_deposits (
+      tx_hash TEXT PRIMARY KEY NOT NULL, used_at TEXT NOT NULL, identity_key TEXT NOT NULL, value TEXT NOT NULL
+    ) WITHOUT ROWID`);
+    old.prepare('INSERT INTO used_deposits VALUES (?, ?, ?, ?)').run('CD'.repeat(32), 'then', 'id', '1unym');
+    old.close();
+    const s = new SqliteDepositStore(file);
+    expect(s.get('cd'.repeat(32))).toEqual({
+      txHash: 'CD'.repeat(32),
+      usedAt: 'then',
+      identityKey: 'id',
+      value: '1unym',
+      requestDigest: null,
+      share: null,
+    });
+    expect(s.claim(d)).toBeNull();
+    expect(s.get(d.txHash)?.share).toEqual(share);
+    s.close();
+    // Reopening does not try to add the columns again.
+    new SqliteDepositStore(file).close();
+  });
+});
+
+describe('blind-sign request digest', () => {
+  it('is the same for the same request whatever the signature, and differs in every other field', async () => {
+    const { blindSignRequestDigest } = await import('../../src/api/index.js');
+    const body = {
+      blind_sign_request: base58.encode(new Uint8Array([1, 2, 3])),
+      tx_hash: 'ab'.repeat(32),
+      signature: base58.encode(new Uint8Array(64)),
+      public_attributes: ['x', 'y'],
+      public_attributes_plain: ['5', 'BandwidthVoucher'],
+      total_params: 4,
+    };
+    const req = new Uint8Array([1, 2, 3]);
+    const digest = blindSignRequestDigest(body, req);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      blindSignRequestDigest({ ...body, signature: base58.encode(new Uint8Array(64).fill(7)) }, req),
+    ).toBe(digest);
+    expect(blindSignRequestDigest({ ...body, tx_hash: 'AB'.repeat(32) }, req)).toBe(digest);
+    const others = [
+      blindSignRequestDigest(body, new Uint8Array([1, 2, 4])),
+      blindSignRequestDigest({ ...body, tx_hash: 'ac'.repeat(32) }, req),
+      blindSignRequestDigest({ ...body, total_params: 5 }, req),
+      blindSignRequestDigest({ ...body, public_attributes_plain: ['6', 'BandwidthVoucher'] }, req),
+      // Lengths are framed: moving a character from one field to the next is a different request.
+      blindSignRequestDigest({ ...body, public_attributes_plain: ['5B', 'andwidthVoucher'] }, req),
+    ];
+    expect(new Set([digest, ...others]).size).toBe(others.length + 1);
   });
 });
 

@@ -4,7 +4,7 @@
  * the lost one, and giving up typed when the gateway stays away.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeAead } from '../../src/gateway/node-aead.js';
+import { nodeAead } from '../../src/crypto/node.js';
 import { systemClock } from '../../src/client/clock.js';
 import { resolveConfig, type ClientConfigInput } from '../../src/client/config.js';
 import { secureRandom } from '../../src/client/crypto.js';

@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { ClientRegistry, type GatewayContext, type SessionLimits } from '../../src/gateway/context.js';
 import { ClientConnection } from '../../src/gateway/fresh.js';
 import { GatewayMetrics } from '../../src/gateway/metrics.js';
-import { nodeAead } from '../../src/gateway/node-aead.js';
+import { nodeAead } from '../../src/crypto/node.js';
 import {
   decodePushedFrame,
   encodeClientRequest,

@@ -7,7 +7,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeAead } from '../../src/gateway/node-aead.js';
+import { nodeAead } from '../../src/crypto/node.js';
 import { encodeNodeAddress } from '../../src/sphinx/index.js';
 import {
   ACK_PACKET_SIZE,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { base58 } from '@scure/base';
 import { describe, expect, it } from 'vitest';
-import { nodeAead } from '../../src/gateway/node-aead.js';
+import { nodeAead } from '../../src/crypto/node.js';
 import {
   GATEWAY_ERROR_TEXTS,
   clientHandshakeFinalized,
