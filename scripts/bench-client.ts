@@ -9,6 +9,9 @@
  *   rtt_ms_p50/p99  send-to-self round trips of 1 KB messages, one at a time (resolves
  *                 when the message arrives; the SURB-ack travels in parallel)
  *   msgs_per_sec  1 KB messages to self, 2,000 in flight at once, until all arrived
+ *   nym_wasm_rtt_ms_p50  the same send-to-self round trip (1 KB, delays, cover and Poisson
+ *                 pacing off) by Nym's published wasm client (@nymproject/nym-client-wasm-node
+ *                 1.4.1) on the same network: its nym-api routes, gateway protocol v5, mix nodes
  *   baseline      X25519 and one 4-hop Sphinx packet on this machine (a message costs
  *                 two packets at the sender: the message and its SURB-ack)
  *
@@ -21,6 +24,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultBackend } from '../src/crypto/index.js';
 import { createPacket, encodeNodeAddress } from '../src/sphinx/index.js';
+import { createRequire } from 'node:module';
+import 'fake-indexeddb/auto';
+import WebSocket from 'ws';
 import { startLocalNet } from '../test/client/harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,6 +89,82 @@ function cli(args: string[]): Promise<Record<string, unknown>> {
     });
     p.once('error', reject);
   });
+}
+
+/**
+ * `ws` with a browser's event dispatch (a throwing listener is logged, dispatch goes on):
+ * wasm-bindgen's close listener throws once the client dropped it, which browsers only log.
+ */
+class BrowserLikeWebSocket extends WebSocket {
+  private readonly wrapped = new Map<unknown, (ev: unknown) => void>();
+  override addEventListener(type: string, listener: unknown, options?: unknown): void {
+    if (typeof listener !== 'function') return;
+    const safe = (ev: unknown) => {
+      try {
+        (listener as (ev: unknown) => void).call(this, ev);
+      } catch {
+        // as a browser: reported, not rethrown
+      }
+    };
+    this.wrapped.set(listener, safe);
+    super.addEventListener(type as 'close', safe, options as undefined);
+  }
+  override removeEventListener(type: string, listener: unknown): void {
+    const w = this.wrapped.get(listener);
+    if (w) super.removeEventListener(type as 'close', w);
+  }
+}
+
+interface NymWasmClient {
+  selfAddress(): string;
+  send_regular_message(message: Uint8Array, recipient: string): Promise<unknown>;
+  free(): void;
+}
+
+/** Round trips to self by Nym's own wasm client through this network (1 KB, delays off). */
+async function nymWasmRtts(apiUrl: string, rounds: number): Promise<number[]> {
+  (globalThis as { WebSocket?: unknown }).WebSocket = BrowserLikeWebSocket;
+  const nym = createRequire(import.meta.url)('@nymproject/nym-client-wasm-node') as {
+    NymClient: new (
+      onMessage: (bytes: Uint8Array) => void,
+      opts: Record<string, unknown>,
+    ) => Promise<NymWasmClient>;
+  };
+  let waiter: (() => void) | undefined;
+  const log = console.log;
+  console.log = () => {}; // the wasm client logs every send
+  try {
+    const client = await new nym.NymClient(() => waiter?.(), {
+      clientId: `bench-${Date.now()}`,
+      nymApiUrl: apiUrl,
+      clientOverride: {
+        traffic: { averagePacketDelayMs: 0, disableMainPoissonPacketDistribution: true },
+        acknowledgements: { averageAckDelayMs: 0 },
+        coverTraffic: { disableLoopCoverTrafficStream: true },
+        topology: { minimumMixnodePerformance: 0, minimumGatewayPerformance: 0 },
+      },
+    });
+    const me = client.selfAddress();
+    const msg = random(1024);
+    const rtts: number[] = [];
+    for (let i = 0; i < rounds + 10; i++) {
+      const t = performance.now();
+      const got = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('wasm client: no message in 10 s')), 10_000);
+        waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      await client.send_regular_message(msg, me);
+      await got;
+      if (i >= 10) rtts.push(performance.now() - t);
+    }
+    client.free();
+    return rtts;
+  } finally {
+    console.log = log;
+  }
 }
 
 async function main() {
@@ -158,12 +240,18 @@ async function main() {
       `throughput: ${N} × 1 KB to self in ${r2(secs)} s = ${Math.round(mps)} msgs/s`,
       JSON.stringify(a.core.stats),
     );
+    const wasmRtts = await nymWasmRtts(net.apiUrl, 200);
+    const wasmP50 = pct(wasmRtts, 50);
+    console.log(
+      `Nym's wasm client, send-to-self RTT (1 KB, delays off): p50 ${r2(wasmP50)} ms, p99 ${r2(pct(wasmRtts, 99))} ms`,
+    );
     console.log(
       JSON.stringify({
         ready_ms: readyMs,
         ready_ms_in_process: Math.round(readyInProcess),
         rtt_ms_p50: r2(p50),
         rtt_ms_p99: r2(p99),
+        nym_wasm_rtt_ms_p50: r2(wasmP50),
         msgs_per_sec: Math.round(mps),
         baseline_x25519_us: r2(base.x25519Us),
         baseline_sphinx_packet_us: r2(base.packetUs),
