@@ -113,3 +113,9 @@ export {
   type Socks5ReplyCode,
   type SocksStep,
 } from './socks.js';
+export {
+  connectionErrorKind,
+  connectionErrorMessage,
+  socksReplyFor,
+  type ConnectionErrorKind,
+} from './connection-error.js';
