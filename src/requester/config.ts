@@ -64,7 +64,7 @@ export function defaultRequesterSection(): RequesterSection {
     idle_timeout_ms: 5 * 60_000,
     half_close_ms: 5_000,
     unknown_grace_ms: 2_000,
-    window_bytes: 1024 * 1024,
+    window_bytes: 2 * 1024 * 1024,
     max_buffered_bytes: 4 * 1024 * 1024,
     chunk_bytes: 0,
     packet_size: 'regular',

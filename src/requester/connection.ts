@@ -87,6 +87,9 @@ export class ProxyConnection {
   private inflight = 0;
   private paused = false;
   private halfCloseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Read from the remote, less than a chunk, not sent yet. */
+  private partial: Uint8Array | undefined;
+  private flushScheduled = false;
   lastActivity = Date.now();
   readonly stats = { bytesIn: 0, bytesOut: 0 };
 
@@ -170,19 +173,40 @@ export class ProxyConnection {
     });
   }
 
+  /**
+   * Whole chunks go out at once; a remainder waits for the socket's next read in the same
+   * turn of the event loop (a read is at most 64 KiB: without this, every read would end in
+   * a small message, and each message costs a packet).
+   */
   private fromRemote(chunk: Buffer): void {
     this.lastActivity = Date.now();
     this.stats.bytesOut += chunk.length;
     const step = this.deps.limits.chunkBytes;
-    for (let off = 0; off < chunk.length; off += step)
-      this.sendData(
-        new Uint8Array(chunk.buffer, chunk.byteOffset + off, Math.min(step, chunk.length - off)),
-        false,
-      );
+    let data: Uint8Array = chunk;
+    if (this.partial) {
+      data = Buffer.concat([this.partial, chunk]);
+      this.partial = undefined;
+    }
+    let off = 0;
+    for (; data.length - off >= step; off += step) this.sendData(data.subarray(off, off + step), false);
+    if (off < data.length) {
+      this.partial = data.slice(off);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushPartial());
+      }
+    }
     if (this.inflight > this.deps.limits.windowBytes && !this.paused) {
       this.paused = true;
       this.socket?.pause();
     }
+  }
+
+  private flushPartial(): void {
+    this.flushScheduled = false;
+    const p = this.partial;
+    this.partial = undefined;
+    if (p && this.state === 'open') this.sendData(p, false);
   }
 
   private sendData(data: Uint8Array, closed: boolean): void {
@@ -208,6 +232,7 @@ export class ProxyConnection {
 
   private remoteEnded(): void {
     if (this.remoteDone || this.state !== 'open') return;
+    this.flushPartial();
     this.remoteDone = true;
     this.sendData(new Uint8Array(0), true);
     this.armHalfClose();

@@ -55,6 +55,8 @@ export class Outbox {
     private readonly port: MixnetPort,
     readonly path: ReturnPath,
     private readonly maxResends: number,
+    /** Packets the core may hold unbuilt before the next message is handed over. */
+    private readonly maxQueued = 8,
   ) {}
 
   get pending(): number {
@@ -90,12 +92,17 @@ export class Outbox {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      while (this.queue.length && !this.closed) {
-        this.handOver(this.queue.shift()!);
-        // let the core build this message's packets before the next one counts SURBs
+      for (let idle = 0; this.queue.length && !this.closed;) {
+        // a batch per turn of the event loop: on a loaded machine each turn may take a while
+        let room = this.maxQueued - this.port.queueLength;
+        if (room <= 0) {
+          await (idle++ < 4 ? immediate() : sleep(2));
+          continue;
+        }
+        idle = 0;
+        while (room-- > 0 && this.queue.length) this.handOver(this.queue.shift()!);
+        // let the core build these packets before more messages count the same SURBs
         await immediate();
-        for (let spins = 0; this.port.queueLength > 0 && !this.closed; spins++)
-          await (spins < 4 ? immediate() : sleep(2));
       }
     } finally {
       this.pumping = false;

@@ -59,6 +59,8 @@ export interface Socks5ClientOptions extends ConnectionSettings {
 const RECENTLY_CLOSED = 4096;
 /** SURBs made for one top-up message (each costs a Sphinx header: keep batches short). */
 const TOP_UP_BATCH = 50;
+/** Top-up messages on their way at once (the stock estimate counts them as given). */
+const MAX_TOP_UPS_IN_FLIGHT = 8;
 
 export class Socks5Client {
   private server: Server | undefined;
@@ -70,7 +72,7 @@ export class Socks5Client {
   private surbsGiven = 0;
   private answers = 0;
   private lastAnswer = 0;
-  private toppingUp = false;
+  private topUpsInFlight = 0;
   readonly drops: DropCounter;
   readonly stats = {
     accepted: 0,
@@ -196,24 +198,31 @@ export class Socks5Client {
     this.answers++;
     this.stats.answers++;
     this.lastAnswer = Date.now();
-    const stock = this.surbsGiven - this.answers;
-    if (this.o.anonymous && this.o.surbStock > 0 && stock < this.o.surbStock / 2 && !this.toppingUp)
-      this.topUp(Math.min(TOP_UP_BATCH, this.o.surbStock - Math.max(0, stock)));
+    this.maybeTopUp();
   }
 
-  private topUp(n: number): void {
-    const carrier = [...this.conns.values()].find((c) => c.canCarryKeepalive);
-    if (!carrier || n <= 0) return;
-    this.toppingUp = true;
-    this.stats.topUps++;
-    void carrier
-      .keepaliveWith((data) => this.sendRequest({ kind: 'send', data }, false, n))
-      .finally(() => {
-        this.toppingUp = false;
-        // still flowing and still low: the next batch
-        if (Date.now() - this.lastAnswer < 1_000 && this.surbsGiven - this.answers < this.o.surbStock / 2)
-          this.topUp(Math.min(TOP_UP_BATCH, this.o.surbStock - Math.max(0, this.surbsGiven - this.answers)));
-      });
+  /** SURBs the requester should hold now, by our count (given minus answers received). */
+  private get stockEstimate(): number {
+    return Math.max(0, this.surbsGiven - this.answers);
+  }
+
+  private maybeTopUp(): void {
+    const target = this.o.surbStock;
+    if (!this.o.anonymous || target <= 0) return;
+    while (this.topUpsInFlight < MAX_TOP_UPS_IN_FLIGHT && this.stockEstimate <= target - TOP_UP_BATCH) {
+      const carrier = [...this.conns.values()].find((c) => c.canCarryKeepalive);
+      if (!carrier) return;
+      const n = Math.min(TOP_UP_BATCH, target - this.stockEstimate);
+      this.topUpsInFlight++;
+      this.stats.topUps++;
+      void carrier
+        .keepaliveWith((data) => this.sendRequest({ kind: 'send', data }, false, n))
+        .finally(() => {
+          this.topUpsInFlight--;
+          // answers still flowing: keep the stock up
+          if (Date.now() - this.lastAnswer < 1_000) this.maybeTopUp();
+        });
+    }
   }
 
   async close(): Promise<void> {

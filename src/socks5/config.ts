@@ -68,7 +68,7 @@ export function defaultSocks5Section(): Socks5Section {
     socks5_protocol_version: 3,
     connection_start_surbs: 20,
     per_request_surbs: 3,
-    surb_stock: 100,
+    surb_stock: 200,
     optimistic_connect: false,
     connect_timeout_ms: 10_000,
     handshake_timeout_ms: 10_000,

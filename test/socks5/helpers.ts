@@ -228,3 +228,75 @@ export class BinaryWsApp {
     this.ws.close();
   }
 }
+
+export interface RoleProcess {
+  readonly pid: number;
+  readonly ready: Record<string, unknown>;
+  /** SIGTERM, and wait for the process to exit. */
+  stop(): Promise<void>;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Stops a process by pid (SIGTERM, then SIGKILL after `graceMs`) and waits for it to be gone. */
+export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t0 = Date.now();
+  while (alive(pid)) {
+    if (Date.now() - t0 > graceMs) process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * `nymph <command> run --home HOME ...args` as its own process (logs appended to
+ * `logFile`); resolves with its ready event.
+ */
+export async function runRoleProcess(
+  command: string,
+  home: string,
+  args: string[],
+  logFile: string,
+  timeoutMs = 90_000,
+  nodeArgs: string[] = [],
+): Promise<RoleProcess> {
+  const { NYMPH_BIN } = await import('../../localnet/network/supervisor.js');
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(logFile, 'a');
+  const p = spawn(process.execPath, [...nodeArgs, NYMPH_BIN, command, 'run', '--home', home, ...args], {
+    stdio: ['ignore', 'pipe', fd],
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+  });
+  closeSync(fd);
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`${command} run: not ready within ${timeoutMs} ms (log: ${logFile})`));
+    }, timeoutMs);
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{') && l.includes('"event"'));
+      if (!line) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+    p.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} run exited with ${code} before it was ready (log: ${logFile})`));
+    });
+  });
+  p.removeAllListeners('exit');
+  return { pid: p.pid!, ready, stop: () => stopPid(p.pid!) };
+}
