@@ -57,7 +57,8 @@ export function writeAllowList(home: string, section: RequesterSection, text: st
 export async function init({ node, net }: RoleInitContext): Promise<void> {
   // a gateway after those of the native clients, in a stable order
   const client = localnetClientConfig(node, net, (net.counts.client ?? 0) + node.index);
-  const section = defaultRequesterSection();
+  // bulk transfers in a local network: one 32 KiB packet per message (Nym's default is 2 KiB)
+  const section = { ...defaultRequesterSection(), packet_size: 'extended32' as const };
   const table: TomlTable = { ...clientSectionsTable(client), requester: section as unknown as TomlTable };
   writeServiceConfig(node.home, table, '# nymph network requester (written by nymph localnet up)');
   writeAllowList(node.home, section, LOCALNET_ALLOW_LIST);

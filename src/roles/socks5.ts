@@ -46,7 +46,14 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
     throw new Socks5ConfigError('socks5.provider', `no address in ${requesterHome} (its init runs first)`);
   const gatewayIndex = (net.counts.client ?? 0) + requesters + node.index;
   const client = localnetClientConfig(node, net, gatewayIndex);
-  const section = { ...defaultSocks5Section(), host, port: node.ports.socks, provider };
+  // bulk transfers in a local network: 32 KiB packets (Nym's default is 2 KiB)
+  const section = {
+    ...defaultSocks5Section(),
+    host,
+    port: node.ports.socks,
+    provider,
+    packet_size: 'extended32' as const,
+  };
   const table: TomlTable = { ...clientSectionsTable(client), socks5: section as unknown as TomlTable };
   writeServiceConfig(node.home, table, '# nymph SOCKS client (written by nymph localnet up)');
 }

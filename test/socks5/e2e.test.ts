@@ -1,0 +1,295 @@
+/**
+ * End to end on a local network of role processes (`localnetUp`, per-node): its SOCKS
+ * client and requester as `localnet up` starts them, apps through it (curl: SOCKS5 with
+ * names resolved at the requester, SOCKS5 with IPv4/IPv6, SOCKS4, SOCKS4a), data that
+ * arrives intact both ways, parallel connections, refusals with their reply codes, the
+ * allow list reloaded, malformed handshakes, and a requester restarted mid-download.
+ *
+ * Sizes: 2 MB down and 1 MB up by default; NYMPH_LONG=1 moves the issue's 20 MB and 5 MB.
+ */
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
+import { LOCALNET_ALLOW_LIST } from '../../src/roles/requester.js';
+import {
+  curl,
+  patternBytes,
+  rawSocks,
+  runRoleProcess,
+  sha256,
+  socks5ConnectDomain,
+  startHttpServer,
+  stopPid,
+  type RoleProcess,
+  type TestHttpServer,
+} from './helpers.js';
+
+const LONG = process.env.NYMPH_LONG === '1';
+const DOWN = LONG ? 20_000_000 : 2_000_000;
+const UP = LONG ? 5_000_000 : 1_000_000;
+
+const home = mkdtempSync(join(tmpdir(), 'nymph-socks-e2e-'));
+let net: RunningLocalnet | undefined;
+let http: TestHttpServer;
+let socks = '';
+let socksPort = 0;
+const restarted: RoleProcess[] = [];
+
+interface SocksInfo {
+  name: string;
+  socks: string;
+  address: string;
+  provider: string;
+  home: string;
+}
+interface RequesterInfo {
+  name: string;
+  address: string;
+  allowed_list: string;
+  open_proxy: boolean;
+  home: string;
+}
+
+/** A TCP port on which nothing listens. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const pidOf = (name: string) => net!.pids.find((p) => p.name === name)!.pid;
+
+describe('SOCKS through the mixnet (a local network of role processes)', () => {
+  beforeAll(async () => {
+    http = await startHttpServer();
+    net = await localnetUp({
+      home,
+      ports: 'auto',
+      apis: 1,
+      threshold: 1,
+      mixnodesPerLayer: 1,
+      gateways: 1,
+      clients: 0,
+      logLevel: 'info',
+    });
+    const s = (net.info.socks5_clients as SocksInfo[])[0];
+    socks = s.socks.replace('socks5h://', '');
+    socksPort = Number(socks.split(':').pop());
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const r of restarted) await r.stop();
+    await net?.stop();
+    await http?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is started by localnet up: one requester allowing loopback, one SOCKS client pointed at it', () => {
+    const [r] = net!.info.requesters as RequesterInfo[];
+    const [s] = net!.info.socks5_clients as SocksInfo[];
+    expect(net!.pids.map((p) => p.name)).toEqual(expect.arrayContaining(['requester-1', 'socks5-1']));
+    expect(s.provider).toBe(r.address);
+    expect(s.socks).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.open_proxy).toBe(false);
+    expect(readFileSync(r.allowed_list, 'utf8')).toBe(LOCALNET_ALLOW_LIST);
+  });
+
+  it('curl --socks5-hostname and --socks4a fetch a page by name (resolved at the requester)', async () => {
+    for (const flag of ['--socks5-hostname', '--socks4a']) {
+      const r = await curl([flag, socks, `http://localhost:${http.port}/hello`], { timeoutMs: 60_000 });
+      expect(r.stderr, flag).toBe('');
+      expect(r.code, flag).toBe(0);
+      expect(r.body.toString(), flag).toBe('hello through the mixnet\n');
+    }
+  }, 120_000);
+
+  it('SOCKS5 with IPv4 and IPv6 addresses, and SOCKS4 with IPv4', async () => {
+    const cases = [
+      ['--socks5', `http://127.0.0.1:${http.port}/hello`],
+      ['--socks5', `http://[::1]:${http.port}/hello`],
+      ['--socks4', `http://127.0.0.1:${http.port}/hello`],
+    ];
+    for (const [flag, url] of cases) {
+      const r = await curl([flag, socks, url], { timeoutMs: 60_000 });
+      expect(r.code, `${flag} ${url}: ${r.stderr}`).toBe(0);
+      expect(r.body.toString()).toBe('hello through the mixnet\n');
+    }
+  }, 120_000);
+
+  it(`a ${DOWN / 1e6} MB download and a ${UP / 1e6} MB upload arrive intact`, async () => {
+    const down = await curl(
+      ['--socks5-hostname', socks, `http://localhost:${http.port}/download?size=${DOWN}&seed=11`],
+      {
+        timeoutMs: 600_000,
+      },
+    );
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.body.length).toBe(DOWN);
+    expect(sha256(down.body)).toBe(sha256(patternBytes(DOWN, 11)));
+    const body = patternBytes(UP, 12);
+    const up = await curl(
+      [
+        '--socks5-hostname',
+        socks,
+        '--data-binary',
+        '@-',
+        '-H',
+        'content-type: application/octet-stream',
+        `http://localhost:${http.port}/upload`,
+      ],
+      { input: body, timeoutMs: 600_000 },
+    );
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.body.toString())).toEqual({ sha256: sha256(body), length: UP });
+  }, 900_000);
+
+  it('20 parallel connections share the one client, each stream intact', async () => {
+    const size = 65_536;
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        curl(
+          ['--socks5-hostname', socks, `http://localhost:${http.port}/download?size=${size}&seed=${100 + i}`],
+          {
+            timeoutMs: 180_000,
+          },
+        ),
+      ),
+    );
+    runs.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(sha256(r.body), `connection ${i}`).toBe(sha256(patternBytes(size, 100 + i)));
+    });
+  }, 240_000);
+
+  it('a blocked host gets "not allowed by ruleset" (0x02) within a second, and goes to unknown.list', async () => {
+    const r = (net!.info.requesters as RequesterInfo[])[0];
+    for (const target of ['blocked.example', 'sub.blocked.example']) {
+      const res = await rawSocks(socksPort, socks5ConnectDomain(target, 80), 12);
+      // method selection (05 00), then the reply
+      expect([...res.bytes.subarray(0, 4)], target).toEqual([5, 0, 5, 0x02]);
+      expect(res.ms, target).toBeLessThan(1_000);
+    }
+    // by address too, and curl reports it as a failed proxy handshake
+    const c = await curl(['--socks5', socks, 'http://10.9.8.7/'], { timeoutMs: 30_000 });
+    expect(c.code).toBe(97);
+    expect(c.ms).toBeLessThan(1_500);
+    const unknown = readFileSync(join(r.home, 'unknown.list'), 'utf8').split('\n');
+    expect(unknown).toEqual(expect.arrayContaining(['blocked.example', 'sub.blocked.example', '10.9.8.7']));
+  }, 60_000);
+
+  it('a remote that refuses the connection gets "connection refused" (0x05); SOCKS4 gets 0x5b', async () => {
+    const port = await closedPort();
+    const res = await rawSocks(
+      socksPort,
+      [Uint8Array.of(5, 1, 0), Uint8Array.of(5, 1, 0, 1, 127, 0, 0, 1, port >> 8, port & 0xff)],
+      12,
+    );
+    expect([...res.bytes.subarray(0, 4)]).toEqual([5, 0, 5, 0x05]);
+    const v4 = await rawSocks(socksPort, [Uint8Array.of(4, 1, port >> 8, port & 0xff, 127, 0, 0, 1, 0)], 8);
+    expect([...v4.bytes.subarray(0, 2)]).toEqual([0, 0x5b]);
+  }, 60_000);
+
+  it('unsupported commands and malformed handshakes: the right reply, then closed; the server goes on', async () => {
+    const g = Uint8Array.of(5, 1, 0);
+    const cases: [Uint8Array[], number[]][] = [
+      [
+        [g, Uint8Array.of(5, 2, 0, 1, 127, 0, 0, 1, 0, 80)],
+        [5, 0, 5, 0x07],
+      ], // BIND
+      [
+        [g, Uint8Array.of(5, 3, 0, 1, 127, 0, 0, 1, 0, 80)],
+        [5, 0, 5, 0x07],
+      ], // UDP ASSOCIATE
+      [
+        [g, Uint8Array.of(5, 1, 0, 9, 1, 2, 3)],
+        [5, 0, 5, 0x08],
+      ], // unknown address type
+      [[Uint8Array.of(5, 1, 2)], [5, 0xff]], // only username/password offered
+      [[Uint8Array.of(4, 2, 0, 80, 127, 0, 0, 1, 0)], [0, 0x5b]], // SOCKS4 BIND
+      [[new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n')], []], // not SOCKS
+    ];
+    for (const [chunks, want] of cases) {
+      const res = await rawSocks(socksPort, chunks);
+      expect(res.closed).toBe(true);
+      expect([...res.bytes.subarray(0, want.length)]).toEqual(want);
+      if (want.length === 0) expect(res.bytes.length).toBe(0);
+    }
+    const ok = await curl(['--socks5-hostname', socks, `http://localhost:${http.port}/hello`], {
+      timeoutMs: 60_000,
+    });
+    expect(ok.code).toBe(0);
+  }, 120_000);
+
+  it('the allow list is reloaded when it changes', async () => {
+    const r = (net!.info.requesters as RequesterInfo[])[0];
+    const connect = async () =>
+      (
+        await rawSocks(
+          socksPort,
+          [Uint8Array.of(5, 1, 0), Uint8Array.of(5, 1, 0, 1, 127, 0, 0, 1, http.port >> 8, http.port & 0xff)],
+          12,
+        )
+      ).bytes[3]; // after the method selection (05 00)
+    try {
+      writeFileSync(r.allowed_list, 'localhost\n::1\n# 127.0.0.0/8 taken out\n');
+      await new Promise((res) => setTimeout(res, 2_500));
+      expect(await connect()).toBe(0x02);
+    } finally {
+      writeFileSync(r.allowed_list, LOCALNET_ALLOW_LIST);
+    }
+    await new Promise((res) => setTimeout(res, 2_500));
+    expect(await connect()).toBe(0x00);
+  }, 60_000);
+
+  it('a requester restarted mid-download: the app sees a broken connection, not a hang', async () => {
+    const [s] = net!.info.socks5_clients as SocksInfo[];
+    const [r] = net!.info.requesters as RequesterInfo[];
+    // the SOCKS client with a 1 s keep-alive (a restarted requester answers it "unknown connection")
+    await stopPid(pidOf('socks5-1'));
+    const client = await runRoleProcess(
+      'socks5',
+      s.home,
+      ['--set', 'socks5.keepalive_ms=1000'],
+      join(home, 'logs/socks5-1.log'),
+    );
+    restarted.push(client);
+    const proxy = String(client.ready.socks).replace('socks5h://', '');
+    const before = http.accepted;
+    const download = curl(
+      [
+        '--socks5-hostname',
+        proxy,
+        `http://localhost:${http.port}/slow?chunk=16384&every=20`,
+        '-o',
+        '/dev/null',
+      ],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    const t0 = Date.now();
+    while (http.accepted === before) {
+      if (Date.now() - t0 > 60_000) throw new Error('the download did not start');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await new Promise((res) => setTimeout(res, 1_500));
+    await stopPid(pidOf('requester-1'));
+    const killedAt = Date.now();
+    const requester = await runRoleProcess('requester', r.home, [], join(home, 'logs/requester-1.log'));
+    restarted.push(requester);
+    const res = await download;
+    // curl: 56 (receive failure: reset) or 18 (transfer closed early), never 28 (its own timeout)
+    expect([56, 18, 52], res.stderr).toContain(res.code);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    // and the new requester serves new connections
+    const ok = await curl(['--socks5-hostname', proxy, `http://localhost:${http.port}/hello`], {
+      timeoutMs: 60_000,
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 240_000);
+});
