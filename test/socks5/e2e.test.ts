@@ -15,6 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
 import { LOCALNET_ALLOW_LIST } from '../../src/roles/requester.js';
 import {
+  OrderedMessageBuffer,
+  decodeProviderResponse,
+  encodeProviderRequest,
+  encodeSocks5ProviderRequest,
+  type Socks5RequestContent,
+  type Version,
+} from '../../src/socks5/protocol/index.js';
+import {
+  BinaryWsApp,
   curl,
   patternBytes,
   rawSocks,
@@ -64,6 +73,24 @@ async function closedPort(): Promise<number> {
 
 const pidOf = (name: string) => net!.pids.find((p) => p.name === name)!.pid;
 
+/** The running requester: localnet's process, then whatever a test restarted. */
+let requesterPid = 0;
+async function restartRequester(args: string[]): Promise<void> {
+  const [r] = net!.info.requesters as RequesterInfo[];
+  await stopPid(requesterPid || pidOf('requester-1'));
+  const p = await runRoleProcess('requester', r.home, args, join(home, 'logs/requester-1.log'));
+  restarted.push(p);
+  requesterPid = p.pid;
+}
+
+const logOf = (name: string) => readFileSync(join(home, 'logs', `${name}.log`), 'utf8');
+/** Codes of the drops a role logged (each kind logged at warn the first time). */
+const droppedCodes = (name: string): string[] =>
+  logOf(name)
+    .split('\n')
+    .filter((l) => l.includes('"dropped (first of its kind'))
+    .map((l) => (JSON.parse(l) as { code: string }).code);
+
 describe('SOCKS through the mixnet (a local network of role processes)', () => {
   beforeAll(async () => {
     http = await startHttpServer();
@@ -74,7 +101,7 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       threshold: 1,
       mixnodesPerLayer: 1,
       gateways: 1,
-      clients: 0,
+      clients: 2,
       logLevel: 'info',
     });
     const s = (net.info.socks5_clients as SocksInfo[])[0];
@@ -246,9 +273,188 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
     expect(await connect()).toBe(0x00);
   }, 60_000);
 
+  describe("the requester speaks Nym's protocol to any app (here through a native client's websocket API)", () => {
+    const v3 = { interface: 3, protocol: 3 } as const;
+    const legacy = { interface: 'legacy', protocol: 'legacy' } as const;
+    let app: BinaryWsApp;
+    let other: BinaryWsApp;
+    let R = '';
+    let nextId = 0x5eed_0000_0000_0000n;
+
+    beforeAll(async () => {
+      // small limits, so that an oversized stream is quick to show
+      await restartRequester([
+        '--set',
+        'requester.max_buffered_bytes=65536',
+        '--set',
+        'requester.unknown_grace_ms=1000',
+      ]);
+      R = (net!.info.requesters as RequesterInfo[])[0].address;
+      const clients = net!.info.clients;
+      app = await BinaryWsApp.connect(clients[0].websocket);
+      other = await BinaryWsApp.connect(clients[1].websocket);
+    }, 120_000);
+
+    afterAll(() => {
+      app?.close();
+      other?.close();
+    });
+
+    const send = (
+      a: BinaryWsApp,
+      v: { interface: Version; protocol: Version },
+      c: Socks5RequestContent,
+      surbs = 10,
+    ) => a.sendAnonymous(R, encodeSocks5ProviderRequest(v, c), surbs);
+    const sendData = (
+      a: BinaryWsApp,
+      v: { interface: Version; protocol: Version },
+      id: bigint,
+      seq: bigint,
+      data: Uint8Array,
+      closed = false,
+    ) => send(a, v, { kind: 'send', data: { connectionId: id, seq, localClosed: closed, data } });
+
+    /** Responses of connection `id` until it closes (reordered), or its ConnectionError. */
+    async function stream(
+      a: BinaryWsApp,
+      id: bigint,
+      timeoutMs = 30_000,
+    ): Promise<{ data: string; error?: string; versions: Version[] }> {
+      const buf = new OrderedMessageBuffer();
+      let closedAt: bigint | undefined;
+      let data = '';
+      const versions: Version[] = [];
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = await a.next(Math.max(1, deadline - Date.now()));
+        const r = decodeProviderResponse(m.message);
+        versions.push(r.interfaceVersion);
+        if (r.content.kind !== 'providerData') continue;
+        const c = r.content.response.content;
+        if (c.kind === 'connectionError' && c.connectionId === id)
+          return { data, error: c.message, versions };
+        if (c.kind !== 'networkData' || c.data.connectionId !== id) continue;
+        buf.write(c.data.seq, c.data.data);
+        if (c.data.localClosed) closedAt = c.data.seq;
+        const got = buf.read();
+        if (got) data += new TextDecoder().decode(got.data);
+        if (closedAt !== undefined && buf.nextSequence > closedAt) return { data, versions };
+      }
+    }
+
+    const request = new TextEncoder().encode('GET /hello HTTP/1.0\r\nHost: localhost\r\n\r\n');
+
+    it('Connect and Send, current and legacy versions: the page comes back, answered in the same version', async () => {
+      for (const v of [v3, legacy]) {
+        const id = nextId++;
+        send(app, v, { kind: 'connect', connectionId: id, remoteAddress: `localhost:${http.port}` }, 20);
+        sendData(app, v, id, 0n, request, true);
+        const r = await stream(app, id);
+        expect(r.error).toBeUndefined();
+        expect(r.data).toMatch(/^HTTP\/1\.1 200 OK/);
+        expect(r.data).toContain('hello through the mixnet');
+        expect(new Set(r.versions)).toEqual(new Set([v.interface]));
+      }
+    }, 90_000);
+
+    it("queries and control requests are answered through the sender's SURBs", async () => {
+      send(app, v3, { kind: 'query', query: 'openProxy' });
+      const q = decodeProviderResponse((await app.next(20_000)).message);
+      expect(q.content).toEqual({
+        kind: 'providerData',
+        response: {
+          protocolVersion: 3,
+          content: { kind: 'query', response: { kind: 'openProxy', open: false } },
+        },
+      });
+      app.sendAnonymous(
+        R,
+        encodeProviderRequest({
+          interfaceVersion: 3,
+          content: { kind: 'control', request: 'supportedRequestVersions' },
+        }),
+        5,
+      );
+      const c = decodeProviderResponse((await app.next(20_000)).message);
+      expect(c.content).toEqual({
+        kind: 'control',
+        response: {
+          kind: 'supportedRequestVersions',
+          versions: {
+            interface_version: '{"type":"Versioned","version":3}',
+            provider_version: '{"type":"Versioned","version":3}',
+          },
+        },
+      });
+    }, 60_000);
+
+    it('bad input: garbage, unknown connections, far-ahead and oversized stream data, another sender — each a counted drop or an error answer', async () => {
+      // garbage: dropped, no answer (the next query is answered first)
+      app.sendAnonymous(R, Uint8Array.of(3, 9, 9, 9), 3);
+      app.sendAnonymous(R, new Uint8Array(0), 3);
+      send(app, v3, { kind: 'query', query: 'description' });
+      const d = decodeProviderResponse((await app.next(20_000)).message);
+      expect(d.content.kind === 'providerData' && d.content.response.content.kind).toBe('query');
+
+      // a Send for a connection the requester never had: "unknown connection" after the grace period
+      const ghost = nextId++;
+      sendData(app, v3, ghost, 0n, request);
+      const g = await stream(app, ghost);
+      expect(g.error).toMatch(/^unknown connection:/);
+
+      // an open connection: data far ahead (> 1000) is dropped, the stream goes on
+      const id = nextId++;
+      send(app, v3, { kind: 'connect', connectionId: id, remoteAddress: `localhost:${http.port}` }, 20);
+      sendData(app, v3, id, 5_000n, request);
+      // another sender's Send for it is dropped too
+      sendData(other, v3, id, 0n, new TextEncoder().encode('GET /nothing HTTP/1.0\r\n\r\n'), true);
+      await new Promise((res) => setTimeout(res, 1_000));
+      sendData(app, v3, id, 0n, request, true);
+      const ok = await stream(app, id);
+      expect(ok.data).toContain('hello through the mixnet');
+
+      // data beyond the requester's bound held out of order: the connection is closed with an error
+      const big = nextId++;
+      send(app, v3, { kind: 'connect', connectionId: big, remoteAddress: `localhost:${http.port}` }, 20);
+      sendData(app, v3, big, 1n, new Uint8Array(70_000));
+      const over = await stream(app, big);
+      expect(over.error).toMatch(/^requester limit:/);
+
+      const codes = droppedCodes('requester-1');
+      expect(codes).toEqual(
+        expect.arrayContaining([
+          'unknown_tag',
+          'empty',
+          'unknown_connection',
+          'sequence_too_far',
+          'foreign_sender',
+          'buffer_full',
+        ]),
+      );
+    }, 120_000);
+
+    it('a message to the SOCKS client from anyone but its requester is a counted drop', async () => {
+      const [s] = net!.info.socks5_clients as SocksInfo[];
+      other.sendAnonymous(
+        s.address,
+        encodeSocks5ProviderRequest(v3, { kind: 'query', query: 'openProxy' }),
+        0,
+      );
+      const t0 = Date.now();
+      while (!droppedCodes('socks5-1').includes('unexpected_sender')) {
+        if (Date.now() - t0 > 20_000) throw new Error('the SOCKS client did not report the drop');
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const ok = await curl(['--socks5-hostname', socks, `http://localhost:${http.port}/hello`], {
+        timeoutMs: 60_000,
+      });
+      expect(ok.code).toBe(0);
+    }, 60_000);
+  });
+
   it('a requester restarted mid-download: the app sees a broken connection, not a hang', async () => {
     const [s] = net!.info.socks5_clients as SocksInfo[];
-    const [r] = net!.info.requesters as RequesterInfo[];
     // the SOCKS client with a 1 s keep-alive (a restarted requester answers it "unknown connection")
     await stopPid(pidOf('socks5-1'));
     const client = await runRoleProcess(
@@ -278,10 +484,8 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       await new Promise((res) => setTimeout(res, 50));
     }
     await new Promise((res) => setTimeout(res, 1_500));
-    await stopPid(pidOf('requester-1'));
     const killedAt = Date.now();
-    const requester = await runRoleProcess('requester', r.home, [], join(home, 'logs/requester-1.log'));
-    restarted.push(requester);
+    await restartRequester([]);
     const res = await download;
     // curl: 56 (receive failure: reset) or 18 (transfer closed early), never 28 (its own timeout)
     expect([56, 18, 52], res.stderr).toContain(res.code);
