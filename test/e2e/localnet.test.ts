@@ -3,8 +3,8 @@
  * 3 nym-apis with a 2-of-3 Coconut key, 3 layers of 2 mix nodes, 2 gateways, 2 native
  * clients holding real bandwidth credentials, a network requester and a SOCKS client),
  * messages through the mixnet over Nym's native websocket API, teardown with every
- * process gone; then a resume through the CLI
- * with --detach and `localnet down`; then a start that fails and must leave nothing behind.
+ * process gone; then a resume through the CLI with --detach and `localnet down`; then a
+ * start that fails and must leave nothing behind.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
