@@ -65,14 +65,19 @@ export function parseIpNet(entry: string): IpNet | undefined {
   return { bytes, prefix: Number(p) };
 }
 
-export function parseAllowList(text: string): ParsedAllowList {
+/**
+ * One entry per line (allowed.list, as Nym read it: the whole trimmed line), or, with
+ * `splitWhitespace`, any whitespace between entries (Nym's standard list).
+ */
+export function parseAllowList(text: string, o: { splitWhitespace?: boolean } = {}): ParsedAllowList {
   const domains = new Set<string>();
   const wildcards = new Set<string>();
   const nets: IpNet[] = [];
   const invalid: { line: number; text: string }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    // a line may hold several hosts separated by spaces (Nym's standard list splits on whitespace)
-    for (const entry of (trimComment(raw) ?? '').split(/\s+/).filter(Boolean)) {
+    const content = trimComment(raw);
+    if (content === undefined) return;
+    for (const entry of o.splitWhitespace ? content.split(/\s+/) : [content]) {
       const net = parseIpNet(entry);
       if (net) {
         nets.push(net);

@@ -128,7 +128,7 @@ export class RequestFilter {
     try {
       const r = await fetch(this.o.standardListUrl, { signal: AbortSignal.timeout(10_000) });
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      const { list } = parseAllowList(await r.text());
+      const { list } = parseAllowList(await r.text(), { splitWhitespace: true });
       this.standard = list;
       this.merged = mergeAllowLists(this.local, this.standard);
       this.o.log.info({ url: this.o.standardListUrl, domains: list.domains.size }, 'standard list refreshed');
