@@ -4,14 +4,21 @@
  * `deposit_funds` locks a client's unym with the keys its credential will be bound to; the
  * validators (nym-api) read the deposit (by tx hash and deposit id) before they blind-sign.
  * `spend_credential` is sent by a gateway with the credential's blinded serial number;
- * a serial can be spent once. Nymph differences: a spend is final at once (Nym routes it
- * through a multisig proposal), and the deposit is not paid out to the gateway.
+ * a serial can be spent once. `release_funds` (admin only; Nym: the multisig) sends coins the
+ * contract holds to the pool address. Nymph differences: a spend is final at once (Nym
+ * routes it through a multisig proposal that calls `release_funds`), and the deposit is not
+ * paid out to the gateway.
+ *
+ * Message bodies are parsed with valibot schemas (validate.ts): the first broken rule is an
+ * InvalidFieldError with the field's JSON path.
  */
+import * as vb from 'valibot';
 import {
   CredentialAlreadySpentError,
   InvalidFieldError,
   InvalidFundsError,
   MissingFundsError,
+  NotEnoughFundsError,
   UnauthorisedError,
 } from './errors.js';
 import type { Contract, Env, ExecuteResult, MessageInfo } from './types.js';
@@ -25,6 +32,10 @@ import {
   BANDWIDTH_EXECUTE_VARIANTS,
   BANDWIDTH_QUERY_VARIANTS,
 } from '../src/contracts/bandwidth.js';
+import {
+  NYM_BANDWIDTH_EXECUTE_MESSAGES,
+  NYM_BANDWIDTH_QUERY_MESSAGES,
+} from '../src/contracts/nym-messages.js';
 import type {
   Deposit,
   SpendCredential,
@@ -38,12 +49,47 @@ import type {
 export * from '../src/contracts/bandwidth.js';
 
 const C = 'bandwidth';
+
+/** Nym's coconut-bandwidth messages (coconut-bandwidth-contract/src/msg.rs, deposit.rs, spend_credential.rs). */
+const schema = {
+  instantiate: v.record({
+    mix_denom: vb.optional(v.text(128)),
+    admin: vb.nullish(v.address),
+    pool_addr: vb.nullish(v.address),
+  }),
+  execute: {
+    deposit_funds: v.record({
+      data: v.record({ deposit_info: v.text(256), identity_key: v.key32, encryption_key: v.key32 }),
+    }),
+    spend_credential: v.record({
+      data: v.record({
+        funds: v.coin,
+        blinded_serial_number: v.base58Bytes(MAX_BLINDED_SERIAL_BYTES),
+        gateway_cosmos_address: v.address,
+      }),
+    }),
+    release_funds: v.record({ funds: v.coin }),
+  },
+  query: {
+    get_deposit: v.record({ deposit_id: v.uint() }),
+    get_deposits: v.page(v.uint()),
+    get_spent_credential: v.record({ blinded_serial_number: v.text(256) }),
+    get_all_spent_credentials: v.page(v.text(256)),
+  },
+} as const;
+
+type ExecuteName = keyof typeof schema.execute;
+type QueryName = keyof typeof schema.query;
+type ExecuteBody<K extends ExecuteName> = vb.InferOutput<(typeof schema.execute)[K]>;
+type QueryBody<K extends QueryName> = vb.InferOutput<(typeof schema.query)[K]>;
+
 function instantiate(_env: Env, _info: MessageInfo, msg: unknown): ExecuteResult<BandwidthState> {
-  const o = v.object(C, msg, 'instantiate', ['mix_denom', 'admin']);
-  const denom = o.mix_denom === undefined ? 'unym' : v.string(C, o.mix_denom, 'mix_denom', 128);
-  const admin = o.admin === undefined || o.admin === null ? null : v.address(C, o.admin, 'admin');
+  const o = v.parse(C, schema.instantiate, msg, '');
+  const admin = o.admin ?? null;
+  const config: BandwidthState['config'] = { denom: o.mix_denom ?? 'unym', admin };
+  if (o.pool_addr) config.pool = o.pool_addr;
   return {
-    state: { config: { denom, admin }, deposit_counter: 0, deposits: {}, spent_credentials: {} },
+    state: { config, deposit_counter: 0, deposits: {}, spent_credentials: {} },
     response: { attributes: [{ key: 'action', value: 'instantiate' }], events: [], messages: [] },
   };
 }
@@ -52,13 +98,9 @@ function depositFunds(
   state: BandwidthState,
   env: Env,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'deposit_funds'>,
 ): ExecuteResult<BandwidthState> {
-  v.object(C, body, 'deposit_funds', ['data']);
-  const d = v.object(C, body.data, 'deposit_funds.data', ['deposit_info', 'identity_key', 'encryption_key']);
-  const depositInfo = v.string(C, d.deposit_info, 'deposit_funds.data.deposit_info', 256);
-  const identityKey = v.key32(C, d.identity_key, 'deposit_funds.data.identity_key');
-  const encryptionKey = v.key32(C, d.encryption_key, 'deposit_funds.data.encryption_key');
+  const { deposit_info: depositInfo, identity_key: identityKey, encryption_key: encryptionKey } = body.data;
   const denom = state.config.denom;
   if (info.funds.length === 0) throw new MissingFundsError(C, denom);
   if (info.funds.length > 1) throw new InvalidFundsError(C, `expected a single ${denom} coin`);
@@ -107,22 +149,13 @@ function spendCredential(
   state: BandwidthState,
   env: Env,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'spend_credential'>,
 ): ExecuteResult<BandwidthState> {
-  v.object(C, body, 'spend_credential', ['data']);
   const f = 'spend_credential.data';
-  const d = v.object(C, body.data, f, ['funds', 'blinded_serial_number', 'gateway_cosmos_address']);
-  const funds = v.coin(C, d.funds, `${f}.funds`);
+  const { funds, blinded_serial_number: serial, gateway_cosmos_address: gateway } = body.data;
   if (funds.denom !== state.config.denom)
     throw new InvalidFieldError(C, `${f}.funds.denom`, `must be ${state.config.denom}`);
   if (BigInt(funds.amount) === 0n) throw new InvalidFieldError(C, `${f}.funds.amount`, 'must be positive');
-  const serial = v.base58Bytes(
-    C,
-    d.blinded_serial_number,
-    `${f}.blinded_serial_number`,
-    MAX_BLINDED_SERIAL_BYTES,
-  );
-  const gateway = v.address(C, d.gateway_cosmos_address, `${f}.gateway_cosmos_address`);
   if (info.funds.some((c) => BigInt(c.amount) > 0n))
     throw new InvalidFundsError(C, 'this message does not accept funds');
   // The gateway that accepted the credential claims it on its own account.
@@ -158,6 +191,46 @@ function spendCredential(
   };
 }
 
+/**
+ * Nym's `release_funds`: the admin sends coins the contract holds to the pool (Nym: the
+ * multisig, once a spend proposal passed, releases the credential's value).
+ */
+function releaseFunds(
+  state: BandwidthState,
+  env: Env,
+  info: MessageInfo,
+  body: ExecuteBody<'release_funds'>,
+): ExecuteResult<BandwidthState> {
+  const { funds } = body;
+  const denom = state.config.denom;
+  if (funds.denom !== denom) throw new InvalidFieldError(C, 'release_funds.funds.denom', `must be ${denom}`);
+  if (BigInt(funds.amount) === 0n)
+    throw new InvalidFieldError(C, 'release_funds.funds.amount', 'must be positive');
+  if (info.funds.some((c) => BigInt(c.amount) > 0n))
+    throw new InvalidFundsError(C, 'this message does not accept funds');
+  // Nym checks the balance before the admin; so does this contract. Without a querier (in
+  // process), the bank send itself refuses to overdraw.
+  const held = env.querier?.balance(env.contract.address, denom);
+  if (held !== undefined && BigInt(funds.amount) > BigInt(held))
+    throw new NotEnoughFundsError(C, funds.amount, held, denom);
+  if (state.config.admin === null || info.sender !== state.config.admin)
+    throw new UnauthorisedError(C, info.sender, 'release funds');
+  const to = state.config.pool ?? state.config.admin;
+  return {
+    state,
+    response: {
+      attributes: [
+        { key: 'action', value: 'release_funds' },
+        { key: 'funds', value: `${funds.amount}${funds.denom}` },
+      ],
+      events: [],
+      messages: [
+        { bank: { send: { to_address: to, amount: [{ denom: funds.denom, amount: funds.amount }] } } },
+      ],
+    },
+  };
+}
+
 function execute(
   state: BandwidthState,
   env: Env,
@@ -165,24 +238,37 @@ function execute(
   msg: unknown,
 ): ExecuteResult<BandwidthState> {
   v.checkFunds(C, info.funds);
-  const [name, body] = v.variant(C, msg, BANDWIDTH_EXECUTE_VARIANTS);
-  return name === 'deposit_funds'
-    ? depositFunds(state, env, info, body)
-    : spendCredential(state, env, info, body);
+  const [name, raw] = v.variant(
+    C,
+    msg,
+    BANDWIDTH_EXECUTE_VARIANTS,
+    NYM_BANDWIDTH_EXECUTE_MESSAGES,
+    'execute',
+  );
+  const body = <K extends ExecuteName>(k: K): ExecuteBody<K> => v.parse(C, schema.execute[k], raw, k);
+  switch (name) {
+    case 'deposit_funds':
+      return depositFunds(state, env, info, body(name));
+    case 'spend_credential':
+      return spendCredential(state, env, info, body(name));
+    case 'release_funds':
+      return releaseFunds(state, env, info, body(name));
+  }
+  throw new InvalidFieldError(C, name, 'unhandled message');
 }
 
 function query(state: BandwidthState, _env: Env, msg: unknown): unknown {
-  const [name, body] = v.variant(C, msg, BANDWIDTH_QUERY_VARIANTS);
+  const [name, raw] = v.variant(C, msg, BANDWIDTH_QUERY_VARIANTS, NYM_BANDWIDTH_QUERY_MESSAGES, 'query');
+  const body = <K extends QueryName>(k: K): QueryBody<K> => v.parse(C, schema.query[k], raw, k);
   switch (name) {
     case 'get_deposit': {
-      v.object(C, body, name, ['deposit_id']);
-      const id = v.uint(C, body.deposit_id, `${name}.deposit_id`);
+      const { deposit_id: id } = body(name);
       return { deposit_id: id, deposit: state.deposits[id] ?? null } satisfies DepositResponse;
     }
     case 'get_deposits': {
-      v.object(C, body, name, ['start_after', 'limit']);
-      const limit = v.pageLimit(C, body.limit, DEPOSIT_PAGE_DEFAULT_LIMIT, DEPOSIT_PAGE_MAX_LIMIT);
-      const after = v.optionalUint(C, body.start_after, `${name}.start_after`) ?? 0;
+      const b = body(name);
+      const limit = v.pageLimit(b.limit, DEPOSIT_PAGE_DEFAULT_LIMIT, DEPOSIT_PAGE_MAX_LIMIT);
+      const after = b.start_after ?? 0;
       const deposits: Deposit[] = [];
       for (const dep of Object.values(state.deposits)) {
         if (dep.id <= after) continue;
@@ -196,17 +282,13 @@ function query(state: BandwidthState, _env: Env, msg: unknown): unknown {
       } satisfies PagedDepositsResponse;
     }
     case 'get_spent_credential': {
-      v.object(C, body, name, ['blinded_serial_number']);
-      const serial = v.string(C, body.blinded_serial_number, `${name}.blinded_serial_number`, 256);
+      const { blinded_serial_number: serial } = body(name);
       return { spend_credential: state.spent_credentials[serial] ?? null } satisfies SpendCredentialResponse;
     }
     case 'get_all_spent_credentials': {
-      v.object(C, body, name, ['start_after', 'limit']);
-      const limit = v.pageLimit(C, body.limit, DEPOSIT_PAGE_DEFAULT_LIMIT, DEPOSIT_PAGE_MAX_LIMIT);
-      const after =
-        body.start_after === undefined || body.start_after === null
-          ? null
-          : v.string(C, body.start_after, `${name}.start_after`, 256);
+      const b = body(name);
+      const limit = v.pageLimit(b.limit, DEPOSIT_PAGE_DEFAULT_LIMIT, DEPOSIT_PAGE_MAX_LIMIT);
+      const after = b.start_after ?? null;
       const keys = Object.keys(state.spent_credentials)
         .filter((k) => after === null || k > after)
         .sort()

@@ -61,6 +61,8 @@ export {
   leastPopulatedLayer,
   rebalanceLayers,
   rfc3339FromNanos,
+  migrateMixnetState,
+  assignGatewayNodeIds,
 } from './mixnet.js';
 export { bandwidthContract } from './bandwidth.js';
 // The messages, responses and signatures live in src/contracts (what clients import).

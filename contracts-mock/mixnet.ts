@@ -1,5 +1,7 @@
 /**
- * The mixnet contract, in the message shapes of Nym's Coconut-era mixnet contract.
+ * The mixnet contract, in the message shapes of Nym's mixnet contract
+ * (common/cosmwasm-smart-contracts/mixnet-contract, as `@nymproject/contract-clients` 1.4.1
+ * declares them), for the legacy mix node and gateway bonds.
  *
  * Where Nymph differs from Nym (deliberately, for a local network):
  * - unbonding is immediate (Nym queues it to the epoch end); the pledge goes back by a
@@ -9,9 +11,11 @@
  * - the rewarded set is chosen deterministically (lowest mix ids first) and layers are
  *   rebalanced with as few moves as possible; Nym samples by stake;
  * - the admin (rewarding validator) may advance the epoch before it is over;
- * - no delegations and no rewarding.
+ * - no delegations, no rewarding, no nym-nodes: those messages of Nym's contract answer
+ *   UnsupportedMessageError.
  *
- * The state passed in is never mutated: every change builds new objects.
+ * Messages are parsed with the valibot schemas of mixnet-schemas.ts; queries are in
+ * mixnet-queries.ts. The state passed in is never mutated: every change builds new objects.
  */
 import {
   AlreadyBondedError,
@@ -27,151 +31,51 @@ import {
   UnauthorisedError,
 } from './errors.js';
 import type {
-  ContractStateParams,
-  CurrentIntervalResponse,
-  Gateway,
   GatewayBond,
-  GatewayBondResponse,
-  GatewayOwnershipResponse,
-  Interval,
   Layer,
-  LayerDistribution,
-  LayeredTopologyResponse,
-  MixNode,
   MixNodeBond,
   MixNodeCostParams,
-  MixNodeDetails,
   MixNodeRecord,
-  MixOwnershipResponse,
   MixnetState,
-  MixnodeDetailsResponse,
-  PagedGatewayResponse,
-  PagedMixnodeBondsResponse,
-  PagedMixnodesDetailsResponse,
-  PagedRewardedSetResponse,
   RewardedSetNodeStatus,
 } from '../src/contracts/mixnet.js';
+import { NYM_MIXNET_EXECUTE_MESSAGES } from '../src/contracts/nym-messages.js';
 import { verifyOwnerSignature } from '../src/contracts/signing.js';
 import type { Coin, Contract, Env, Event, ExecuteResult, MessageInfo, Response } from './types.js';
 import * as v from './validate.js';
+import * as schema from './mixnet-schemas.js';
+import type { ExecuteBody, MixnetExecuteName, MixnetQueryName } from './mixnet-schemas.js';
+import {
+  applyLayers,
+  autoRewardedSet,
+  layerCounts,
+  leastPopulatedLayer,
+  withStatus,
+  type RewardedSetChoice,
+} from './mixnet-layers.js';
+import { epochLengthNanos, nextEpoch, rfc3339FromNanos } from './mixnet-interval.js';
+import { migrateMixnetState } from './mixnet-migrate.js';
+import { DEFAULT_NYM_NODE_SEMVER } from './mixnet-nym.js';
+import { query } from './mixnet-queries.js';
+import { MIXNET_CONTRACT_NAME, MIXNET_CONTRACT_VERSION, MIXNET_DEFAULTS } from './mixnet-constants.js';
+
+export { leastPopulatedLayer, rebalanceLayers } from './mixnet-layers.js';
+export { rfc3339FromNanos } from './mixnet-interval.js';
+export { migrateMixnetState, assignGatewayNodeIds } from './mixnet-migrate.js';
 
 const C = 'mixnet';
-export const MIXNET_CONTRACT_NAME = 'crates.io:nym-mixnet-contract';
-export const MIXNET_CONTRACT_VERSION = '1.1.20';
+export {
+  MIXNET_CONTRACT_NAME,
+  MIXNET_CONTRACT_VERSION,
+  MIXNET_DEFAULTS,
+  BOND_PAGE_DEFAULT_LIMIT,
+  BOND_PAGE_MAX_LIMIT,
+} from './mixnet-constants.js';
 
-/** Defaults of a fresh contract. Nym's mainnet minimum pledge is 100 NYM; an epoch is one hour. */
-export const MIXNET_DEFAULTS = {
-  rewarding_denom: 'unym',
-  epochs_in_interval: 720,
-  epoch_duration_secs: 3600,
-  minimum_mixnode_pledge: '100000000',
-  minimum_gateway_pledge: '100000000',
-  mixnode_rewarded_set_size: 240,
-  mixnode_active_set_size: 240,
-} as const;
+export const MIXNET_EXECUTE_VARIANTS = Object.keys(schema.execute) as MixnetExecuteName[];
+export const MIXNET_QUERY_VARIANTS = Object.keys(schema.query) as MixnetQueryName[];
 
-/** Paging limits (Nym: default 50, max 75-100 depending on the query). */
-export const BOND_PAGE_DEFAULT_LIMIT = 50;
-export const BOND_PAGE_MAX_LIMIT = 100;
-
-const NANOS_PER_SEC = 1_000_000_000n;
-
-export const MIXNET_EXECUTE_VARIANTS = [
-  'bond_mixnode',
-  'unbond_mixnode',
-  'update_mixnode_config',
-  'update_mixnode_cost_params',
-  'bond_gateway',
-  'unbond_gateway',
-  'update_gateway_config',
-  'assign_node_layer',
-  'advance_current_epoch',
-  'update_interval_config',
-] as const;
-
-export const MIXNET_QUERY_VARIANTS = [
-  'get_state_params',
-  'get_mix_node_bonds',
-  'get_mix_nodes_detailed',
-  'get_mixnode_details',
-  'get_owned_mixnode',
-  'get_gateways',
-  'get_gateway_bond',
-  'get_owned_gateway',
-  'get_rewarded_set',
-  'get_layer_distribution',
-  'get_current_interval_details',
-  'get_signing_nonce',
-  'get_layered_topology',
-] as const;
-
-/** RFC 3339 with nanosecond precision, as `time::OffsetDateTime` prints it. */
-export function rfc3339FromNanos(nanos: bigint): string {
-  const secs = nanos / NANOS_PER_SEC;
-  const frac = nanos % NANOS_PER_SEC;
-  const base = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
-  return frac === 0n ? `${base}Z` : `${base}.${frac.toString().padStart(9, '0').replace(/0+$/, '')}Z`;
-}
-
-// ---------------------------------------------------------------- validation
-
-function parseMixNode(x: unknown, field: string): MixNode {
-  const o = v.object(C, x, field, [
-    'host',
-    'mix_port',
-    'verloc_port',
-    'http_api_port',
-    'sphinx_key',
-    'identity_key',
-    'version',
-  ]);
-  return {
-    host: v.host(C, o.host, `${field}.host`),
-    mix_port: v.port(C, o.mix_port, `${field}.mix_port`),
-    verloc_port: v.port(C, o.verloc_port, `${field}.verloc_port`),
-    http_api_port: v.port(C, o.http_api_port, `${field}.http_api_port`),
-    sphinx_key: v.key32(C, o.sphinx_key, `${field}.sphinx_key`),
-    identity_key: v.key32(C, o.identity_key, `${field}.identity_key`),
-    version: v.string(C, o.version, `${field}.version`, 64),
-  };
-}
-
-function parseGateway(x: unknown, field: string): Gateway {
-  const o = v.object(C, x, field, [
-    'host',
-    'mix_port',
-    'clients_port',
-    'location',
-    'sphinx_key',
-    'identity_key',
-    'version',
-  ]);
-  return {
-    host: v.host(C, o.host, `${field}.host`),
-    mix_port: v.port(C, o.mix_port, `${field}.mix_port`),
-    clients_port: v.port(C, o.clients_port, `${field}.clients_port`),
-    location: v.string(C, o.location, `${field}.location`, 128),
-    sphinx_key: v.key32(C, o.sphinx_key, `${field}.sphinx_key`),
-    identity_key: v.key32(C, o.identity_key, `${field}.identity_key`),
-    version: v.string(C, o.version, `${field}.version`, 64),
-  };
-}
-
-function parseCostParams(x: unknown, field: string, denom: string): MixNodeCostParams {
-  const o = v.object(C, x, field, ['profit_margin_percent', 'interval_operating_cost']);
-  const cost = v.coin(C, o.interval_operating_cost, `${field}.interval_operating_cost`);
-  if (cost.denom !== denom) {
-    throw new InvalidFieldError(C, `${field}.interval_operating_cost.denom`, `must be ${denom}`);
-  }
-  return {
-    profit_margin_percent: v.fraction(C, o.profit_margin_percent, `${field}.profit_margin_percent`),
-    interval_operating_cost: cost,
-  };
-}
-
-function parseLayer(x: unknown, field: string): Layer {
-  return v.uint(C, x, field, 3, 1) as Layer;
-}
+// ---------------------------------------------------------------- helpers
 
 /** The single pledge coin of a bond message. */
 function pledge(info: MessageInfo, minimum: Coin): Coin {
@@ -198,50 +102,19 @@ function requireAdmin(state: MixnetState, info: MessageInfo, action: string): vo
     throw new UnauthorisedError(C, info.sender, action);
 }
 
-// ---------------------------------------------------------------- layers
-
-function withStatus(state: MixnetState, status: RewardedSetNodeStatus | undefined): MixNodeRecord[] {
-  return Object.values(state.mixnodes).filter((r) => state.rewarded_set[r.bond.mix_id] === status);
-}
-
-function layerCounts(records: readonly MixNodeRecord[]): [number, number, number] {
-  const counts: [number, number, number] = [0, 0, 0];
-  for (const r of records) counts[r.bond.layer - 1]++;
-  return counts;
-}
-
-/** The least-populated layer; ties go to the lowest layer. */
-export function leastPopulatedLayer(counts: readonly number[]): Layer {
-  let best = 0;
-  for (let i = 1; i < 3; i++) if (counts[i] < counts[best]) best = i;
-  return (best + 1) as Layer;
-}
-
-/**
- * Rebalance a group so layer sizes differ by at most one, keeping as many nodes in place
- * as possible: repeatedly move the newest node of the largest layer to the smallest.
- * Returns mix_id -> layer for the whole group.
- */
-export function rebalanceLayers(nodes: readonly { mix_id: number; layer: Layer }[]): Map<number, Layer> {
-  const byLayer: number[][] = [[], [], []];
-  for (const n of [...nodes].sort((a, b) => a.mix_id - b.mix_id)) byLayer[n.layer - 1].push(n.mix_id);
-  for (;;) {
-    let hi = 0;
-    let lo = 0;
-    for (let i = 1; i < 3; i++) {
-      if (byLayer[i].length > byLayer[hi].length) hi = i;
-      if (byLayer[i].length < byLayer[lo].length) lo = i;
-    }
-    if (byLayer[hi].length - byLayer[lo].length <= 1) break;
-    byLayer[lo].push(byLayer[hi].pop() as number);
-    byLayer[lo].sort((a, b) => a - b);
+/** Cost params in the rewarding denom (checked against the state, so after parsing). */
+function checkCostDenom(state: MixnetState, costs: MixNodeCostParams, field: string): MixNodeCostParams {
+  const denom = state.config.rewarding_denom;
+  if (costs.interval_operating_cost.denom !== denom) {
+    throw new InvalidFieldError(C, `${field}.interval_operating_cost.denom`, `must be ${denom}`);
   }
-  const out = new Map<number, Layer>();
-  byLayer.forEach((ids, i) => ids.forEach((id) => out.set(id, (i + 1) as Layer)));
-  return out;
+  return costs;
 }
 
-// ---------------------------------------------------------------- state helpers
+/** Nym's `MessageSignature` as the verifier takes it: base58 text or bytes. */
+function signatureBytes(sig: string | number[]): string | Uint8Array {
+  return typeof sig === 'string' ? sig : Uint8Array.from(sig);
+}
 
 function omit<T>(rec: Record<string, T>, key: string): Record<string, T> {
   const out = { ...rec };
@@ -272,82 +145,24 @@ function assertNotBonded(state: MixnetState, owner: string): void {
   if (state.gateway_owners[owner] !== undefined) throw new AlreadyBondedError(C, owner, 'gateway');
 }
 
-function details(r: MixNodeRecord): MixNodeDetails {
-  return {
-    bond_information: r.bond,
-    rewarding_details: {
-      cost_params: r.cost_params,
-      operator: r.bond.original_pledge.amount,
-      delegates: '0',
-      unique_delegations: 0,
-    },
-  };
+function ownedMixnode(state: MixnetState, owner: string): MixNodeRecord {
+  const mixId = state.mixnode_owners[owner];
+  if (mixId === undefined) throw new NoBondFoundError(C, owner, 'mixnode');
+  return state.mixnodes[mixId];
 }
 
-/**
- * Choose the rewarded set for a new epoch: the lowest mix ids, active first, each group
- * rebalanced over the three layers. Deterministic, so every validator computes the same.
- */
-function autoRewardedSet(state: MixnetState): {
-  rewarded: Record<string, RewardedSetNodeStatus>;
-  layers: Map<number, Layer>;
-} {
-  const { mixnode_active_set_size: active, mixnode_rewarded_set_size: rewardedSize } = state.config.params;
-  const all = Object.values(state.mixnodes).map((r) => ({ mix_id: r.bond.mix_id, layer: r.bond.layer }));
-  const chosen = all.slice(0, Math.max(rewardedSize, active));
-  const act = chosen.slice(0, active);
-  const stb = chosen.slice(active);
-  const rewarded: Record<string, RewardedSetNodeStatus> = {};
-  for (const n of act) rewarded[n.mix_id] = 'active';
-  for (const n of stb) rewarded[n.mix_id] = 'standby';
-  const layers = new Map([...rebalanceLayers(act), ...rebalanceLayers(stb)]);
-  return { rewarded, layers };
+function ownedGateway(state: MixnetState, owner: string): GatewayBond {
+  const identity = state.gateway_owners[owner];
+  if (identity === undefined) throw new NoBondFoundError(C, owner, 'gateway');
+  return state.gateways[identity];
 }
 
-function applyLayers(
-  mixnodes: Record<string, MixNodeRecord>,
-  layers: Map<number, Layer>,
-): Record<string, MixNodeRecord> {
-  const out: Record<string, MixNodeRecord> = {};
-  for (const [id, r] of Object.entries(mixnodes)) {
-    const layer = layers.get(r.bond.mix_id);
-    out[id] = layer === undefined || layer === r.bond.layer ? r : { ...r, bond: { ...r.bond, layer } };
-  }
-  return out;
-}
-
-function advanceInterval(
-  state: MixnetState,
-  nowNanos: bigint,
-): { interval: Interval; epoch_start_nanos: string } {
-  const i = state.interval;
-  const nextEpoch = i.current_epoch_id + 1;
-  const rollover = nextEpoch >= i.epochs_in_interval;
-  return {
-    interval: {
-      ...i,
-      id: rollover ? i.id + 1 : i.id,
-      current_epoch_id: rollover ? 0 : nextEpoch,
-      current_epoch_start: rfc3339FromNanos(nowNanos),
-      total_elapsed_epochs: i.total_elapsed_epochs + 1,
-    },
-    epoch_start_nanos: nowNanos.toString(),
-  };
-}
-
-function epochLengthNanos(i: Interval): bigint {
-  return BigInt(i.epoch_length.secs) * NANOS_PER_SEC + BigInt(i.epoch_length.nanos);
-}
-
-function advanceEpoch(
-  state: MixnetState,
-  env: Env,
-  chosen?: { rewarded: Record<string, RewardedSetNodeStatus>; layers: Map<number, Layer> },
-): ExecuteResult<MixnetState> {
+function advanceEpoch(state: MixnetState, env: Env, chosen?: RewardedSetChoice): ExecuteResult<MixnetState> {
   const { rewarded, layers } = chosen ?? autoRewardedSet(state);
   const next: MixnetState = {
     ...state,
-    ...advanceInterval(state, env.block.timeNanos),
+    interval: nextEpoch(state.interval, env.block.timeNanos),
+    epoch_start_nanos: env.block.timeNanos.toString(),
     mixnodes: applyLayers(state.mixnodes, layers),
     rewarded_set: rewarded,
   };
@@ -370,16 +185,10 @@ function bondMixnode(
   state: MixnetState,
   env: Env,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'bond_mixnode'>,
 ): ExecuteResult<MixnetState> {
-  v.object(C, body, 'bond_mixnode', ['mix_node', 'cost_params', 'owner_signature']);
-  const mixNode = parseMixNode(body.mix_node, 'bond_mixnode.mix_node');
-  const costParams = parseCostParams(
-    body.cost_params,
-    'bond_mixnode.cost_params',
-    state.config.rewarding_denom,
-  );
-  const signature = v.string(C, body.owner_signature, 'bond_mixnode.owner_signature', 128);
+  const mixNode = body.mix_node;
+  const costParams = checkCostDenom(state, body.cost_params, 'bond_mixnode.cost_params');
   const coin = pledge(info, state.config.params.minimum_mixnode_pledge);
   assertNotBonded(state, info.sender);
   assertIdentityFree(state, mixNode.identity_key);
@@ -392,10 +201,11 @@ function bondMixnode(
     mix_node: mixNode,
     cost_params: costParams,
   };
-  if (!verifyOwnerSignature(signature, payload)) {
+  if (!verifyOwnerSignature(signatureBytes(body.owner_signature), payload)) {
     throw new InvalidOwnerSignatureError(C, mixNode.identity_key, nonce);
   }
 
+  // Mix nodes and gateways draw ids from one counter, so node ids are unique across both.
   const mixId = state.mix_id_counter + 1;
   const { mixnode_active_set_size: activeSize, mixnode_rewarded_set_size: rewardedSize } =
     state.config.params;
@@ -419,10 +229,15 @@ function bondMixnode(
     bonding_height: env.block.height,
     is_unbonding: false,
   };
+  const record: MixNodeRecord = {
+    bond,
+    cost_params: costParams,
+    last_rewarded_epoch: state.interval.total_elapsed_epochs,
+  };
   const next: MixnetState = {
     ...state,
     mix_id_counter: mixId,
-    mixnodes: { ...state.mixnodes, [mixId]: { bond, cost_params: costParams } },
+    mixnodes: { ...state.mixnodes, [mixId]: record },
     mixnode_owners: { ...state.mixnode_owners, [info.sender]: mixId },
     mixnode_identities: { ...state.mixnode_identities, [mixNode.identity_key]: mixId },
     rewarded_set: status ? { ...state.rewarded_set, [mixId]: status } : state.rewarded_set,
@@ -441,24 +256,32 @@ function bondMixnode(
   return { state: next, response: res };
 }
 
-function unbondMixnode(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
-  v.object(C, body, 'unbond_mixnode', []);
+function unbondMixnode(state: MixnetState, env: Env, info: MessageInfo): ExecuteResult<MixnetState> {
   noFunds(info);
-  const mixId = state.mixnode_owners[info.sender];
-  if (mixId === undefined) throw new NoBondFoundError(C, info.sender, 'mixnode');
-  const rec = state.mixnodes[mixId];
+  const rec = ownedMixnode(state, info.sender);
+  const mixId = rec.bond.mix_id;
+  const identity = rec.bond.mix_node.identity_key;
   const next: MixnetState = {
     ...state,
     mixnodes: omit(state.mixnodes, String(mixId)),
     mixnode_owners: omit(state.mixnode_owners, info.sender),
-    mixnode_identities: omit(state.mixnode_identities, rec.bond.mix_node.identity_key),
+    mixnode_identities: omit(state.mixnode_identities, identity),
     rewarded_set: omit(state.rewarded_set, String(mixId)),
+    unbonded_mixnodes: {
+      ...state.unbonded_mixnodes,
+      [mixId]: {
+        identity_key: identity,
+        owner: info.sender,
+        proxy: null,
+        unbonding_height: env.block.height,
+      },
+    },
   };
   const refund = rec.bond.original_pledge;
   const ev = event('mixnode_unbonding', {
     mix_id: mixId,
     owner: info.sender,
-    identity_key: rec.bond.mix_node.identity_key,
+    identity_key: identity,
     amount: `${refund.amount}${refund.denom}`,
   });
   return { state: next, response: refundResponse('unbond_mixnode', ev, info.sender, refund) };
@@ -469,21 +292,15 @@ function refundResponse(action: string, ev: Event, owner: string, refund: Coin):
   return response(action, [ev], [{ bank: { send: { to_address: owner, amount: [refund] } } }]);
 }
 
-function updateMixnodeConfig(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
-  v.object(C, body, 'update_mixnode_config', ['new_config']);
-  const f = 'update_mixnode_config.new_config';
-  const o = v.object(C, body.new_config, f, ['host', 'mix_port', 'verloc_port', 'http_api_port', 'version']);
-  const update = {
-    host: v.host(C, o.host, `${f}.host`),
-    mix_port: v.port(C, o.mix_port, `${f}.mix_port`),
-    verloc_port: v.port(C, o.verloc_port, `${f}.verloc_port`),
-    http_api_port: v.port(C, o.http_api_port, `${f}.http_api_port`),
-    version: v.string(C, o.version, `${f}.version`, 64),
-  };
+function updateMixnodeConfig(
+  state: MixnetState,
+  info: MessageInfo,
+  body: ExecuteBody<'update_mixnode_config'>,
+): ExecuteResult<MixnetState> {
+  const update = body.new_config;
   noFunds(info);
-  const mixId = state.mixnode_owners[info.sender];
-  if (mixId === undefined) throw new NoBondFoundError(C, info.sender, 'mixnode');
-  const rec = state.mixnodes[mixId];
+  const rec = ownedMixnode(state, info.sender);
+  const mixId = rec.bond.mix_id;
   const bond = { ...rec.bond, mix_node: { ...rec.bond.mix_node, ...update } };
   return {
     state: { ...state, mixnodes: { ...state.mixnodes, [mixId]: { ...rec, bond } } },
@@ -493,24 +310,19 @@ function updateMixnodeConfig(state: MixnetState, info: MessageInfo, body: v.Obj)
   };
 }
 
-function updateMixnodeCostParams(
+/** Nym's `update_cost_params` (applied at once; Nym waits for the interval end). */
+function updateCostParams(
   state: MixnetState,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'update_cost_params'>,
 ): ExecuteResult<MixnetState> {
-  v.object(C, body, 'update_mixnode_cost_params', ['new_costs']);
-  const costs = parseCostParams(
-    body.new_costs,
-    'update_mixnode_cost_params.new_costs',
-    state.config.rewarding_denom,
-  );
+  const costs = checkCostDenom(state, body.new_costs, 'update_cost_params.new_costs');
   noFunds(info);
-  const mixId = state.mixnode_owners[info.sender];
-  if (mixId === undefined) throw new NoBondFoundError(C, info.sender, 'mixnode');
-  const rec = state.mixnodes[mixId];
+  const rec = ownedMixnode(state, info.sender);
+  const mixId = rec.bond.mix_id;
   return {
     state: { ...state, mixnodes: { ...state.mixnodes, [mixId]: { ...rec, cost_params: costs } } },
-    response: response('update_mixnode_cost_params', [
+    response: response('update_cost_params', [
       event('mixnode_cost_params_update', {
         mix_id: mixId,
         profit_margin_percent: costs.profit_margin_percent,
@@ -524,24 +336,15 @@ function bondGateway(
   state: MixnetState,
   env: Env,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'bond_gateway'>,
 ): ExecuteResult<MixnetState> {
-  v.object(C, body, 'bond_gateway', ['gateway', 'owner_signature']);
-  const gateway = parseGateway(body.gateway, 'bond_gateway.gateway');
-  const signature = v.string(C, body.owner_signature, 'bond_gateway.owner_signature', 128);
+  const gateway = body.gateway;
   const coin = pledge(info, state.config.params.minimum_gateway_pledge);
   assertNotBonded(state, info.sender);
   assertIdentityFree(state, gateway.identity_key);
   const nonce = state.signing_nonces[info.sender] ?? 0;
-  if (
-    !verifyOwnerSignature(signature, {
-      kind: 'gateway-bonding',
-      sender: info.sender,
-      nonce,
-      pledge: coin,
-      gateway,
-    })
-  ) {
+  const payload = { kind: 'gateway-bonding' as const, sender: info.sender, nonce, pledge: coin, gateway };
+  if (!verifyOwnerSignature(signatureBytes(body.owner_signature), payload)) {
     throw new InvalidOwnerSignatureError(C, gateway.identity_key, nonce);
   }
   const bond: GatewayBond = {
@@ -551,30 +354,35 @@ function bondGateway(
     gateway,
     proxy: null,
   };
+  const nodeId = state.mix_id_counter + 1;
   const next: MixnetState = {
     ...state,
+    mix_id_counter: nodeId,
     gateways: { ...state.gateways, [gateway.identity_key]: bond },
     gateway_owners: { ...state.gateway_owners, [info.sender]: gateway.identity_key },
+    gateway_node_ids: { ...state.gateway_node_ids, [gateway.identity_key]: nodeId },
     signing_nonces: nextNonce(state, info.sender),
   };
   const ev = event('gateway_bonding', {
     owner: info.sender,
     identity_key: gateway.identity_key,
+    node_id: nodeId,
     amount: `${coin.amount}${coin.denom}`,
   });
-  return { state: next, response: response('bond_gateway', [ev]) };
+  const res = response('bond_gateway', [ev]);
+  res.attributes.push({ key: 'node_id', value: String(nodeId) });
+  return { state: next, response: res };
 }
 
-function unbondGateway(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
-  v.object(C, body, 'unbond_gateway', []);
+function unbondGateway(state: MixnetState, info: MessageInfo): ExecuteResult<MixnetState> {
   noFunds(info);
-  const identity = state.gateway_owners[info.sender];
-  if (identity === undefined) throw new NoBondFoundError(C, info.sender, 'gateway');
-  const bond = state.gateways[identity];
+  const bond = ownedGateway(state, info.sender);
+  const identity = bond.gateway.identity_key;
   const next: MixnetState = {
     ...state,
     gateways: omit(state.gateways, identity),
     gateway_owners: omit(state.gateway_owners, info.sender),
+    gateway_node_ids: omit(state.gateway_node_ids, identity),
   };
   const refund = bond.pledge_amount;
   const ev = event('gateway_unbonding', {
@@ -585,21 +393,15 @@ function unbondGateway(state: MixnetState, info: MessageInfo, body: v.Obj): Exec
   return { state: next, response: refundResponse('unbond_gateway', ev, info.sender, refund) };
 }
 
-function updateGatewayConfig(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
-  v.object(C, body, 'update_gateway_config', ['new_config']);
-  const f = 'update_gateway_config.new_config';
-  const o = v.object(C, body.new_config, f, ['host', 'mix_port', 'clients_port', 'location', 'version']);
-  const update = {
-    host: v.host(C, o.host, `${f}.host`),
-    mix_port: v.port(C, o.mix_port, `${f}.mix_port`),
-    clients_port: v.port(C, o.clients_port, `${f}.clients_port`),
-    location: v.string(C, o.location, `${f}.location`, 128),
-    version: v.string(C, o.version, `${f}.version`, 64),
-  };
+function updateGatewayConfig(
+  state: MixnetState,
+  info: MessageInfo,
+  body: ExecuteBody<'update_gateway_config'>,
+): ExecuteResult<MixnetState> {
+  const update = body.new_config;
   noFunds(info);
-  const identity = state.gateway_owners[info.sender];
-  if (identity === undefined) throw new NoBondFoundError(C, info.sender, 'gateway');
-  const bond = state.gateways[identity];
+  const bond = ownedGateway(state, info.sender);
+  const identity = bond.gateway.identity_key;
   const next = { ...bond, gateway: { ...bond.gateway, ...update } };
   return {
     state: { ...state, gateways: { ...state.gateways, [identity]: next } },
@@ -609,10 +411,13 @@ function updateGatewayConfig(state: MixnetState, info: MessageInfo, body: v.Obj)
   };
 }
 
-function assignNodeLayer(state: MixnetState, info: MessageInfo, body: v.Obj): ExecuteResult<MixnetState> {
-  v.object(C, body, 'assign_node_layer', ['mix_id', 'layer']);
-  const mixId = v.uint(C, body.mix_id, 'assign_node_layer.mix_id');
-  const layer = parseLayer(body.layer, 'assign_node_layer.layer');
+function assignNodeLayer(
+  state: MixnetState,
+  info: MessageInfo,
+  body: ExecuteBody<'assign_node_layer'>,
+): ExecuteResult<MixnetState> {
+  const mixId = body.mix_id;
+  const layer = body.layer as Layer;
   requireAdmin(state, info, 'assign node layers');
   noFunds(info);
   const rec = state.mixnodes[mixId];
@@ -627,22 +432,10 @@ function advanceCurrentEpoch(
   state: MixnetState,
   env: Env,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'advance_current_epoch'>,
 ): ExecuteResult<MixnetState> {
-  v.object(C, body, 'advance_current_epoch', ['new_rewarded_set', 'expected_active_set_size']);
-  const f = 'advance_current_epoch';
-  const set = body.new_rewarded_set;
-  if (set !== undefined && set !== null && !Array.isArray(set)) {
-    throw new InvalidFieldError(C, `${f}.new_rewarded_set`, 'must be an array');
-  }
-  const entries = (Array.isArray(set) ? set : []).map((e, i) => {
-    const o = v.object(C, e, `${f}.new_rewarded_set[${i}]`, ['mix_id', 'layer']);
-    return {
-      mix_id: v.uint(C, o.mix_id, `${f}.new_rewarded_set[${i}].mix_id`),
-      layer: parseLayer(o.layer, `${f}.new_rewarded_set[${i}].layer`),
-    };
-  });
-  const expected = v.optionalUint(C, body.expected_active_set_size, `${f}.expected_active_set_size`);
+  const entries = body.new_rewarded_set ?? [];
+  const expected = body.expected_active_set_size;
   requireAdmin(state, info, 'advance the epoch');
   noFunds(info);
   // An empty set asks the contract to choose (what the beginBlock schedule does).
@@ -665,7 +458,7 @@ function advanceCurrentEpoch(
     if (!state.mixnodes[e.mix_id]) throw new MixNodeNotFoundError(C, e.mix_id);
     seen.add(e.mix_id);
     rewarded[e.mix_id] = i < activeCount ? 'active' : 'standby';
-    layers.set(e.mix_id, e.layer);
+    layers.set(e.mix_id, e.layer as Layer);
   });
   // Record keys must iterate in ascending id order like every other map in the state.
   const sorted: Record<string, RewardedSetNodeStatus> = {};
@@ -676,26 +469,12 @@ function advanceCurrentEpoch(
 function updateIntervalConfig(
   state: MixnetState,
   info: MessageInfo,
-  body: v.Obj,
+  body: ExecuteBody<'update_interval_config'>,
 ): ExecuteResult<MixnetState> {
-  v.object(C, body, 'update_interval_config', [
-    'epochs_in_interval',
-    'epoch_duration_secs',
-    'force_immediately',
-  ]);
-  const f = 'update_interval_config';
-  const epochs = v.uint(C, body.epochs_in_interval, `${f}.epochs_in_interval`, v.U32_MAX, 1);
-  const secs = v.uint(C, body.epoch_duration_secs, `${f}.epoch_duration_secs`, 365 * 24 * 3600, 1);
-  if (body.force_immediately !== undefined && typeof body.force_immediately !== 'boolean') {
-    throw new InvalidFieldError(C, `${f}.force_immediately`, 'must be a boolean');
-  }
+  const { epochs_in_interval: epochs, epoch_duration_secs: secs } = body;
   requireAdmin(state, info, 'update the interval config');
   noFunds(info);
-  const interval: Interval = {
-    ...state.interval,
-    epochs_in_interval: epochs,
-    epoch_length: { secs, nanos: 0 },
-  };
+  const interval = { ...state.interval, epochs_in_interval: epochs, epoch_length: { secs, nanos: 0 } };
   return {
     state: { ...state, interval },
     response: response('update_interval_config', [
@@ -704,194 +483,15 @@ function updateIntervalConfig(
   };
 }
 
-// ---------------------------------------------------------------- queries
-
-function pageMixIds(
-  state: MixnetState,
-  body: v.Obj,
-  field: string,
-): { ids: MixNodeRecord[]; next: number | null; limit: number } {
-  v.object(C, body, field, ['start_after', 'limit']);
-  const limit = v.pageLimit(C, body.limit, BOND_PAGE_DEFAULT_LIMIT, BOND_PAGE_MAX_LIMIT);
-  const after = v.optionalUint(C, body.start_after, `${field}.start_after`) ?? 0;
-  const out: MixNodeRecord[] = [];
-  // Records iterate in ascending mix id order (integer-like keys).
-  for (const r of Object.values(state.mixnodes)) {
-    if (r.bond.mix_id <= after) continue;
-    out.push(r);
-    if (out.length === limit) break;
-  }
-  return { ids: out, next: out.length === limit ? out[out.length - 1].bond.mix_id : null, limit };
-}
-
-function sortedGateways(state: MixnetState): GatewayBond[] {
-  return Object.keys(state.gateways)
-    .sort()
-    .map((k) => state.gateways[k]);
-}
-
-function query(state: MixnetState, env: Env, msg: unknown): unknown {
-  const [name, body] = v.variant(C, msg, MIXNET_QUERY_VARIANTS);
-  switch (name) {
-    case 'get_state_params': {
-      v.object(C, body, name, []);
-      return state.config.params satisfies ContractStateParams;
-    }
-    case 'get_mix_node_bonds': {
-      const p = pageMixIds(state, body, name);
-      return {
-        nodes: p.ids.map((r) => r.bond),
-        per_page: p.limit,
-        start_next_after: p.next,
-      } satisfies PagedMixnodeBondsResponse;
-    }
-    case 'get_mix_nodes_detailed': {
-      const p = pageMixIds(state, body, name);
-      return {
-        nodes: p.ids.map(details),
-        per_page: p.limit,
-        start_next_after: p.next,
-      } satisfies PagedMixnodesDetailsResponse;
-    }
-    case 'get_mixnode_details': {
-      v.object(C, body, name, ['mix_id']);
-      const mixId = v.uint(C, body.mix_id, `${name}.mix_id`);
-      const r = state.mixnodes[mixId];
-      return { mix_id: mixId, mixnode_details: r ? details(r) : null } satisfies MixnodeDetailsResponse;
-    }
-    case 'get_owned_mixnode': {
-      v.object(C, body, name, ['address']);
-      const address = v.string(C, body.address, `${name}.address`, 128);
-      const id = state.mixnode_owners[address];
-      return {
-        address,
-        mixnode_details: id === undefined ? null : details(state.mixnodes[id]),
-      } satisfies MixOwnershipResponse;
-    }
-    case 'get_gateways': {
-      v.object(C, body, name, ['start_after', 'limit']);
-      const limit = v.pageLimit(C, body.limit, BOND_PAGE_DEFAULT_LIMIT, BOND_PAGE_MAX_LIMIT);
-      const after =
-        body.start_after === undefined || body.start_after === null
-          ? null
-          : v.string(C, body.start_after, `${name}.start_after`, 64);
-      const all = sortedGateways(state);
-      const from = after === null ? 0 : all.findIndex((g) => g.gateway.identity_key > after);
-      const nodes = from < 0 ? [] : all.slice(from, from + limit);
-      return {
-        nodes,
-        per_page: limit,
-        start_next_after: nodes.length === limit ? nodes[nodes.length - 1].gateway.identity_key : null,
-      } satisfies PagedGatewayResponse;
-    }
-    case 'get_gateway_bond': {
-      v.object(C, body, name, ['identity']);
-      const identity = v.string(C, body.identity, `${name}.identity`, 64);
-      return { identity, gateway: state.gateways[identity] ?? null } satisfies GatewayBondResponse;
-    }
-    case 'get_owned_gateway': {
-      v.object(C, body, name, ['address']);
-      const address = v.string(C, body.address, `${name}.address`, 128);
-      const identity = state.gateway_owners[address];
-      return {
-        address,
-        gateway: identity === undefined ? null : state.gateways[identity],
-      } satisfies GatewayOwnershipResponse;
-    }
-    case 'get_rewarded_set': {
-      v.object(C, body, name, ['start_after', 'limit']);
-      const limit = v.pageLimit(C, body.limit, 1000, 1000);
-      const after = v.optionalUint(C, body.start_after, `${name}.start_after`) ?? 0;
-      const nodes: [number, RewardedSetNodeStatus][] = [];
-      for (const [id, status] of Object.entries(state.rewarded_set)) {
-        if (Number(id) <= after) continue;
-        nodes.push([Number(id), status]);
-        if (nodes.length === limit) break;
-      }
-      return {
-        nodes,
-        start_next_after: nodes.length === limit ? nodes[nodes.length - 1][0] : null,
-      } satisfies PagedRewardedSetResponse;
-    }
-    case 'get_layer_distribution': {
-      v.object(C, body, name, []);
-      const c = layerCounts(withStatus(state, 'active'));
-      return { layer1: c[0], layer2: c[1], layer3: c[2] } satisfies LayerDistribution;
-    }
-    case 'get_current_interval_details': {
-      v.object(C, body, name, []);
-      const now = env.block.timeNanos;
-      const epochOver = now >= BigInt(state.epoch_start_nanos) + epochLengthNanos(state.interval);
-      const i = state.interval;
-      return {
-        interval: i,
-        current_blocktime: Number(now / NANOS_PER_SEC),
-        is_current_interval_over: epochOver && i.current_epoch_id + 1 >= i.epochs_in_interval,
-        is_current_epoch_over: epochOver,
-      } satisfies CurrentIntervalResponse;
-    }
-    case 'get_signing_nonce': {
-      v.object(C, body, name, ['address']);
-      const address = v.string(C, body.address, `${name}.address`, 128);
-      return state.signing_nonces[address] ?? 0;
-    }
-    case 'get_layered_topology': {
-      v.object(C, body, name, []);
-      const mixnodes: MixNodeBond[] = [];
-      for (const [id, status] of Object.entries(state.rewarded_set)) {
-        const rec = state.mixnodes[id];
-        if (status === 'active' && rec) mixnodes.push(rec.bond);
-      }
-      return {
-        interval_id: state.interval.id,
-        epoch_id: state.interval.current_epoch_id,
-        mixnodes,
-        gateways: sortedGateways(state),
-      } satisfies LayeredTopologyResponse;
-    }
-  }
-  throw new InvalidFieldError(C, name, 'unhandled query');
-}
-
 // ---------------------------------------------------------------- contract
 
 function instantiate(env: Env, info: MessageInfo, msg: unknown): ExecuteResult<MixnetState> {
   v.checkFunds(C, info.funds);
-  const o = v.object(C, msg, 'instantiate', [
-    'rewarding_validator_address',
-    'rewarding_denom',
-    'epochs_in_interval',
-    'epoch_duration_secs',
-    'minimum_mixnode_pledge',
-    'minimum_gateway_pledge',
-    'mixnode_rewarded_set_size',
-    'mixnode_active_set_size',
-  ]);
+  const o = v.parse(C, schema.instantiate, msg, '');
   const d = MIXNET_DEFAULTS;
-  const admin = v.address(C, o.rewarding_validator_address, 'rewarding_validator_address');
-  const denom =
-    o.rewarding_denom === undefined
-      ? d.rewarding_denom
-      : v.string(C, o.rewarding_denom, 'rewarding_denom', 128);
-  const epochs =
-    v.optionalUint(C, o.epochs_in_interval, 'epochs_in_interval', v.U32_MAX, 1) ?? d.epochs_in_interval;
-  const secs =
-    v.optionalUint(C, o.epoch_duration_secs, 'epoch_duration_secs', 365 * 24 * 3600, 1) ??
-    d.epoch_duration_secs;
-  const minMix =
-    o.minimum_mixnode_pledge === undefined
-      ? d.minimum_mixnode_pledge
-      : v.amount(C, o.minimum_mixnode_pledge, 'minimum_mixnode_pledge');
-  const minGw =
-    o.minimum_gateway_pledge === undefined
-      ? d.minimum_gateway_pledge
-      : v.amount(C, o.minimum_gateway_pledge, 'minimum_gateway_pledge');
-  const active =
-    v.optionalUint(C, o.mixnode_active_set_size, 'mixnode_active_set_size', 10_000, 1) ??
-    d.mixnode_active_set_size;
-  const rewarded =
-    v.optionalUint(C, o.mixnode_rewarded_set_size, 'mixnode_rewarded_set_size', 10_000, 1) ??
-    Math.max(d.mixnode_rewarded_set_size, active);
+  const denom = o.rewarding_denom ?? d.rewarding_denom;
+  const active = o.mixnode_active_set_size ?? d.mixnode_active_set_size;
+  const rewarded = o.mixnode_rewarded_set_size ?? Math.max(d.mixnode_rewarded_set_size, active);
   if (rewarded < active) {
     throw new InvalidFieldError(C, 'mixnode_rewarded_set_size', 'must be at least the active set size');
   }
@@ -899,21 +499,22 @@ function instantiate(env: Env, info: MessageInfo, msg: unknown): ExecuteResult<M
   const now = env.block.timeNanos;
   const state: MixnetState = {
     config: {
-      rewarding_validator_address: admin,
+      rewarding_validator_address: o.rewarding_validator_address,
       rewarding_denom: denom,
       params: {
-        minimum_mixnode_pledge: { denom, amount: minMix },
-        minimum_gateway_pledge: { denom, amount: minGw },
+        minimum_mixnode_pledge: { denom, amount: o.minimum_mixnode_pledge ?? d.minimum_mixnode_pledge },
+        minimum_gateway_pledge: { denom, amount: o.minimum_gateway_pledge ?? d.minimum_gateway_pledge },
         mixnode_rewarded_set_size: rewarded,
         mixnode_active_set_size: active,
       },
+      current_nym_node_semver: o.current_nym_node_version ?? DEFAULT_NYM_NODE_SEMVER,
     },
     interval: {
       id: 0,
-      epochs_in_interval: epochs,
+      epochs_in_interval: o.epochs_in_interval ?? d.epochs_in_interval,
       current_epoch_start: rfc3339FromNanos(now),
       current_epoch_id: 0,
-      epoch_length: { secs, nanos: 0 },
+      epoch_length: { secs: o.epoch_duration_secs ?? d.epoch_duration_secs, nanos: 0 },
       total_elapsed_epochs: 0,
     },
     epoch_start_nanos: now.toString(),
@@ -925,42 +526,50 @@ function instantiate(env: Env, info: MessageInfo, msg: unknown): ExecuteResult<M
     gateway_owners: {},
     rewarded_set: {},
     signing_nonces: {},
+    unbonded_mixnodes: {},
+    gateway_node_ids: {},
   };
   return { state, response: response('instantiate') };
 }
 
 function execute(state: MixnetState, env: Env, info: MessageInfo, msg: unknown): ExecuteResult<MixnetState> {
   v.checkFunds(C, info.funds);
-  const [name, body] = v.variant(C, msg, MIXNET_EXECUTE_VARIANTS);
+  const [name, raw] = v.variant(C, msg, MIXNET_EXECUTE_VARIANTS, NYM_MIXNET_EXECUTE_MESSAGES, 'execute');
+  const body = <K extends MixnetExecuteName>(k: K): ExecuteBody<K> => v.parse(C, schema.execute[k], raw, k);
   switch (name) {
     case 'bond_mixnode':
-      return bondMixnode(state, env, info, body);
+      return bondMixnode(state, env, info, body(name));
     case 'unbond_mixnode':
-      return unbondMixnode(state, info, body);
+      body(name);
+      return unbondMixnode(state, env, info);
     case 'update_mixnode_config':
-      return updateMixnodeConfig(state, info, body);
-    case 'update_mixnode_cost_params':
-      return updateMixnodeCostParams(state, info, body);
+      return updateMixnodeConfig(state, info, body(name));
+    case 'update_cost_params':
+      return updateCostParams(state, info, body(name));
     case 'bond_gateway':
-      return bondGateway(state, env, info, body);
+      return bondGateway(state, env, info, body(name));
     case 'unbond_gateway':
-      return unbondGateway(state, info, body);
+      body(name);
+      return unbondGateway(state, info);
     case 'update_gateway_config':
-      return updateGatewayConfig(state, info, body);
+      return updateGatewayConfig(state, info, body(name));
     case 'assign_node_layer':
-      return assignNodeLayer(state, info, body);
+      return assignNodeLayer(state, info, body(name));
     case 'advance_current_epoch':
-      return advanceCurrentEpoch(state, env, info, body);
+      return advanceCurrentEpoch(state, env, info, body(name));
     case 'update_interval_config':
-      return updateIntervalConfig(state, info, body);
+      return updateIntervalConfig(state, info, body(name));
   }
   throw new InvalidFieldError(C, name, 'unhandled message');
 }
 
+function epochDueNanos(state: MixnetState): bigint {
+  return BigInt(state.epoch_start_nanos) + epochLengthNanos(state.interval);
+}
+
 /** Scheduled epoch advance: one bigint comparison when nothing is due. */
 function beginBlock(state: MixnetState, env: Env): ExecuteResult<MixnetState> | null {
-  const due = BigInt(state.epoch_start_nanos) + epochLengthNanos(state.interval);
-  if (env.block.timeNanos < due) return null;
+  if (env.block.timeNanos < epochDueNanos(state)) return null;
   return advanceEpoch(state, env);
 }
 
@@ -971,4 +580,6 @@ export const mixnetContract: Contract<MixnetState> = {
   execute,
   query,
   beginBlock,
+  nextScheduledNanos: epochDueNanos,
+  migrate: migrateMixnetState,
 };

@@ -24,6 +24,11 @@ export interface Env {
     chainId: string;
   };
   contract: { address: string };
+  /**
+   * Read-only view of the bank at this point of the transaction (CosmWasm's
+   * `deps.querier.query_balance`). The chain always provides it; in-process callers may not.
+   */
+  querier?: { balance(address: string, denom: string): string };
 }
 
 /** As CosmWasm's `MessageInfo`: who sent the message and what funds came with it. */
@@ -77,10 +82,23 @@ export interface Contract<S = unknown> {
    * Returns null when there is nothing to do. Must be cheap in that case.
    */
   beginBlock?(state: S, env: Env): ExecuteResult<S> | null;
+  /**
+   * Block time (ns since the Unix epoch) from which `beginBlock` has work to do, or null.
+   * A chain that skips empty blocks still makes a block then, so scheduled work (the epoch
+   * advance) happens on time. Must be cheap: the chain asks between blocks.
+   */
+  nextScheduledNanos?(state: S): bigint | null;
+  /**
+   * Bring a state written by an earlier version of this contract to the current shape
+   * (CosmWasm's `migrate`, run by the chain when it loads state). Returns null when the state
+   * is already current. Deterministic: every node migrates to the same state.
+   */
+  migrate?(state: unknown): S | null;
 }
 
 /** A contract-level failure. The chain fails the tx with this message in its log. */
 export class ContractError extends Error {
+  readonly code: string = 'contract_error';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

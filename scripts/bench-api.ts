@@ -4,6 +4,8 @@
  * - topology_rps: requests per second to GET /v1/topology with 100 bonded mix nodes (and 2
  *   gateways), measured by autocannon in a separate process on loopback. Baseline in the
  *   same run: a bare node:http server writing the same pre-serialised buffer.
+ * - nym_skimmed_rps: the same for Nym's GET /v2/unstable/nym-nodes/skimmed/mixnodes/active
+ *   ?page=0&output=bincode (what Nym's client asks: a query string parsed per request).
  * - blind_sign_ms: median wall time of POST /v1/coconut/bandwidth/blind-sign (deposit
  *   lookup over CosmJS, ed25519 check, proof verification, blind signature, encryption).
  *   Baseline: the in-process Coconut blindSign alone on the same backend.
@@ -192,20 +194,28 @@ async function main(): Promise<void> {
   type Run = Awaited<ReturnType<typeof autocannon>>;
   let base: Run | null = null;
   let topo: Run | null = null;
+  let nym: Run | null = null;
+  const nymPath = '/v2/unstable/nym-nodes/skimmed/mixnodes/active?page=0&output=bincode';
+  const nymBytes = snap.nym.full.mixnodes_active.body.length;
   for (let round_ = 0; round_ < ROUNDS; round_++) {
     const b = await autocannon(bareUrl);
     const t = await autocannon(`${api.url}/v1/topology`);
+    const n = await autocannon(`${api.url}${nymPath}`);
     console.log(
       `round ${round_ + 1}: baseline node:http ${round(b.rps, 0)} req/s (p99 ${b.p99} ms); ` +
-        `GET /v1/topology ${round(t.rps, 0)} req/s (p99 ${t.p99} ms, errors ${t.errors}, non-2xx ${t.non2xx})`,
+        `GET /v1/topology ${round(t.rps, 0)} req/s (p99 ${t.p99} ms, errors ${t.errors}, non-2xx ${t.non2xx}); ` +
+        `GET ${nymPath} ${round(n.rps, 0)} req/s (${nymBytes} bytes, p99 ${n.p99} ms, non-2xx ${n.non2xx})`,
     );
-    if (t.errors > 0 || t.non2xx > 0) throw new Error('topology requests failed under load');
+    if (t.errors > 0 || t.non2xx > 0 || n.errors > 0 || n.non2xx > 0)
+      throw new Error('topology requests failed under load');
     if (!base || b.rps > base.rps) base = b;
     if (!topo || t.rps > topo.rps) topo = t;
+    if (!nym || n.rps > nym.rps) nym = n;
   }
   await new Promise<void>((r) => bare.close(() => r()));
   base = base!;
   topo = topo!;
+  nym = nym!;
   console.log(
     `best: baseline ${round(base.rps, 0)} req/s; GET /v1/topology ${round(topo.rps, 0)} req/s, ` +
       `${round((100 * topo.rps) / base.rps, 1)}% of baseline`,
@@ -256,6 +266,8 @@ async function main(): Promise<void> {
       topology_rps: Math.round(topo.rps),
       baseline_http_rps: Math.round(base.rps),
       topology_p99_ms: topo.p99,
+      nym_skimmed_bytes: nymBytes,
+      nym_skimmed_rps: Math.round(nym.rps),
       blind_sign_ms: round(blindSignMs),
       blind_sign_raw_ms: round(rawMs),
       connections: CONNECTIONS,

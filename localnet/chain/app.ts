@@ -637,10 +637,12 @@ export class App {
     ];
   }
 
-  private env(block: BlockContext, address: string): Env {
+  /** The contract's Env; its querier reads balances from `ledger` (the tx cache, when in a tx). */
+  private env(block: BlockContext, address: string, ledger: Ledger = this.world): Env {
     return {
       block: { height: Number(block.height), timeNanos: block.timeNanos, chainId: this.opts.chainId },
       contract: { address },
+      querier: { balance: (addr, denom) => ledger.getBalance(addr, denom).toString() },
     };
   }
 
@@ -713,7 +715,12 @@ export class App {
     const state = structuredClone(ledger.getContractState(m.contract));
     let result;
     try {
-      result = code.execute(state, this.env(block, m.contract), { sender: m.sender, funds: m.funds }, msg);
+      result = code.execute(
+        state,
+        this.env(block, m.contract, ledger),
+        { sender: m.sender, funds: m.funds },
+        msg,
+      );
     } catch (e) {
       throw new WasmExecuteError(errorText(e));
     }
@@ -749,7 +756,7 @@ export class App {
     const msg: unknown = JSON.parse(utf8d.decode(m.msg));
     let result;
     try {
-      result = code.instantiate(this.env(block, address), { sender: m.sender, funds: m.funds }, msg);
+      result = code.instantiate(this.env(block, address, ledger), { sender: m.sender, funds: m.funds }, msg);
     } catch (e) {
       throw new WasmInstantiateError(errorText(e));
     }
@@ -797,7 +804,7 @@ export class App {
       const cache = new CacheState(this.world, this.world);
       try {
         const state = structuredClone(this.world.getContractState(record.address));
-        const r = code.beginBlock(state, this.env(block, record.address));
+        const r = code.beginBlock(state, this.env(block, record.address, cache));
         if (!r) continue;
         cache.setContractState(record.address, r.state);
         const evs = this.applyResponse(cache, record.address, r.response, WasmExecuteError);
@@ -808,6 +815,42 @@ export class App {
       }
     }
     return events;
+  }
+
+  /**
+   * The earliest block time at which a contract's beginBlock has work (the next epoch), so a
+   * chain that skips empty blocks still makes one then. Null when no contract has a schedule.
+   */
+  nextScheduledNanos(): bigint | null {
+    let next: bigint | null = null;
+    for (const record of this.world.contracts.values()) {
+      const code = this.opts.codes.get(Number(record.codeId));
+      if (!code?.nextScheduledNanos) continue;
+      try {
+        const due = code.nextScheduledNanos(this.world.getContractState(record.address));
+        if (due !== null && (next === null || due < next)) next = due;
+      } catch {
+        // A contract whose state it cannot read has no schedule; its beginBlock reports why.
+      }
+    }
+    return next;
+  }
+
+  /**
+   * Run each contract's `migrate` over its loaded state (as CosmWasm's migrate entry point),
+   * keeping the result as dirty state for the next commit. Returns the migrated addresses.
+   */
+  migrateContracts(): string[] {
+    const migrated: string[] = [];
+    for (const record of this.world.contracts.values()) {
+      const code = this.opts.codes.get(Number(record.codeId));
+      if (!code?.migrate) continue;
+      const next = code.migrate(structuredClone(this.world.getContractState(record.address)));
+      if (next === null) continue;
+      this.world.setContractState(record.address, next);
+      migrated.push(record.address);
+    }
+    return migrated;
   }
 
   // ---------------------------------------------------------------- queries

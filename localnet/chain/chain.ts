@@ -66,6 +66,10 @@ export interface StartChainOptions {
   /** 0 picks a free port. */
   rpcPort?: number;
   blockIntervalMs?: number;
+  /** CometBFT's `create_empty_blocks` (default false: no empty blocks). */
+  createEmptyBlocks?: boolean;
+  /** CometBFT's `create_empty_blocks_interval`, in ms (default 0: none). */
+  createEmptyBlocksIntervalMs?: number;
   txBatchMs?: number;
   chainId?: string;
   accounts?: number;
@@ -104,6 +108,8 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
   const overrides: Partial<ChainConfig> = {
     chain_id: options.chainId,
     block_interval_ms: options.blockIntervalMs,
+    create_empty_blocks: options.createEmptyBlocks,
+    create_empty_blocks_interval_ms: options.createEmptyBlocksIntervalMs,
     tx_batch_ms: options.txBatchMs,
     accounts: options.accounts,
     mnemonic: options.mnemonic,
@@ -128,6 +134,8 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
       denom: DENOM,
       minGasPrice: config.min_gas_price,
       blockIntervalMs: config.block_interval_ms,
+      createEmptyBlocks: config.create_empty_blocks,
+      createEmptyBlocksIntervalMs: config.create_empty_blocks_interval_ms,
       txBatchMs: config.tx_batch_ms,
       maxMempoolTxs: config.max_mempool_txs,
       verifyWorkers: config.verify_workers,
@@ -139,6 +147,8 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
     let contractAddrs: Record<string, string>;
     if (node.initialized) {
       node.load();
+      const migrated = node.app.migrateContracts();
+      if (migrated.length > 0) log.info({ contracts: migrated }, 'localnet: contract state migrated');
       accounts = JSON.parse(store.getMeta('genesis_accounts') ?? '[]') as string[];
       contractAddrs = JSON.parse(store.getMeta('contract_names') ?? '{}') as Record<string, string>;
       log.info({ height: node.height, chainId: config.chain_id }, 'localnet: chain state loaded');

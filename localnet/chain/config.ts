@@ -19,8 +19,23 @@ export interface ChainConfig {
   chain_id: string;
   /** host:port of the JSON-RPC listener. */
   rpc: string;
-  /** Longest gap between blocks when there are no txs. */
+  /**
+   * How often the node looks for work between txs: an empty block when empty blocks are on,
+   * a contract's scheduled work (the epoch advance). With `create_empty_blocks` on and no
+   * interval, the gap between empty blocks.
+   */
   block_interval_ms: number;
+  /**
+   * CometBFT's `create_empty_blocks`: make blocks without txs. Off by default, so an idle
+   * chain does not grow; blocks still come for txs and for contracts' scheduled work.
+   */
+  create_empty_blocks: boolean;
+  /**
+   * CometBFT's `create_empty_blocks_interval` in ms: when > 0, an empty block once this long
+   * has passed without a block (whatever `create_empty_blocks` says), so block time still
+   * advances for contracts that read it. 0: no such block.
+   */
+  create_empty_blocks_interval_ms: number;
   /** Delay between the first pending tx and its block, so parallel broadcasts share a block. */
   tx_batch_ms: number;
   /** Funded genesis accounts derived from the mnemonic. */
@@ -41,6 +56,8 @@ export const DEFAULT_CONFIG: ChainConfig = {
   chain_id: 'nymph-localnet',
   rpc: '127.0.0.1:26657',
   block_interval_ms: 1000,
+  create_empty_blocks: false,
+  create_empty_blocks_interval_ms: 0,
   tx_batch_ms: 10,
   accounts: 10,
   account_balance: '100000000000000',
@@ -54,6 +71,7 @@ export const DEFAULT_CONFIG: ChainConfig = {
 
 const NUMERIC: (keyof ChainConfig)[] = [
   'block_interval_ms',
+  'create_empty_blocks_interval_ms',
   'tx_batch_ms',
   'accounts',
   'min_gas_price',
@@ -74,6 +92,8 @@ export function validateConfig(c: ChainConfig): ChainConfig {
   }
   if (c.block_interval_ms < 10)
     throw new ChainConfigError('block_interval_ms must be >= 10', 'block_interval_ms');
+  if (typeof c.create_empty_blocks !== 'boolean')
+    throw new ChainConfigError('create_empty_blocks must be true or false', 'create_empty_blocks');
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,49}$/.test(c.chain_id))
     throw new ChainConfigError('invalid chain_id', 'chain_id');
   if (!/^[0-9]{1,30}$/.test(c.account_balance))

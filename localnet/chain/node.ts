@@ -3,7 +3,11 @@
  * and search. It owns the `App` and the `ChainStore`; the RPC layer (rpc.ts) calls into it.
  *
  * Blocks are produced `txBatchMs` after the first pending tx arrives (so that parallel
- * broadcasts share a block) and every `blockIntervalMs` otherwise. A block runs
+ * broadcasts share a block). Without txs, as CometBFT with `create_empty_blocks = false`,
+ * no block is made (an idle chain does not grow) except when a contract's scheduled work is
+ * due (the epoch advance: `Contract.nextScheduledNanos`) or, with an empty-block interval,
+ * once that long has passed without a block; with `create_empty_blocks = true` and no
+ * interval, every `blockIntervalMs`. The node looks every `blockIntervalMs`. A block runs
  * synchronously: BeginBlock hooks, DeliverTx for every mempool tx, then one SQLite
  * transaction for the block, its txs and the state it dirtied.
  */
@@ -47,6 +51,10 @@ export interface NodeOptions {
   denom: string;
   minGasPrice: number;
   blockIntervalMs: number;
+  /** CometBFT's create_empty_blocks. */
+  createEmptyBlocks: boolean;
+  /** CometBFT's create_empty_blocks_interval, ms; 0 for none. */
+  createEmptyBlocksIntervalMs: number;
   txBatchMs: number;
   maxMempoolTxs: number;
   /** Worker threads for CheckTx signatures (0: verify on the main thread). */
@@ -264,10 +272,41 @@ export class ChainNode {
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     this.intervalTimer = setTimeout(() => {
       this.intervalTimer = null;
-      if (!this.batchTimer) this.safeProduce();
+      if (!this.batchTimer && this.blockWanted()) this.safeProduce();
       else this.scheduleInterval();
     }, this.opts.blockIntervalMs);
     this.intervalTimer.unref?.();
+  }
+
+  /** Gap after which an empty block is made, or null for never (CometBFT's rules). */
+  private get emptyBlockGapMs(): number | null {
+    const { createEmptyBlocks, createEmptyBlocksIntervalMs, blockIntervalMs } = this.opts;
+    if (createEmptyBlocksIntervalMs > 0) return createEmptyBlocksIntervalMs;
+    return createEmptyBlocks ? blockIntervalMs : null;
+  }
+
+  /** Between txs: is an empty block due, or a contract's scheduled work? */
+  private blockWanted(): boolean {
+    const gap = this.emptyBlockGapMs;
+    if (gap !== null && Date.now() - this.lastBlockWallMs >= gap) return true;
+    const due = this.app.nextScheduledNanos();
+    // A hook that keeps failing leaves its due time in the past: one block per due time,
+    // or a broken contract would bring back a block every interval.
+    if (due === null || due === this.scheduledBlockFor || this.nextBlockTimeNanos() < due) return false;
+    this.scheduledBlockFor = due;
+    return true;
+  }
+
+  /** The due time the last scheduled-work block was made for. */
+  private scheduledBlockFor: bigint | null = null;
+
+  /** Wall-clock ms of the last block this process made (or loaded). */
+  private lastBlockWallMs = Date.now();
+
+  /** The time the next block would carry: wall clock plus the dev offset, strictly increasing. */
+  private nextBlockTimeNanos(height = this.height + 1): bigint {
+    const t = BigInt(Date.now()) * 1_000_000n + this.timeOffsetNanos + BigInt(height % 1_000_000);
+    return t <= this.lastBlockTimeNanos ? this.lastBlockTimeNanos + 1n : t;
   }
 
   private safeProduce(): void {
@@ -364,8 +403,7 @@ export class ChainNode {
   produceBlock(): void {
     const started = performance.now();
     const height = this.height + 1;
-    let timeNanos = BigInt(Date.now()) * 1_000_000n + this.timeOffsetNanos + BigInt(height % 1_000_000);
-    if (timeNanos <= this.lastBlockTimeNanos) timeNanos = this.lastBlockTimeNanos + 1n;
+    const timeNanos = this.nextBlockTimeNanos(height);
     const time = rfc3339Nanos(timeNanos);
     const ctx: BlockContext = { height: BigInt(height), timeNanos };
 
@@ -480,6 +518,7 @@ export class ChainNode {
     this.pendingGenesisMeta = null;
 
     this.height = height;
+    this.lastBlockWallMs = Date.now();
     this.lastBlockId = blockId;
     this.lastBlockTimeNanos = timeNanos;
     this.appHash = nextAppHash;

@@ -12,6 +12,17 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { AbciError, ChainConfigError } from './errors.js';
+import {
+  invalidParams,
+  params as P,
+  readParams,
+  readRequest,
+  requestId,
+  RpcError,
+  type Params,
+} from './rpc-params.js';
+
+export { RpcError } from './rpc-params.js';
 import { rfc3339Nanos, sha256 as sha256Of, toBase64, toHexUpper } from './crypto.js';
 import {
   BLOCK_PROTOCOL,
@@ -29,22 +40,7 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-/** A JSON-RPC error as CometBFT sends it. */
-export class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    readonly rpcMessage: string,
-    readonly data: string,
-  ) {
-    super(`localnet: ${rpcMessage}: ${data}`);
-    this.name = 'RpcError';
-  }
-}
-
-const invalidParams = (data: string): RpcError => new RpcError(-32602, 'Invalid params', data);
 const internal = (data: string): RpcError => new RpcError(-32603, 'Internal error', data);
-
-type Params = Record<string, unknown>;
 
 const MAX_TX_BYTES = 1024 * 1024;
 
@@ -55,28 +51,6 @@ export interface RpcServerOptions {
   /** Longest a broadcast_tx_commit waits for inclusion. */
   commitTimeoutMs: number;
   maxBodyBytes: number;
-}
-
-function str(p: Params, key: string): string | undefined {
-  const v = p[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw invalidParams(`${key} must be a string`);
-}
-
-function int(p: Params, key: string): number | undefined {
-  const s = str(p, key);
-  if (s === undefined) return undefined;
-  if (!/^-?[0-9]+$/.test(s)) throw invalidParams(`${key} must be an integer`);
-  return Number(s);
-}
-
-function decodeBytesParam(value: string, key: string): Uint8Array {
-  // Body params carry base64 (CosmJS) or hex; URI params carry 0x-hex.
-  if (value.startsWith('0x')) return new Uint8Array(Buffer.from(value.slice(2), 'hex'));
-  if (/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return new Uint8Array(Buffer.from(value, 'base64'));
-  throw invalidParams(`${key} must be base64 or 0x-hex`);
 }
 
 // ---------------------------------------------------------------- tx query language
@@ -197,21 +171,23 @@ export class RpcServer {
       health: () => ({}),
       status: () => this.status(),
       abci_info: () => this.abciInfo(),
-      abci_query: (p) => this.abciQuery(p),
-      broadcast_tx_sync: (p) => this.broadcast(p, 'sync'),
-      broadcast_tx_async: (p) => this.broadcast(p, 'async'),
-      broadcast_tx_commit: (p) => this.broadcast(p, 'commit'),
-      check_tx: (p) => this.checkTxOnly(p),
-      tx: (p) => this.tx(p),
-      tx_search: (p) => this.txSearch(p),
-      block: (p) => this.block(p),
-      block_by_hash: (p) => this.blockByHash(p),
-      block_results: (p) => this.blockResults(p),
-      blockchain: (p) => this.blockchain(p),
-      commit: (p) => this.commit(p),
-      header: (p) => ({ header: (this.loadBlock(p).block as { header: unknown }).header }),
+      abci_query: (p) => this.abciQuery(readParams(P.abci_query, p)),
+      broadcast_tx_sync: (p) => this.broadcast(readParams(P.tx_bytes, p).tx, 'sync'),
+      broadcast_tx_async: (p) => this.broadcast(readParams(P.tx_bytes, p).tx, 'async'),
+      broadcast_tx_commit: (p) => this.broadcast(readParams(P.tx_bytes, p).tx, 'commit'),
+      check_tx: (p) => this.checkTxOnly(readParams(P.tx_bytes, p).tx),
+      tx: (p) => this.tx(readParams(P.hash, p).hash),
+      tx_search: (p) => this.txSearch(readParams(P.tx_search, p)),
+      block: (p) => this.loadBlock(readParams(P.height, p).height),
+      block_by_hash: (p) => this.blockByHash(readParams(P.hash, p).hash),
+      block_results: (p) => this.blockResults(readParams(P.height, p).height),
+      blockchain: (p) => this.blockchain(readParams(P.blockchain, p)),
+      commit: (p) => this.commit(readParams(P.height, p).height),
+      header: (p) => ({
+        header: (this.loadBlock(readParams(P.height, p).height).block as { header: unknown }).header,
+      }),
       genesis: () => ({ genesis: this.node.genesis }),
-      validators: (p) => this.validators(p),
+      validators: (p) => this.validators(readParams(P.height, p).height),
       num_unconfirmed_txs: () => ({
         n_txs: String(this.node.mempoolSize),
         total: String(this.node.mempoolSize),
@@ -225,7 +201,7 @@ export class RpcServer {
         return { height: String(this.node.height) };
       },
       dev_advance_time: (p) => {
-        const seconds = Number(str(p, 'seconds') ?? 'NaN');
+        const { seconds } = readParams(P.dev_advance_time, p);
         try {
           const r = this.node.advanceTime(seconds);
           return { height: String(r.height), time: rfc3339Nanos(r.timeNanos) };
@@ -352,23 +328,18 @@ export class RpcServer {
   }
 
   private async call(request: unknown): Promise<string> {
-    const r = (request && typeof request === 'object' ? request : {}) as {
-      id?: unknown;
-      method?: unknown;
-      params?: unknown;
-    };
-    const id = r.id ?? -1;
+    let id = requestId(request);
+    let method: string | undefined;
     try {
-      if (typeof r.method !== 'string')
-        throw new RpcError(-32600, 'Invalid Request', 'method must be a string');
-      const fn = Object.prototype.hasOwnProperty.call(this.methods, r.method)
-        ? this.methods[r.method]
+      const r = readRequest(request);
+      id = r.id;
+      method = r.method;
+      const fn = Object.prototype.hasOwnProperty.call(this.methods, method)
+        ? this.methods[method]
         : undefined;
-      if (!fn) throw new RpcError(-32601, 'Method not found', r.method);
-      this.node.metrics.rpc.inc({ method: r.method });
-      const params =
-        r.params && typeof r.params === 'object' && !Array.isArray(r.params) ? (r.params as Params) : {};
-      const result = await fn(params);
+      if (!fn) throw new RpcError(-32601, 'Method not found', method);
+      this.node.metrics.rpc.inc({ method });
+      const result = await fn(r.params);
       const text = result instanceof RawJson ? result.text : JSON.stringify(result);
       return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${text}}`;
     } catch (e) {
@@ -379,7 +350,7 @@ export class RpcServer {
           error: { code: e.code, message: e.rpcMessage, data: e.data },
         });
       }
-      this.opts.log.warn({ err: e, method: r.method }, 'localnet: rpc handler failed');
+      this.opts.log.warn({ err: e, method }, 'localnet: rpc handler failed');
       return JSON.stringify({
         jsonrpc: '2.0',
         id,
@@ -395,9 +366,9 @@ export class RpcServer {
       if (ws.readyState === ws.OPEN) ws.send(typeof v === 'string' ? v : JSON.stringify(v));
     };
     ws.on('message', (data) => {
-      let req: { id?: unknown; method?: unknown; params?: Params };
+      let req: unknown;
       try {
-        req = JSON.parse(String(data)) as typeof req;
+        req = JSON.parse(String(data));
       } catch {
         sendJson({
           jsonrpc: '2.0',
@@ -406,11 +377,17 @@ export class RpcServer {
         });
         return;
       }
-      const id = req.id ?? -1;
-      if (req.method === 'subscribe') {
+      const id = requestId(req);
+      let parsed;
+      try {
+        parsed = readRequest(req);
+      } catch {
+        void this.call(req).then(sendJson);
+        return;
+      }
+      if (parsed.method === 'subscribe') {
         try {
-          const query = str(req.params ?? {}, 'query');
-          if (!query) throw invalidParams('query is required');
+          const { query } = readParams(P.subscribe, parsed.params);
           if (subs.has(query)) throw internal('already subscribed');
           const conds = parseQuery(query);
           const kind = conds.find((c) => c.key === 'tm.event')?.value;
@@ -432,8 +409,20 @@ export class RpcServer {
         }
         return;
       }
-      if (req.method === 'unsubscribe' || req.method === 'unsubscribe_all') {
-        const query = req.method === 'unsubscribe' ? str(req.params ?? {}, 'query') : undefined;
+      if (parsed.method === 'unsubscribe' || parsed.method === 'unsubscribe_all') {
+        let query: string | undefined;
+        try {
+          query =
+            parsed.method === 'unsubscribe' ? readParams(P.unsubscribe, parsed.params).query : undefined;
+        } catch (e) {
+          const err = e as RpcError;
+          sendJson({
+            jsonrpc: '2.0',
+            id,
+            error: { code: err.code, message: err.rpcMessage, data: err.data },
+          });
+          return;
+        }
         for (const [q, off] of subs) {
           if (query === undefined || q === query) {
             off();
@@ -564,12 +553,7 @@ export class RpcServer {
     };
   }
 
-  private abciQuery(p: Params): unknown {
-    const path = str(p, 'path');
-    if (!path) throw invalidParams('path is required');
-    const dataStr = str(p, 'data') ?? '';
-    const hex = dataStr.startsWith('0x') ? dataStr.slice(2) : dataStr;
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw invalidParams('data must be hex');
+  private abciQuery({ path, data: hex = '' }: { path: string; data?: string }): unknown {
     const data = new Uint8Array(Buffer.from(hex, 'hex'));
     const height = String(Math.max(this.node.height, 1));
     // State only changes at commit, so an answer holds for the whole height: cache it
@@ -625,14 +609,7 @@ export class RpcServer {
     }
   }
 
-  private txBytesParam(p: Params): Uint8Array {
-    const tx = str(p, 'tx');
-    if (tx === undefined) throw invalidParams('tx is required');
-    return decodeBytesParam(tx, 'tx');
-  }
-
-  private checkTxOnly(p: Params): unknown {
-    const bytes = this.txBytesParam(p);
+  private checkTxOnly(bytes: Uint8Array): unknown {
     try {
       const tx = this.node.app.decodeTx(bytes, false);
       return {
@@ -660,8 +637,7 @@ export class RpcServer {
     }
   }
 
-  private async broadcast(p: Params, mode: 'sync' | 'async' | 'commit'): Promise<unknown> {
-    const bytes = this.txBytesParam(p);
+  private async broadcast(bytes: Uint8Array, mode: 'sync' | 'async' | 'commit'): Promise<unknown> {
     // CometBFT's mempool.max_tx_bytes default; refused before CheckTx, as a JSON-RPC error.
     if (bytes.length > MAX_TX_BYTES)
       throw internal(`tx too large. Max size is ${MAX_TX_BYTES}, but got ${bytes.length}`);
@@ -706,9 +682,7 @@ export class RpcServer {
     );
   }
 
-  private tx(p: Params): unknown {
-    const h = str(p, 'hash');
-    if (!h) throw invalidParams('hash is required');
+  private tx(h: string): unknown {
     const hex = /^(0x)?[0-9a-fA-F]{64}$/.test(h)
       ? h.replace(/^0x/, '')
       : Buffer.from(h, 'base64').toString('hex');
@@ -717,14 +691,11 @@ export class RpcServer {
     return new RawJson(this.txJson(row));
   }
 
-  private txSearch(p: Params): unknown {
-    const query = str(p, 'query');
-    if (!query) throw invalidParams('query is required');
-    const { where, params } = compileQuery(parseQuery(query));
-    const perPage = Math.min(Math.max(int(p, 'per_page') ?? 30, 1), 100);
-    const page = int(p, 'page') ?? 1;
-    const orderBy = str(p, 'order_by') ?? 'asc';
-    if (orderBy !== 'asc' && orderBy !== 'desc') throw invalidParams('order_by must be "asc" or "desc"');
+  private txSearch(p: { query: string; per_page?: number; page?: number; order_by?: string }): unknown {
+    const { where, params } = compileQuery(parseQuery(p.query));
+    const perPage = Math.min(Math.max(p.per_page ?? 30, 1), 100);
+    const page = p.page ?? 1;
+    const orderBy = p.order_by ?? 'asc';
     const { total, rows } = this.node.store.searchTxs(
       where,
       params,
@@ -738,8 +709,8 @@ export class RpcServer {
     return new RawJson(`{"txs":[${rows.map((r) => this.txJson(r)).join(',')}],"total_count":"${total}"}`);
   }
 
-  private heightParam(p: Params): number {
-    const h = int(p, 'height') ?? this.node.height;
+  private heightParam(height: number | undefined): number {
+    const h = height ?? this.node.height;
     if (h <= 0) throw internal(`height must be greater than 0, but got ${h}`);
     if (h > this.node.height) {
       throw internal(
@@ -749,19 +720,13 @@ export class RpcServer {
     return h;
   }
 
-  private loadBlock(p: Params): { block_id: unknown; block: Record<string, unknown> } {
-    const b = this.node.getBlock(this.heightParam(p));
+  private loadBlock(height: number | undefined): { block_id: unknown; block: Record<string, unknown> } {
+    const b = this.node.getBlock(this.heightParam(height));
     if (!b) throw internal('block not found');
     return JSON.parse(b.block) as { block_id: unknown; block: Record<string, unknown> };
   }
 
-  private block(p: Params): unknown {
-    return this.loadBlock(p);
-  }
-
-  private blockByHash(p: Params): unknown {
-    const h = str(p, 'hash');
-    if (!h) throw invalidParams('hash is required');
+  private blockByHash(h: string): unknown {
     const hex = /^(0x)?[0-9a-fA-F]{64}$/.test(h)
       ? h.replace(/^0x/, '')
       : Buffer.from(h, 'base64').toString('hex');
@@ -770,16 +735,16 @@ export class RpcServer {
     return JSON.parse(b.block);
   }
 
-  private blockResults(p: Params): unknown {
-    const b = this.node.getBlock(this.heightParam(p));
+  private blockResults(height: number | undefined): unknown {
+    const b = this.node.getBlock(this.heightParam(height));
     if (!b) throw internal('block not found');
     return JSON.parse(b.results);
   }
 
-  private blockchain(p: Params): unknown {
+  private blockchain(p: { minHeight?: number; maxHeight?: number }): unknown {
     const last = this.node.height;
-    let max = int(p, 'maxHeight') ?? last;
-    let min = int(p, 'minHeight') ?? 1;
+    let max = p.maxHeight ?? last;
+    let min = p.minHeight ?? 1;
     max = Math.min(max === 0 ? last : max, last);
     min = Math.max(min === 0 ? 1 : min, 1, max - 19);
     if (min > max) throw internal(`min height ${min} can't be greater than max height ${max}`);
@@ -795,10 +760,10 @@ export class RpcServer {
     return { last_height: String(last), block_metas: metas };
   }
 
-  private commit(p: Params): unknown {
-    const height = this.heightParam(p);
-    const b = this.loadBlock({ height: String(height) });
-    const next = height < this.node.height ? this.loadBlock({ height: String(height + 1) }) : undefined;
+  private commit(h: number | undefined): unknown {
+    const height = this.heightParam(h);
+    const b = this.loadBlock(height);
+    const next = height < this.node.height ? this.loadBlock(height + 1) : undefined;
     const lastCommit = next
       ? (next.block.last_commit as Record<string, unknown>)
       : { height: String(height), round: 0, block_id: b.block_id, signatures: [] };
@@ -808,8 +773,8 @@ export class RpcServer {
     };
   }
 
-  private validators(p: Params): unknown {
-    const height = this.heightParam(p);
+  private validators(h: number | undefined): unknown {
+    const height = this.heightParam(h);
     return { block_height: String(height), validators: [this.validatorJson()], count: '1', total: '1' };
   }
 }

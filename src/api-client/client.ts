@@ -21,6 +21,7 @@ import {
 } from '../coconut/index.js';
 import type {
   BackendName,
+  BandwidthVoucherJSON,
   GroupBackend,
   RandomBytes,
   Share,
@@ -31,51 +32,20 @@ import type {
 import { openShare } from './envelope.js';
 import {
   AggregateVerificationError,
+  InvalidPendingIssuanceError,
+  IssuanceIncompleteError,
   NotEnoughSharesError,
   NymApiError,
   NymApiResponseError,
   ShareDecryptionError,
 } from './errors.js';
-import { blindSignSignatureMessage } from './wire.js';
+import { call, trimSlash } from './http.js';
+import type { RequestOptions } from './http.js';
+import * as v from 'valibot';
+import { blindSignSignatureMessage, VerificationKeyResponseSchema } from './wire.js';
 import type { BlindSignRequestBody, BlindedSignatureResponse } from './wire.js';
 
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Per-request timeout, ms (default 10 s). */
-  timeoutMs?: number;
-}
-
-const trimSlash = (u: string): string => u.replace(/\/+$/, '');
-
-async function call<T>(url: string, init: RequestInit, opts: RequestOptions): Promise<T> {
-  const signal = AbortSignal.any([
-    ...(opts.signal ? [opts.signal] : []),
-    AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-  ]);
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal });
-  } catch (err) {
-    throw new NymApiResponseError(url, 0, 'unreachable', err instanceof Error ? err.message : String(err));
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    throw new NymApiResponseError(url, res.status, 'bad_response', 'response is not JSON');
-  }
-  if (!res.ok) {
-    const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    throw new NymApiResponseError(
-      url,
-      res.status,
-      typeof e?.code === 'string' ? e.code : 'http_error',
-      typeof e?.message === 'string' ? e.message : text.slice(0, 200),
-    );
-  }
-  return body as T;
-}
+export type { RequestOptions } from './http.js';
 
 /** `GET /v1/topology`: the layered topology (parse it with src/topology's `Topology.fromJson`). */
 export function fetchTopology(apiUrl: string, opts: RequestOptions = {}): Promise<unknown> {
@@ -97,15 +67,14 @@ export async function fetchVerificationKey(
   opts: RequestOptions = {},
 ): Promise<VerificationKeyInfo> {
   const url = `${trimSlash(apiUrl)}/v1/coconut/verification-key`;
-  const r = await call<{ key?: unknown; index?: unknown; threshold?: unknown; authorities?: unknown }>(
-    url,
-    { method: 'GET' },
-    opts,
+  const parsed = v.safeParse(
+    VerificationKeyResponseSchema,
+    await call<unknown>(url, { method: 'GET' }, opts),
   );
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1024;
-  if (!r || typeof r.key !== 'string' || !ok(r.index) || !ok(r.threshold) || !ok(r.authorities)) {
+  if (!parsed.success) {
     throw new NymApiResponseError(url, 200, 'bad_response', 'malformed verification key response');
   }
+  const r = parsed.output;
   let key: VerificationKey;
   try {
     key = codecsFor(backend).verificationKey.fromBase58(backend, r.key);
@@ -137,9 +106,89 @@ export async function fetchVerificationKeys(
   return { keys, failures };
 }
 
+/** An AbortController that follows `outer` until disposed (so a finished call aborts only its own requests). */
+function followingController(outer: AbortSignal | undefined): { signal: AbortSignal; end(): void } {
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort(outer!.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ac.signal,
+    end() {
+      outer?.removeEventListener('abort', onAbort);
+      ac.abort();
+    },
+  };
+}
+
 /**
- * The aggregated verification key, computable by anyone: fetch the key shares, take t of
- * them, interpolate. Throws NotEnoughSharesError below t.
+ * Verification-key fetches to every instance, all started at once and read as they
+ * arrive: issuance goes on with the first t and never waits on an instance it does not
+ * need. Keys are handed out in the caller's order among those that have arrived.
+ */
+class KeyPool {
+  readonly keys: VerificationKeyInfo[] = [];
+  readonly failures: { url: string; reason: string }[] = [];
+  private readonly order = new Map<VerificationKeyInfo, number>();
+  private readonly taken = new Set<VerificationKeyInfo>();
+  private readonly waiters: (() => void)[] = [];
+  private pending: number;
+
+  constructor(apiUrls: readonly string[], backend: GroupBackend, opts: RequestOptions) {
+    this.pending = apiUrls.length;
+    apiUrls.forEach((url, i) => {
+      fetchVerificationKey(url, backend, opts)
+        .then(
+          (k) => {
+            if (this.keys.some((o) => o.index === k.index)) {
+              this.failures.push({ url, reason: `duplicate index ${k.index}` });
+            } else {
+              this.keys.push(k);
+              this.order.set(k, i);
+            }
+          },
+          (err: unknown) => {
+            this.failures.push({ url, reason: err instanceof Error ? err.message : String(err) });
+          },
+        )
+        .finally(() => {
+          this.pending--;
+          for (const wake of this.waiters.splice(0)) wake();
+        });
+    });
+  }
+
+  private settledOne(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** Wait until `n` keys have arrived or every fetch has settled; the number arrived. */
+  async atLeast(n: number): Promise<number> {
+    while (this.keys.length < n && this.pending > 0) await this.settledOne();
+    return this.keys.length;
+  }
+
+  /** The next key not handed out yet, waiting for one while fetches are pending; null when none is left. */
+  async take(): Promise<VerificationKeyInfo | null> {
+    for (;;) {
+      let best: VerificationKeyInfo | null = null;
+      for (const k of this.keys) {
+        if (!this.taken.has(k) && (best === null || this.order.get(k)! < this.order.get(best)!)) best = k;
+      }
+      if (best) {
+        this.taken.add(best);
+        return best;
+      }
+      if (this.pending === 0) return null;
+      await this.settledOne();
+    }
+  }
+}
+
+/**
+ * The aggregated verification key, computable by anyone: fetch the key shares, take the
+ * first t to answer (the others are not waited for), interpolate. Throws
+ * NotEnoughSharesError below t.
  */
 export async function fetchAggregatedVerificationKey(args: {
   apiUrls: readonly string[];
@@ -151,13 +200,20 @@ export async function fetchAggregatedVerificationKey(args: {
   const backend =
     typeof args.backend === 'object' ? args.backend : await loadBackend(args.backend ?? 'noble');
   const params = voucherParameters(backend);
-  const { keys, failures } = await fetchVerificationKeys(args.apiUrls, backend, args);
-  if (keys.length < args.threshold) throw new NotEnoughSharesError(args.threshold, keys.length, failures);
-  return aggregateVerificationKeys(
-    params,
-    keys.slice(0, args.threshold).map((k) => ({ index: k.index, value: k.key })),
-    { threshold: args.threshold },
-  );
+  const requests = followingController(args.signal);
+  try {
+    const pool = new KeyPool(args.apiUrls, backend, { signal: requests.signal, timeoutMs: args.timeoutMs });
+    const got = await pool.atLeast(args.threshold);
+    args.signal?.throwIfAborted();
+    if (got < args.threshold) throw new NotEnoughSharesError(args.threshold, got, pool.failures);
+    return aggregateVerificationKeys(
+      params,
+      pool.keys.slice(0, args.threshold).map((k) => ({ index: k.index, value: k.key })),
+      { threshold: args.threshold },
+    );
+  } finally {
+    requests.end();
+  }
 }
 
 /** `POST /v1/coconut/bandwidth/blind-sign` at one instance. */
@@ -192,6 +248,21 @@ export function blindSignBody(
   };
 }
 
+/**
+ * A deposit made for a credential not yet obtained, with the voucher whose request was
+ * sent for it. Keep it (it is secret: it holds the voucher's openings) and pass it back as
+ * `resume` to ask again with the same deposit and the same request; nym-api answers a
+ * repeated request with the share it already issued. All fields are JSON.
+ */
+export interface PendingIssuance {
+  depositTxHash: string;
+  depositId: number;
+  voucher: BandwidthVoucherJSON;
+  /** base58 public keys the deposit names; resuming needs their secret halves. */
+  identityKey: string;
+  encryptionKey: string;
+}
+
 export interface ObtainCredentialArgs {
   /** Signing client of the bandwidth contract (the depositing account). */
   bandwidth: BandwidthSigningClient;
@@ -210,6 +281,17 @@ export interface ObtainCredentialArgs {
   timeoutMs?: number;
   backend?: GroupBackend | BackendName;
   rng?: RandomBytes;
+  /**
+   * Make no deposit: ask again for the credential of this earlier deposit (from
+   * {@link IssuanceIncompleteError.pending} or `onDeposit`), with its voucher. The keys
+   * and the amount must be those of that deposit.
+   */
+  resume?: PendingIssuance;
+  /**
+   * Called once the deposit is on chain, before any nym-api sees the request: store it
+   * to survive a crash, then resume with it.
+   */
+  onDeposit?: (pending: PendingIssuance) => void | Promise<void>;
 }
 
 export interface ObtainedCredential {
@@ -222,9 +304,45 @@ export interface ObtainedCredential {
   signers: number[];
 }
 
+/** The voucher of a pending issuance, checked against the caller's keys and amount. */
+function resumedVoucher(
+  params: ReturnType<typeof voucherParameters>,
+  pending: PendingIssuance,
+  args: ObtainCredentialArgs,
+): BandwidthVoucher {
+  if (!/^[0-9A-Fa-f]{64}$/.test(pending.depositTxHash))
+    throw new InvalidPendingIssuanceError('depositTxHash', 'is not a 64-hex tx hash');
+  if (base58.encode(ed25519.getPublicKey(args.identityKey)) !== pending.identityKey)
+    throw new InvalidPendingIssuanceError('identityKey', 'is not the public half of the identity key given');
+  if (base58.encode(x25519.getPublicKey(args.encryptionKey)) !== pending.encryptionKey)
+    throw new InvalidPendingIssuanceError(
+      'encryptionKey',
+      'is not the public half of the encryption key given',
+    );
+  let voucher: BandwidthVoucher;
+  try {
+    voucher = BandwidthVoucher.fromJSON(params, pending.voucher);
+  } catch (err) {
+    if (err instanceof CoconutError) throw new InvalidPendingIssuanceError('voucher', err.message);
+    throw err;
+  }
+  if (voucher.value !== BigInt(args.amount))
+    throw new InvalidPendingIssuanceError('voucher', `is worth ${voucher.value}, not ${args.amount}`);
+  return voucher;
+}
+
 /**
  * Deposit on the bandwidth contract, ask t nym-api instances to blind-sign (moving on to
- * the next instance when one refuses), unblind and check each share, aggregate, verify.
+ * the next instance when one refuses or times out), unblind and check each share,
+ * aggregate, verify.
+ *
+ * Time: verification keys are fetched from every instance at once and issuance goes on as
+ * soon as t have answered; each request is bounded by `timeoutMs`, so an instance that
+ * stalls costs at most that, and only if it was one of those asked. Whatever is still in
+ * flight when issuance ends is aborted.
+ *
+ * Failure after the deposit throws {@link IssuanceIncompleteError}, whose `pending` resumes
+ * with the same deposit (`resume`).
  */
 export async function obtainBandwidthCredential(args: ObtainCredentialArgs): Promise<ObtainedCredential> {
   const { threshold, apiUrls } = args;
@@ -237,59 +355,103 @@ export async function obtainBandwidthCredential(args: ObtainCredentialArgs): Pro
   const backend =
     typeof args.backend === 'object' ? args.backend : await loadBackend(args.backend ?? 'noble');
   const params = voucherParameters(backend);
+  const requests = followingController(args.signal);
+  try {
+    const pool = new KeyPool(apiUrls, backend, { signal: requests.signal, timeoutMs: args.timeoutMs });
+    let pending: PendingIssuance;
+    let voucher: BandwidthVoucher;
+    if (args.resume) {
+      voucher = resumedVoucher(params, args.resume, args);
+      pending = { ...args.resume, depositTxHash: args.resume.depositTxHash.toUpperCase() };
+    } else {
+      // Key shares first: no point depositing if fewer than t instances answer.
+      const got = await pool.atLeast(threshold);
+      args.signal?.throwIfAborted();
+      if (got < threshold) throw new NotEnoughSharesError(threshold, got, pool.failures);
+      const amount = BigInt(args.amount);
+      const info = args.info ?? BANDWIDTH_VOUCHER_INFO;
+      voucher = BandwidthVoucher.create(params, amount, info, rng);
+      const identityKey = base58.encode(ed25519.getPublicKey(args.identityKey));
+      const encryptionKey = base58.encode(x25519.getPublicKey(args.encryptionKey));
+      const deposit = await args.bandwidth.depositFunds(
+        {
+          amount: { denom: args.denom ?? 'unym', amount: amount.toString() },
+          identityKey,
+          encryptionKey,
+          info,
+        },
+        { signal: args.signal },
+      );
+      pending = {
+        depositTxHash: deposit.txHash.toUpperCase(),
+        depositId: deposit.depositId,
+        voucher: voucher.toJSON(),
+        identityKey,
+        encryptionKey,
+      };
+    }
+    try {
+      if (!args.resume) await args.onDeposit?.(pending);
+      return await collectCredential(pool, voucher, pending, backend, args, requests.signal);
+    } catch (err) {
+      throw new IssuanceIncompleteError(pending, err);
+    }
+  } finally {
+    requests.end();
+  }
+}
+
+/** Blind-sign at t instances of the pool, unblind, aggregate, verify. */
+async function collectCredential(
+  pool: KeyPool,
+  voucher: BandwidthVoucher,
+  pending: PendingIssuance,
+  backend: GroupBackend,
+  args: ObtainCredentialArgs,
+  /** Aborted when issuance ends, so that no request outlives it. */
+  requestSignal: AbortSignal,
+): Promise<ObtainedCredential> {
+  const { threshold } = args;
   const codecs = codecsFor(backend);
-  const amount = BigInt(args.amount);
-  const info = args.info ?? BANDWIDTH_VOUCHER_INFO;
-  const opts = { signal: args.signal, timeoutMs: args.timeoutMs };
-
-  // Key shares first: no point depositing if fewer than t instances answer.
-  const { keys, failures } = await fetchVerificationKeys(apiUrls, backend, opts);
-  if (keys.length < threshold) throw new NotEnoughSharesError(threshold, keys.length, failures);
-
-  const voucher = BandwidthVoucher.create(params, amount, info, rng);
-  const deposit = await args.bandwidth.depositFunds(
-    {
-      amount: { denom: args.denom ?? 'unym', amount: amount.toString() },
-      identityKey: base58.encode(ed25519.getPublicKey(args.identityKey)),
-      encryptionKey: base58.encode(x25519.getPublicKey(args.encryptionKey)),
-      info,
-    },
-    { signal: args.signal },
-  );
-  const body = blindSignBody(voucher, deposit.txHash, args.identityKey);
-
-  // Ask t instances at a time; each failure moves on to the next unused instance.
+  const txHash = pending.depositTxHash;
+  // The same body every time for this deposit (the voucher's request, a deterministic
+  // ed25519 signature): what makes asking again idempotent at nym-api.
+  const body = blindSignBody(voucher, txHash, args.identityKey);
+  const opts = { signal: requestSignal, timeoutMs: args.timeoutMs };
   const shares: Share<Signature>[] = [];
-  const queue = [...keys];
+  const signerKeys = new Map<number, VerificationKey>();
   const ask = async (k: VerificationKeyInfo): Promise<boolean> => {
     try {
       const sealed = await requestBlindSignature(k.url, body, opts);
-      const plain = openShare(sealed, args.encryptionKey, deposit.txHash);
+      const plain = openShare(sealed, args.encryptionKey, txHash);
       if (!plain) throw new ShareDecryptionError(k.url);
       const blinded = codecs.blindedSignature.decode(backend, plain);
       shares.push(voucher.unblindShare(blinded, k.index, k.key));
+      signerKeys.set(k.index, k.key);
       return true;
     } catch (err) {
       if (!(err instanceof NymApiError || err instanceof CoconutError)) throw err;
-      failures.push({ url: k.url, reason: err.message });
+      pool.failures.push({ url: k.url, reason: err.message });
       return false;
     }
   };
   // t workers, each seeking one share, so no more than t instances see a successful request.
   const worker = async (): Promise<void> => {
-    while (queue.length > 0) {
+    for (;;) {
       args.signal?.throwIfAborted();
-      if (await ask(queue.shift()!)) return;
+      const k = await pool.take();
+      if (!k) return;
+      if (await ask(k)) return;
     }
   };
   await Promise.all(Array.from({ length: threshold }, worker));
-  if (shares.length < threshold) throw new NotEnoughSharesError(threshold, shares.length, failures);
+  args.signal?.throwIfAborted();
+  if (shares.length < threshold) throw new NotEnoughSharesError(threshold, shares.length, pool.failures);
 
   const used = shares.slice(0, threshold);
-  const byIndex = new Map(keys.map((k) => [k.index, k.key]));
   const verificationKey = aggregateVerificationKeys(
-    params,
-    used.map((s) => ({ index: s.index, value: byIndex.get(s.index)! })),
+    voucher.params,
+    used.map((s) => ({ index: s.index, value: signerKeys.get(s.index)! })),
     { threshold },
   );
   let credential: BandwidthCredential;
@@ -302,8 +464,8 @@ export async function obtainBandwidthCredential(args: ObtainCredentialArgs): Pro
   return {
     credential,
     verificationKey,
-    depositTxHash: deposit.txHash,
-    depositId: deposit.depositId,
+    depositTxHash: txHash,
+    depositId: pending.depositId,
     signers: used.map((s) => s.index),
   };
 }

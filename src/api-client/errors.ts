@@ -4,6 +4,8 @@
  * The server's own conditions are in src/api/errors.ts and extend the same base.
  */
 
+import type { PendingIssuance } from './client.js';
+
 export class NymApiError extends Error {
   /** Stable identifier of the condition, snake_case. */
   readonly code: string = 'nym_api_error';
@@ -66,5 +68,42 @@ export class ShareDecryptionError extends NymApiError {
   override readonly code = 'share_decryption_failed';
   constructor(readonly url: string) {
     super(`could not decrypt the signature share from ${url}`);
+  }
+}
+
+/**
+ * The deposit was made but the credential was not obtained (too few shares, a share that
+ * did not verify, the caller's abort). The deposit is not lost: `pending` holds what is
+ * needed to ask again with the same deposit and the same request (pass it back as
+ * `resume`), which nym-api answers idempotently. `pending` holds the voucher's secrets: it
+ * is kept out of enumeration so that logging the error does not print it.
+ */
+export class IssuanceIncompleteError extends NymApiError {
+  override readonly code = 'issuance_incomplete';
+  declare readonly pending: PendingIssuance;
+  constructor(pending: PendingIssuance, cause: unknown) {
+    super(
+      `deposit ${pending.depositTxHash} was made but no credential was obtained ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}); resume with the same deposit`,
+    );
+    Object.defineProperty(this, 'pending', { value: pending, enumerable: false });
+    this.cause = cause;
+  }
+  override details(): Record<string, unknown> {
+    return { tx_hash: this.pending.depositTxHash, deposit_id: this.pending.depositId };
+  }
+}
+
+/** A pending issuance passed back as `resume` does not fit the other arguments, or does not decode. */
+export class InvalidPendingIssuanceError extends NymApiError {
+  override readonly code = 'invalid_pending_issuance';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`the pending issuance cannot be resumed: ${field} ${reason}`);
+  }
+  override details(): Record<string, unknown> {
+    return { field: this.field };
   }
 }

@@ -17,8 +17,11 @@ import {
   RouteNotFoundError,
   UnsupportedMediaTypeError,
 } from './errors.js';
+import { deadline } from '../api-client/deadline.js';
+import { corsPolicy } from './cors.js';
 import type { CredentialIssuer } from './issuer.js';
 import type { ApiMetrics } from './metrics.js';
+import { NYM_ROUTES, serveNymRoute } from './nym-routes.js';
 import { parseBlindSignBody, parseVerifyBody } from './schema.js';
 
 export interface AppDeps {
@@ -29,6 +32,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   openapi: Buffer;
+  /** `http.cors_allowed_origins`: browser origins allowed to read answers; `*` for any. */
+  corsAllowedOrigins?: readonly string[];
   startedAt: number;
   /** Aborted at shutdown: in-flight chain calls stop. */
   shutdown: AbortSignal;
@@ -58,47 +63,78 @@ function writeSerialised(req: IncomingMessage, res: ServerResponse, s: Serialise
   return 200;
 }
 
-/** Paths served straight from the snapshot, ahead of express's router. */
-export const CACHED_ROUTES: Readonly<Record<string, CachedRoute>> = {
-  '/v1/mixnodes': 'mixnodes',
-  '/v1/mixnodes/detailed': 'mixnodes_detailed',
-  '/v1/mixnodes/active': 'active',
-  '/v1/mixnodes/rewarded': 'rewarded',
-  '/v1/gateways': 'gateways',
-  '/v1/epoch/current': 'epoch',
-  '/v1/topology': 'topology',
-};
+/** Coconut-era paths served straight from the snapshot, ahead of express's router. */
+export const CACHED_ROUTES: ReadonlyMap<string, CachedRoute> = new Map<string, CachedRoute>([
+  ['/v1/mixnodes', 'mixnodes'],
+  ['/v1/mixnodes/detailed', 'mixnodes_detailed'],
+  ['/v1/mixnodes/active', 'active'],
+  ['/v1/mixnodes/rewarded', 'rewarded'],
+  ['/v1/gateways', 'gateways'],
+  ['/v1/epoch/current', 'epoch'],
+  ['/v1/topology', 'topology'],
+]);
 
 /**
- * The server's request listener: GETs of the cached topology routes are answered from the
- * snapshot buffer directly (they are the hot path: every client polls them), everything
- * else goes through express. Both paths answer the same bytes and count the same metrics.
+ * The server's request listener: CORS first; GETs of the topology routes (the Coconut-era
+ * ones and Nym's) are answered from the snapshot directly (they are the hot path: every
+ * client polls them); everything else goes through express. Both paths count the same
+ * metrics.
  */
 export function createRequestHandler(d: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const app = createApp(d);
+  const cors = corsPolicy(d.corsAllowedOrigins ?? []);
   // Label-bound metric children per route and status: no label hashing per request.
   const bound = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
-  return (req, res) => {
-    const route = req.method === 'GET' && req.url !== undefined ? CACHED_ROUTES[req.url] : undefined;
-    const snap = d.cache.snapshot;
-    if (route === undefined || !snap) {
-      app(req, res);
-      return;
-    }
-    const start = process.hrtime.bigint();
-    const status = writeSerialised(req, res, snap.serialised[route]);
-    const key = `${req.url} ${status}`;
+  const count = (path: string, method: string, status: number, start: bigint): void => {
+    const key = `${path} ${method} ${status}`;
     let m = bound.get(key);
     if (!m) {
       m = {
-        count: d.metrics.httpRequests.labels({ route: req.url!, method: 'GET', status: String(status) }),
-        time: d.metrics.httpDuration.labels({ route: req.url! }),
+        count: d.metrics.httpRequests.labels({ route: path, method, status: String(status) }),
+        time: d.metrics.httpDuration.labels({ route: path }),
       };
       bound.set(key, m);
     }
     m.count.inc();
     m.time.observe(Number(process.hrtime.bigint() - start) / 1e9);
   };
+  return (req, res) => {
+    if (cors.handle(req, res)) return;
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const path = mark < 0 ? url : url.slice(0, mark);
+    // HEAD is a GET without the body (node:http drops it).
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const cached = get ? CACHED_ROUTES.get(path) : undefined;
+    const nym = get && cached === undefined ? NYM_ROUTES.get(path) : undefined;
+    const snap = d.cache.snapshot;
+    if ((cached === undefined && nym === undefined) || !snap) {
+      app(req, res);
+      return;
+    }
+    const start = process.hrtime.bigint();
+    const ifNoneMatch = req.headers['if-none-match'];
+    let status: number;
+    if (cached !== undefined) status = writeSerialised(req, res, snap.serialised[cached]);
+    else {
+      try {
+        status = serveNymRoute(nym!, snap, mark < 0 ? '' : url.slice(mark + 1), ifNoneMatch, res);
+      } catch (err) {
+        // A throw out of a request listener would take the process down: answer instead.
+        if (!(err instanceof NymApiError)) d.logger.error({ err, path }, 'unhandled error in request');
+        const e = err instanceof NymApiError ? err : new NymApiError('internal error');
+        sendRawError(res, e);
+        status = e.status;
+      }
+    }
+    count(path, req.method!, status, start);
+  };
+}
+
+function sendRawError(res: ServerResponse, err: NymApiError): void {
+  const body = JSON.stringify(err.toJSON());
+  res.writeHead(err.status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 export function createApp(d: AppDeps): express.Express {
@@ -124,7 +160,10 @@ export function createApp(d: AppDeps): express.Express {
     writeSerialised(req, res, snap.serialised[route]);
   };
 
-  for (const [path, route] of Object.entries(CACHED_ROUTES)) app.get(path, cached(route));
+  for (const [path, route] of CACHED_ROUTES) app.get(path, cached(route));
+  // Before the first refresh the fast path hands Nym's routes here: not ready yet.
+  for (const path of NYM_ROUTES.keys())
+    app.get(path, (_req, res) => sendError(res, new CacheNotReadyError()));
 
   app.get('/openapi.json', (_req, res) => {
     res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': d.openapi.length });
@@ -176,11 +215,14 @@ export function createApp(d: AppDeps): express.Express {
   /** A signal that aborts at shutdown, on client disconnect, or after the request timeout. */
   const requestSignal = (req: Request, res: Response): AbortSignal => {
     const ac = new AbortController();
+    // A timer-held deadline, not AbortSignal.timeout (see deadline.ts), ended with the response.
+    const time = deadline(d.requestTimeoutMs, ac.signal, d.shutdown);
     res.on('close', () => {
       if (!res.writableFinished) ac.abort(new Error('client went away'));
+      time.clear();
     });
     void req;
-    return AbortSignal.any([ac.signal, d.shutdown, AbortSignal.timeout(d.requestTimeoutMs)]);
+    return time.signal;
   };
 
   app.post('/v1/coconut/bandwidth/blind-sign', ...jsonBody, async (req: Request, res: Response) => {

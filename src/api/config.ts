@@ -19,6 +19,11 @@ export interface ApiConfig {
     maxBodyBytes: number;
     /** Per-request timeout for slow clients, ms. */
     requestTimeoutMs: number;
+    /**
+     * Browser origins allowed to read answers (CORS), e.g. `https://app.example`; `*` allows
+     * any. Default: none (no CORS headers at all).
+     */
+    corsAllowedOrigins: string[];
   };
   chain: {
     rpcUrl: string;
@@ -36,6 +41,8 @@ export interface ApiConfig {
     retryBackoffMs: number;
     /** Page size of the contract queries. */
     pageLimit: number;
+    /** Epochs each Sphinx key rotation lasts in Nym's key-rotation info (Nym's default: 24). */
+    keyRotationValidityEpochs: number;
   };
   coconut: {
     enabled: boolean;
@@ -58,7 +65,13 @@ export const CONFIG_FILE = 'config.toml';
 export function defaultConfig(home: string): ApiConfig {
   return {
     home,
-    http: { host: '127.0.0.1', port: 8080, maxBodyBytes: 64 * 1024, requestTimeoutMs: 30_000 },
+    http: {
+      host: '127.0.0.1',
+      port: 8080,
+      maxBodyBytes: 64 * 1024,
+      requestTimeoutMs: 30_000,
+      corsAllowedOrigins: [],
+    },
     chain: {
       rpcUrl: 'http://127.0.0.1:26657',
       mixnetContract: '',
@@ -66,20 +79,31 @@ export function defaultConfig(home: string): ApiConfig {
       denom: 'unym',
       queryTimeoutMs: 10_000,
     },
-    topology: { refreshIntervalMs: 2_000, retryBackoffMs: 250, pageLimit: 100 },
+    topology: {
+      refreshIntervalMs: 2_000,
+      retryBackoffMs: 250,
+      pageLimit: 100,
+      keyRotationValidityEpochs: 24,
+    },
     coconut: { enabled: true, keyFile: 'coconut-key.json', backend: 'mcl' },
     storage: { database: 'nym-api.sqlite' },
     log: { level: 'info' },
   };
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'level' | 'backend';
+type Kind = 'string' | 'int' | 'bool' | 'level' | 'backend' | 'origins';
 /** Every config key: its TOML path, its flag, its type. */
 export const CONFIG_KEYS: readonly { path: string; flag: string; kind: Kind; help: string }[] = [
   { path: 'http.host', flag: 'host', kind: 'string', help: 'address to listen on' },
   { path: 'http.port', flag: 'port', kind: 'int', help: 'port to listen on (0: any free port)' },
   { path: 'http.max_body_bytes', flag: 'max-body-bytes', kind: 'int', help: 'largest request body' },
   { path: 'http.request_timeout_ms', flag: 'request-timeout-ms', kind: 'int', help: 'request timeout' },
+  {
+    path: 'http.cors_allowed_origins',
+    flag: 'cors-allowed-origins',
+    kind: 'origins',
+    help: 'browser origins allowed by CORS, comma-separated (e.g. https://app.example; * for any)',
+  },
   { path: 'chain.rpc_url', flag: 'rpc-url', kind: 'string', help: 'CometBFT JSON-RPC URL of the chain' },
   { path: 'chain.mixnet_contract', flag: 'mixnet-contract', kind: 'string', help: 'mixnet contract address' },
   {
@@ -98,6 +122,12 @@ export const CONFIG_KEYS: readonly { path: string; flag: string; kind: Kind; hel
   },
   { path: 'topology.retry_backoff_ms', flag: 'retry-backoff-ms', kind: 'int', help: 'first retry delay' },
   { path: 'topology.page_limit', flag: 'page-limit', kind: 'int', help: 'contract query page size' },
+  {
+    path: 'topology.key_rotation_validity_epochs',
+    flag: 'key-rotation-validity-epochs',
+    kind: 'int',
+    help: "epochs per Sphinx key rotation in Nym's key-rotation info",
+  },
   { path: 'coconut.enabled', flag: 'coconut', kind: 'bool', help: 'issue credentials (true/false)' },
   { path: 'coconut.key_file', flag: 'key-file', kind: 'string', help: 'coconut key share file' },
   {
@@ -111,6 +141,17 @@ export const CONFIG_KEYS: readonly { path: string; flag: string; kind: Kind; hel
 ];
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `*`, or exactly an origin as a browser sends it: scheme://host[:port], no path. */
+function isOrigin(o: string): boolean {
+  if (o === '*') return true;
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}
 const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function coerce(path: string, kind: Kind, v: unknown): unknown {
@@ -133,6 +174,23 @@ function coerce(path: string, kind: Kind, v: unknown): unknown {
     case 'backend':
       if (v !== 'mcl' && v !== 'noble') throw new ConfigError(path, 'must be mcl or noble');
       return v;
+    case 'origins': {
+      // A TOML array, or a comma-separated flag value.
+      const list =
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((o) => o.trim())
+              .filter(Boolean)
+          : v;
+      if (!Array.isArray(list) || list.some((o) => typeof o !== 'string')) {
+        throw new ConfigError(path, 'must be a list of origins');
+      }
+      for (const o of list as string[]) {
+        if (!isOrigin(o)) throw new ConfigError(path, `'${o}' is not an origin (scheme://host[:port]) or *`);
+      }
+      return [...new Set(list as string[])];
+    }
     case 'level':
       if (typeof v !== 'string' || !LEVELS.includes(v)) {
         throw new ConfigError(path, `must be one of ${LEVELS.join(', ')}`);
@@ -209,4 +267,6 @@ export function validateConfig(config: ApiConfig): void {
   if (config.topology.refreshIntervalMs < 50)
     throw new ConfigError('topology.refresh_interval_ms', 'below 50 ms');
   if (config.http.maxBodyBytes < 1024) throw new ConfigError('http.max_body_bytes', 'below 1024 bytes');
+  if (config.topology.keyRotationValidityEpochs < 1)
+    throw new ConfigError('topology.key_rotation_validity_epochs', 'must be at least 1');
 }

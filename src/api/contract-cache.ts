@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import * as v from 'valibot';
 import type {
-  CurrentIntervalResponse,
   GatewayBond,
   Interval,
   LayeredTopologyResponse,
@@ -15,21 +15,15 @@ import type {
   MixNodeDetails,
   RewardedSetNodeStatus,
 } from '../contracts/index.js';
-import { Topology } from '../topology/index.js';
+import { describeIssue, IntervalSchema, Topology, u32 } from '../topology/index.js';
 import type { SkippedNode } from '../topology/index.js';
+import { deadline } from '../api-client/deadline.js';
+import { MalformedContractDataError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
-
-/** Bounded metric label for a skip reason (the reasons themselves carry numbers). */
-export function skipCategory(reason: string): string {
-  if (/duplicate/.test(reason)) return 'duplicate';
-  if (/unbonding/.test(reason)) return 'unbonding';
-  if (/sphinx_key/.test(reason)) return 'bad_sphinx_key';
-  if (/identity_key/.test(reason)) return 'bad_identity_key';
-  if (/host/.test(reason)) return 'bad_host';
-  if (/port/.test(reason)) return 'bad_port';
-  if (/layer/.test(reason)) return 'bad_layer';
-  return 'malformed';
-}
+import { buildNymBodies, DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS, pageBody } from './nym-nodes.js';
+import type { NymBodies, NymInputs, NymListing, NymSkip } from './nym-nodes.js';
+import { cachingResolver, resolveHosts } from './resolve.js';
+import type { HostResolver } from './resolve.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,16 +59,29 @@ export function validateEntries(
   return { mixnodes, gateways: topology.gateways.map((g) => g.bond), skipped };
 }
 
-/** What the cache needs from the chain. Every call honours its AbortSignal. */
+/**
+ * What the cache needs from the chain. Every call honours its AbortSignal. Answers are
+ * contract JSON, read with schemas here: nothing is trusted for its shape.
+ */
 export interface MixnetSource {
   /** Every bonded mix node with its rewarding details (all pages). */
   getMixNodesDetailed(signal: AbortSignal): Promise<unknown[]>;
   /** Every bonded gateway (all pages). */
   getGateways(signal: AbortSignal): Promise<unknown[]>;
   /** The rewarded set: mix_id -> status (all pages). */
-  getRewardedSet(signal: AbortSignal): Promise<ReadonlyMap<number, RewardedSetNodeStatus>>;
-  getCurrentInterval(signal: AbortSignal): Promise<CurrentIntervalResponse>;
+  getRewardedSet(signal: AbortSignal): Promise<ReadonlyMap<unknown, unknown>>;
+  /** `get_current_interval_details`. */
+  getCurrentInterval(signal: AbortSignal): Promise<unknown>;
+  /**
+   * Every `{identity, node_id}` of `get_preassigned_gateway_ids` (all pages), or null when
+   * the contract does not answer that query (its gateways then get no node id).
+   */
+  getPreassignedGatewayIds(signal: AbortSignal): Promise<unknown[] | null>;
 }
+
+const CurrentIntervalSchema = v.looseObject({ interval: IntervalSchema });
+const RewardedEntrySchema = v.tuple([u32(), v.picklist(['active', 'standby'])]);
+const PreassignedIdSchema = v.object({ identity: v.string(), node_id: u32() });
 
 /** One pre-serialised route body. */
 export interface Serialised {
@@ -95,7 +102,20 @@ export interface MixNodeBondAnnotated {
 
 /** Routes served from the snapshot. */
 export type CachedRoute =
-  'mixnodes' | 'mixnodes_detailed' | 'active' | 'rewarded' | 'gateways' | 'epoch' | 'topology';
+  | 'mixnodes'
+  | 'mixnodes_detailed'
+  | 'active'
+  | 'rewarded'
+  | 'gateways'
+  | 'epoch'
+  | 'topology'
+  | 'rewarded_set'
+  | 'key_rotation';
+
+/** Nym's node listings of one snapshot: every node's JSON, and the unpaged body ready to write. */
+export interface NymSnapshot extends Omit<NymBodies, 'rewardedSet' | 'keyRotation'> {
+  full: Record<NymListing, Serialised>;
+}
 
 export interface CacheSnapshot {
   /** Increments on every change. */
@@ -109,10 +129,12 @@ export interface CacheSnapshot {
   interval: Interval;
   topology: LayeredTopologyResponse;
   serialised: Record<CachedRoute, Serialised>;
+  nym: NymSnapshot;
 }
 
-function serialise(value: unknown): Serialised {
-  const body = Buffer.from(JSON.stringify(value));
+/** The body (JSON of `value`, or `text` when already JSON) with its ETag. */
+export function serialise(value: unknown, text?: string): Serialised {
+  const body = Buffer.from(text ?? JSON.stringify(value));
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   return { body, etag };
 }
@@ -129,6 +151,12 @@ const annotate = (d: MixNodeDetails): MixNodeBondAnnotated => ({
   family: null,
 });
 
+const NO_NYM_INPUTS: NymInputs = {
+  gatewayIds: new Map(),
+  addresses: new Map(),
+  keyRotationValidityEpochs: DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS,
+};
+
 /** Build a snapshot from validated contract data. Pure. */
 export function buildSnapshot(
   version: number,
@@ -137,6 +165,7 @@ export function buildSnapshot(
   rewardedSet: ReadonlyMap<number, RewardedSetNodeStatus>,
   interval: Interval,
   now: number,
+  nymInputs: NymInputs = NO_NYM_INPUTS,
 ): CacheSnapshot {
   const active = mixnodes.filter((d) => rewardedSet.get(d.bond_information.mix_id) === 'active');
   const rewarded = mixnodes.filter((d) => rewardedSet.has(d.bond_information.mix_id));
@@ -147,6 +176,13 @@ export function buildSnapshot(
     mixnodes: activeBonds,
     gateways,
   };
+  const {
+    rewardedSet: nymRewardedSet,
+    keyRotation,
+    ...bodies
+  } = buildNymBodies(mixnodes, gateways, rewardedSet, interval, now, nymInputs);
+  const full = (listing: NymListing, metadata: string): Serialised =>
+    serialise(undefined, pageBody(bodies.listings[listing], metadata, 0));
   return {
     version,
     builtAt: now,
@@ -164,6 +200,18 @@ export function buildSnapshot(
       gateways: serialise(gateways),
       epoch: serialise(interval),
       topology: serialise(topology),
+      rewarded_set: serialise(nymRewardedSet),
+      key_rotation: serialise(keyRotation),
+    },
+    nym: {
+      ...bodies,
+      full: {
+        all: full('all', bodies.metadataPlain),
+        mixnodes_active: full('mixnodes_active', bodies.metadataFresh),
+        mixnodes_all: full('mixnodes_all', bodies.metadataFresh),
+        entry_gateways: full('entry_gateways', bodies.metadataFresh),
+        exit_gateways: full('exit_gateways', bodies.metadataFresh),
+      },
     },
   };
 }
@@ -176,6 +224,10 @@ export interface ContractCacheOptions {
   timeoutMs: number;
   logger: Logger;
   metrics: ApiMetrics;
+  /** Resolves bonded host names for Nym's `ip_addresses` (default: the system resolver, cached). */
+  resolveHost?: HostResolver;
+  /** Nym's key rotation validity, in epochs (default 24, as Nym's contract). */
+  keyRotationValidityEpochs?: number;
 }
 
 export class ContractCache {
@@ -189,8 +241,18 @@ export class ContractCache {
   private waiters: { after: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** Skipped entries already logged (log once per node and reason). */
   private readonly loggedSkips = new Set<string>();
+  private readonly resolveHost: HostResolver;
+  private loggedNoGatewayIds = false;
 
-  constructor(private readonly opts: ContractCacheOptions) {}
+  constructor(private readonly opts: ContractCacheOptions) {
+    this.resolveHost = opts.resolveHost ?? cachingResolver();
+  }
+
+  private logOnce(key: string, log: () => void): void {
+    if (this.loggedSkips.has(key)) return;
+    this.loggedSkips.add(key);
+    log();
+  }
 
   get snapshot(): CacheSnapshot | null {
     return this.snap;
@@ -253,48 +315,73 @@ export class ContractCache {
   private async doRefresh(): Promise<void> {
     const { source, logger, metrics } = this.opts;
     const end = metrics.refreshDuration.startTimer();
-    const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
+    const time = deadline(this.opts.timeoutMs, this.stopper.signal);
+    const { signal } = time;
     try {
-      const [rawMixnodes, rawGateways, rewardedPairs, current] = await Promise.all([
+      const [rawMixnodes, rawGateways, rewardedPairs, current, rawGatewayIds] = await Promise.all([
         source.getMixNodesDetailed(signal),
         source.getGateways(signal),
         source.getRewardedSet(signal),
         source.getCurrentInterval(signal),
+        source.getPreassignedGatewayIds(signal),
       ]);
       const valid = validateEntries(rawMixnodes, rawGateways);
       for (const s of valid.skipped) {
-        metrics.skippedNodes.inc({ kind: s.kind, reason: skipCategory(s.reason) });
-        const key = `${s.kind}:${s.id}:${s.reason}`;
-        if (!this.loggedSkips.has(key)) {
-          this.loggedSkips.add(key);
+        metrics.skippedNodes.inc({ kind: s.kind, reason: s.code });
+        this.logOnce(`${s.kind}:${s.id}:${s.reason}`, () =>
           logger.warn(
-            { kind: s.kind, id: s.id, reason: s.reason },
+            { kind: s.kind, id: s.id, code: s.code, reason: s.reason },
             'skipping malformed node from the mixnet contract',
-          );
-        }
+          ),
+        );
       }
       const mix = { ok: valid.mixnodes };
       const gw = { ok: valid.gateways };
       const rewarded = new Map<number, RewardedSetNodeStatus>();
-      for (const [id, status] of rewardedPairs) {
-        if (typeof id === 'number' && (status === 'active' || status === 'standby')) rewarded.set(id, status);
+      for (const pair of rewardedPairs) {
+        const r = v.safeParse(RewardedEntrySchema, pair);
+        if (r.success) rewarded.set(r.output[0], r.output[1]);
       }
-      const interval = current?.interval;
-      if (!interval || typeof interval.id !== 'number' || typeof interval.current_epoch_id !== 'number') {
-        throw new Error('current interval response is malformed');
+      const parsedInterval = v.safeParse(CurrentIntervalSchema, current, { abortEarly: true });
+      if (!parsedInterval.success) {
+        const { path, message } = describeIssue(parsedInterval.issues[0]);
+        throw new MalformedContractDataError('get_current_interval_details', `${path} ${message}`.trim());
       }
+      const interval = parsedInterval.output.interval;
+      const gatewayIds = this.readGatewayIds(rawGatewayIds);
+      const addresses = await resolveHosts(
+        [...mix.ok.map((d) => d.bond_information.mix_node.host), ...gw.ok.map((g) => g.gateway.host)],
+        this.resolveHost,
+        signal,
+      );
+      const nymInputs: NymInputs = {
+        gatewayIds,
+        addresses,
+        keyRotationValidityEpochs:
+          this.opts.keyRotationValidityEpochs ?? DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS,
+      };
       // Rebuild the serialised bodies only when the data changed.
       const fp = createHash('sha256')
-        .update(JSON.stringify([mix.ok, gw.ok, [...rewarded], interval]))
+        .update(JSON.stringify([mix.ok, gw.ok, [...rewarded], interval, [...gatewayIds], [...addresses]]))
         .digest('hex');
       this.failures = 0;
       metrics.markRefreshed();
       if (fp === this.fingerprint && this.snap) {
+        this.countNymSkips(this.snap.nym.skipped);
         metrics.refreshes.inc({ outcome: 'unchanged' });
         return;
       }
       this.fingerprint = fp;
-      this.snap = buildSnapshot((this.snap?.version ?? 0) + 1, mix.ok, gw.ok, rewarded, interval, Date.now());
+      this.snap = buildSnapshot(
+        (this.snap?.version ?? 0) + 1,
+        mix.ok,
+        gw.ok,
+        rewarded,
+        interval,
+        Date.now(),
+        nymInputs,
+      );
+      this.countNymSkips(this.snap.nym.skipped);
       metrics.cachedNodes.set({ kind: 'mixnodes' }, this.snap.mixnodes.length);
       metrics.cachedNodes.set({ kind: 'active' }, this.snap.active.length);
       metrics.cachedNodes.set({ kind: 'gateways' }, this.snap.gateways.length);
@@ -320,7 +407,46 @@ export class ContractCache {
         );
       }
     } finally {
+      time.clear();
       end();
+    }
+  }
+
+  /** Gateway identity -> node id, from `get_preassigned_gateway_ids` (entries that do not parse are dropped). */
+  private readGatewayIds(raw: unknown[] | null): Map<string, number> {
+    const ids = new Map<string, number>();
+    if (raw === null) {
+      if (!this.loggedNoGatewayIds) {
+        this.loggedNoGatewayIds = true;
+        this.opts.logger.warn(
+          'the mixnet contract does not answer get_preassigned_gateway_ids: gateways get no node id and are left out of the Nym routes',
+        );
+      }
+      return ids;
+    }
+    for (const entry of raw) {
+      const r = v.safeParse(PreassignedIdSchema, entry);
+      if (r.success) ids.set(r.output.identity, r.output.node_id);
+      else
+        this.logOnce(`gateway-id:${JSON.stringify(entry)?.slice(0, 200)}`, () =>
+          this.opts.logger.warn({ entry }, 'skipping malformed preassigned gateway id'),
+        );
+    }
+    return ids;
+  }
+
+  /** Count (every refresh) and log (once) the nodes Nym's listings leave out. */
+  private countNymSkips(skipped: readonly NymSkip[]): void {
+    for (const s of skipped) {
+      this.opts.metrics.skippedNodes.inc({ kind: s.kind, reason: s.code });
+      this.logOnce(`nym:${s.kind}:${s.id}:${s.code}`, () =>
+        this.opts.logger.warn(
+          { kind: s.kind, id: s.id, code: s.code },
+          s.code === 'no_node_id'
+            ? 'gateway has no preassigned node id: left out of the Nym routes'
+            : 'node left out of the Nym routes',
+        ),
+      );
     }
   }
 }

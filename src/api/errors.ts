@@ -58,6 +58,18 @@ export class UnsupportedMediaTypeError extends NymApiError {
   }
 }
 
+/** A preflight from an origin that is not allowed. */
+export class CorsOriginNotAllowedError extends NymApiError {
+  override readonly code = 'cors_origin_not_allowed';
+  override readonly status = 403;
+  constructor(readonly origin: string) {
+    super(`origin ${origin} is not allowed (http.cors_allowed_origins)`);
+  }
+  override details(): Record<string, unknown> {
+    return { origin: this.origin };
+  }
+}
+
 /** No route matches. */
 export class RouteNotFoundError extends NymApiError {
   override readonly code = 'not_found';
@@ -148,7 +160,10 @@ export class DepositValueMismatchError extends NymApiError {
   }
 }
 
-/** This instance already issued a share for this deposit. */
+/**
+ * This instance issued a share for this deposit before it kept its answers (a store from
+ * an earlier version): it cannot answer the same share again.
+ */
 export class DepositAlreadyUsedError extends NymApiError {
   override readonly code = 'deposit_already_used';
   override readonly status = 409;
@@ -157,6 +172,25 @@ export class DepositAlreadyUsedError extends NymApiError {
     readonly usedAt: string,
   ) {
     super(`deposit ${txHash} was already used for a credential (at ${usedAt})`);
+  }
+  override details(): Record<string, unknown> {
+    return { tx_hash: this.txHash, used_at: this.usedAt };
+  }
+}
+
+/**
+ * This instance already signed a different request for this deposit. The same request
+ * would be answered with the same sealed share; another one would be a second credential
+ * for one deposit.
+ */
+export class DepositRequestMismatchError extends NymApiError {
+  override readonly code = 'deposit_used_for_other_request';
+  override readonly status = 409;
+  constructor(
+    readonly txHash: string,
+    readonly usedAt: string,
+  ) {
+    super(`deposit ${txHash} was already used for another blind-sign request (at ${usedAt})`);
   }
   override details(): Record<string, unknown> {
     return { tx_hash: this.txHash, used_at: this.usedAt };
@@ -249,5 +283,17 @@ export class KeyFileError extends NymApiError {
     readonly reason: string,
   ) {
     super(`key file ${path}: ${reason}`);
+  }
+}
+
+/** The contract answered with data that does not have its documented shape. */
+export class MalformedContractDataError extends NymApiError {
+  override readonly code = 'malformed_contract_data';
+  override readonly status = 502;
+  constructor(
+    readonly query: string,
+    readonly reason: string,
+  ) {
+    super(`the contract's answer to ${query} is malformed: ${reason}`);
   }
 }

@@ -18,12 +18,13 @@ export {
   writeConfig,
 } from './config.js';
 export type { ApiConfig } from './config.js';
-export { ContractCache, buildSnapshot, validateEntries, skipCategory } from './contract-cache.js';
+export { ContractCache, buildSnapshot, serialise, validateEntries } from './contract-cache.js';
 export type {
   CacheSnapshot,
   CachedRoute,
   MixNodeBondAnnotated,
   MixnetSource,
+  NymSnapshot,
   Serialised,
 } from './contract-cache.js';
 export {
@@ -34,6 +35,7 @@ export {
   DEPOSIT_INFO,
   DEPOSIT_IDENTITY_KEY,
   DEPOSIT_ENCRYPTION_KEY,
+  blindSignRequestDigest,
 } from './issuer.js';
 export type { DepositRecord, IssuerChain, IssuerOptions } from './issuer.js';
 export {
@@ -50,9 +52,25 @@ export {
 } from './keys.js';
 export type { KeyFileJson, KeyShare } from './keys.js';
 export { SqliteDepositStore, MemoryDepositStore } from './store.js';
-export type { DepositStore, UsedDeposit } from './store.js';
-export { parseBlindSignBody, parseVerifyBody, txHash as parseTxHash } from './schema.js';
+export type { DepositStore, IssuedShare, UsedDeposit } from './store.js';
+export {
+  NodesQuerySchema,
+  NodesWithRoleQuerySchema,
+  OutputQuerySchema,
+  parseBlindSignBody,
+  parseQuery,
+  parseRequest,
+  parseVerifyBody,
+  txHash as parseTxHash,
+} from './schema.js';
 export { createMetrics } from './metrics.js';
+export { cachingResolver, resolveHosts } from './resolve.js';
+export type { CachingResolverOptions, HostResolver } from './resolve.js';
+export { corsPolicy } from './cors.js';
+export type { CorsPolicy } from './cors.js';
+export { NYM_ROUTES } from './nym-routes.js';
+export { DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS, keyRotationInfo, nymDateTime } from './nym-nodes.js';
+export type { NymInputs, NymListing, NymSkip } from './nym-nodes.js';
 export type { ApiMetrics } from './metrics.js';
-export { openApiDocument } from './openapi.js';
+export { openApiDocument, DOCUMENTED_ROUTES } from './openapi.js';
 export * from './errors.js';

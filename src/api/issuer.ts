@@ -4,18 +4,25 @@
  *
  * Order of checks (cheap and local first, chain second, pairing-heavy work last):
  *   1. body schema (schema.ts), public attributes = H(plain), request decodes
- *   2. deposit not used here before (SQLite)
+ *   2. deposit signed for here before (SQLite)? Then answer as a repeat (below).
  *   3. the tx exists (CosmJS getTx), succeeded, carries a deposit_funds message to the
  *      bandwidth contract with funds, and the contract's `deposited-funds` event
  *   4. the deposit's value and info equal the plain public attributes
  *   5. ed25519 signature by the deposit's identity key over request bytes ‖ tx hash
  *      (as Nym: only the depositor can ask for a credential on its deposit)
  *   6. blind-sign (verifies the request's proof of knowledge first)
- *   7. claim the deposit atomically, then answer; a concurrent duplicate loses at 7.
+ *   7. record the deposit with the request digest and the sealed share, atomically, then
+ *      answer; a concurrent duplicate loses at 7 and answers as a repeat.
+ *
+ * A repeat (idempotence, as Nym's nym-api `signed_before`): the same request for the same
+ * deposit, signed by the deposit's identity key, gets the stored sealed share, byte for
+ * byte; a different request gets `deposit_used_for_other_request`. Whoever replays a
+ * captured request gains nothing (the share is sealed to the depositor's key) and takes
+ * nothing from the depositor, who gets the same share when it asks.
  */
 import type { IndexedTx } from '@cosmjs/stargate';
 import { fromUtf8 } from '@cosmjs/encoding';
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { base58 } from '@scure/base';
 import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
@@ -36,6 +43,7 @@ import {
   DepositAlreadyUsedError,
   DepositFailedError,
   DepositNotFoundError,
+  DepositRequestMismatchError,
   DepositSignatureError,
   DepositValueMismatchError,
   InconsistentPublicAttributesError,
@@ -51,7 +59,7 @@ import type {
   VerifyCredentialBody,
   VerifyCredentialResponse,
 } from './schema.js';
-import type { DepositStore } from './store.js';
+import type { DepositStore, UsedDeposit } from './store.js';
 
 /** The bandwidth contract's deposit event (after Nym's coconut-bandwidth contract). */
 export const DEPOSIT_EVENT = 'wasm-deposited-funds';
@@ -162,6 +170,31 @@ function decodeKey(s: string): Uint8Array | null {
   }
 }
 
+const DIGEST_DOMAIN = new TextEncoder().encode('nymph/nym-api/blind-sign-request/v1');
+
+/**
+ * What makes two blind-sign requests "the same": SHA-256 over the domain tag, then each
+ * field as u32 big-endian length ‖ bytes, in this order:
+ *   request bytes (decoded blind_sign_request) ‖ tx hash (upper-case hex, ASCII) ‖
+ *   total_params (decimal, ASCII) ‖ each public_attributes_plain (UTF-8)
+ * The hashed public attributes are left out (they are checked to be H(plain)); so is the
+ * signature, which a repeat must carry by the deposit's key but need not repeat bit for bit.
+ */
+export function blindSignRequestDigest(body: BlindSignRequestBody, requestBytes: Uint8Array): string {
+  const h = createHash('sha256').update(DIGEST_DOMAIN);
+  const field = (bytes: Uint8Array): void => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(bytes.length);
+    h.update(len).update(bytes);
+  };
+  const utf8 = (t: string): Uint8Array => Buffer.from(t, 'utf8');
+  field(requestBytes);
+  field(utf8(body.tx_hash.toUpperCase()));
+  field(utf8(String(body.total_params)));
+  for (const p of body.public_attributes_plain) field(utf8(p));
+  return h.digest('hex');
+}
+
 export interface IssuerOptions {
   params: Parameters;
   key: KeyShare;
@@ -251,8 +284,9 @@ export class CredentialIssuer {
     const { store, chain, params, key } = this.o;
     const { request, requestBytes, publicAttributes } = this.checkRequest(body);
     const txHash = body.tx_hash.toUpperCase();
+    const digest = blindSignRequestDigest(body, requestBytes);
     const used = store.get(txHash);
-    if (used) throw new DepositAlreadyUsedError(txHash, used.usedAt);
+    if (used) return this.answerRepeat(used, body, requestBytes, digest);
 
     const tx = await chain.getTx(txHash, signal);
     if (!tx) throw new DepositNotFoundError(txHash);
@@ -295,9 +329,33 @@ export class CredentialIssuer {
       usedAt: (this.o.now?.() ?? new Date()).toISOString(),
       identityKey: deposit.identityKey,
       value: `${deposit.amount}${deposit.denom}`,
+      requestDigest: digest,
+      share: sealed,
     });
-    if (prev) throw new DepositAlreadyUsedError(txHash, prev.usedAt);
+    // A concurrent request for the deposit recorded first: answer what it recorded.
+    if (prev) return this.answerRepeat(prev, body, requestBytes, digest);
     return sealed;
+  }
+
+  /**
+   * A request for a deposit already signed for here: the stored sealed share if it is the
+   * same request, signed by the deposit's identity key (kept in the record, so no chain
+   * lookup); refused otherwise.
+   */
+  private answerRepeat(
+    used: UsedDeposit,
+    body: BlindSignRequestBody,
+    requestBytes: Uint8Array,
+    digest: string,
+  ): BlindedSignatureResponse {
+    const identity = decodeKey(used.identityKey);
+    const message = blindSignSignatureMessage(requestBytes, used.txHash);
+    if (!identity || !verifyEd25519(base58.decode(body.signature), message, identity)) {
+      throw new DepositSignatureError(used.txHash, used.identityKey);
+    }
+    if (!used.share || !used.requestDigest) throw new DepositAlreadyUsedError(used.txHash, used.usedAt);
+    if (used.requestDigest !== digest) throw new DepositRequestMismatchError(used.txHash, used.usedAt);
+    return { ...used.share };
   }
 
   /** `POST /v1/coconut/bandwidth/verify-bandwidth-credential`. */

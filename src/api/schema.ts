@@ -1,11 +1,14 @@
 /**
- * Request bodies of the credential routes, checked at the boundary: every field's type,
- * length and encoding, and no unknown fields. Anything that passes is safe to hand to the
- * Coconut decoders, which then check the cryptographic structure themselves.
+ * What nym-api reads from callers, checked at the boundary with valibot: the credential
+ * routes' bodies (schemas in src/api-client/wire.ts, shared with callers) and the query
+ * strings of Nym's node routes. Anything that passes is safe to hand on; a failure is one
+ * InvalidRequestError naming the field (`public_attributes[0]`, `credential.theta`, `page`;
+ * `$` for the body itself). The OpenAPI document is generated from the same schemas.
  */
-import { base58 } from '@scure/base';
-import { InvalidRequestError } from './errors.js';
+import * as v from 'valibot';
+import { BlindSignRequestBodySchema, TxHashSchema, VerifyCredentialBodySchema } from '../api-client/wire.js';
 import type { BlindSignRequestBody, VerifyCredentialBody } from '../api-client/wire.js';
+import { InvalidRequestError } from './errors.js';
 
 export type {
   BlindSignRequestBody,
@@ -14,109 +17,136 @@ export type {
   VerifyCredentialBody,
   VerifyCredentialResponse,
 } from '../api-client/wire.js';
-export { blindSignSignatureMessage } from '../api-client/wire.js';
+export {
+  blindSignSignatureMessage,
+  MAX_ATTRIBUTES,
+  MAX_BLOB_CHARS,
+  MAX_PLAIN_ATTRIBUTE,
+} from '../api-client/wire.js';
 
-/** Largest number of Coconut attributes a credential may carry (Nym's bandwidth voucher: 4). */
-export const MAX_ATTRIBUTES = 16;
-/** Longest plain public attribute (voucher value, voucher info). */
-export const MAX_PLAIN_ATTRIBUTE = 256;
-/** Longest base58 blob accepted (a blind-sign request with 16 attributes is far below). */
-export const MAX_BLOB_CHARS = 16 * 1024;
-
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function fields(v: unknown, where: string, allowed: readonly string[]): Record<string, unknown> {
-  if (!isObj(v)) throw new InvalidRequestError(where, 'must be a JSON object');
-  for (const k of Object.keys(v)) {
-    if (!allowed.includes(k))
-      throw new InvalidRequestError(where === '$' ? k : `${where}.${k}`, 'unknown field');
-  }
-  for (const k of allowed) {
-    if (!(k in v)) throw new InvalidRequestError(where === '$' ? k : `${where}.${k}`, 'is required');
-  }
-  return v;
+/** `a.b[2].c` from a valibot issue path; `$` for the root. */
+function fieldOf(path: readonly { type: string; key: unknown }[]): string {
+  let out = '';
+  for (const p of path)
+    out += p.type === 'array' ? `[${String(p.key)}]` : out ? `.${String(p.key)}` : String(p.key);
+  return out || '$';
 }
 
-function str(v: unknown, field: string, max: number, min = 1): string {
-  if (typeof v !== 'string') throw new InvalidRequestError(field, 'must be a string');
-  if (v.length < min || v.length > max)
-    throw new InvalidRequestError(field, `must be ${min}..${max} characters`);
-  return v;
+/** The first issue of a failed parse as the error the caller gets. */
+export function invalidRequest(issue: v.BaseIssue<unknown>): InvalidRequestError {
+  const path = issue.path ?? [];
+  const last = path[path.length - 1];
+  // A key-level issue of an object schema: the key is unknown or missing. valibot takes
+  // an array for an object, so a missing key under an array means "not an object".
+  if (issue.kind === 'schema' && (issue.type === 'strict_object' || issue.type === 'object') && last) {
+    if (Array.isArray(last.input))
+      return new InvalidRequestError(fieldOf(path.slice(0, -1)), 'must be a JSON object');
+    if (issue.expected === 'never') return new InvalidRequestError(fieldOf(path), 'unknown field');
+    if (issue.received === 'undefined') return new InvalidRequestError(fieldOf(path), 'is required');
+  }
+  return new InvalidRequestError(fieldOf(path), issue.message);
 }
 
-function b58(v: unknown, field: string, max = MAX_BLOB_CHARS, exactBytes?: number): string {
-  const s = str(v, field, max);
-  let bytes: Uint8Array;
-  try {
-    bytes = base58.decode(s);
-  } catch {
-    throw new InvalidRequestError(field, 'is not valid base58');
-  }
-  if (exactBytes !== undefined && bytes.length !== exactBytes) {
-    throw new InvalidRequestError(field, `must decode to ${exactBytes} bytes, got ${bytes.length}`);
-  }
-  return s;
+/** Parse `input` with `schema`; the first failure throws InvalidRequestError. */
+export function parseRequest<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const r = v.safeParse(schema, input, { abortEarly: true });
+  if (!r.success) throw invalidRequest(r.issues[0]);
+  return r.output;
 }
 
-function int(v: unknown, field: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new InvalidRequestError(field, `must be an integer in ${min}..${max}`);
-  }
-  return v;
+export function parseBlindSignBody(input: unknown): BlindSignRequestBody {
+  return parseRequest(BlindSignRequestBodySchema, input);
 }
 
-/** A CometBFT tx hash: 32 bytes, hex (either case). */
-export function txHash(v: unknown, field = 'tx_hash'): string {
-  const s = str(v, field, 64);
-  if (!/^[0-9a-fA-F]{64}$/.test(s)) throw new InvalidRequestError(field, 'must be 64 hex characters');
-  return s.toUpperCase();
+export function parseVerifyBody(input: unknown): VerifyCredentialBody {
+  return parseRequest(VerifyCredentialBodySchema, input);
 }
 
-export function parseBlindSignBody(v: unknown): BlindSignRequestBody {
-  const o = fields(v, '$', [
-    'blind_sign_request',
-    'tx_hash',
-    'signature',
-    'public_attributes',
-    'public_attributes_plain',
-    'total_params',
-  ]);
-  const pub = o.public_attributes;
-  const plain = o.public_attributes_plain;
-  if (!Array.isArray(pub) || pub.length === 0 || pub.length > MAX_ATTRIBUTES) {
-    throw new InvalidRequestError('public_attributes', `must be an array of 1..${MAX_ATTRIBUTES} strings`);
-  }
-  if (!Array.isArray(plain) || plain.length !== pub.length) {
-    throw new InvalidRequestError('public_attributes_plain', 'must be an array as long as public_attributes');
-  }
-  const total = int(o.total_params, 'total_params', pub.length + 1, MAX_ATTRIBUTES);
-  return {
-    blind_sign_request: b58(o.blind_sign_request, 'blind_sign_request'),
-    tx_hash: txHash(o.tx_hash),
-    signature: b58(o.signature, 'signature', 100, 64),
-    public_attributes: pub.map((a, i) => b58(a, `public_attributes[${i}]`, 64, 32)),
-    public_attributes_plain: plain.map((a, i) =>
-      str(a, `public_attributes_plain[${i}]`, MAX_PLAIN_ATTRIBUTE, 0),
+/** A CometBFT tx hash: 32 bytes, hex (either case); answered in upper case. */
+export function txHash(input: unknown, field = 'tx_hash'): string {
+  const r = v.safeParse(TxHashSchema, input, { abortEarly: true });
+  if (!r.success) throw new InvalidRequestError(field, r.issues[0].message);
+  return r.output;
+}
+
+// ---------------------------------------------------------------- query strings
+
+/** A query value parsed as a u32 (serde's `u32` from a query string). */
+const u32Param = (what: string, min = 0) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,10}$/, `must be an integer in ${min}..4294967295`),
+    v.transform(Number),
+    v.number(),
+    v.integer(),
+    v.minValue(min, `must be an integer in ${min}..4294967295`),
+    v.maxValue(0xffff_ffff, `must be an integer in ${min}..4294967295`),
+    v.description(what),
+  );
+
+const boolParam = (what: string) =>
+  v.pipe(
+    v.picklist(['true', 'false'], 'must be true or false'),
+    v.transform((s) => s === 'true'),
+    v.boolean(),
+    v.description(what),
+  );
+
+/** Nym's `Output` (http-api-common): the format asked for. nym-api answers JSON whatever it is. */
+export const OutputParam = v.pipe(
+  v.picklist(['json', 'yaml', 'bincode'], 'must be json, yaml or bincode'),
+  v.description(
+    'Format asked for. Answered as application/json whatever is asked: Nym clients decode by Content-Type.',
+  ),
+);
+
+/** Nym's `NodesParams` (nym-api unstable_routes/v2/nym_nodes/helpers.rs). Unknown keys are ignored, as serde does. */
+export const NodesQuerySchema = v.object({
+  page: v.optional(u32Param('Page number, from 0 (default 0).')),
+  per_page: v.optional(
+    u32Param('Page size (default: every node in one page, as Nym answers at this release).', 1),
+  ),
+  epoch_id: v.optional(
+    u32Param(
+      'The epoch id (within the interval) the caller already has: if it is the current one, the answer is "no-updates" with no nodes.',
     ),
-    total_params: total,
-  };
-}
+  ),
+  no_legacy: v.optional(boolParam('Accepted for compatibility; Nymph has no legacy nodes.')),
+  semver_compatibility: v.optional(
+    v.pipe(v.string(), v.maxLength(64, 'must be at most 64 characters'), v.description('Accepted, ignored.')),
+  ),
+  output: v.optional(OutputParam),
+});
+export type NodesQuery = v.InferOutput<typeof NodesQuerySchema>;
 
-export function parseVerifyBody(v: unknown): VerifyCredentialBody {
-  const o = fields(v, '$', ['credential']);
-  const c = fields(o.credential, 'credential', ['n_params', 'theta', 'voucher_value', 'voucher_info']);
-  const value = str(c.voucher_value, 'credential.voucher_value', 20);
-  // A u64, as Nym's voucher value.
-  if (!/^(0|[1-9]\d*)$/.test(value) || BigInt(value) > 0xffff_ffff_ffff_ffffn) {
-    throw new InvalidRequestError('credential.voucher_value', 'must be a decimal u64');
+/** Nym's `NodeRoleQueryParam` (kebab-case, with its serde aliases). */
+export const RoleParam = v.pipe(
+  v.picklist(
+    ['active-mixnode', 'entry-gateway', 'exit-gateway', 'entry', 'gateway', 'exit'],
+    'must be active-mixnode, entry-gateway or exit-gateway',
+  ),
+  v.description('Answer as the role route does (active-mixnode: /mixnodes/all, as Nym).'),
+);
+
+/** Nym's `NodesParamsWithRole` (`/v2/unstable/nym-nodes/skimmed`). */
+export const NodesWithRoleQuerySchema = v.object({
+  ...NodesQuerySchema.entries,
+  role: v.optional(RoleParam),
+});
+export type NodesWithRoleQuery = v.InferOutput<typeof NodesWithRoleQuerySchema>;
+
+/** Nym's `OutputParams`. */
+export const OutputQuerySchema = v.object({ output: v.optional(OutputParam) });
+
+/**
+ * The query string (without `?`) as one value per key, then parsed by `schema`. A key
+ * given twice is refused, as serde_urlencoded does.
+ */
+export function parseQuery<S extends v.GenericSchema>(schema: S, search: string): v.InferOutput<S> {
+  const raw: Record<string, string> = {};
+  for (const [k, val] of new URLSearchParams(search)) {
+    if (Object.hasOwn(raw, k)) throw new InvalidRequestError(k, 'is given more than once');
+    raw[k] = val;
   }
-  return {
-    credential: {
-      n_params: int(c.n_params, 'credential.n_params', 1, MAX_ATTRIBUTES),
-      theta: b58(c.theta, 'credential.theta'),
-      voucher_value: value,
-      voucher_info: str(c.voucher_info, 'credential.voucher_info', MAX_PLAIN_ATTRIBUTE, 0),
-    },
-  };
+  return parseRequest(schema, raw);
 }

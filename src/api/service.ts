@@ -8,16 +8,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { connectQueryClients } from '../chain/index.js';
+import { connectQueryClients, QueryFailedError } from '../chain/index.js';
 import type { QueryClients } from '../chain/index.js';
 import { loadBackend, secureRandom, voucherParameters } from '../coconut/index.js';
 import type { RandomBytes } from '../coconut/index.js';
+import { deadline } from '../api-client/deadline.js';
 import { createRequestHandler } from './app.js';
 import type { ApiConfig } from './config.js';
 import { resolveHomePath, validateConfig } from './config.js';
 import { ContractCache } from './contract-cache.js';
 import type { MixnetSource } from './contract-cache.js';
-import { ChainUnavailableError } from './errors.js';
+import { ChainUnavailableError, MalformedContractDataError } from './errors.js';
 import { CredentialIssuer } from './issuer.js';
 import type { IssuerChain } from './issuer.js';
 import { keyShareFromJson, readKeyFile } from './keys.js';
@@ -25,6 +26,7 @@ import type { KeyFileJson, KeyShare } from './keys.js';
 import { createMetrics } from './metrics.js';
 import type { ApiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import type { HostResolver } from './resolve.js';
 import { MemoryDepositStore, SqliteDepositStore } from './store.js';
 import type { DepositStore } from './store.js';
 
@@ -45,6 +47,8 @@ export interface NymApiOptions {
   defaultMetrics?: boolean;
   /** Grace period for in-flight requests at stop, ms (default 5000). */
   shutdownGraceMs?: number;
+  /** Resolves bonded host names for Nym's `ip_addresses` (default: the system resolver, cached). */
+  resolveHost?: HostResolver;
 }
 
 export interface NymApi {
@@ -61,30 +65,66 @@ export interface NymApi {
   refresh(): Promise<void>;
 }
 
+/** Most pages of gateway ids followed in one refresh (a cursor that never ends is the contract's bug). */
+const MAX_ID_PAGES = 10_000;
+
+/** Every preassigned gateway id, page by page; null when the contract does not know the query. */
+async function allPreassignedGatewayIds(
+  q: QueryClients,
+  pageLimit: number,
+  signal: AbortSignal,
+): Promise<unknown[] | null> {
+  const out: unknown[] = [];
+  let startAfter: string | undefined;
+  for (let page = 0; page < MAX_ID_PAGES; page++) {
+    let r: unknown;
+    try {
+      r = await q.mixnet.getPreassignedGatewayIds({ startAfter, limit: pageLimit }, { signal });
+    } catch (err) {
+      // The query itself is refused (a contract without it); transport errors fail the refresh.
+      if (err instanceof QueryFailedError && page === 0) return null;
+      throw err;
+    }
+    const { ids, start_next_after: next } = (r ?? {}) as { ids?: unknown; start_next_after?: unknown };
+    if (!Array.isArray(ids))
+      throw new MalformedContractDataError('get_preassigned_gateway_ids', 'ids is not an array');
+    out.push(...ids);
+    if (next === null || next === undefined) return out;
+    if (typeof next !== 'string' || next === startAfter)
+      throw new MalformedContractDataError(
+        'get_preassigned_gateway_ids',
+        'the paging cursor does not advance',
+      );
+    startAfter = next;
+  }
+  throw new MalformedContractDataError('get_preassigned_gateway_ids', `more than ${MAX_ID_PAGES} pages`);
+}
+
 function mixnetSource(q: QueryClients, pageLimit: number): MixnetSource {
   return {
     getMixNodesDetailed: (signal) => q.mixnet.getAllMixNodesDetailed({ signal, pageLimit }),
     getGateways: (signal) => q.mixnet.getAllGateways({ signal, pageLimit }),
     getRewardedSet: (signal) => q.mixnet.getAllRewardedSet({ signal }),
     getCurrentInterval: (signal) => q.mixnet.getCurrentIntervalDetails({ signal }),
+    getPreassignedGatewayIds: (signal) => allPreassignedGatewayIds(q, pageLimit, signal),
   };
 }
 
 function issuerChain(q: QueryClients, rpcUrl: string, timeoutMs: number): IssuerChain {
   const withTimeout = async <T>(op: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
-    const s = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    if (s.aborted) throw new ChainUnavailableError(op, 'aborted');
+    if (signal.aborted) throw new ChainUnavailableError(op, 'aborted');
+    const time = deadline(timeoutMs, signal);
     return new Promise<T>((resolve, reject) => {
       const onAbort = () =>
         reject(new ChainUnavailableError(op, `aborted or timed out after ${timeoutMs} ms`));
-      s.addEventListener('abort', onAbort, { once: true });
+      time.signal.addEventListener('abort', onAbort, { once: true });
       run().then(
         (v) => {
-          s.removeEventListener('abort', onAbort);
+          time.clear();
           resolve(v);
         },
         (err: unknown) => {
-          s.removeEventListener('abort', onAbort);
+          time.clear();
           reject(
             new ChainUnavailableError(op, `${rpcUrl}: ${err instanceof Error ? err.message : String(err)}`),
           );
@@ -120,6 +160,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     getGateways: (s) => source!.getGateways(s),
     getRewardedSet: (s) => source!.getRewardedSet(s),
     getCurrentInterval: (s) => source!.getCurrentInterval(s),
+    getPreassignedGatewayIds: (s) => source!.getPreassignedGatewayIds(s),
   };
   const cache = new ContractCache({
     source: lazySource,
@@ -128,6 +169,8 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     timeoutMs: config.chain.queryTimeoutMs,
     logger,
     metrics,
+    resolveHost: options.resolveHost,
+    keyRotationValidityEpochs: config.topology.keyRotationValidityEpochs,
   });
 
   async function start(signal?: AbortSignal): Promise<void> {
@@ -196,6 +239,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
       maxBodyBytes: config.http.maxBodyBytes,
       requestTimeoutMs: config.http.requestTimeoutMs,
       openapi: Buffer.from(JSON.stringify(openApiDocument(NYM_API_VERSION))),
+      corsAllowedOrigins: config.http.corsAllowedOrigins,
       startedAt: Date.now(),
       shutdown: shutdown.signal,
     });

@@ -22,6 +22,7 @@ import type {
   PagedMixnodesDetailsResponse,
   PagedRewardedSetResponse,
   RewardedSetNodeStatus,
+  PreassignedGatewayIdsResponse,
 } from '../contracts/index.js';
 import { ContractExecutor, ContractQueryBase, findWasmAttribute } from './base.js';
 import type { SigningClientOptions, TxResult } from './base.js';
@@ -100,6 +101,14 @@ export class MixnetQueryClient extends ContractQueryBase {
   async getOwnedGateway(address: string, opts?: CallOptions): Promise<GatewayBond | null> {
     const r = await this.smart<GatewayOwnershipResponse>({ get_owned_gateway: { address } }, opts);
     return r.gateway;
+  }
+
+  /** One page of gateway node ids (the caller validates the answer: it is contract JSON). */
+  getPreassignedGatewayIds(
+    page: PageArgs<string> = {},
+    opts?: CallOptions,
+  ): Promise<PreassignedGatewayIdsResponse> {
+    return this.smart({ get_preassigned_gateway_ids: pageMsg(page) }, opts);
   }
 
   getRewardedSetPaged(page: PageArgs<number> = {}, opts?: CallOptions): Promise<PagedRewardedSetResponse> {
@@ -246,8 +255,9 @@ export class MixnetSigningClient extends MixnetQueryClient {
     return this.executor.execute({ update_mixnode_config: { new_config: newConfig } }, [], opts);
   }
 
-  updateMixnodeCostParams(newCosts: MixNodeCostParams, opts?: CallOptions): Promise<TxResult> {
-    return this.executor.execute({ update_mixnode_cost_params: { new_costs: newCosts } }, [], opts);
+  /** Nym's `update_cost_params`: the owned mix node's profit margin and operating cost. */
+  updateCostParams(newCosts: MixNodeCostParams, opts?: CallOptions): Promise<TxResult> {
+    return this.executor.execute({ update_cost_params: { new_costs: newCosts } }, [], opts);
   }
 
   updateGatewayConfig(newConfig: GatewayConfigUpdate, opts?: CallOptions): Promise<TxResult> {

@@ -14,7 +14,12 @@ import {
   type BackendName,
 } from '../coconut/index.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { NotEnoughSharesError, obtainBandwidthCredential } from '../api-client/index.js';
+import {
+  IssuanceIncompleteError,
+  NotEnoughSharesError,
+  obtainBandwidthCredential,
+} from '../api-client/index.js';
+import type { PendingIssuance } from '../api-client/index.js';
 import type { BandwidthSigningClient } from '../chain/index.js';
 import { encodeCredentialPayload } from '../gateway/protocol/credential.js';
 import { CorruptStateError } from './errors.js';
@@ -72,6 +77,9 @@ export function coconutCredentialSource(o: CoconutCredentialOptions): CoconutCre
     writeFileSync(`${o.storePath}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
     renameSync(`${o.storePath}.tmp`, o.storePath);
   };
+  // A deposit whose issuance failed, with the keys it names: the next issuance resumes it.
+  let unfinished:
+    { keys: Pick<ClientKeys, 'identitySecret' | 'encryptionSecret'>; pending: PendingIssuance } | undefined;
   /** Deposit, collect t shares, and store the credential before anyone uses it. */
   const issue = async (
     keys: Pick<ClientKeys, 'identitySecret' | 'encryptionSecret'>,
@@ -86,11 +94,13 @@ export function coconutCredentialSource(o: CoconutCredentialOptions): CoconutCre
           apiUrls: o.apiUrls,
           threshold: o.threshold,
           amount: o.amount,
-          identityKey: keys.identitySecret,
-          encryptionKey: keys.encryptionSecret,
+          identityKey: (unfinished?.keys ?? keys).identitySecret,
+          encryptionKey: (unfinished?.keys ?? keys).encryptionSecret,
+          resume: unfinished?.pending,
           backend,
           signal,
         });
+        unfinished = undefined;
         // stored before use: a deposit is never lost to a crash or a refusing gateway
         stored.push({
           credential: got.credential.toJSON(),
@@ -103,8 +113,11 @@ export function coconutCredentialSource(o: CoconutCredentialOptions): CoconutCre
         );
         return;
       } catch (e) {
-        // the key shares are fetched before any deposit, so trying again spends nothing
-        if (!(e instanceof NotEnoughSharesError) || attempt > (o.sharesRetry?.attempts ?? 0)) throw e;
+        // before the deposit nothing was spent; after it, trying again resumes the same deposit
+        if (e instanceof IssuanceIncompleteError)
+          unfinished = { keys: unfinished?.keys ?? keys, pending: e.pending };
+        const retriable = e instanceof NotEnoughSharesError || e instanceof IssuanceIncompleteError;
+        if (!retriable || attempt > (o.sharesRetry?.attempts ?? 0)) throw e;
         signal?.throwIfAborted();
         await new Promise((r) => setTimeout(r, o.sharesRetry!.delayMs));
       }

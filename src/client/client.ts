@@ -22,7 +22,7 @@ import {
   encodeSurbAck,
   PACKET_TYPE_SPHINX,
   SURB_ACK_SIZE,
-  MIX_PACKET_HEADER_SIZE,
+  sphinxLengthOf,
   type Aead,
 } from '../gateway/protocol/index.js';
 import {
@@ -33,7 +33,7 @@ import {
   type MixNodeEntry,
   type Topology,
 } from '../topology/index.js';
-import { defaultBackend } from '../crypto/index.js';
+import { defaultAead, defaultBackend } from '../crypto/index.js';
 import { parseRecipient, recipientToString, type Recipient } from './address.js';
 import {
   resolveConfig,
@@ -119,7 +119,7 @@ export interface MixnetClientCoreOptions {
   /** Bandwidth credentials, shown when the gateway reports too little (absent: free-bandwidth gateways). */
   readonly credentials?: CredentialSource;
   readonly crypto?: CryptoBackend;
-  /** Session AEAD for gateway frames (node:crypto in Node; pure by default). */
+  /** Session AEAD for gateway frames (default `defaultAead`: OpenSSL + wasm in Node, noble + wasm in browsers). */
   readonly aead?: Aead;
   readonly rng?: RandomBytes;
   readonly now?: () => number;
@@ -398,7 +398,8 @@ export class MixnetClientCore {
       rng: this.rng,
       timeoutMs: this.config.handshakeTimeoutMs,
       now: this.now,
-      aead: this.opts.aead,
+      aead: this.opts.aead ?? defaultAead,
+      claimFreeBandwidth: !this.opts.credentials,
       signal,
     };
     let session: GatewaySession;
@@ -913,7 +914,7 @@ export class MixnetClientCore {
       return false;
     }
     s.sendMixPacket(built.mixPacket);
-    this.bandwidthLeft -= built.mixPacket.length - MIX_PACKET_HEADER_SIZE;
+    this.bandwidthLeft -= sphinxLengthOf(built.mixPacket);
     if (p.key !== undefined) {
       this.stats.realSent++;
       this.tracker.sent(p.key, built.expectedDelayMs, this.now());

@@ -1,23 +1,34 @@
 /**
- * One websocket session with the client's gateway: registration handshake on first use,
- * re-authentication afterwards, bandwidth credentials, and encrypted binary frames
- * (mix packets out, delivered messages in). The codecs are src/gateway/protocol's.
+ * One websocket session with the client's gateway, in Nym's client protocol v5 (what
+ * Nym's common/client-libs/gateway-client/src/client/mod.rs does): `supportedProtocol`
+ * first; the registration handshake on first contact, `authenticateV2` with the stored
+ * shared key afterwards; free bandwidth claimed when the gateway grants it (for a client
+ * without credentials), or Coconut credentials shown by the caller; ForwardSphinxV2
+ * frames out, pushed messages in. The codecs are src/gateway/protocol's.
+ *
+ * Nymph's client announces protocol 5 in its handshake and authenticateV2 (Nym's announces
+ * 3 and 4 there), so that a v5 gateway agrees to ForwardSphinxV2 frames.
  */
 import {
-  FRAME_KIND_FORWARD,
-  FRAME_KIND_RECEIVED,
   AEAD_NONCE_SIZE,
+  HandshakeError,
+  HandshakeRemoteError,
+  PROTOCOL_VERSION,
+  RemoteGatewayError,
+  UnsupportedGatewayProtocolError,
+  clientHandshakeFinalized,
   clientHandshakeFinish,
   clientHandshakeStart,
   createAuthenticateRequest,
-  decodeFrame,
-  encodeFrame,
-  encodeMessage,
+  decodePushedFrame,
+  encodeClientRequest,
+  encodeForwardFrame,
   parseGatewayResponse,
-  RemoteGatewayError,
   sealCredential,
-  type GatewayResponse,
   type Aead,
+  type ClientRequest,
+  type GatewayResponse,
+  type RemoteErrorCode,
 } from '../gateway/protocol/index.js';
 import { GatewayConnectError, AbortedError } from './errors.js';
 import type { ClientKeys } from './identity.js';
@@ -30,6 +41,12 @@ export interface SessionOptions {
   readonly keys: ClientKeys;
   /** Known shared key from an earlier registration: authenticate instead of registering. */
   readonly sharedKey?: Uint8Array;
+  /**
+   * Claim free bandwidth (`claimFreeTestnetBandwidth`) when low: for a client without
+   * credentials. Connecting fails with code `free_bandwidth_disabled` when the gateway
+   * grants none and the client has nothing left.
+   */
+  readonly claimFreeBandwidth?: boolean;
   readonly wsFactory: WebSocketFactory;
   readonly rng: RandomBytes;
   readonly timeoutMs: number;
@@ -38,13 +55,107 @@ export interface SessionOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What the session reports besides delivered messages. */
+export type SessionNotice =
+  | { readonly type: 'error'; readonly code: RemoteErrorCode; readonly message: string }
+  | { readonly type: 'bandwidth'; readonly availableTotal: number };
+
 export interface SessionEvents {
   /** A delivered message (final payload without its SURB-ack). */
   onReceived(plaintext: Uint8Array): void;
-  /** A text message after the handshake (bandwidth, error). */
-  onText(msg: GatewayResponse): void;
+  /** An error or bandwidth report from the gateway after the handshake. */
+  onText(msg: SessionNotice): void;
   /** The socket closed; `clean` when we closed it. */
   onClose(clean: boolean, reason: string): void;
+}
+
+/** Below this, a client without credentials claims free bandwidth (Nym claims below its threshold). */
+const FREE_CLAIM_BELOW = 1024 * 1024 * 1024;
+
+/** The last authenticateV2 second per identity: two in the same second would be a replay. */
+const lastAuthSeconds = new WeakMap<ClientKeys, number>();
+
+function noticeOf(m: GatewayResponse): SessionNotice | undefined {
+  if (m.type === 'error')
+    return { type: 'error', code: new RemoteGatewayError(m.message).code, message: m.message };
+  if (m.type === 'typedError')
+    return m.error.kind === 'outOfBandwidth'
+      ? {
+          type: 'error',
+          code: 'out_of_bandwidth',
+          message: `out of bandwidth: ${m.error.available} bytes left, ${m.error.required} needed`,
+        }
+      : { type: 'error', code: 'credential_spent', message: 'ticket replay' };
+  if (m.type === 'bandwidth') return { type: 'bandwidth', availableTotal: m.availableTotal };
+  return undefined;
+}
+
+function remoteError(m: GatewayResponse): RemoteGatewayError | undefined {
+  const n = noticeOf(m);
+  return n?.type === 'error' ? new RemoteGatewayError(n.message, n.code) : undefined;
+}
+
+/** Text messages of a socket, one at a time, while the session is being set up. */
+class SetupReader {
+  private readonly pending: (GatewayResponse | Error)[] = [];
+  private waiter: ((m: GatewayResponse | Error) => void) | undefined;
+  /** binary frames that arrive early (stored messages pushed right after authentication) */
+  readonly early: unknown[] = [];
+  private readonly onMessage = (ev: { data: unknown }) => {
+    if (typeof ev.data !== 'string') return void this.early.push(ev.data);
+    let m: GatewayResponse | Error;
+    try {
+      m = parseGatewayResponse(ev.data);
+    } catch (e) {
+      m = e as Error;
+    }
+    this.push(m);
+  };
+  private readonly onClose = (ev: { code?: number; reason?: string }) =>
+    this.push(new Error(`gateway closed the connection (${ev?.code ?? ''} ${ev?.reason ?? ''})`.trim()));
+
+  constructor(
+    private readonly ws: WebSocketLike,
+    private readonly timeoutMs: number,
+  ) {
+    ws.addEventListener('message', this.onMessage);
+    ws.addEventListener('close', this.onClose);
+  }
+
+  private push(m: GatewayResponse | Error): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w(m);
+    } else this.pending.push(m);
+  }
+
+  /** The next text message; `send` responses are skipped (Nym: "first non-send response"). */
+  next(step: string): Promise<GatewayResponse> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`${step}: no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const take = (m: GatewayResponse | Error) => {
+        if (!(m instanceof Error) && m.type === 'send') {
+          this.waiter = take;
+          return;
+        }
+        clearTimeout(timer);
+        if (m instanceof Error) reject(m);
+        else resolve(m);
+      };
+      const first = this.pending.shift();
+      if (first) take(first);
+      else this.waiter = take;
+    });
+  }
+
+  detach(): void {
+    this.ws.removeEventListener('message', this.onMessage);
+    this.ws.removeEventListener('close', this.onClose);
+  }
 }
 
 export class GatewaySession {
@@ -53,9 +164,14 @@ export class GatewaySession {
   private events: SessionEvents | undefined;
   /** frames that arrived before `attach` */
   private backlog: Uint8Array[] = [];
+  private claiming = false;
   bandwidthRemaining = 0;
   /** true when this session registered (first contact) rather than re-authenticated */
   registered = false;
+  /** The gateway grants `claimFreeTestnetBandwidth` (false once it refused). */
+  freeBandwidthOffered = true;
+  /** Protocol version agreed with the gateway. */
+  negotiatedProtocol = PROTOCOL_VERSION;
   framesIn = 0;
   badFrames = 0;
 
@@ -64,6 +180,7 @@ export class GatewaySession {
     readonly sharedKey: Uint8Array,
     private readonly rng: RandomBytes,
     private readonly aead: Aead | undefined,
+    private readonly claimFree: boolean,
   ) {}
 
   get open(): boolean {
@@ -75,95 +192,95 @@ export class GatewaySession {
   }
 
   static async connect(o: SessionOptions): Promise<GatewaySession> {
+    try {
+      return await GatewaySession.attempt(o);
+    } catch (e) {
+      // an authenticateV2 in the same second as the last one (another process of this
+      // client, or a clock step) is taken for a replay: the next second is fresh
+      if ((e as { code?: string }).code !== 'replayed_request' || o.signal?.aborted) throw e;
+      await new Promise((r) => setTimeout(r, 1000 - (o.now() % 1000) + 10));
+      lastAuthSeconds.set(o.keys, Math.floor(o.now() / 1000));
+      return GatewaySession.attempt(o);
+    }
+  }
+
+  private static async attempt(o: SessionOptions): Promise<GatewaySession> {
     const ws = await openWebSocket(o.wsFactory, o.url, o.timeoutMs, o.signal).catch((e) => {
       if (o.signal?.aborted) throw new AbortedError('gateway connect');
       throw new GatewayConnectError(o.url, (e as Error).message);
     });
-    const pending: (GatewayResponse | Error)[] = [];
-    let waiter: ((m: GatewayResponse | Error) => void) | undefined;
-    const push = (m: GatewayResponse | Error) => {
-      if (waiter) {
-        const w = waiter;
-        waiter = undefined;
-        w(m);
-      } else pending.push(m);
+    const reader = new SetupReader(ws, o.timeoutMs);
+    const send = (m: ClientRequest) => ws.send(encodeClientRequest(m));
+    const expect = async <T extends GatewayResponse['type']>(step: string, type: T) => {
+      const m = await reader.next(step);
+      if (m.type === type) return m as Extract<GatewayResponse, { type: T }>;
+      throw remoteError(m) ?? new Error(`${step}: unexpected ${m.type}`);
     };
-    // the gateway pushes stored messages right after `authenticate`: keep them for the session
-    const early: unknown[] = [];
-    const onMessage = (ev: any) => {
-      if (typeof ev.data !== 'string') return void early.push(ev.data);
-      try {
-        push(parseGatewayResponse(ev.data));
-      } catch (e) {
-        push(e as Error);
-      }
-    };
-    const onClose = () => push(new Error('gateway closed the connection'));
-    ws.addEventListener('message', onMessage);
-    ws.addEventListener('close', onClose);
-    const next = (step: string): Promise<GatewayResponse> =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiter = undefined;
-          reject(new Error(`${step}: no answer within ${o.timeoutMs} ms`));
-        }, o.timeoutMs);
-        const take = (m: GatewayResponse | Error) => {
-          clearTimeout(timer);
-          if (m instanceof Error) reject(m);
-          else if (m.type === 'error') reject(new RemoteGatewayError(m.code, m.message));
-          else resolve(m);
-        };
-        const first = pending.shift();
-        if (first) take(first);
-        else waiter = take;
-      });
-    const identity = { secretKey: o.keys.identitySecret, publicKey: o.keys.identityPublic };
     try {
+      send({ type: 'supportedProtocol' });
+      const { version } = await expect('supportedProtocol', 'supportedProtocol');
+      if (version > PROTOCOL_VERSION) throw new UnsupportedGatewayProtocolError(version, PROTOCOL_VERSION);
+      // GCM-SIV keys (3) and authenticateV2 (4) are what this client speaks
+      if (version < 4) throw new Error(`gateway protocol ${version} is older than 4 (authenticateV2)`);
+
       let sharedKey: Uint8Array;
       let registered = false;
       let bandwidth = 0;
+      let negotiated: number | undefined;
       if (o.sharedKey) {
-        ws.send(
-          encodeMessage(
-            createAuthenticateRequest({
-              identity,
-              sharedKey: o.sharedKey,
-              nowMs: o.now(),
-              random: o.rng,
-              aead: o.aead,
-            }),
-          ),
+        const nowSeconds = Math.floor(o.now() / 1000);
+        const ts = Math.max(nowSeconds, (lastAuthSeconds.get(o.keys) ?? 0) + 1);
+        lastAuthSeconds.set(o.keys, ts);
+        send(
+          createAuthenticateRequest({
+            identity: { secretKey: o.keys.identitySecret, publicKey: o.keys.identityPublic },
+            sharedKey: o.sharedKey,
+            nowMs: o.now(),
+            timestampSeconds: ts,
+            protocolVersion: PROTOCOL_VERSION,
+            random: o.rng,
+            aead: o.aead,
+          }),
         );
-        const r = await next('authenticate');
-        if (r.type !== 'authenticate') throw new Error(`authenticate: unexpected ${r.type}`);
+        const r = await expect('authenticate', 'authenticate');
+        if (!r.status) throw new Error('authenticate: the gateway answered status false');
         sharedKey = o.sharedKey;
         bandwidth = r.bandwidthRemaining;
+        negotiated = r.protocolVersion;
       } else {
-        const start = clientHandshakeStart({ identity, gatewayIdentity: o.gatewayIdentity, random: o.rng });
-        ws.send(encodeMessage(start.message));
-        const resp = await next('handshake');
-        if (resp.type !== 'handshakeResponse') throw new Error(`handshake: unexpected ${resp.type}`);
-        const fin = clientHandshakeFinish(start.state, resp, o.rng, o.aead);
-        ws.send(encodeMessage(fin.message));
-        const reg = await next('register');
-        if (reg.type !== 'register') throw new Error(`register: unexpected ${reg.type}`);
-        sharedKey = fin.sharedKey;
+        sharedKey = await GatewaySession.register(o, reader, send);
+        const reg = await expect('register', 'register');
+        if (!reg.status) throw new Error('register: the gateway answered status false');
         registered = true;
-        bandwidth = reg.bandwidthRemaining;
+        negotiated = reg.protocolVersion;
       }
-      ws.removeEventListener('message', onMessage);
-      ws.removeEventListener('close', onClose);
-      const s = new GatewaySession(ws, sharedKey, o.rng, o.aead);
+      if (negotiated !== undefined && negotiated > PROTOCOL_VERSION)
+        throw new UnsupportedGatewayProtocolError(negotiated, PROTOCOL_VERSION);
+
+      const s = new GatewaySession(ws, sharedKey, o.rng, o.aead, o.claimFreeBandwidth ?? false);
       s.registered = registered;
       s.bandwidthRemaining = bandwidth;
-      for (const d of early) s.handleMessage(d);
-      ws.addEventListener('message', (ev: any) => s.handleMessage(ev.data));
-      ws.addEventListener('close', (ev: any) =>
+      s.negotiatedProtocol = negotiated ?? 1;
+      if (s.claimFree && bandwidth < FREE_CLAIM_BELOW) {
+        send({ type: 'claimFreeTestnetBandwidth' });
+        const m = await reader.next('claimFreeTestnetBandwidth');
+        if (m.type === 'bandwidth') s.bandwidthRemaining = m.availableTotal;
+        else {
+          const err = remoteError(m) ?? new Error(`claimFreeTestnetBandwidth: unexpected ${m.type}`);
+          if ((err as { code?: string }).code !== 'free_bandwidth_disabled' || bandwidth === 0) throw err;
+          s.freeBandwidthOffered = false;
+        }
+      }
+      reader.detach();
+      for (const d of reader.early) s.handleMessage(d);
+      ws.addEventListener('message', (ev: { data: unknown }) => s.handleMessage(ev.data));
+      ws.addEventListener('close', (ev: { code?: number; reason?: string }) =>
         s.events?.onClose(s.closedByUs, `${ev?.code ?? ''} ${ev?.reason ?? ''}`.trim()),
       );
       ws.addEventListener('error', () => {});
       return s;
     } catch (e) {
+      reader.detach();
       try {
         ws.close();
       } catch {
@@ -174,6 +291,41 @@ export class GatewaySession {
     }
   }
 
+  /** Nym's client side of the registration handshake; returns the shared key. */
+  private static async register(
+    o: SessionOptions,
+    reader: SetupReader,
+    send: (m: ClientRequest) => void,
+  ): Promise<Uint8Array> {
+    const step = async (name: string) => {
+      // only handshake messages count during the handshake (Nym drops the rest)
+      for (;;) {
+        const m = await reader.next(name);
+        if (m.type === 'handshakePayload') return m.data;
+        if (m.type === 'handshakeError') throw new HandshakeRemoteError(m.message);
+        const err = remoteError(m);
+        if (err) throw err;
+      }
+    };
+    const payload = (data: Uint8Array) =>
+      send({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data });
+    const identity = { secretKey: o.keys.identitySecret, publicKey: o.keys.identityPublic };
+    const start = clientHandshakeStart({ identity, gatewayIdentity: o.gatewayIdentity, random: o.rng });
+    payload(start.init);
+    const material = await step('handshake');
+    let fin: { sharedKey: Uint8Array; material: Uint8Array };
+    try {
+      fin = clientHandshakeFinish(start.state, material, o.rng, o.aead);
+    } catch (e) {
+      // Nym's client tells the gateway why it gives up
+      if (e instanceof HandshakeError) send({ type: 'handshakeError', message: e.handshakeText });
+      throw e;
+    }
+    payload(fin.material);
+    clientHandshakeFinalized(await step('handshake finalization'));
+    return fin.sharedKey;
+  }
+
   attach(events: SessionEvents): void {
     this.events = events;
     const b = this.backlog;
@@ -182,66 +334,89 @@ export class GatewaySession {
   }
 
   private handleMessage(data: unknown): void {
-    if (typeof data === 'string') {
-      let m: GatewayResponse;
-      try {
-        m = parseGatewayResponse(data);
-      } catch {
-        this.badFrames++;
-        return;
-      }
-      if (m.type === 'bandwidth') this.bandwidthRemaining = m.availableTotal;
-      const w = this.textWaiters.shift();
-      if (w) w(m);
-      else this.events?.onText(m);
-      return;
-    }
+    if (typeof data === 'string') return this.handleText(data);
     const bytes = toBytes(data);
     if (!bytes) return;
+    let message: Uint8Array;
     try {
-      const f = decodeFrame(bytes, this.sharedKey, this.aead);
-      if (f.kind !== FRAME_KIND_RECEIVED) {
-        this.badFrames++;
-        return;
-      }
-      this.framesIn++;
-      if (this.events) this.events.onReceived(f.plaintext);
-      else this.backlog.push(f.plaintext);
+      message = decodePushedFrame(bytes, this.sharedKey, this.aead);
     } catch {
       this.badFrames++;
+      return;
     }
+    this.framesIn++;
+    if (this.events) this.events.onReceived(message);
+    else this.backlog.push(message);
   }
 
-  /** Send one mix packet (`packet type ‖ first hop ‖ sphinx packet`). */
-  sendMixPacket(mixPacket: Uint8Array): void {
-    const frame = encodeFrame(
-      FRAME_KIND_FORWARD,
-      this.sharedKey,
-      this.rng(AEAD_NONCE_SIZE),
-      mixPacket,
-      this.aead,
-    );
-    this.ws.send(frame);
+  private handleText(text: string): void {
+    let m: GatewayResponse;
+    try {
+      m = parseGatewayResponse(text);
+    } catch {
+      this.badFrames++;
+      return;
+    }
+    // every forwarded packet is answered with the remaining bandwidth
+    if (m.type === 'send') {
+      this.bandwidthRemaining = m.remainingBandwidth;
+      return;
+    }
+    if (m.type === 'bandwidth') this.bandwidthRemaining = m.availableTotal;
+    if (m.type === 'typedError' && m.error.kind === 'outOfBandwidth') {
+      this.bandwidthRemaining = m.error.available;
+      if (this.claimFree && this.freeBandwidthOffered) this.claimFreeAgain();
+    } else if (m.type === 'bandwidth' || m.type === 'error') {
+      // a pending request takes its answer (packet errors are typedErrors or come unasked)
+      const w = this.textWaiters.shift();
+      if (w) return w(m);
+    }
+    const n = noticeOf(m);
+    if (n) this.events?.onText(n);
   }
 
-  /** Show a bandwidth credential; resolves with the gateway's new total. */
-  async sendCredential(credential: Uint8Array, timeoutMs: number): Promise<number> {
-    this.ws.send(
-      encodeMessage(
-        sealCredential({ sharedKey: this.sharedKey, credential, random: this.rng, aead: this.aead }),
-      ),
-    );
-    const m = await new Promise<GatewayResponse>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`bandwidth credential: no answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.textWaiters.push((r) => {
+  private claimFreeAgain(): void {
+    if (this.claiming) return;
+    this.claiming = true;
+    this.request({ type: 'claimFreeTestnetBandwidth' }, 30_000)
+      .then((m) => {
+        if (m.type !== 'bandwidth') this.freeBandwidthOffered = false;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.claiming = false;
+      });
+  }
+
+  private request(m: ClientRequest, timeoutMs: number): Promise<GatewayResponse> {
+    this.ws.send(encodeClientRequest(m));
+    return new Promise<GatewayResponse>((resolve, reject) => {
+      const waiter = (r: GatewayResponse) => {
         clearTimeout(timer);
         resolve(r);
-      });
+      };
+      const timer = setTimeout(() => {
+        const i = this.textWaiters.indexOf(waiter);
+        if (i >= 0) this.textWaiters.splice(i, 1);
+        reject(new Error(`${m.type}: no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.textWaiters.push(waiter);
     });
-    if (m.type === 'error') throw new RemoteGatewayError(m.code, m.message);
+  }
+
+  /** Send one mix packet (encoded v2 bytes: packet type ‖ key rotation ‖ next hop ‖ packet). */
+  sendMixPacket(mixPacket: Uint8Array): void {
+    this.ws.send(encodeForwardFrame(this.sharedKey, this.rng(AEAD_NONCE_SIZE), mixPacket, this.aead));
+  }
+
+  /** Show a bandwidth credential (Coconut, Nym's bandwidthCredential); resolves with the new total. */
+  async sendCredential(credential: Uint8Array, timeoutMs: number): Promise<number> {
+    const m = await this.request(
+      sealCredential({ sharedKey: this.sharedKey, credential, random: this.rng, aead: this.aead }),
+      timeoutMs,
+    );
+    const err = remoteError(m);
+    if (err) throw err;
     if (m.type !== 'bandwidth') throw new Error(`bandwidth credential: unexpected ${m.type}`);
     return m.availableTotal;
   }
@@ -274,7 +449,7 @@ export async function probeGateway(
         () => reject(new Error('probe timeout')),
         Math.max(1, timeoutMs - (now() - t0)),
       );
-      sock.addEventListener('message', (ev: any) => {
+      sock.addEventListener('message', (ev: { data: unknown }) => {
         clearTimeout(timer);
         if (typeof ev.data === 'string') resolve();
         else reject(new Error('unexpected binary answer'));
@@ -283,7 +458,7 @@ export async function probeGateway(
         clearTimeout(timer);
         reject(new Error('closed'));
       });
-      sock.send(encodeMessage({ type: 'supportedProtocol' }));
+      sock.send(encodeClientRequest({ type: 'supportedProtocol' }));
     });
     return now() - t0;
   } catch {

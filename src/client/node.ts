@@ -6,8 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-// eslint-disable-next-line no-restricted-imports -- until the gateway protocol v5 (AES-GCM-SIV) replaces this AEAD
-import { nodeAead } from '../gateway/node-aead.js';
+import { nodeAead } from '../crypto/node.js';
 import { MixnetClientCore, type MixnetClientCoreOptions } from './client.js';
 import { CorruptStateError } from './errors.js';
 import { stateFromJson, stateToJson, MemoryKeyStore, type KeyStore, type StoredState } from './identity.js';

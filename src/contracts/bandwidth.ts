@@ -33,7 +33,11 @@ export interface SpendCredential {
 }
 
 export interface BandwidthState {
-  config: { denom: string; admin: string | null };
+  /**
+   * `admin` may release funds (Nym: the multisig contract); `pool` receives them (Nym's
+   * `pool_addr`). A state written before `pool` existed releases to the admin.
+   */
+  config: { denom: string; admin: string | null; pool?: string };
   deposit_counter: number;
   /** deposit id -> deposit; integer-like keys iterate in ascending order. */
   deposits: Record<string, Deposit>;
@@ -61,9 +65,16 @@ export interface PagedSpendCredentialResponse {
 export interface BandwidthInstantiateMsg {
   mix_denom?: string;
   admin?: string;
+  /** Where `release_funds` sends coins (Nym's `pool_addr`); defaults to the admin. */
+  pool_addr?: string;
 }
 
-export const BANDWIDTH_EXECUTE_VARIANTS = ['deposit_funds', 'spend_credential'] as const;
+/** `release_funds { funds }` (Nym's coconut-bandwidth ExecuteMsg::ReleaseFunds). */
+export interface ReleaseFundsMsg {
+  release_funds: { funds: Coin };
+}
+
+export const BANDWIDTH_EXECUTE_VARIANTS = ['deposit_funds', 'spend_credential', 'release_funds'] as const;
 export const BANDWIDTH_QUERY_VARIANTS = [
   'get_deposit',
   'get_deposits',

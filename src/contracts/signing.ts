@@ -1,17 +1,22 @@
 /**
  * The owner signature: proof that whoever bonds a node holds its ed25519 identity key.
  *
- * Like Nym's `SignableMessage<ContractMessageContent<...>>` (contracts-common signing), the
- * signed bytes are the UTF-8 JSON of
+ * As Nym's `SignableMessage<ContractMessageContent<...>>` (contracts-common/src/signing/mod.rs,
+ * mixnet-contract/src/signing_types.rs at the release), the signed bytes are the UTF-8 JSON of
  *
  *   {"nonce":N,"algorithm":"ed25519","message_type":"mixnode-bonding"|"gateway-bonding",
- *    "content":{"sender":ADDR,"proxy":null,"funds":[PLEDGE],
+ *    "content":{"sender":ADDR,"funds":[PLEDGE],
  *               "data":{"mix_node":{...},"cost_params":{...}} | {"gateway":{...}}}}
  *
  * with keys in exactly this order and node fields in the order of the MixNode / Gateway
- * structs. The nonce is the sender's signing nonce (query `get_signing_nonce`), which the
- * contract increments on every bond, so a signature cannot be replayed. Both the contract
- * and every signer call `ownerSignatureMessage`, so the bytes cannot drift apart.
+ * structs. Nym's legacy form (`LegacyContractMessageContent`) has `"proxy":null` after the
+ * sender; signatures over it are still accepted, since earlier Nymph signers made them.
+ * The nonce is the sender's signing nonce (query `get_signing_nonce`), which the contract
+ * increments on every bond, so a signature cannot be replayed. Both the contract and every
+ * signer call `ownerSignatureMessage`, so the bytes cannot drift apart.
+ *
+ * A signature travels as base58 text (what Nym's `MessageSignature` deserialises from) or,
+ * as `@nymproject/contract-clients` declares `MessageSignature`, as an array of bytes.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
@@ -31,7 +36,13 @@ export type OwnerSignaturePayload =
 
 const coinJson = (c: Coin): Coin => ({ denom: c.denom, amount: c.amount });
 
-export function ownerSignatureMessage(p: OwnerSignaturePayload): Uint8Array {
+/** `current`: Nym's `ContractMessageContent`; `legacy`: with `"proxy":null` after the sender. */
+export type OwnerSignatureForm = 'current' | 'legacy';
+
+export function ownerSignatureMessage(
+  p: OwnerSignaturePayload,
+  form: OwnerSignatureForm = 'current',
+): Uint8Array {
   const data =
     p.kind === 'mixnode-bonding'
       ? {
@@ -64,7 +75,10 @@ export function ownerSignatureMessage(p: OwnerSignaturePayload): Uint8Array {
     nonce: p.nonce,
     algorithm: 'ed25519',
     message_type: p.kind,
-    content: { sender: p.sender, proxy: null, funds: [coinJson(p.pledge)], data },
+    content:
+      form === 'current'
+        ? { sender: p.sender, funds: [coinJson(p.pledge)], data }
+        : { sender: p.sender, proxy: null, funds: [coinJson(p.pledge)], data },
   };
   return new TextEncoder().encode(JSON.stringify(msg));
 }
@@ -74,13 +88,20 @@ export function signOwnerPayload(identitySecretKey: Uint8Array, p: OwnerSignatur
   return base58.encode(ed25519.sign(ownerSignatureMessage(p), identitySecretKey));
 }
 
-/** True iff `signature` (base58) verifies for the identity key (base58) named in the payload. */
-export function verifyOwnerSignature(signature: string, p: OwnerSignaturePayload): boolean {
+/**
+ * True iff `signature` (base58 text or raw bytes) verifies for the identity key (base58) named
+ * in the payload, over Nym's current message or its legacy form.
+ */
+export function verifyOwnerSignature(signature: string | Uint8Array, p: OwnerSignaturePayload): boolean {
   const identity = p.kind === 'mixnode-bonding' ? p.mix_node.identity_key : p.gateway.identity_key;
   try {
-    const sig = base58.decode(signature);
+    const sig = typeof signature === 'string' ? base58.decode(signature) : signature;
     if (sig.length !== 64) return false;
-    return ed25519.verify(sig, ownerSignatureMessage(p), base58.decode(identity));
+    const key = base58.decode(identity);
+    return (
+      ed25519.verify(sig, ownerSignatureMessage(p, 'current'), key) ||
+      ed25519.verify(sig, ownerSignatureMessage(p, 'legacy'), key)
+    );
   } catch {
     return false;
   }

@@ -1,4 +1,5 @@
 // Resolved through package.json "imports" (#crypto-default-backend) under the "browser" condition.
-import { webBackendIfAvailable } from './web.js';
+import { webAeadIfAvailable, webBackendIfAvailable } from './web.js';
 
 export const defaultBackend = webBackendIfAvailable();
+export const defaultAead = webAeadIfAvailable();

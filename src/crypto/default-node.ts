@@ -1,2 +1,2 @@
 // Resolved through package.json "imports" (#crypto-default-backend) everywhere but browsers.
-export { nodeBackend as defaultBackend } from './node.js';
+export { nodeAead as defaultAead, nodeBackend as defaultBackend } from './node.js';

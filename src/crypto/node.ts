@@ -8,12 +8,17 @@
  * 2.6 vs crypto_generichash 3.1. The other way round, libsodium's ChaCha20 (2016 bytes: 1.6
  * vs the wasm 3.7) and X25519 (37 vs 121) win, so the wasm versions of those serve browsers
  * only (./web.ts).
+ * Also `nodeAead`, the protocol's AES-GCM-SIV: OpenSSL's AES-ECB does the block work (key
+ * derivation, tag, counter blocks) and the wasm POLYVAL of ./polyval-wasm.ts the hashing,
+ * since OpenSSL 3.0 has no GCM-SIV (`npm run bench:aead`).
  * Node only: the browser entry never imports this file (see `#crypto-default-backend`).
  */
 import { createCipheriv, timingSafeEqual } from 'node:crypto';
 import sodium from 'sodium-native';
+import type { GcmSivAead } from './aead.js';
 import type { CryptoBackend } from './backend.js';
 import { blake2b256Keyed } from './blake2b.js';
+import { gcmSivAead, type AesEcb } from './gcm-siv.js';
 import { hkdfSha256, hmacSha256 } from './sha256.js';
 
 const ZERO_IV_16 = new Uint8Array(16);
@@ -65,3 +70,13 @@ export const nodeBackend: CryptoBackend = {
     return a.length === b.length && timingSafeEqual(a, b);
   },
 };
+
+/** OpenSSL's AES-ECB without padding: the cipher copies the key, and `update` takes whole blocks. */
+function opensslEcb(key: Uint8Array): AesEcb {
+  const cipher = createCipheriv(key.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', key, null);
+  cipher.setAutoPadding(false);
+  return (input, output) => output.set(cipher.update(input));
+}
+
+/** AES-GCM-SIV (RFC 8452) on OpenSSL's AES and the wasm POLYVAL: the Node session AEAD. */
+export const nodeAead: GcmSivAead = gcmSivAead('node', opensslEcb);

@@ -1,10 +1,10 @@
 /**
  * A minimal WebAssembly binary encoder (WebAssembly Core Specification 1.0, chapter 5): just
- * what Nymph's hand-unrolled hash functions need (one memory, functions over i32/i64 locals,
+ * what Nymph's hand-unrolled primitives need (one memory, functions over i32/i64 locals,
  * loads, stores, integer arithmetic, loops, calls).
  *
- * Why: the hot hash compressions (./sha256-wasm.ts, ./blake2b-wasm.ts) are emitted from
- * TypeScript at load time, so the source is the only artifact and no compiler is needed.
+ * Why: the hot primitives (./sha256-wasm.ts, ./blake2b-wasm.ts, ./chacha20-wasm.ts,
+ * ./x25519-wasm.ts, ./polyval-wasm.ts) are emitted from TypeScript at load time, so the source is the only artifact and no compiler is needed.
  * Instructions are plain byte arrays; `code(...)` flattens them into a function body.
  */
 
@@ -32,12 +32,15 @@ export const op = {
   i32_rotr: 0x78,
   i32_wrap_i64: 0xa7,
   i64_add: 0x7c,
+  i64_and: 0x83,
+  i64_or: 0x84,
   i64_sub: 0x7d,
   i64_mul: 0x7e,
   i64_shl: 0x86,
   i64_shr_s: 0x87,
   i64_shr_u: 0x88,
   i64_xor: 0x85,
+  i64_rotl: 0x89,
   i64_rotr: 0x8a,
   i64_extend_i32_s: 0xac,
   i64_extend_i32_u: 0xad,
@@ -81,6 +84,8 @@ export const load64 = (offset: number) => [0x29, 3, ...uleb(offset)];
 export const store64 = (offset: number) => [0x37, 3, ...uleb(offset)];
 export const store8 = (offset: number) => [0x3a, 0, ...uleb(offset)];
 export const load8u = (offset: number) => [0x2d, 0, ...uleb(offset)];
+/** i64.load32_u: a 32-bit word, zero-extended. */
+export const load64u32 = (offset: number) => [0x35, 2, ...uleb(offset)];
 export const call = (fn: number) => [0x10, ...uleb(fn)];
 export const br = (depth: number) => [0x0c, ...uleb(depth)];
 export const brIf = (depth: number) => [0x0d, ...uleb(depth)];

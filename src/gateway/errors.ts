@@ -1,7 +1,10 @@
-/** Typed errors of the gateway role (the wire protocol's own are in ./protocol). */
-import { GatewayProtocolError } from './protocol/errors.js';
-
+/**
+ * Errors of the gateway role. The wire errors (every condition a client can cause, with
+ * Nym's text and a `code`) are defined once in ./protocol/errors.ts; the role adds its own
+ * configuration errors.
+ */
 export class GatewayError extends Error {
+  readonly code: string = 'gateway_error';
   constructor(message: string) {
     super(`gateway: ${message}`);
     this.name = new.target.name;
@@ -9,6 +12,7 @@ export class GatewayError extends Error {
 }
 
 export class GatewayConfigError extends GatewayError {
+  override readonly code = 'config';
   constructor(
     readonly key: string,
     readonly detail: string,
@@ -17,54 +21,11 @@ export class GatewayConfigError extends GatewayError {
   }
 }
 
-/** Requests that need a session before one exists. */
-export class NotAuthenticatedError extends GatewayProtocolError {
-  constructor(readonly what: string) {
-    super('not_authenticated', `${what} before authentication`);
-  }
-}
-
-export class UnknownClientError extends GatewayProtocolError {
-  constructor(readonly identity: string) {
-    super('unknown_client', `client ${identity} is not registered here`);
-  }
-}
-
-export class OutOfBandwidthError extends GatewayProtocolError {
-  constructor(
-    readonly available: number,
-    readonly required: number,
-  ) {
-    super('out_of_bandwidth', `out of bandwidth: ${available} bytes left, ${required} needed`);
-  }
-}
-
-export class MessageTooLargeError extends GatewayProtocolError {
-  constructor(
-    readonly size: number,
-    readonly limit: number,
-  ) {
-    super('message_too_large', `message of ${size} bytes exceeds ${limit}`);
-  }
-}
-
-export class BadPacketError extends GatewayProtocolError {
-  constructor(readonly detail: string) {
-    super('bad_packet', `bad mix packet: ${detail}`);
-  }
-}
-
-export class CredentialInvalidError extends GatewayProtocolError {
-  constructor(readonly detail: string) {
-    super('credential_invalid', `bandwidth credential rejected: ${detail}`);
-  }
-}
-
-export class CredentialSpentError extends GatewayProtocolError {
-  constructor(
-    readonly blindedSerialNumber: string,
-    readonly where: 'local' | 'chain',
-  ) {
-    super('credential_spent', `bandwidth credential already spent (${where} record)`);
-  }
-}
+export {
+  CredentialInvalidError,
+  CredentialSpentError,
+  OutOfBandwidthError,
+  UnknownClientError,
+  BadPacketError,
+  MessageTooLargeError,
+} from './protocol/errors.js';

@@ -4,8 +4,12 @@
  *   [gateway]      host, announce_host, mix_port, clients_port, http_api_host,
  *                  http_api_port (-1 = off), workers, batch_size, key_epoch, replay_bloom_bits,
  *                  max_message_bytes, inbox_batch, max_message_age_ms, purge_interval_ms,
- *                  handshake_timeout_ms, auth_max_skew_ms, location,
- *                  localnet_free_bandwidth (development only)
+ *                  initial_message_timeout_ms, handshake_timeout_ms, auth_max_skew_ms,
+ *                  ping_timeout_ms, location,
+ *                  free_bandwidth: grant Nym's `claimFreeTestnetBandwidth` (64 GiB a claim);
+ *                  the opposite of Nym's `enforce_zk_nyms` (nym-node/src/config/gateway_tasks.rs):
+ *                  off by default, so clients need Coconut credentials; localnet turns it on.
+ *                  (`localnet_free_bandwidth`, its old name, is still read.)
  *   [credentials]  backend ("mcl" | "noble"), verification_key (base58, aggregated) or
  *                  api_urls + threshold (fetched and aggregated at start)
  *   [outbound]     as the mix node's
@@ -48,10 +52,12 @@ export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
       inbox_batch: 100,
       max_message_age_ms: 24 * 3600_000,
       purge_interval_ms: 3600_000,
+      initial_message_timeout_ms: 10_000,
       handshake_timeout_ms: 5_000,
       auth_max_skew_ms: 120_000,
+      ping_timeout_ms: 1_000,
       location: 'localnet',
-      localnet_free_bandwidth: o.freeBandwidth ?? false,
+      free_bandwidth: o.freeBandwidth ?? false,
     },
     credentials: {
       backend: 'mcl',
@@ -101,10 +107,12 @@ export function gatewayConfigFromToml(
     inboxBatch: optNumber(g, 'inbox_batch', 100),
     maxMessageAgeMs: optNumber(g, 'max_message_age_ms', 24 * 3600_000),
     purgeIntervalMs: optNumber(g, 'purge_interval_ms', 3600_000),
+    initialMessageTimeoutMs: optNumber(g, 'initial_message_timeout_ms', 10_000),
     handshakeTimeoutMs: optNumber(g, 'handshake_timeout_ms', 5_000),
     authMaxSkewMs: optNumber(g, 'auth_max_skew_ms', 120_000),
+    pingTimeoutMs: optNumber(g, 'ping_timeout_ms', 1_000),
     location: optString(g, 'location', 'localnet'),
-    freeBandwidth: optBool(g, 'localnet_free_bandwidth', false),
+    freeBandwidth: optBool(g, 'free_bandwidth', optBool(g, 'localnet_free_bandwidth', false)),
     credentials:
       vk || apiUrls.length
         ? {

@@ -37,6 +37,8 @@ export class GatewayStore {
     purge: Database.Statement;
     isSpent: Database.Statement;
     markSpent: Database.Statement;
+    forgetClient: Database.Statement;
+    forgetInbox: Database.Statement;
   };
 
   constructor(file: string) {
@@ -83,6 +85,8 @@ export class GatewayStore {
       purge: p('DELETE FROM inbox WHERE received_at < ?'),
       isSpent: p('SELECT 1 FROM spent_credentials WHERE serial = ?'),
       markSpent: p('INSERT INTO spent_credentials (serial, client, bytes, spent_at) VALUES (?, ?, ?, ?)'),
+      forgetClient: p('DELETE FROM clients WHERE identity = ?'),
+      forgetInbox: p('DELETE FROM inbox WHERE client = ?'),
     };
   }
 
@@ -103,6 +107,15 @@ export class GatewayStore {
     this.q.putClient.run(identity, sharedKey, nowMs);
   }
 
+  /** Nym's ForgetMe: the client's key, balance and stored messages go (spends stay on record). */
+  forgetClient(identity: Uint8Array): void {
+    this.db.transaction(() => {
+      this.q.forgetInbox.run(identity);
+      this.q.forgetClient.run(identity);
+    })();
+  }
+
+  /** Milliseconds of the last accepted authenticateV2 timestamp (whole seconds × 1000). */
   setLastAuth(identity: Uint8Array, ts: number): void {
     this.q.setAuth.run(ts, identity);
   }

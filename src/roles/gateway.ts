@@ -22,6 +22,8 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     clientsPort: node.ports.clients,
     httpApiPort: node.ports.metrics,
     verificationKey: net.verificationKey,
+    // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
+    freeBandwidth: true,
     chain: chainOf(ctx),
   });
   tuneForLocalnet(t, host);

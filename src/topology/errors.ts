@@ -1,36 +1,48 @@
-/** Typed topology errors: one class per condition, module named in the message. */
+/**
+ * Typed topology errors: one class per condition under one base, each with a stable
+ * snake_case `code` so callers branch on the code, never on the message.
+ */
+
+export abstract class TopologyError extends Error {
+  /** Stable identifier of the condition. */
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(`topology: ${message}`);
+    this.name = new.target.name;
+  }
+}
 
 /** A layer (1..3) has no usable mix node, so no route can be built (nym#1774). */
-export class NoRouteError extends Error {
+export class NoRouteError extends TopologyError {
+  readonly code = 'no_route';
   constructor(
     readonly layer: number,
     readonly layerSizes: readonly [number, number, number],
   ) {
-    super(`topology: no route: layer ${layer} is empty (layer sizes ${layerSizes.join('/')})`);
-    this.name = 'NoRouteError';
+    super(`no route: layer ${layer} is empty (layer sizes ${layerSizes.join('/')})`);
   }
 }
 
 /** The topology has no gateway at all. */
-export class NoGatewayError extends Error {
+export class NoGatewayError extends TopologyError {
+  readonly code = 'no_gateway';
   constructor() {
-    super('topology: no gateway is bonded');
-    this.name = 'NoGatewayError';
+    super('no gateway is bonded');
   }
 }
 
 /** No gateway has this identity key. */
-export class GatewayNotFoundError extends Error {
+export class GatewayNotFoundError extends TopologyError {
+  readonly code = 'gateway_not_found';
   constructor(readonly identity: string) {
-    super(`topology: no gateway with identity key ${identity}`);
-    this.name = 'GatewayNotFoundError';
+    super(`no gateway with identity key ${identity}`);
   }
 }
 
 /** The JSON document is not a topology at all (not an object with node arrays). */
-export class TopologyFormatError extends Error {
+export class TopologyFormatError extends TopologyError {
+  readonly code = 'malformed_topology';
   constructor(readonly reason: string) {
-    super(`topology: malformed topology document: ${reason}`);
-    this.name = 'TopologyFormatError';
+    super(`malformed topology document: ${reason}`);
   }
 }

@@ -6,10 +6,10 @@
  * skipped with a reason and the rest of the topology stands (one bad bond must never take
  * a client down). JSON uses nym-api's field names, i.e. the contract's bond structs.
  */
-import { base58 } from '@scure/base';
-import { isValidHost } from '../contracts/index.js';
-import type { Coin, GatewayBond, MixNodeBond } from '../contracts/index.js';
+import * as v from 'valibot';
+import type { GatewayBond, MixNodeBond } from '../contracts/index.js';
 import { GatewayNotFoundError, NoGatewayError, NoRouteError, TopologyFormatError } from './errors.js';
+import { decodeBase58, GatewayBondSchema, MixNodeBondSchema, TopologyDocumentSchema } from './schema.js';
 
 export type Layer = 1 | 2 | 3;
 export const LAYERS: readonly Layer[] = [1, 2, 3];
@@ -56,6 +56,9 @@ export interface SkippedNode {
   index: number;
   /** mix id or identity key when they could be read. */
   id: number | string | null;
+  /** Bounded: branch and label metrics on this. */
+  code: SkipCode;
+  /** For people: which field failed and how. */
   reason: string;
 }
 
@@ -72,158 +75,100 @@ export interface BuildResult {
 
 // ------------------------------------------------------------ validation of untrusted nodes
 
-class Skip extends Error {}
+/** Why a node was left out, as a bounded code (metric labels, branching) beside the prose. */
+export type SkipCode =
+  | 'duplicate'
+  | 'unbonding'
+  | 'bad_sphinx_key'
+  | 'bad_identity_key'
+  | 'bad_host'
+  | 'bad_port'
+  | 'bad_layer'
+  | 'malformed';
+
+/** The code of a schema failure, by the field that failed. */
+const FIELD_CODES: Readonly<Record<string, SkipCode>> = {
+  sphinx_key: 'bad_sphinx_key',
+  identity_key: 'bad_identity_key',
+  host: 'bad_host',
+  mix_port: 'bad_port',
+  verloc_port: 'bad_port',
+  http_api_port: 'bad_port',
+  clients_port: 'bad_port',
+  layer: 'bad_layer',
+};
+
+class Skip extends Error {
+  constructor(
+    readonly code: SkipCode,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function req(o: Record<string, unknown>, k: string): unknown {
-  if (!(k in o)) throw new Skip(`missing ${k}`);
-  return o[k];
+/** The first issue of a failed parse as `path message` (e.g. `mix_node.host is not ...`). */
+export function describeIssue(issue: v.BaseIssue<unknown>): { path: string; field: string; message: string } {
+  const keys = (issue.path ?? []).map((p) => String(p.key));
+  const path = keys.join('.');
+  // A missing key fails with the parent's message; say what is missing instead.
+  const message = issue.received === 'undefined' && keys.length > 0 ? 'is missing' : issue.message;
+  return { path, field: keys[keys.length - 1] ?? '', message };
 }
-function str(v: unknown, name: string, max = 256): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > max)
-    throw new Skip(`${name} is not a string of 1..${max} chars`);
-  return v;
+
+function parseNode<S extends v.GenericSchema>(schema: S, raw: unknown): v.InferOutput<S> {
+  // An array passes valibot's object check but is never a bond.
+  if (!isObj(raw)) throw new Skip('malformed', 'not an object');
+  const r = v.safeParse(schema, raw, { abortEarly: true });
+  if (r.success) return r.output;
+  const { path, field, message } = describeIssue(r.issues[0]);
+  throw new Skip(FIELD_CODES[field] ?? 'malformed', path ? `${path} ${message}` : message);
 }
-function port(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535)
-    throw new Skip(`${name} is not a port`);
-  return v;
-}
-function key(v: unknown, name: string): [string, Uint8Array] {
-  const s = str(v, name, 64);
-  let bytes: Uint8Array;
-  try {
-    bytes = base58.decode(s);
-  } catch {
-    throw new Skip(`${name} is not base58`);
-  }
-  if (bytes.length !== 32) throw new Skip(`${name} is ${bytes.length} bytes, expected 32`);
-  return [s, bytes];
-}
-function hostOf(v: unknown): string {
-  const s = str(v, 'host', 253);
-  if (!isValidHost(s)) throw new Skip('host is not an IP address or host name');
-  return s;
-}
-function coin(v: unknown, name: string): Coin {
-  if (
-    !isObj(v) ||
-    typeof v.denom !== 'string' ||
-    typeof v.amount !== 'string' ||
-    !/^\d{1,39}$/.test(v.amount)
-  ) {
-    throw new Skip(`${name} is not a coin`);
-  }
-  return { denom: v.denom, amount: v.amount };
-}
-function optStr(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-function uintOr0(v: unknown): number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
+
+function keyBytes(key: string): Uint8Array {
+  // The schema checked that it decodes to 32 bytes.
+  return decodeBase58(key)!;
 }
 
 function parseMixBond(input: unknown): MixNodeEntry {
   // nym-api's detailed endpoints wrap the bond: accept `{bond_information, ...}` too.
   const raw = isObj(input) && isObj(input.bond_information) ? input.bond_information : input;
-  if (!isObj(raw)) throw new Skip('not an object');
-  const mixId = req(raw, 'mix_id');
-  if (typeof mixId !== 'number' || !Number.isInteger(mixId) || mixId < 0 || mixId > 0xffff_ffff) {
-    throw new Skip('mix_id is not a u32');
-  }
-  const layer = req(raw, 'layer');
-  if (layer !== 1 && layer !== 2 && layer !== 3) throw new Skip('layer is not 1, 2 or 3');
-  const owner = str(req(raw, 'owner'), 'owner', 128);
-  const m = req(raw, 'mix_node');
-  if (!isObj(m)) throw new Skip('mix_node is not an object');
-  const host = hostOf(req(m, 'host'));
-  const mixPort = port(req(m, 'mix_port'), 'mix_port');
-  const verlocPort = port(req(m, 'verloc_port'), 'verloc_port');
-  const httpApiPort = port(req(m, 'http_api_port'), 'http_api_port');
-  const [sphinxKey, sphinxKeyBytes] = key(req(m, 'sphinx_key'), 'sphinx_key');
-  const [identityKey, identityKeyBytes] = key(req(m, 'identity_key'), 'identity_key');
-  const version = str(req(m, 'version'), 'version', 64);
-  const bond: MixNodeBond = {
-    mix_id: mixId,
-    owner,
-    original_pledge:
-      raw.original_pledge === undefined
-        ? { denom: 'unym', amount: '0' }
-        : coin(raw.original_pledge, 'original_pledge'),
-    layer,
-    mix_node: {
-      host,
-      mix_port: mixPort,
-      verloc_port: verlocPort,
-      http_api_port: httpApiPort,
-      sphinx_key: sphinxKey,
-      identity_key: identityKey,
-      version,
-    },
-    proxy: optStr(raw.proxy),
-    bonding_height: uintOr0(raw.bonding_height),
-    is_unbonding: raw.is_unbonding === true,
-  };
+  const bond = parseNode(MixNodeBondSchema, raw);
+  const m = bond.mix_node;
   return {
-    mixId,
-    owner,
-    layer,
-    host,
-    mixPort,
-    verlocPort,
-    httpApiPort,
-    identityKey,
-    sphinxKey,
-    identityKeyBytes,
-    sphinxKeyBytes,
-    version,
+    mixId: bond.mix_id,
+    owner: bond.owner,
+    layer: bond.layer,
+    host: m.host,
+    mixPort: m.mix_port,
+    verlocPort: m.verloc_port,
+    httpApiPort: m.http_api_port,
+    identityKey: m.identity_key,
+    sphinxKey: m.sphinx_key,
+    identityKeyBytes: keyBytes(m.identity_key),
+    sphinxKeyBytes: keyBytes(m.sphinx_key),
+    version: m.version,
     bond,
   };
 }
 
 function parseGatewayBond(raw: unknown): GatewayEntry {
-  if (!isObj(raw)) throw new Skip('not an object');
-  const owner = str(req(raw, 'owner'), 'owner', 128);
-  const g = req(raw, 'gateway');
-  if (!isObj(g)) throw new Skip('gateway is not an object');
-  const host = hostOf(req(g, 'host'));
-  const mixPort = port(req(g, 'mix_port'), 'mix_port');
-  const clientsPort = port(req(g, 'clients_port'), 'clients_port');
-  const location = str(req(g, 'location'), 'location', 128);
-  const [sphinxKey, sphinxKeyBytes] = key(req(g, 'sphinx_key'), 'sphinx_key');
-  const [identityKey, identityKeyBytes] = key(req(g, 'identity_key'), 'identity_key');
-  const version = str(req(g, 'version'), 'version', 64);
-  const bond: GatewayBond = {
-    pledge_amount:
-      raw.pledge_amount === undefined
-        ? { denom: 'unym', amount: '0' }
-        : coin(raw.pledge_amount, 'pledge_amount'),
-    owner,
-    block_height: uintOr0(raw.block_height),
-    gateway: {
-      host,
-      mix_port: mixPort,
-      clients_port: clientsPort,
-      location,
-      sphinx_key: sphinxKey,
-      identity_key: identityKey,
-      version,
-    },
-    proxy: optStr(raw.proxy),
-  };
+  const bond = parseNode(GatewayBondSchema, raw);
+  const g = bond.gateway;
   return {
-    owner,
-    host,
-    mixPort,
-    clientsPort,
-    location,
-    identityKey,
-    sphinxKey,
-    identityKeyBytes,
-    sphinxKeyBytes,
-    version,
+    owner: bond.owner,
+    host: g.host,
+    mixPort: g.mix_port,
+    clientsPort: g.clients_port,
+    location: g.location,
+    identityKey: g.identity_key,
+    sphinxKey: g.sphinx_key,
+    identityKeyBytes: keyBytes(g.identity_key),
+    sphinxKeyBytes: keyBytes(g.sphinx_key),
+    version: g.version,
     bond,
   };
 }
@@ -294,27 +239,39 @@ export class Topology {
     mixBonds.forEach((raw, index) => {
       try {
         const e = parseMixBond(raw);
-        if (e.bond.is_unbonding) throw new Skip('is unbonding');
-        if (mixIds.has(e.mixId)) throw new Skip('duplicate mix_id');
-        if (identities.has(e.identityKey)) throw new Skip('duplicate identity_key');
+        if (e.bond.is_unbonding) throw new Skip('unbonding', 'is unbonding');
+        if (mixIds.has(e.mixId)) throw new Skip('duplicate', 'duplicate mix_id');
+        if (identities.has(e.identityKey)) throw new Skip('duplicate', 'duplicate identity_key');
         mixIds.add(e.mixId);
         identities.add(e.identityKey);
         mixnodes.push(e);
       } catch (err) {
         if (!(err instanceof Skip)) throw err;
-        skipped.push({ kind: 'mixnode', index, id: peekId(raw, 'mixnode'), reason: err.message });
+        skipped.push({
+          kind: 'mixnode',
+          index,
+          id: peekId(raw, 'mixnode'),
+          code: err.code,
+          reason: err.message,
+        });
       }
     });
     const gateways: GatewayEntry[] = [];
     gatewayBonds.forEach((raw, index) => {
       try {
         const e = parseGatewayBond(raw);
-        if (identities.has(e.identityKey)) throw new Skip('duplicate identity_key');
+        if (identities.has(e.identityKey)) throw new Skip('duplicate', 'duplicate identity_key');
         identities.add(e.identityKey);
         gateways.push(e);
       } catch (err) {
         if (!(err instanceof Skip)) throw err;
-        skipped.push({ kind: 'gateway', index, id: peekId(raw, 'gateway'), reason: err.message });
+        skipped.push({
+          kind: 'gateway',
+          index,
+          id: peekId(raw, 'gateway'),
+          code: err.code,
+          reason: err.message,
+        });
       }
     });
     gateways.sort((a, b) => (a.identityKey < b.identityKey ? -1 : a.identityKey > b.identityKey ? 1 : 0));
@@ -332,10 +289,12 @@ export class Topology {
       }
     }
     if (!isObj(doc)) throw new TopologyFormatError('expected an object');
-    const { mixnodes, gateways } = doc;
-    if (!Array.isArray(mixnodes)) throw new TopologyFormatError('mixnodes is not an array');
-    if (!Array.isArray(gateways)) throw new TopologyFormatError('gateways is not an array');
-    return Topology.fromBonds(mixnodes, gateways);
+    const r = v.safeParse(TopologyDocumentSchema, doc, { abortEarly: true });
+    if (!r.success) {
+      const { path, message } = describeIssue(r.issues[0]);
+      throw new TopologyFormatError(path ? `${path} ${message}` : message);
+    }
+    return Topology.fromBonds(r.output.mixnodes, r.output.gateways);
   }
 
   toJson(): TopologyJson {

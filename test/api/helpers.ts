@@ -1,7 +1,10 @@
 /** Shared set-up for the nym-api integration tests: a localnet chain and n nym-api instances. */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
@@ -19,6 +22,7 @@ import {
   keyShareToJson,
   writeKeyShares,
   keyFileName,
+  writeConfig,
 } from '../../src/api/index.js';
 import type { ApiConfig, NymApi } from '../../src/api/index.js';
 
@@ -54,10 +58,27 @@ export function gateway(label: string, port: number): Gateway {
   };
 }
 
+/** A nym-api instance running as its own process (`nymph api run`), to freeze and kill. */
+export interface ApiProcess {
+  /** Share index (1-based), as in the instance's key file. */
+  index: number;
+  url: string;
+  child: ChildProcess;
+  /** SIGSTOP: the kernel still accepts connections and requests; nothing is answered. */
+  freeze(): void;
+  /** SIGCONT. */
+  thaw(): void;
+}
+
 export interface Net {
   dir: string;
   chain: RunningChain;
+  /** The in-process instances, in index order (those run as processes are left out). */
   apis: NymApi[];
+  /** The instances given in `processes`. */
+  processes: ApiProcess[];
+  /** Every instance's URL, in index order. */
+  urls(): string[];
   configs: ApiConfig[];
   signer(i: number): Promise<SigningClients>;
   close(): Promise<void>;
@@ -70,12 +91,21 @@ export async function startNet(opts: {
   refreshIntervalMs?: number;
   accounts?: number;
   maxBodyBytes?: number;
+  /** Instances (1-based) to run as `nymph api run` processes instead of in-process. */
+  processes?: number[];
 }): Promise<Net> {
   const dir = mkdtempSync(join(tmpdir(), 'nymph-api-it-'));
   const signers: SigningClients[] = [];
   const apis: NymApi[] = [];
+  const processes: ApiProcess[] = [];
+  const urlOf = new Map<number, () => string>();
   let chain: RunningChain | undefined;
   const close = async (): Promise<void> => {
+    for (const p of processes) {
+      p.child.kill('SIGKILL');
+      if (p.child.exitCode === null && p.child.signalCode === null)
+        await new Promise((r) => p.child.once('exit', r));
+    }
     for (const a of apis) await a.stop().catch(() => undefined);
     for (const s of signers) s.disconnect();
     await chain?.close();
@@ -107,6 +137,13 @@ export async function startNet(opts: {
       c.coconut.backend = 'mcl';
       if (opts.maxBodyBytes) c.http.maxBodyBytes = opts.maxBodyBytes;
       configs.push(c);
+      if (opts.processes?.includes(i)) {
+        writeConfig(c);
+        const p = await runApiProcess(i, c.home);
+        processes.push(p);
+        urlOf.set(i, () => p.url);
+        continue;
+      }
       // The last instance gets its share in-process, in the JSON form (the others read files).
       const api = createNymApi(c, {
         logger: pino({ level: 'silent' }),
@@ -114,6 +151,9 @@ export async function startNet(opts: {
         keyShare: i === opts.count ? keyShareToJson(backend, shares[i - 1]) : undefined,
       });
       apis.push(api);
+      const slot = apis.length - 1;
+      // Looked up at call time: a test may replace a stopped instance with a restarted one.
+      urlOf.set(i, () => apis[slot].url);
     }
     await Promise.all(apis.map((a) => a.start()));
     const running = chain;
@@ -121,6 +161,8 @@ export async function startNet(opts: {
       dir,
       chain: running,
       apis,
+      processes,
+      urls: () => [...urlOf.keys()].sort((a, b) => a - b).map((i) => urlOf.get(i)!()),
       configs,
       async signer(i: number) {
         const s = await connectSigningClients({
@@ -142,6 +184,39 @@ export async function startNet(opts: {
     await close();
     throw err;
   }
+}
+
+const NYMPH_CLI = fileURLToPath(new URL('../../src/cli/nymph.ts', import.meta.url));
+
+/** `nymph api run --home home` as a child process, once it printed its ready line. */
+async function runApiProcess(index: number, home: string): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', NYMPH_CLI, 'api', 'run', '--home', home], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.includes('"api_ready"'));
+      if (!line) return;
+      child.stdout!.off('data', onData);
+      resolve((JSON.parse(line) as { url: string }).url);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`nym-api ${index} exited (${code}) before ready: ${stderr}`)),
+    );
+  });
+  child.stdout!.resume();
+  return {
+    index,
+    url,
+    child,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+  };
 }
 
 export async function getJson(

@@ -6,6 +6,7 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryFailedError } from '../../src/chain/index.js';
 import type { SigningClients } from '../../src/chain/index.js';
 import {
   loadBackend,
@@ -22,9 +23,14 @@ import {
   blindSignBody,
   blindSignSignatureMessage,
   fetchAggregatedVerificationKey,
+  fetchKeyRotationInfo,
+  fetchRewardedSet,
+  fetchSkimmedNodes,
   NotEnoughSharesError,
   obtainBandwidthCredential,
+  openShare,
 } from '../../src/api-client/index.js';
+import type { PendingIssuance } from '../../src/api-client/index.js';
 import { Topology } from '../../src/topology/index.js';
 import { COSTS, PLEDGE, gateway, getJson, mixNode, postJson, secret, startNet } from './helpers.js';
 import type { Net } from './helpers.js';
@@ -99,6 +105,53 @@ describe('topology cache', () => {
     expect(typeof epoch.body.current_epoch_start).toBe('string');
   });
 
+  it("serves Nym's skimmed nodes from the same cache, gateways numbered by the contract", async () => {
+    // Gateways take the node id the contract preassigned; a contract without that query
+    // leaves them out of Nym's routes (and only there).
+    const gwIdentity = gateway('gw-1', 3000).identity_key;
+    let contractIds: Map<string, number> | null = null;
+    try {
+      const r = await operators[0].mixnet.getPreassignedGatewayIds();
+      contractIds = new Map(r.ids.map((e) => [e.identity, e.node_id]));
+    } catch (err) {
+      if (!(err instanceof QueryFailedError)) throw err;
+    }
+    const base = net.apis[0].url;
+    const active = await fetchSkimmedNodes(base, '/mixnodes/active');
+    expect(active.nodes.map((n) => n.node_id).sort()).toEqual([1, 2, 3]);
+    expect(active.nodes.map((n) => n.role)).toEqual(
+      expect.arrayContaining([
+        { Mixnode: { layer: 1 } },
+        { Mixnode: { layer: 2 } },
+        { Mixnode: { layer: 3 } },
+      ]),
+    );
+    expect(active.nodes[0]).toMatchObject({ ip_addresses: ['127.0.0.1'], performance: '1', entry: null });
+    expect(active.metadata.status).toMatchObject({ fresh: { id: 0, epochs_in_interval: 720 } });
+    const entry = await fetchSkimmedNodes(base, '/entry-gateways');
+    const rewarded = await fetchRewardedSet(base);
+    expect([...rewarded.layer1, ...rewarded.layer2, ...rewarded.layer3].sort()).toEqual([1, 2, 3]);
+    if (contractIds === null) {
+      expect(entry.nodes).toEqual([]);
+      expect(rewarded.entry_gateways).toEqual([]);
+    } else {
+      const id = contractIds.get(gwIdentity);
+      expect(id).toBeGreaterThan(3); // one counter with the mix ids
+      expect(entry.nodes).toEqual([
+        expect.objectContaining({
+          node_id: id,
+          ed25519_identity_pubkey: gwIdentity,
+          role: 'EntryGateway',
+          entry: { hostname: 'localhost', ws_port: 3001, wss_port: null },
+        }),
+      ]);
+      expect(entry.nodes[0].ip_addresses).toContain('127.0.0.1');
+      expect(rewarded.entry_gateways).toEqual([id]);
+    }
+    const rotation = await fetchKeyRotationInfo(base);
+    expect(rotation.key_rotation_state).toEqual({ validity_epochs: 24, initial_epoch_id: 0 });
+  });
+
   it('drops an unbonded node within one poll and changes the ETag', async () => {
     const before = await getJson(url(1, '/v1/topology'));
     await operators[1].mixnet.unbondMixnode();
@@ -115,7 +168,15 @@ describe('topology cache', () => {
     const doc = await getJson(url(0, '/openapi.json'));
     expect(doc.body.openapi).toBe('3.0.3');
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/mixnodes/active', '/v1/topology', BLIND_SIGN, VERIFY]),
+      expect.arrayContaining([
+        '/v1/mixnodes/active',
+        '/v1/topology',
+        BLIND_SIGN,
+        VERIFY,
+        '/v2/unstable/nym-nodes/skimmed/entry-gateways',
+        '/v1/nym-nodes/rewarded-set',
+        '/v1/epoch/key-rotation-info',
+      ]),
     );
     const health = await getJson(url(0, '/health'));
     expect(health.body).toMatchObject({ status: 'ok', coconut: { index: 1 } });
@@ -134,6 +195,7 @@ describe('credential issuance (3 instances, threshold 2)', () => {
   const identity = secret('client-identity');
   const encryption = secret('client-encryption');
   let issued: Awaited<ReturnType<typeof obtainBandwidthCredential>>;
+  let pending: PendingIssuance | undefined;
 
   beforeAll(async () => {
     client = await net.signer(5);
@@ -148,8 +210,12 @@ describe('credential issuance (3 instances, threshold 2)', () => {
       identityKey: identity,
       encryptionKey: encryption,
       backend,
+      onDeposit: (p) => {
+        pending = p;
+      },
     });
     expect(issued.signers).toHaveLength(2);
+    expect(pending?.depositTxHash).toBe(issued.depositTxHash);
     expect(issued.credential.value).toBe(1000n);
     expect(issued.credential.bandwidthBytes).toBe(1024_000n);
 
@@ -187,24 +253,41 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     expect(after.body).toMatchObject({ verification_result: true, spent: true });
   });
 
-  it('refuses a second use of a deposit at an instance that signed it (deposit_already_used)', async () => {
+  it('answers the same request again with the same sealed share, and refuses another one (deposit_used_for_other_request), across a restart', async () => {
     const i = issued.signers[0] - 1;
-    const voucher = BandwidthVoucher.create(
-      voucherParameters(backend),
-      1000n,
-      'BandwidthVoucher',
-      secureRandom,
+    const params = voucherParameters(backend);
+    const same = blindSignBody(
+      BandwidthVoucher.fromJSON(params, pending!.voucher),
+      issued.depositTxHash,
+      identity,
     );
-    const r = await postJson(url(i, BLIND_SIGN), blindSignBody(voucher, issued.depositTxHash, identity));
-    expect(r.status).toBe(409);
-    expect(r.body.error).toMatchObject({ code: 'deposit_already_used', tx_hash: issued.depositTxHash });
+    const first = await postJson(url(i, BLIND_SIGN), same);
+    expect(first.status).toBe(200);
+    expect(openShare(first.body, encryption, issued.depositTxHash)).not.toBeNull();
+    expect(await postJson(url(i, BLIND_SIGN), same)).toEqual(first);
 
-    // Durable: a restarted instance on the same home still refuses it.
+    // A new voucher for the same deposit would be a second credential for one deposit.
+    const other = BandwidthVoucher.create(params, 1000n, 'BandwidthVoucher', secureRandom);
+    const r = await postJson(url(i, BLIND_SIGN), blindSignBody(other, issued.depositTxHash, identity));
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({
+      code: 'deposit_used_for_other_request',
+      tx_hash: issued.depositTxHash,
+    });
+    // The same request signed by another key is not the depositor's.
+    const forged = await postJson(url(i, BLIND_SIGN), {
+      ...same,
+      signature: blindSignBody(other, issued.depositTxHash, secret('thief')).signature,
+    });
+    expect(forged).toMatchObject({ status: 403, body: { error: { code: 'invalid_deposit_signature' } } });
+
+    // Durable: a restarted instance on the same home answers the same share and refuses the other.
     await net.apis[i].stop();
     net.apis[i] = createNymApi(net.configs[i], { logger: pino({ level: 'silent' }) });
     await net.apis[i].start();
-    const again = await postJson(url(i, BLIND_SIGN), blindSignBody(voucher, issued.depositTxHash, identity));
-    expect(again.body.error.code).toBe('deposit_already_used');
+    expect(await postJson(url(i, BLIND_SIGN), same)).toEqual(first);
+    const again = await postJson(url(i, BLIND_SIGN), blindSignBody(other, issued.depositTxHash, identity));
+    expect(again.body.error.code).toBe('deposit_used_for_other_request');
   });
 
   it("refuses someone else's deposit (invalid_deposit_signature)", async () => {
@@ -253,7 +336,7 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     expect(Object.keys(ok.body).sort()).toEqual(['encrypted_signature', 'remote_key']);
   });
 
-  it('lets exactly one of two concurrent requests for one deposit through', async () => {
+  it('answers two concurrent identical requests for one deposit with one share', async () => {
     const voucher = BandwidthVoucher.create(voucherParameters(backend), 7n, 'BandwidthVoucher', secureRandom);
     const dep = await client.bandwidth.depositFunds({
       amount: { denom: 'unym', amount: '7' },
@@ -262,7 +345,9 @@ describe('credential issuance (3 instances, threshold 2)', () => {
     });
     const body = blindSignBody(voucher, dep.txHash, identity);
     const rs = await Promise.all([postJson(url(2, BLIND_SIGN), body), postJson(url(2, BLIND_SIGN), body)]);
-    expect(rs.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(rs.map((r) => r.status)).toEqual([200, 200]);
+    // Both signed; the first to record won and the other answered what it recorded.
+    expect(rs[1].body).toEqual(rs[0].body);
   });
 
   it('refuses an oversized body (body_too_large) and other malformed input, each with its own code', async () => {
@@ -400,8 +485,17 @@ describe('OpenAPI document', () => {
     if (schema.$ref)
       return check(doc, doc.components.schemas[schema.$ref.split('/').pop()], value, path, errors);
     if (value === null) {
-      if (!schema.nullable && schema.type !== undefined) errors.push(`${path}: null`);
+      if (!schema.nullable && (schema.type !== undefined || schema.allOf)) errors.push(`${path}: null`);
       return;
+    }
+    for (const s of schema.allOf ?? []) check(doc, s, value, path, errors);
+    if (schema.anyOf) {
+      const fits = schema.anyOf.some((s: unknown) => {
+        const e: string[] = [];
+        check(doc, s, value, path, e);
+        return e.length === 0;
+      });
+      if (!fits) errors.push(`${path}: matches no anyOf branch`);
     }
     const t = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
     if (schema.type && !(schema.type === t || (schema.type === 'number' && t === 'integer'))) {
@@ -432,6 +526,13 @@ describe('OpenAPI document', () => {
       '/v1/topology',
       '/v1/coconut/verification-key',
       '/health',
+      '/v2/unstable/nym-nodes/skimmed',
+      '/v2/unstable/nym-nodes/skimmed/mixnodes/active',
+      '/v2/unstable/nym-nodes/skimmed/mixnodes/all',
+      '/v2/unstable/nym-nodes/skimmed/entry-gateways',
+      '/v2/unstable/nym-nodes/skimmed/exit-gateways',
+      '/v1/nym-nodes/rewarded-set',
+      '/v1/epoch/key-rotation-info',
     ]) {
       const r = await getJson(url(0, path));
       expect(r.status).toBe(200);
@@ -446,6 +547,24 @@ describe('OpenAPI document', () => {
       'error',
       errors,
     );
+    // And a check that can fail: a node missing a field and a wrong role are caught.
+    const wrong: string[] = [];
+    const skimmed = (await getJson(url(0, '/v2/unstable/nym-nodes/skimmed/mixnodes/active'))).body;
+    delete skimmed.nodes.data[0].mix_port;
+    skimmed.nodes.data[1].role = { Mixnode: { layer: 4 } };
+    check(
+      doc,
+      doc.paths['/v2/unstable/nym-nodes/skimmed/mixnodes/active'].get.responses['200'].content[
+        'application/json'
+      ].schema,
+      skimmed,
+      'skimmed',
+      wrong,
+    );
+    expect(wrong).toEqual([
+      'skimmed.nodes.data[0].mix_port: missing',
+      'skimmed.nodes.data[1].role: matches no anyOf branch',
+    ]);
     expect(errors).toEqual([]);
     // The topology checks above ran over real nodes, so the schemas were exercised.
     expect((await getJson(url(0, '/v1/topology'))).body.mixnodes.length).toBeGreaterThan(0);

@@ -29,7 +29,6 @@ import {
   parseVerifyBody,
   readKeyFile,
   setConfigValue,
-  skipCategory,
   validateEntries,
   writeConfig,
   writeKeyShares,
@@ -66,28 +65,150 @@ describe('config', () => {
     expect(() => loadConfig(join(dir, 'nowhere'))).toThrow(/nymph api init/);
     expect(configToToml(defaultConfig('/x'))).toContain('refresh_interval_ms = 2000');
   });
+
+  it('reads cors_allowed_origins from TOML and from a comma-separated flag, refusing non-origins', () => {
+    expect(defaultConfig('/x').http.corsAllowedOrigins).toEqual([]);
+    const c = configFromToml(
+      '/x',
+      '[http]\ncors_allowed_origins = ["https://app.example", "http://localhost:5173"]\n',
+    );
+    expect(c.http.corsAllowedOrigins).toEqual(['https://app.example', 'http://localhost:5173']);
+    expect(configFromToml('/x', configToToml(c)).http.corsAllowedOrigins).toEqual(c.http.corsAllowedOrigins);
+    setConfigValue(c, 'http.cors_allowed_origins', '*');
+    expect(c.http.corsAllowedOrigins).toEqual(['*']);
+    setConfigValue(c, 'http.cors_allowed_origins', 'https://a.example, https://b.example:8443');
+    expect(c.http.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    for (const bad of ['https://a.example/path', 'a.example', 'ftp://a.example', 'https://a.example/']) {
+      expect(() => setConfigValue(c, 'http.cors_allowed_origins', bad)).toThrow(ConfigError);
+    }
+    expect(() => configFromToml('/x', '[http]\ncors_allowed_origins = [1]\n')).toThrow(/list of origins/);
+    expect(() => configFromToml('/x', '[topology]\nkey_rotation_validity_epochs = 12\n')).not.toThrow();
+  });
+});
+
+describe("host resolution for Nym's ip_addresses", () => {
+  it('resolves names with the system resolver, IPv4 first, caches answers for the TTL, and gives [] for names that do not resolve', async () => {
+    const { lookup } = await import('node:dns/promises');
+    const { cachingResolver, resolveHosts } = await import('../../src/api/resolve.js');
+    let calls = 0;
+    let now = 0;
+    const resolve = cachingResolver({
+      ttlMs: 1000,
+      now: () => now,
+      lookupAll: (h) => {
+        calls++;
+        return lookup(h, { all: true });
+      },
+    });
+    const signal = new AbortController().signal;
+    const local = await resolve('localhost', signal);
+    expect(local).toContain('127.0.0.1');
+    expect(local[0]).toBe('127.0.0.1'); // IPv4 first
+    await resolve('localhost', signal);
+    expect(calls).toBe(1);
+    now = 1001;
+    await resolve('localhost', signal);
+    expect(calls).toBe(2);
+    expect(await resolve('192.0.2.7', signal)).toEqual(['192.0.2.7']);
+    expect(calls).toBe(2); // an address needs no lookup
+    expect(await resolve('no-such-host.invalid', signal)).toEqual([]);
+    const all = await resolveHosts(['localhost', '10.0.0.1', 'localhost', '::1'], resolve, signal);
+    expect([...all.keys()]).toEqual(['localhost']);
+    const aborted = AbortSignal.abort(new Error('stop'));
+    await expect(resolve('localhost', aborted)).rejects.toThrow('stop');
+  });
 });
 
 describe('SQLite deposit store', () => {
-  it('claims a deposit once, durably across reopen, case-insensitively', () => {
+  const share = { remote_key: 'R'.repeat(44), encrypted_signature: 'S'.repeat(200) };
+  const d = {
+    txHash: 'ab'.repeat(32),
+    usedAt: '2026-01-01T00:00:00.000Z',
+    identityKey: 'id',
+    value: '5unym',
+    requestDigest: 'd1'.repeat(32),
+    share,
+  };
+
+  it('records a deposit once with its answer, durably across reopen, case-insensitively', () => {
     const file = join(dir, 'deposits.sqlite');
     const s1 = new SqliteDepositStore(file);
-    const d = {
-      txHash: 'ab'.repeat(32),
-      usedAt: '2026-01-01T00:00:00.000Z',
-      identityKey: 'id',
-      value: '5unym',
-    };
     expect(s1.claim(d)).toBeNull();
-    expect(s1.claim({ ...d, usedAt: 'later' })?.usedAt).toBe(d.usedAt);
+    // A second record for the deposit is refused and the first one is returned, answer and all.
+    const second = {
+      ...d,
+      usedAt: 'later',
+      requestDigest: 'e2'.repeat(32),
+      share: { ...share, remote_key: 'x' },
+    };
+    expect(s1.claim(second)).toEqual({ ...d, txHash: d.txHash.toUpperCase() });
     s1.close();
     const s2 = new SqliteDepositStore(file);
-    expect(s2.get('AB'.repeat(32))?.identityKey).toBe('id');
+    expect(s2.get('AB'.repeat(32))).toMatchObject({
+      identityKey: 'id',
+      requestDigest: d.requestDigest,
+      share,
+    });
     expect(s2.claim({ ...d, txHash: d.txHash.toUpperCase() })).not.toBeNull();
     s2.release(d.txHash);
     expect(s2.claim(d)).toBeNull();
     expect(s2.count()).toBe(1);
     s2.close();
+  });
+
+  it('opens a store written before answers were kept: old records read back without one', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const file = join(dir, 'deposits-v1.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE used_deposits (
+      tx_hash TEXT PRIMARY KEY NOT NULL, used_at TEXT NOT NULL, identity_key TEXT NOT NULL, value TEXT NOT NULL
+    ) WITHOUT ROWID`);
+    old.prepare('INSERT INTO used_deposits VALUES (?, ?, ?, ?)').run('CD'.repeat(32), 'then', 'id', '1unym');
+    old.close();
+    const s = new SqliteDepositStore(file);
+    expect(s.get('cd'.repeat(32))).toEqual({
+      txHash: 'CD'.repeat(32),
+      usedAt: 'then',
+      identityKey: 'id',
+      value: '1unym',
+      requestDigest: null,
+      share: null,
+    });
+    expect(s.claim(d)).toBeNull();
+    expect(s.get(d.txHash)?.share).toEqual(share);
+    s.close();
+    // Reopening does not try to add the columns again.
+    new SqliteDepositStore(file).close();
+  });
+});
+
+describe('blind-sign request digest', () => {
+  it('is the same for the same request whatever the signature, and differs in every other field', async () => {
+    const { blindSignRequestDigest } = await import('../../src/api/index.js');
+    const body = {
+      blind_sign_request: base58.encode(new Uint8Array([1, 2, 3])),
+      tx_hash: 'ab'.repeat(32),
+      signature: base58.encode(new Uint8Array(64)),
+      public_attributes: ['x', 'y'],
+      public_attributes_plain: ['5', 'BandwidthVoucher'],
+      total_params: 4,
+    };
+    const req = new Uint8Array([1, 2, 3]);
+    const digest = blindSignRequestDigest(body, req);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      blindSignRequestDigest({ ...body, signature: base58.encode(new Uint8Array(64).fill(7)) }, req),
+    ).toBe(digest);
+    expect(blindSignRequestDigest({ ...body, tx_hash: 'AB'.repeat(32) }, req)).toBe(digest);
+    const others = [
+      blindSignRequestDigest(body, new Uint8Array([1, 2, 4])),
+      blindSignRequestDigest({ ...body, tx_hash: 'ac'.repeat(32) }, req),
+      blindSignRequestDigest({ ...body, total_params: 5 }, req),
+      blindSignRequestDigest({ ...body, public_attributes_plain: ['6', 'BandwidthVoucher'] }, req),
+      // Lengths are framed: moving a character from one field to the next is a different request.
+      blindSignRequestDigest({ ...body, public_attributes_plain: ['5B', 'andwidthVoucher'] }, req),
+    ];
+    expect(new Set([digest, ...others]).size).toBe(others.length + 1);
   });
 });
 
@@ -153,6 +274,57 @@ describe('request schemas', () => {
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).field).toBe(field);
     expect((err as InvalidRequestError).status).toBe(400);
+  });
+
+  it.each([
+    [[], '$', 'must be a JSON object'],
+    [null, '$', 'must be a JSON object'],
+    [{ ...good, extra: 1 }, 'extra', 'unknown field'],
+    [{ ...good, tx_hash: undefined }, 'tx_hash', 'is required'],
+    [
+      { ...good, public_attributes: [good.public_attributes[0], 'x0'] },
+      'public_attributes[1]',
+      'is not valid base58',
+    ],
+    [{ ...good, public_attributes: [] }, 'public_attributes', 'must be an array of 1..16 strings'],
+    [{ ...good, total_params: 2 }, 'total_params', 'must be an integer in 3..16'],
+    [{ ...good, total_params: 17 }, 'total_params', 'must be an integer in 2..16'],
+    [
+      { ...good, signature: base58.encode(new Uint8Array(63)) },
+      'signature',
+      'must decode to 64 bytes, got 63',
+    ],
+    [{ ...good, public_attributes_plain: ['1', 2] }, 'public_attributes_plain[1]', 'must be a string'],
+  ])('names the field and the rule: %j', (body, field, reason) => {
+    expect(() => parseBlindSignBody(JSON.parse(JSON.stringify(body)))).toThrow(
+      expect.objectContaining({ field, reason, code: 'invalid_request' }),
+    );
+  });
+
+  it.each([
+    [{ credential: [] }, 'credential', 'must be a JSON object'],
+    [
+      { credential: { n_params: 2, theta: 'abc', voucher_value: '18446744073709551616', voucher_info: '' } },
+      'credential.voucher_value',
+      'must be a decimal u64',
+    ],
+    [
+      { credential: { n_params: 2, theta: 'abc', voucher_value: '01', voucher_info: '' } },
+      'credential.voucher_value',
+      'must be a decimal u64',
+    ],
+    [
+      { credential: { n_params: 0, theta: 'abc', voucher_value: '1', voucher_info: '' } },
+      'credential.n_params',
+      'must be an integer in 1..16',
+    ],
+    [
+      { credential: { n_params: 2, theta: 'abc', voucher_value: '1' } },
+      'credential.voucher_info',
+      'is required',
+    ],
+  ])('names the field of a bad credential: %j', (body, field, reason) => {
+    expect(() => parseVerifyBody(body)).toThrow(expect.objectContaining({ field, reason }));
   });
 
   it('never throws anything but InvalidRequestError on arbitrary JSON', () => {
@@ -225,7 +397,7 @@ describe('contract cache validation', () => {
     const v = validateEntries(raw, [gw, { gateway: 'nope' }]);
     expect(v.mixnodes.map((d) => d.bond_information.mix_id)).toEqual([1, 6]);
     expect(v.gateways).toHaveLength(1);
-    expect(v.skipped.map((s) => skipCategory(s.reason))).toEqual([
+    expect(v.skipped.map((s) => s.code)).toEqual([
       'bad_sphinx_key',
       'bad_host',
       'bad_port',
@@ -323,6 +495,7 @@ describe('contract cache poller', () => {
         },
         getGateways: async () => [{ gateway: { host: '::1', mix_port: 0 } }],
         getRewardedSet: async () => new Map(),
+        getPreassignedGatewayIds: async () => null,
         getCurrentInterval: async () => ({
           interval,
           current_blocktime: 0,

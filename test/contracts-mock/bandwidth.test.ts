@@ -5,6 +5,7 @@ import {
   InvalidFieldError,
   InvalidFundsError,
   MissingFundsError,
+  NotEnoughFundsError,
   UnauthorisedError,
   UnknownMessageError,
 } from '../../contracts-mock/index.js';
@@ -15,7 +16,7 @@ import type {
   PagedSpendCredentialResponse,
   SpendCredentialResponse,
 } from '../../contracts-mock/index.js';
-import { address, bandwidth, deepFreeze, env, freshBandwidth, nodeKeys } from './helpers.js';
+import { ADMIN, address, bandwidth, deepFreeze, env, freshBandwidth, nodeKeys } from './helpers.js';
 
 const CLIENT = address(10);
 const GATEWAY = address(20);
@@ -170,5 +171,59 @@ describe('bandwidth queries', () => {
     expect(all.sort()).toEqual([0, 1, 2, 3, 4].map(serial).sort());
     expect(() => bandwidth.query(s, env(), { get_balance: {} })).toThrow(UnknownMessageError);
     expect(() => bandwidth.query(s, env(), { get_deposit: { deposit_id: 'x' } })).toThrow(InvalidFieldError);
+  });
+});
+
+describe('release_funds', () => {
+  const release = (amount: string, denom = 'unym') => ({ release_funds: { funds: { denom, amount } } });
+  /** An env whose bank holds `held` unym for the contract, as the chain's querier would say. */
+  const withBalance = (held: string) => ({
+    ...env(7),
+    querier: {
+      balance: (addr: string, denom: string) =>
+        addr === env().contract.address && denom === 'unym' ? held : '0',
+    },
+  });
+
+  it('sends the coins to the pool (the admin when none was named), admin only', () => {
+    const s = freshBandwidth();
+    const r = bandwidth.execute(s, withBalance('500'), { sender: ADMIN, funds: [] }, release('200'));
+    expect(r.response.messages).toEqual([{ bank: { send: { to_address: ADMIN, amount: unym('200') } } }]);
+    expect(r.state).toEqual(s);
+    const pool = address(77);
+    const withPool = bandwidth.instantiate(
+      env(),
+      { sender: ADMIN, funds: [] },
+      {
+        mix_denom: 'unym',
+        admin: ADMIN,
+        pool_addr: pool,
+      },
+    ).state;
+    const r2 = bandwidth.execute(withPool, withBalance('500'), { sender: ADMIN, funds: [] }, release('500'));
+    expect(r2.response.messages).toEqual([{ bank: { send: { to_address: pool, amount: unym('500') } } }]);
+  });
+
+  it('refuses others, other denoms, more than the contract holds, and attached funds', () => {
+    const s = freshBandwidth();
+    const run = (
+      sender: string,
+      msg: unknown,
+      held = '500',
+      funds = [] as { denom: string; amount: string }[],
+    ) => bandwidth.execute(s, withBalance(held), { sender, funds }, msg);
+    expect(() => run(CLIENT, release('1'))).toThrow(UnauthorisedError);
+    expect(() => run(ADMIN, release('1', 'unyx'))).toThrow(
+      "invalid field 'release_funds.funds.denom': must be unym",
+    );
+    expect(() => run(ADMIN, release('501'))).toThrow(NotEnoughFundsError);
+    expect(() => run(ADMIN, release('0'))).toThrow(/release_funds\.funds\.amount/);
+    expect(() => run(ADMIN, release('1'), '500', unym('1'))).toThrow(InvalidFundsError);
+    expect(() => run(ADMIN, { release_funds: {} })).toThrow(
+      "invalid field 'release_funds.funds': is required",
+    );
+    expect(() => run(ADMIN, { release_funds: { funds: { denom: 'unym', amount: '1', x: 1 } } })).toThrow(
+      /release_funds\.funds\.x': unknown field/,
+    );
   });
 });

@@ -290,16 +290,21 @@ describe('unbond and update', () => {
     ).toThrow(InvalidFieldError);
   });
 
-  it('update_mixnode_cost_params', () => {
+  it("update_cost_params (Nym's name; the old Nymph name is unknown)", () => {
     const s = withNodes(1);
     const new_costs = {
       profit_margin_percent: '0.2',
       interval_operating_cost: { denom: 'unym', amount: '1' },
     };
-    const r = exec(s, address(1), { update_mixnode_cost_params: { new_costs } });
+    const r = exec(s, address(1), { update_cost_params: { new_costs } });
     expect(r.state.mixnodes[1].cost_params).toEqual(new_costs);
-    expect(() => exec(s, address(3), { update_mixnode_cost_params: { new_costs } })).toThrow(
-      NoBondFoundError,
+    expect(() => exec(s, address(3), { update_cost_params: { new_costs } })).toThrow(NoBondFoundError);
+    expect(() => exec(s, address(1), { update_mixnode_cost_params: { new_costs } })).toThrow(
+      UnknownMessageError,
+    );
+    const wrongDenom = { ...new_costs, interval_operating_cost: { denom: 'unyx', amount: '1' } };
+    expect(() => exec(s, address(1), { update_cost_params: { new_costs: wrongDenom } })).toThrow(
+      /update_cost_params\.new_costs\.interval_operating_cost\.denom/,
     );
   });
 
@@ -522,7 +527,10 @@ describe('mixnet queries', () => {
     expect(i.current_blocktime).toBe(Number((T0 + HOUR + 1n) / 1_000_000_000n));
     expect(mixnet.query(s, env(), { get_signing_nonce: { address: address(1) } })).toBe(1);
     expect(mixnet.query(s, env(), { get_signing_nonce: { address: address(99) } })).toBe(0);
-    expect(mixnet.query(s, env(), { get_state_params: {} })).toEqual(s.config.params);
+    expect(mixnet.query(s, env(), { get_state_params: {} })).toMatchObject({
+      delegations_params: { minimum_delegation: null },
+      operators_params: { minimum_pledge: s.config.params.minimum_mixnode_pledge },
+    });
     const t = mixnet.query(s, env(), { get_layered_topology: {} }) as LayeredTopologyResponse;
     expect(t.mixnodes.map((m) => m.layer)).toEqual([1, 2, 3]);
     expect(t).toMatchObject({ interval_id: 0, epoch_id: 0, gateways: [] });

@@ -5,7 +5,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { Blake2bFile, HkdfFile, HmacFile, loadVectors, Rfc8439File, StrombergsonFile } from './vectors.js';
+import {
+  Blake2bFile,
+  GcmSivFile,
+  HkdfFile,
+  HmacFile,
+  loadVectors,
+  Rfc8439File,
+  StrombergsonFile,
+} from './vectors.js';
 
 const FILES = {
   'hmac-sha256-rfc4231.json': HmacFile,
@@ -13,6 +21,7 @@ const FILES = {
   'blake2b-rfc7693.json': Blake2bFile,
   'chacha20-rfc8439.json': Rfc8439File,
   'chacha20-original-strombergson.json': StrombergsonFile,
+  'aes256-gcm-siv-rfc8452.json': GcmSivFile,
 } as const;
 
 describe('test/vectors/crypto', () => {

@@ -60,6 +60,24 @@ export const StrombergsonFile = v.object({
   ),
 });
 
+const GcmSivCase = {
+  name: v.string(),
+  key: Hex,
+  nonce: Hex,
+  plaintext: Hex,
+  authKey: Hex,
+  encKey: Hex,
+  polyvalResult: Hex,
+  result: Hex,
+};
+/** RFC 8452: appendix A's POLYVAL example, C.2 and C.3 (with and without associated data). */
+export const GcmSivFile = v.object({
+  source: Source,
+  polyval: v.array(v.object({ name: v.string(), h: Hex, input: Hex, result: Hex })),
+  vectors: v.array(v.object(GcmSivCase)),
+  withAad: v.array(v.object({ ...GcmSivCase, aad: Hex })),
+});
+
 /** Wycheproof's `testvectors_v1/x25519_test.json`, as upstream publishes it. */
 export const WycheproofXdhFile = v.object({
   algorithm: v.literal('XDH'),

@@ -1,16 +1,16 @@
-/** A minimal gateway client for tests, built only from the pure protocol codecs. */
+/** A minimal gateway client for tests, built only from the pure protocol codecs (Nym's v5). */
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
 import {
-  FRAME_KIND_FORWARD,
-  FRAME_KIND_RECEIVED,
   PACKET_TYPE_SPHINX,
+  PROTOCOL_VERSION,
+  clientHandshakeFinalized,
   clientHandshakeFinish,
   clientHandshakeStart,
   createAuthenticateRequest,
-  decodeFrame,
-  encodeFrame,
-  encodeMessage,
+  decodePushedFrame,
+  encodeClientRequest,
+  encodeForwardFrame,
   encodeMixPacket,
   identityFromSeed,
   parseGatewayResponse,
@@ -27,6 +27,7 @@ export function newIdentity(): IdentityKeys {
 
 export class TestClient {
   readonly received: Uint8Array[] = [];
+  /** Every text message, `send` answers included. */
   readonly responses: GatewayResponse[] = [];
   sharedKey: Uint8Array | null = null;
   closeCode: number | null = null;
@@ -34,10 +35,8 @@ export class TestClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) {
-        const f = decodeFrame(data, this.sharedKey!);
-        if (f.kind === FRAME_KIND_RECEIVED) this.received.push(f.plaintext);
-      } else this.responses.push(parseGatewayResponse(data.toString('utf8')));
+      if (isBinary) this.received.push(decodePushedFrame(data, this.sharedKey!));
+      else this.responses.push(parseGatewayResponse(data.toString('utf8')));
       this.wake();
     });
     ws.on('close', (code) => {
@@ -53,8 +52,9 @@ export class TestClient {
     for (const f of w) f();
   }
 
-  static async connect(url: string): Promise<TestClient> {
-    const ws = new WebSocket(url);
+  /** `autoPong: false` makes a socket that never answers the gateway's pings (a dead client). */
+  static async connect(url: string, opts: { autoPong?: boolean } = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true });
     const c = new TestClient(ws);
     await new Promise<void>((r, j) => {
       ws.once('open', () => r());
@@ -63,22 +63,34 @@ export class TestClient {
     return c;
   }
 
+  /** Registers (Nym's handshake); with `claim`, claims free bandwidth afterwards. */
   static async register(
     url: string,
     identity: IdentityKeys,
     gatewayIdentity: Uint8Array,
+    opts: { claim?: boolean; autoPong?: boolean } = {},
   ): Promise<TestClient> {
-    const c = await TestClient.connect(url);
-    const { state, message } = clientHandshakeStart({ identity, gatewayIdentity, random });
-    c.request(message);
-    const resp = await c.next();
-    if (resp.type !== 'handshakeResponse')
-      throw new Error(`expected handshakeResponse, got ${JSON.stringify(resp)}`);
-    const fin = clientHandshakeFinish(state, resp, random);
+    const c = await TestClient.connect(url, opts);
+    const { state, init } = clientHandshakeStart({ identity, gatewayIdentity, random });
+    c.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: init });
+    const material = await c.next();
+    if (material.type !== 'handshakePayload')
+      throw new Error(`expected handshakePayload, got ${JSON.stringify(material)}`);
+    const fin = clientHandshakeFinish(state, material.data, random);
     c.sharedKey = fin.sharedKey;
-    c.request(fin.message);
+    c.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: fin.material });
+    const done = await c.next();
+    if (done.type !== 'handshakePayload')
+      throw new Error(`expected finalization, got ${JSON.stringify(done)}`);
+    clientHandshakeFinalized(done.data);
     const reg = await c.next();
-    if (reg.type !== 'register') throw new Error(`expected register, got ${JSON.stringify(reg)}`);
+    if (reg.type !== 'register' || !reg.status)
+      throw new Error(`expected register, got ${JSON.stringify(reg)}`);
+    if (opts.claim) {
+      c.request({ type: 'claimFreeTestnetBandwidth' });
+      const b = await c.next();
+      if (b.type !== 'bandwidth') throw new Error(`expected bandwidth, got ${JSON.stringify(b)}`);
+    }
     return c;
   }
 
@@ -87,33 +99,37 @@ export class TestClient {
     identity: IdentityKeys,
     sharedKey: Uint8Array,
     nowMs = Date.now(),
+    opts: { autoPong?: boolean } = {},
   ): Promise<{ client: TestClient; response: GatewayResponse }> {
-    const c = await TestClient.connect(url);
+    const c = await TestClient.connect(url, opts);
     c.sharedKey = sharedKey;
     c.request(createAuthenticateRequest({ identity, sharedKey, nowMs, random }));
     return { client: c, response: await c.next() };
   }
 
   request(m: ClientRequest): void {
-    this.ws.send(encodeMessage(m));
+    this.ws.send(encodeClientRequest(m));
   }
 
-  /** Sends a mix packet (to its first hop) in an encrypted forward frame. */
+  /** Sends a mix packet (to its first hop, a 32-byte Sphinx node address) in a ForwardSphinxV2 frame. */
   sendPacket(nextHop: Uint8Array, packet: Uint8Array): void {
     const pt = encodeMixPacket({ packetType: PACKET_TYPE_SPHINX, nextHop, packet });
-    this.ws.send(encodeFrame(FRAME_KIND_FORWARD, this.sharedKey!, random(12), pt));
+    this.ws.send(encodeForwardFrame(this.sharedKey!, random(12), pt));
   }
 
   private consumed = 0;
-  /** The next text response not yet returned. */
-  async next(timeoutMs = 10_000): Promise<GatewayResponse> {
+  /** The next text message not yet returned; `send` answers are skipped unless asked for. */
+  async next(timeoutMs = 10_000, opts: { sends?: boolean } = {}): Promise<GatewayResponse> {
     const t0 = Date.now();
-    while (this.responses.length <= this.consumed) {
+    for (;;) {
+      while (this.responses.length > this.consumed) {
+        const r = this.responses[this.consumed++];
+        if (r.type !== 'send' || opts.sends) return r;
+      }
       if (this.closeCode !== null) throw new Error(`closed (${this.closeCode}) while waiting for a response`);
       if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting for a response');
       await this.wait(100);
     }
-    return this.responses[this.consumed++];
   }
 
   async waitReceived(n: number, timeoutMs = 15_000): Promise<void> {

@@ -6,11 +6,12 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/index.js';
 import {
-  FRAME_KIND_FORWARD,
+  clientHandshakeFinish,
   clientHandshakeStart,
   createAuthenticateRequest,
-  encodeFrame,
+  encodeForwardFrame,
   encodeMixPacket,
+  errorCodeOfMessage,
   withSurbAck,
   type IdentityKeys,
 } from '../../src/gateway/protocol/index.js';
@@ -65,12 +66,13 @@ describe('gateway with three mix nodes', () => {
       workers: 1,
       freeBandwidth: true,
       maxMessageBytes: 40_000,
+      initialMessageTimeoutMs: 3_000,
       handshakeTimeoutMs: 3_000,
       logger: quiet,
     });
     await gw.start();
-    a = await TestClient.register(gw.clientsUrl, alice, gwKeys.identityPublic);
-    b = await TestClient.register(gw.clientsUrl, bob, gwKeys.identityPublic);
+    a = await TestClient.register(gw.clientsUrl, alice, gwKeys.identityPublic, { claim: true });
+    b = await TestClient.register(gw.clientsUrl, bob, gwKeys.identityPublic, { claim: true });
     bobKey = b.sharedKey!;
   });
   afterAll(async () => {
@@ -102,7 +104,7 @@ describe('gateway with three mix nodes', () => {
     await until(() => gw.storedMessages(bob.publicKey) === 5, 10_000, 'five stored');
     const { client, response } = await TestClient.authenticate(gw.clientsUrl, bob, bobKey);
     b = client;
-    expect(response).toMatchObject({ type: 'authenticate', status: 'ok' });
+    expect(response).toMatchObject({ type: 'authenticate', status: true });
     await b.waitReceived(5);
     expect(b.received.map((r) => new TextDecoder().decode(r)).sort()).toEqual(
       msgs.map((m) => new TextDecoder().decode(m)).sort(),
@@ -110,105 +112,158 @@ describe('gateway with three mix nodes', () => {
     await until(() => gw.storedMessages(bob.publicKey) === 0, 5000, 'inbox emptied');
   });
 
-  it('rejects a replayed or stale authentication, and an unknown client', async () => {
-    const req = createAuthenticateRequest({
-      identity: bob,
-      sharedKey: bobKey,
-      nowMs: Date.now() - 200_000,
-      random,
-    });
+  it('refuses a stale or replayed authentication, keeps a live session, replaces a dead one', async () => {
+    const authAt = (ms: number) =>
+      createAuthenticateRequest({ identity: bob, sharedKey: bobKey, nowMs: ms, random });
+    // 10 minutes old: outside the 120 s skew; the gateway answers and closes
     const stale = await TestClient.connect(gw.clientsUrl);
-    stale.request(req);
-    expect(await stale.next()).toMatchObject({ type: 'error', code: 'stale_request' });
-    await stale.waitClosed();
+    stale.request(authAt(Date.now() - 600_000));
+    const r = await stale.next();
+    expect(r.type === 'error' && errorCodeOfMessage(r.message)).toBe('stale_request');
+    expect(await stale.waitClosed()).toBe(4003);
 
-    const fresh = createAuthenticateRequest({
-      identity: bob,
-      sharedKey: bobKey,
-      nowMs: Date.now() + 1,
-      random,
-    });
+    // bob is connected and answers pings: a newer authentication is refused, bob keeps his session
+    const t1 = Date.now() + 1000;
+    const dup = await TestClient.connect(gw.clientsUrl);
+    dup.request(authAt(t1));
+    const d = await dup.next();
+    expect(d.type === 'error' && errorCodeOfMessage(d.message)).toBe('duplicate_connection');
+    await dup.waitClosed();
+    expect(b.closeCode).toBeNull();
+
+    // a session that no longer answers pings is replaced (4001) by a newer one
+    b.close();
+    const deaf = (await TestClient.authenticate(gw.clientsUrl, bob, bobKey, t1 + 1000, { autoPong: false }))
+      .client;
+    expect(deaf.responses[0]).toMatchObject({ type: 'authenticate', status: true });
+    const req = authAt(t1 + 2000);
     const c1 = await TestClient.connect(gw.clientsUrl);
     c1.sharedKey = bobKey;
-    c1.request(fresh);
-    expect(await c1.next()).toMatchObject({ type: 'authenticate' });
-    // the same request again: not newer than the last accepted one
-    const c2 = await TestClient.connect(gw.clientsUrl);
-    c2.request(fresh);
-    expect(await c2.next()).toMatchObject({ type: 'error', code: 'stale_request' });
-    // c1 replaced the earlier session of bob
-    expect(await b.waitClosed()).toBe(4001);
+    c1.request(req);
+    expect(await c1.next()).toMatchObject({ type: 'authenticate', status: true, protocolVersion: 4 });
+    expect(await deaf.waitClosed()).toBe(4001);
     b = c1;
+
+    // the same request again (a captured one): not newer than the last accepted
+    const c2 = await TestClient.connect(gw.clientsUrl);
+    c2.request(req);
+    const rr = await c2.next();
+    expect(rr.type === 'error' && errorCodeOfMessage(rr.message)).toBe('replayed_request');
+    await c2.waitClosed();
 
     const stranger = newIdentity();
     const c3 = await TestClient.connect(gw.clientsUrl);
     c3.request(
       createAuthenticateRequest({ identity: stranger, sharedKey: random(32), nowMs: Date.now(), random }),
     );
-    expect(await c3.next()).toMatchObject({ type: 'error', code: 'unknown_client' });
-    for (const c of [c2, c3]) c.close();
+    expect(await c3.next()).toEqual({ type: 'error', message: 'the client is not registered' });
+    await c3.waitClosed();
   });
 
-  it('answers bad input with typed errors and keeps serving', async () => {
-    const c = await TestClient.connect(gw.clientsUrl);
-    c.ws.send('not json');
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'malformed_request' });
-    c.ws.send(JSON.stringify({ type: 'teleport' }));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'unknown_request' });
-    c.ws.send(new Uint8Array(100));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'not_authenticated' });
-    c.ws.send(JSON.stringify({ type: 'bandwidthCredential', nonce: 'AAAA', ciphertext: 'AAAA' }));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'not_authenticated' });
-    c.ws.send(new Uint8Array(50_000));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'message_too_large' });
-    c.close();
-
-    // a handshake whose finishing signature is garbage
-    const h = await TestClient.connect(gw.clientsUrl);
-    const { message } = clientHandshakeStart({
+  it("closes a fresh connection after bad input, with Nym's errors", async () => {
+    const fresh = async (send: (c: TestClient) => void): Promise<string> => {
+      const c = await TestClient.connect(gw.clientsUrl);
+      send(c);
+      const m = await c.next();
+      expect(await c.waitClosed()).toBe(4003);
+      return m.type === 'error' ? m.message : JSON.stringify(m);
+    };
+    const invalid = "Only 'Register' or 'Authenticate' requests are allowed";
+    expect(await fresh((c) => c.ws.send('not json'))).toBe(invalid);
+    expect(await fresh((c) => c.ws.send(JSON.stringify({ type: 'teleport' })))).toBe(invalid);
+    expect(await fresh((c) => c.request({ type: 'claimFreeTestnetBandwidth' }))).toBe(invalid);
+    expect(await fresh((c) => c.ws.send(new Uint8Array(100)))).toBe(
+      'possibly received a sphinx packet without prior authentication. Request is going to be ignored',
+    );
+    expect(errorCodeOfMessage(await fresh((c) => c.ws.send('x'.repeat(50_000))))).toBe('message_too_large');
+    // a truncated init: no identity at all is refused at once; a cut salt by the handshake
+    const malformed = 'Failed to perform registration handshake: sent request was malformed';
+    expect(
+      await fresh((c) => c.request({ type: 'handshakePayload', protocolVersion: 5, data: random(20) })),
+    ).toBe(malformed);
+    const { init } = clientHandshakeStart({
       identity: newIdentity(),
       gatewayIdentity: gwKeys.identityPublic,
       random,
     });
-    h.request(message);
-    expect(await h.next()).toMatchObject({ type: 'handshakeResponse' });
-    h.request({
-      type: 'handshakeFinish',
-      nonce: 'AAAAAAAAAAAAAAAA',
-      ciphertext: Buffer.from(random(80)).toString('base64'),
-    });
-    expect(await h.next()).toMatchObject({ type: 'error', code: 'decryption_failed' });
-    await h.waitClosed();
+    const cut = await TestClient.connect(gw.clientsUrl);
+    cut.request({ type: 'handshakePayload', protocolVersion: 5, data: init.subarray(0, 70) });
+    expect(await cut.next()).toEqual({ type: 'handshakeError', message: 'sent request was malformed' });
+    expect(await cut.next()).toEqual({ type: 'error', message: malformed });
+    expect(await cut.waitClosed()).toBe(4003);
+  });
 
-    // an authenticated client sending a packet of a wrong size, and a frame it cannot have sealed
+  it('refuses a handshake whose client signature is wrong, and one whose material does not open', async () => {
+    // the client claims one identity and signs with another
+    const h = await TestClient.connect(gw.clientsUrl);
+    const claimed = newIdentity();
+    const start = clientHandshakeStart({ identity: claimed, gatewayIdentity: gwKeys.identityPublic, random });
+    h.request({ type: 'handshakePayload', protocolVersion: 5, data: start.init });
+    const material = await h.next();
+    if (material.type !== 'handshakePayload') throw new Error('no material');
+    const liar = clientHandshakeFinish(
+      { ...start.state, identity: { ...newIdentity(), publicKey: claimed.publicKey } },
+      material.data,
+      random,
+    );
+    h.request({ type: 'handshakePayload', protocolVersion: 5, data: liar.material });
+    expect(await h.next()).toEqual({ type: 'handshakeError', message: 'received invalid signature' });
+    expect(await h.next()).toEqual({
+      type: 'error',
+      message: 'Failed to perform registration handshake: received invalid signature',
+    });
+    expect(await h.waitClosed()).toBe(4003);
+
+    const g = await TestClient.connect(gw.clientsUrl);
+    const s2 = clientHandshakeStart({
+      identity: newIdentity(),
+      gatewayIdentity: gwKeys.identityPublic,
+      random,
+    });
+    g.request({ type: 'handshakePayload', protocolVersion: 5, data: s2.init });
+    await g.next();
+    g.request({ type: 'handshakePayload', protocolVersion: 5, data: random(92) });
+    expect(await g.next()).toMatchObject({ type: 'handshakeError' });
+    const e = await g.next();
+    expect(e.type === 'error' && errorCodeOfMessage(e.message)).toBe('handshake_decryption_failed');
+    await g.waitClosed();
+  });
+
+  it('answers bad frames after authentication and keeps serving', async () => {
+    // a packet of a wrong size, and a frame sealed with another key: answered, not closed
     b.ws.send(
-      encodeFrame(
-        FRAME_KIND_FORWARD,
+      encodeForwardFrame(
         bobKey,
         random(12),
         encodeMixPacket({ packetType: 0, nextHop: mixes[0].nodeAddress, packet: random(1000) }),
       ),
     );
-    expect(await b.next()).toMatchObject({ type: 'error', code: 'bad_packet' });
-    b.ws.send(encodeFrame(FRAME_KIND_FORWARD, random(32), random(12), random(100)));
-    expect(await b.next()).toMatchObject({ type: 'error', code: 'decryption_failed' });
-    await b.waitClosed();
+    const e1 = await b.next();
+    expect(e1.type === 'error' && errorCodeOfMessage(e1.message)).toBe('bad_packet');
+    b.ws.send(encodeForwardFrame(random(32), random(12), random(100)));
+    expect(await b.next()).toEqual({
+      type: 'error',
+      message: 'Provided binary request was malformed - failed to either encrypt or decrypt provided message',
+    });
+    b.request({ type: 'authenticate', protocolVersion: 1, address: 'x', encAddress: 'y', iv: 'z' });
+    const e3 = await b.next();
+    expect(e3.type === 'error' && errorCodeOfMessage(e3.message)).toBe('illegal_request');
+    expect(b.closeCode).toBeNull();
 
     // garbage on the mix port is dropped and counted; the gateway still delivers
     const s = await connectTo(gw.address.port);
     s.write(frame(random(2413)));
     await until(async () => (await gw.packetMetrics.dropCount('malformed')) === 1, 5000, 'malformed drop');
     s.destroy();
-    const { client } = await TestClient.authenticate(gw.clientsUrl, bob, bobKey, Date.now() + 2);
-    b = client;
     a.sendPacket(mixes[0].nodeAddress, messageWithAck(alice, bob, enc.encode('still here'), random(21)));
-    await b.waitReceived(1);
-    expect(new TextDecoder().decode(b.received[0])).toBe('still here');
+    await b.waitReceived(b.received.length + 1);
+    expect(new TextDecoder().decode(b.received.at(-1))).toBe('still here');
   });
 
-  it('closes a connection that does not authenticate in time', async () => {
+  it('closes a connection that sends nothing in time', async () => {
     const c = await TestClient.connect(gw.clientsUrl);
     expect(await c.waitClosed(10_000)).toBe(4008);
+    expect(c.responses).toEqual([{ type: 'error', message: 'timed out while waiting for initial data' }]);
   });
 
   it('drops a packet replayed into the gateway', async () => {

@@ -2,6 +2,8 @@
  * The localnet chain against unmodified CosmJS: queries, bank sends, contracts, tx search,
  * the websocket, and every way a tx is rejected (with the SDK code and log).
  */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
@@ -18,9 +20,23 @@ import { GetTxRequest, GetTxResponse } from 'cosmjs-types/cosmos/tx/v1beta1/serv
 import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/bank/v1beta1/query';
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx';
 import type { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
-import { signOwnerPayload, type Gateway, type MixNode } from '../../contracts-mock/index.js';
+import {
+  ContractError,
+  emptyResponse,
+  signOwnerPayload,
+  type Contract,
+  type Gateway,
+  type MixNode,
+} from '../../contracts-mock/index.js';
 import pino from 'pino';
-import { ChainConfigError, contractAddress, startChain, type RunningChain } from '../../localnet/index.js';
+import {
+  ChainConfigError,
+  contractAddress,
+  defaultContracts,
+  loadConfig,
+  startChain,
+  type RunningChain,
+} from '../../localnet/index.js';
 import { COUNTER_CODE_ID, signingClient, startTestChain, tempHome, wallet } from './helpers.js';
 
 let chain: RunningChain;
@@ -480,7 +496,7 @@ describe('localnet chain: websocket', () => {
     // CosmJS appends /websocket itself.
     const wsUrl = chain.rpcUrl.replace(/^http/, 'ws');
     const comet = Comet38Client.create(new WebsocketClient(wsUrl));
-    const block = await new Promise<{ header: { height: number } }>((resolve, reject) => {
+    const newBlock = new Promise<{ header: { height: number } }>((resolve, reject) => {
       const sub = comet.subscribeNewBlock().subscribe({
         next: (b) => {
           sub.unsubscribe();
@@ -489,7 +505,11 @@ describe('localnet chain: websocket', () => {
         error: reject,
       });
     });
-    expect(block.header.height).toBeGreaterThan(0);
+    // An idle chain makes no empty blocks: make one once the subscription is in place.
+    await new Promise((r) => setTimeout(r, 100));
+    const mined = chain.mineBlock();
+    const block = await newBlock;
+    expect(block.header.height).toBe(mined);
     const txEvent = new Promise<{ height: number; hash: Uint8Array }>((resolve, reject) => {
       const sub = comet.subscribeTx(`message.sender='${addrs[3]}'`).subscribe({
         next: (t) => {
@@ -659,5 +679,154 @@ describe('localnet chain: mixnet contract through CosmJS', () => {
     expect(topo.mixnodes.map((m) => m.mix_node.identity_key)).toContain(mixNode.identity_key);
     expect(topo.gateways.map((g) => g.gateway.identity_key)).toContain(gw.identity_key);
     reader.disconnect();
+  });
+});
+
+describe('localnet chain: empty blocks', () => {
+  const files = (home: string): number =>
+    ['chain.sqlite', 'chain.sqlite-wal'].reduce((n, f) => {
+      try {
+        return n + statSync(join(home, f)).size;
+      } catch {
+        return n;
+      }
+    }, 0);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('makes none while idle, so the database does not grow (create_empty_blocks = false)', async () => {
+    const home = tempHome();
+    const idle = await startChain({
+      home: home.dir,
+      rpcPort: 0,
+      blockIntervalMs: 20,
+      accounts: 2,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await sleep(200);
+      const height = idle.node.height;
+      const size = files(home.dir);
+      await sleep(1500);
+      // At a block every 20 ms this was ~75 blocks and ~200 KB.
+      expect(idle.node.height).toBe(height);
+      expect(files(home.dir)).toBe(size);
+      // A tx still gets its block at once, and CosmJS's broadcast polling finds it.
+      const wi = await wallet(idle.chainInfo.mnemonic, 2);
+      const [a0, a1] = (await wi.getAccounts()).map((a) => a.address);
+      const c = await signingClient(idle.rpcUrl, wi);
+      const r = await c.sendTokens(a0, a1, [{ denom: 'unym', amount: '1' }], 'auto');
+      expect(r.height).toBe(height + 1);
+      c.disconnect();
+    } finally {
+      await idle.close();
+      home.cleanup();
+    }
+  });
+
+  it('makes an empty block once create_empty_blocks_interval has passed, or every interval when on', async () => {
+    const home = tempHome();
+    const sparse = await startChain({
+      home: home.dir,
+      rpcPort: 0,
+      blockIntervalMs: 20,
+      createEmptyBlocksIntervalMs: 400,
+      accounts: 2,
+      logger: pino({ level: 'silent' }),
+    });
+    const t0 = sparse.node.height;
+    await sleep(1300);
+    const grown = sparse.node.height - t0;
+    await sparse.close();
+    // ~3 at one per 400 ms; ~65 at one per 20 ms.
+    expect(grown).toBeGreaterThanOrEqual(2);
+    expect(grown).toBeLessThanOrEqual(5);
+    // The config key, on: the old behaviour, a block every block_interval_ms.
+    writeFileSync(join(home.dir, 'config.toml'), 'create_empty_blocks = true\nblock_interval_ms = 50\n');
+    const dense = await startChain({ home: home.dir, rpcPort: 0, logger: pino({ level: 'silent' }) });
+    const t1 = dense.node.height;
+    await sleep(1000);
+    expect(dense.node.height - t1).toBeGreaterThanOrEqual(8);
+    await dense.close();
+    home.cleanup();
+  });
+
+  it("still makes the block a contract's scheduled work needs (epoch advance on time)", async () => {
+    const home = tempHome();
+    const c = await startChain({
+      home: home.dir,
+      rpcPort: 0,
+      blockIntervalMs: 20,
+      accounts: 2,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const wc = await wallet(c.chainInfo.mnemonic, 1);
+      const [admin] = (await wc.getAccounts()).map((a) => a.address);
+      const sc = await signingClient(c.rpcUrl, wc);
+      const mixnet = c.chainInfo.contracts.mixnet;
+      await sc.execute(
+        admin,
+        mixnet,
+        { update_interval_config: { epochs_in_interval: 720, epoch_duration_secs: 1 } },
+        'auto',
+      );
+      const h = c.node.height;
+      await sleep(2600);
+      type Interval = { interval: { total_elapsed_epochs: number } };
+      const i = (await sc.queryContractSmart(mixnet, { get_current_interval_details: {} })) as Interval;
+      // Two epochs of one second went by: one block each, not one per 20 ms.
+      expect(i.interval.total_elapsed_epochs).toBeGreaterThanOrEqual(2);
+      expect(c.node.height - h).toBeGreaterThanOrEqual(2);
+      expect(c.node.height - h).toBeLessThanOrEqual(4);
+      sc.disconnect();
+    } finally {
+      await c.close();
+      home.cleanup();
+    }
+  });
+
+  it('makes one block, not one per interval, for scheduled work whose hook keeps failing', async () => {
+    const home = tempHome();
+    const stuck: Contract<Record<string, never>> = {
+      name: 'crates.io:stuck',
+      version: '0.1.0',
+      instantiate: () => ({ state: {}, response: emptyResponse() }),
+      execute: (state) => ({ state, response: emptyResponse() }),
+      query: () => ({}),
+      beginBlock: () => {
+        throw new ContractError('always broken');
+      },
+      nextScheduledNanos: () => 1n,
+    };
+    const base = defaultContracts();
+    const c = await startChain({
+      home: home.dir,
+      rpcPort: 0,
+      blockIntervalMs: 20,
+      accounts: 1,
+      logger: pino({ level: 'silent' }),
+      contracts: {
+        codes: new Map([...base.codes, [101, stuck as Contract]]),
+        genesis: (admin) => [...base.genesis(admin), { codeId: 101, label: 'stuck', msg: {} }],
+      },
+    });
+    try {
+      const h = c.node.height;
+      await sleep(1000);
+      expect(c.node.height - h).toBeLessThanOrEqual(1);
+    } finally {
+      await c.close();
+      home.cleanup();
+    }
+  });
+
+  it('refuses a create_empty_blocks that is not a boolean', () => {
+    const home = tempHome();
+    try {
+      writeFileSync(join(home.dir, 'config.toml'), 'create_empty_blocks = "no"\n');
+      expect(() => loadConfig(home.dir)).toThrow(ChainConfigError);
+    } finally {
+      home.cleanup();
+    }
   });
 });

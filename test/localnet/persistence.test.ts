@@ -10,6 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import pino from 'pino';
 import { ChainStoreError, startChain, type ChainInfo } from '../../localnet/index.js';
+import Database from 'better-sqlite3';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import { signOwnerPayload, type Gateway } from '../../src/contracts/index.js';
 import { bondMixnodeMsg, signingClient, tempHome, wallet } from './helpers.js';
 
 const home = tempHome();
@@ -127,6 +131,82 @@ describe('localnet chain: one process per home', () => {
       await again.close();
     } finally {
       other.cleanup();
+    }
+  });
+});
+
+describe('localnet chain: contract state migration', () => {
+  it('gives gateways bonded before node ids existed their ids at restart, in bond order, and keeps them', async () => {
+    const dir = tempHome();
+    const silent = pino({ level: 'silent' });
+    try {
+      let chain = await startChain({ home: dir.dir, rpcPort: 0, accounts: 3, logger: silent });
+      const w = await wallet(chain.chainInfo.mnemonic, 3);
+      const [a0, a1, a2] = (await w.getAccounts()).map((a) => a.address);
+      const mixnet = chain.chainInfo.contracts.mixnet;
+      let client = await signingClient(chain.rpcUrl, w);
+      const bond = await bondMixnodeMsg(client, mixnet, a1, 91);
+      await client.execute(a1, mixnet, bond.msg, 'auto', '', bond.funds);
+      const secret = new Uint8Array(32).fill(92);
+      const gateway: Gateway = {
+        host: '10.0.0.92',
+        mix_port: 1789,
+        clients_port: 9000,
+        location: 'here',
+        sphinx_key: base58.encode(x25519.getPublicKey(new Uint8Array(32).fill(93))),
+        identity_key: base58.encode(ed25519.getPublicKey(secret)),
+        version: '1.1.20',
+      };
+      const pledge = { denom: 'unym', amount: '100000000' };
+      const owner_signature = signOwnerPayload(secret, {
+        kind: 'gateway-bonding',
+        sender: a2,
+        nonce: 0,
+        pledge,
+        gateway,
+      });
+      await client.execute(a2, mixnet, { bond_gateway: { gateway, owner_signature } }, 'auto', '', [pledge]);
+      client.disconnect();
+      await chain.close();
+
+      // Rewrite the stored state as the chain wrote it before gateway node ids existed.
+      const db = new Database(join(dir.dir, 'chain.sqlite'));
+      const row = db.prepare('SELECT state FROM contracts WHERE address = ?').get(mixnet) as {
+        state: string;
+      };
+      const old = JSON.parse(row.state) as Record<string, unknown> & {
+        config: Record<string, unknown>;
+        mixnodes: Record<string, Record<string, unknown>>;
+      };
+      delete old.gateway_node_ids;
+      delete old.unbonded_mixnodes;
+      delete old.config.current_nym_node_semver;
+      for (const r of Object.values(old.mixnodes)) delete r.last_rewarded_epoch;
+      old.mix_id_counter = 1;
+      db.prepare('UPDATE contracts SET state = ? WHERE address = ?').run(JSON.stringify(old), mixnet);
+      db.close();
+
+      chain = await startChain({ home: dir.dir, rpcPort: 0, logger: silent });
+      client = await signingClient(chain.rpcUrl, w);
+      const ids = { ids: [{ identity: gateway.identity_key, node_id: 2 }], start_next_after: null };
+      expect(await client.queryContractSmart(mixnet, { get_preassigned_gateway_ids: {} })).toEqual(ids);
+      // The next block commits the migrated state; a later restart finds it as it was.
+      const bond2 = await bondMixnodeMsg(client, mixnet, a0, 94);
+      const r = await client.execute(a0, mixnet, bond2.msg, 'auto', '', bond2.funds);
+      expect(r.events.find((e) => e.type === 'wasm-mixnode_bonding')?.attributes).toContainEqual({
+        key: 'mix_id',
+        value: '3',
+      });
+      client.disconnect();
+      await chain.close();
+      const db2 = new Database(join(dir.dir, 'chain.sqlite'), { readonly: true });
+      const stored = JSON.parse(
+        (db2.prepare('SELECT state FROM contracts WHERE address = ?').get(mixnet) as { state: string }).state,
+      ) as { gateway_node_ids: Record<string, number> };
+      db2.close();
+      expect(stored.gateway_node_ids).toEqual({ [gateway.identity_key]: 2 });
+    } finally {
+      dir.cleanup();
     }
   });
 });

@@ -9,6 +9,7 @@ import {
   NoGatewayError,
   NoRouteError,
   Topology,
+  TopologyError,
   TopologyFormatError,
   randomIndex,
 } from '../../src/topology/index.js';
@@ -100,7 +101,9 @@ describe('Topology.fromBonds', () => {
       [],
     );
     expect(topology.layerSizes()).toEqual([2, 1, 1]);
-    expect(skipped).toMatchObject([{ kind: 'mixnode', id: 9, reason: 'layer is not 1, 2 or 3' }]);
+    expect(skipped).toMatchObject([
+      { kind: 'mixnode', id: 9, code: 'bad_layer', reason: 'layer is not 1, 2 or 3' },
+    ]);
   });
 
   it('skips malformed nodes with reasons and keeps the rest', () => {
@@ -129,17 +132,40 @@ describe('Topology.fromBonds', () => {
     expect(topology.gateways.length).toBe(1);
     expect(skipped.length).toBe(bad.length + badGw.length);
     const reason = (id: number | string) => skipped.find((s) => s.id === id)?.reason;
-    expect(reason(10)).toMatch(/host/);
-    expect(reason(11)).toMatch(/mix_port/);
-    expect(reason(12)).toMatch(/sphinx_key/);
-    expect(reason(13)).toMatch(/identity_key is not base58/);
+    const code = (id: number | string) => skipped.find((s) => s.id === id)?.code;
+    expect(reason(10)).toMatch(/^mix_node\.host is not an IP address or host name$/);
+    expect(code(10)).toBe('bad_host');
+    expect(reason(11)).toMatch(/^mix_node\.mix_port is not a port$/);
+    expect(code(11)).toBe('bad_port');
+    expect(reason(12)).toMatch(/^mix_node\.sphinx_key is 3 bytes, expected 32$/);
+    expect(code(12)).toBe('bad_sphinx_key');
+    expect(reason(13)).toMatch(/^mix_node\.identity_key is not base58$/);
+    expect(code(13)).toBe('bad_identity_key');
     expect(reason(14)).toMatch(/layer/);
+    expect(code(14)).toBe('bad_layer');
     expect(reason(15)).toMatch(/unbonding/);
+    expect(code(15)).toBe('unbonding');
+    expect(skipped.find((s) => s.index === 4 + 6)).toMatchObject({
+      code: 'malformed',
+      reason: 'mix_id is not a u32',
+    });
     expect(reason(18)).toMatch(/duplicate identity_key/);
+    expect(code(18)).toBe('duplicate');
     expect(skipped.find((s) => s.index === 4 + 7)?.reason).toMatch(/duplicate mix_id/);
-    expect(skipped.find((s) => s.kind === 'gateway' && s.index === 1)?.reason).toMatch(/clients_port/);
+    expect(skipped.find((s) => s.index === 4 + 9)).toMatchObject({
+      code: 'malformed',
+      reason: 'not an object',
+    });
+    expect(skipped.find((s) => s.index === 4 + 11)).toMatchObject({
+      code: 'malformed',
+      reason: 'mix_node is missing',
+    });
+    expect(skipped.find((s) => s.kind === 'gateway' && s.index === 1)).toMatchObject({
+      code: 'bad_port',
+      reason: 'gateway.clients_port is not a port',
+    });
     expect(skipped.find((s) => s.kind === 'gateway' && s.index === 2)?.reason).toMatch(/location/);
-    expect(skipped.find((s) => s.kind === 'gateway' && s.index === 3)?.reason).toMatch(/missing gateway/);
+    expect(skipped.find((s) => s.kind === 'gateway' && s.index === 3)?.reason).toBe('gateway is missing');
     expect(skipped.find((s) => s.kind === 'gateway' && s.index === 4)?.reason).toMatch(/duplicate/);
   });
 });
@@ -166,6 +192,7 @@ describe('route and gateway selection', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(NoRouteError);
+    expect((err as NoRouteError).code).toBe('no_route');
     expect(err).toMatchObject({ layer: 2, layerSizes: [1, 0, 1] });
     expect(topology.isRoutable()).toBe(false);
     expect(() => Topology.empty().chooseMixRoute(seededRng(1))).toThrow(NoRouteError);
@@ -176,11 +203,17 @@ describe('route and gateway selection', () => {
     expect(topology.gatewayByIdentity(idKey(102)).host).toBe('gw2.example.org');
     expect(topology.hasGateway(idKey(101))).toBe(true);
     expect(() => topology.gatewayByIdentity('nope')).toThrow(GatewayNotFoundError);
+    expect(() => topology.gatewayByIdentity('nope')).toThrow(
+      expect.objectContaining({ code: 'gateway_not_found', identity: 'nope' }),
+    );
     const r = topology.routeTo(idKey(101), seededRng(3));
     expect(r.gateway.identityKey).toBe(idKey(101));
     expect(r.mixnodes).toHaveLength(3);
     expect(topology.gateways).toContain(topology.randomGateway(seededRng(4)));
     expect(() => Topology.empty().randomGateway(seededRng(1))).toThrow(NoGatewayError);
+    expect(() => Topology.empty().randomGateway(seededRng(1))).toThrow(
+      expect.objectContaining({ code: 'no_gateway' }),
+    );
   });
 
   it('randomIndex is uniform-range and rejects bad inputs', () => {
@@ -210,8 +243,17 @@ describe('JSON', () => {
   it('rejects documents that are not a topology', () => {
     expect(() => Topology.fromJson('{')).toThrow(TopologyFormatError);
     expect(() => Topology.fromJson([])).toThrow(TopologyFormatError);
-    expect(() => Topology.fromJson({ mixnodes: [] })).toThrow(/gateways/);
-    expect(() => Topology.fromJson({ mixnodes: {}, gateways: [] })).toThrow(/mixnodes/);
+    expect(() => Topology.fromJson({ mixnodes: [] })).toThrow(/gateways is missing/);
+    expect(() => Topology.fromJson({ mixnodes: {}, gateways: [] })).toThrow(/mixnodes is not an array/);
+    const err = (() => {
+      try {
+        Topology.fromJson(7);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(TopologyError);
+    expect((err as TopologyError).code).toBe('malformed_topology');
   });
 });
 

@@ -1,33 +1,13 @@
 /**
- * The session AEAD: AES-256-GCM with a 12-byte nonce and a 16-byte tag, keyed with the
- * 32-byte shared key of the registration handshake. Pure (noble), so that the browser
- * client uses the very same code; a node side may pass its own `Aead` with the same
- * semantics (see `nodeAead` in src/gateway).
+ * The session AEAD: AES-256-GCM-SIV (RFC 8452) with a 12-byte nonce, a 16-byte tag and
+ * no associated data, keyed with the 32-byte shared key of the registration handshake
+ * (Nym's `GatewayEncryptionAlgorithm = Aes256GcmSiv`, common/nymsphinx/params/src/lib.rs;
+ * used without AAD by `SharedSymmetricKey::encrypt`, common/gateway-requests/src/shared_key/mod.rs).
+ *
+ * The implementations live in src/crypto (./aead.ts there): the codecs here default to the
+ * pure `nobleAead`, and each side passes its fast one (`defaultAead`: OpenSSL and wasm in
+ * Node, noble and wasm in browsers) with the same bytes.
  */
-import { gcm } from '@noble/ciphers/aes.js';
-import { DecryptionError } from './errors.js';
+export { AEAD_NONCE_SIZE, AEAD_TAG_SIZE, nobleAead, type Aead } from '../../crypto/aead.js';
 
 export const SHARED_KEY_SIZE = 32;
-export const AEAD_NONCE_SIZE = 12;
-export const AEAD_TAG_SIZE = 16;
-
-export interface Aead {
-  /** Returns ciphertext ‖ tag. */
-  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
-  /** Throws DecryptionError when the tag does not verify. */
-  open(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array, what: string): Uint8Array;
-}
-
-export const nobleAead: Aead = {
-  seal(key, nonce, plaintext, aad) {
-    return gcm(key, nonce, aad).encrypt(plaintext);
-  },
-  open(key, nonce, ciphertext, aad, what) {
-    if (ciphertext.length < AEAD_TAG_SIZE) throw new DecryptionError(what);
-    try {
-      return gcm(key, nonce, aad).decrypt(ciphertext);
-    } catch {
-      throw new DecryptionError(what);
-    }
-  },
-};

@@ -1,68 +1,49 @@
 /**
- * Registration handshake and re-authentication, as pure functions of their inputs
- * (randomness and clocks are parameters). Both sides live here so that the client and
- * the gateway cannot drift apart.
+ * Nym's registration handshake, byte for byte, as pure functions of their inputs
+ * (randomness is a parameter; each step's 5 s deadline is the caller's timer). Both sides
+ * live here so that the client and the gateway cannot drift apart.
+ * Nym: common/gateway-requests/src/registration/handshake/{state,messages,client,gateway}.rs.
  *
- * Registration (one websocket, text frames; Nym's shape, JSON-encoded):
- *   1. C -> G  handshakeInit {protocolVersion, identity I_c, ephemeralKey E_c, salt (16)}
- *   2. G: e_g fresh; s = X25519(e_g, E_c);
- *         K = HKDF-SHA256(ikm s, salt, info "nymph/gateway/shared-key/v1" ‖ I_c ‖ I_g, 32)
- *      G -> C  handshakeResponse {protocolVersion, ephemeralKey E_g, nonce, ciphertext =
- *              AEAD(K, nonce, sig_g, aad "nymph/gateway/handshake/gateway")}
- *         sig_g = Ed25519_g("nymph/gateway/handshake/gateway" ‖ E_g ‖ E_c ‖ I_c ‖ salt)
- *   3. C: derives K the same way, opens and verifies sig_g with the gateway identity it
- *         chose from the topology (so a man in the middle cannot answer).
- *      C -> G  handshakeFinish {nonce, ciphertext = AEAD(K, nonce, sig_c, aad "…/client")}
- *         sig_c = Ed25519_c("nymph/gateway/handshake/client" ‖ E_c ‖ E_g ‖ I_g ‖ salt)
- *   4. G verifies sig_c with I_c, stores K for I_c, answers `register`.
- * Each step should time out (5 s) on the side that waits; that is the caller's timer.
+ * Each step travels as the `data` bytes of a `handshakePayload` text message (messages.ts):
  *
- * Re-authentication of a known client (stored K), on a new websocket:
- *   C -> G  authenticate {protocolVersion, identity I_c, timestamp t (ms), nonce,
- *           ciphertext = AEAD(K, nonce, I_c, aad "nymph/gateway/authenticate"),
- *           signature = Ed25519_c("nymph/gateway/authenticate/v1" ‖ I_c ‖ t (u64 BE) ‖ nonce ‖ ciphertext)}
- *   G checks the signature, that the ciphertext opens under K (the client holds K), that
- *   |now - t| <= 120 s and t > the last accepted t for I_c; answers `authenticate`.
+ *   1. C -> G  init      = I_c (32, Ed25519) ‖ g^x (32, X25519) ‖ salt (16)            80 bytes
+ *   2. G: K = HKDF-BLAKE3(salt, ikm = X25519(y, g^x), info = empty, 32)
+ *      G -> C  material  = g^y (32) ‖ SIV(K, n_g, Sig_g(g^y ‖ g^x)) (64 + 16) ‖ n_g (12)  124 bytes
+ *   3. C: derives K, opens and verifies Sig_g with the gateway identity it took from the
+ *      topology: a man in the middle has another key pair and cannot sign.
+ *      C -> G  material  = SIV(K, n_c, Sig_c(g^x ‖ g^y)) (64 + 16) ‖ n_c (12)         92 bytes
+ *   4. G verifies Sig_c with I_c from step 1, stores K for I_c.
+ *      G -> C  finalization = [1]
  *
- * Bandwidth credential: bandwidthCredential {nonce, ciphertext = AEAD(K, nonce, credential
- * bytes, aad "nymph/gateway/credential")}; the credential bytes are the Coconut room's
- * serialised shown credential.
+ * SIV is AES-256-GCM-SIV without associated data (aead.ts). Nym also accepts a 64-byte
+ * init without salt, which asks for its legacy AES-128-CTR keys: Nymph refuses it.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { blake3 } from '@noble/hashes/blake3.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { AEAD_NONCE_SIZE, SHARED_KEY_SIZE, nobleAead, type Aead } from './aead.js';
+import { AEAD_NONCE_SIZE, AEAD_TAG_SIZE, SHARED_KEY_SIZE, nobleAead, type Aead } from './aead.js';
+import { concatBytes } from './bytes.js';
 import {
-  BadSignatureError,
-  HandshakeError,
-  MalformedMessageError,
-  StaleRequestError,
-  UnsupportedProtocolError,
+  HandshakeBadResponseError,
+  HandshakeDecryptionError,
+  HandshakeLegacyKeyError,
+  HandshakeMalformedError,
+  HandshakeSignatureError,
 } from './errors.js';
-import {
-  PROTOCOL_VERSION,
-  decodeB58,
-  decodeB64,
-  encodeB58,
-  encodeB64,
-  type AuthenticateRequest,
-  type BandwidthCredentialRequest,
-  type HandshakeFinish,
-  type HandshakeInit,
-  type HandshakeResponse,
-} from './messages.js';
 
+/** Nym's KDF_SALT_LENGTH. */
 export const HANDSHAKE_SALT_SIZE = 16;
+/** Nym's per-step receive timeout (`receive_handshake_message`). */
 export const HANDSHAKE_STEP_TIMEOUT_MS = 5_000;
-export const AUTH_MAX_SKEW_MS = 120_000;
 
-const enc = new TextEncoder();
-const INFO_KEY = enc.encode('nymph/gateway/shared-key/v1');
-const TAG_GATEWAY = enc.encode('nymph/gateway/handshake/gateway');
-const TAG_CLIENT = enc.encode('nymph/gateway/handshake/client');
-const TAG_AUTH = enc.encode('nymph/gateway/authenticate/v1');
-const AAD_AUTH = enc.encode('nymph/gateway/authenticate');
-const AAD_CREDENTIAL = enc.encode('nymph/gateway/credential');
+const KEY = 32;
+const SIGNATURE = 64;
+const SEALED_SIGNATURE = SIGNATURE + AEAD_TAG_SIZE;
+export const HANDSHAKE_INIT_SIZE = KEY + KEY + HANDSHAKE_SALT_SIZE; // 80
+const LEGACY_INIT_SIZE = KEY + KEY; // 64
+export const CLIENT_MATERIAL_SIZE = SEALED_SIGNATURE + AEAD_NONCE_SIZE; // 92
+export const GATEWAY_MATERIAL_SIZE = KEY + CLIENT_MATERIAL_SIZE; // 124
+export const HANDSHAKE_FINALIZATION_OK = Uint8Array.of(1);
 
 /** An Ed25519 identity: 32-byte seed (secret) and 32-byte public key. */
 export interface IdentityKeys {
@@ -73,48 +54,69 @@ export interface IdentityKeys {
 /** Source of randomness: returns `n` fresh random bytes. */
 export type RandomBytes = (n: number) => Uint8Array;
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+/** Nym's `derive_shared_key`: hkdf::extract_then_expand::<blake3>(salt, dh, None, 32). */
+export function deriveSharedKey(dhResult: Uint8Array, salt: Uint8Array): Uint8Array {
+  return hkdf(blake3, dhResult, salt, new Uint8Array(0), SHARED_KEY_SIZE);
 }
 
-function deriveSharedKey(
-  secret: Uint8Array,
-  salt: Uint8Array,
-  client: Uint8Array,
-  gateway: Uint8Array,
-): Uint8Array {
-  return hkdf(sha256, secret, salt, concat(INFO_KEY, client, gateway), SHARED_KEY_SIZE);
-}
-
-function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
+/** X25519, or null for a low-order remote key (noble refuses the all-zero result). */
+function dh(secret: Uint8Array, remote: Uint8Array): Uint8Array | null {
   try {
-    return x25519.getSharedSecret(priv, pub);
+    return x25519.getSharedSecret(secret, remote);
   } catch {
-    // noble rejects low-order points (all-zero shared secret)
-    throw new HandshakeError('invalid ephemeral key');
+    return null;
   }
 }
 
-function verify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
+function isEd25519Point(key: Uint8Array): boolean {
   try {
-    return ed25519.verify(sig, msg, pub);
+    ed25519.Point.fromBytes(key);
+    return true;
   } catch {
     return false;
   }
 }
 
+function verify(sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return ed25519.verify(sig, msg, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Nym's `prepare_key_material_sig`: SIV(K, n, Sig(local eph ‖ remote eph)) ‖ n. */
+function sealedSignature(
+  identity: IdentityKeys,
+  localEphemeral: Uint8Array,
+  remoteEphemeral: Uint8Array,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aead: Aead,
+): Uint8Array {
+  const sig = ed25519.sign(concatBytes(localEphemeral, remoteEphemeral), identity.secretKey);
+  return concatBytes(aead.seal(key, nonce, sig), nonce);
+}
+
+/** Nym's `verify_remote_key_material`: opens and checks Sig_remote(remote eph ‖ local eph). */
+function checkSealedSignature(
+  material: Uint8Array,
+  key: Uint8Array,
+  remoteIdentity: Uint8Array,
+  remoteEphemeral: Uint8Array,
+  localEphemeral: Uint8Array,
+  who: 'client' | 'gateway',
+  aead: Aead,
+): void {
+  const sig = aead.open(key, material.subarray(SEALED_SIGNATURE), material.subarray(0, SEALED_SIGNATURE));
+  if (!sig) throw new HandshakeDecryptionError(who);
+  if (!verify(sig, concatBytes(remoteEphemeral, localEphemeral), remoteIdentity))
+    throw new HandshakeSignatureError(who);
+}
+
 // ---------------------------------------------------------------- client side
 
 export interface ClientHandshakeState {
-  readonly step: 'awaitingResponse';
   readonly identity: IdentityKeys;
   readonly gatewayIdentity: Uint8Array;
   readonly ephemeralSecret: Uint8Array;
@@ -122,250 +124,146 @@ export interface ClientHandshakeState {
   readonly salt: Uint8Array;
 }
 
+/** Step 1: the init bytes (identity ‖ ephemeral ‖ salt). Randomness: ephemeral (32), salt (16). */
 export function clientHandshakeStart(args: {
   identity: IdentityKeys;
   gatewayIdentity: Uint8Array;
   random: RandomBytes;
-}): { state: ClientHandshakeState; message: HandshakeInit } {
-  if (args.gatewayIdentity.length !== 32) throw new HandshakeError('gateway identity must be 32 bytes');
-  const ephemeralSecret = args.random(32);
+}): { state: ClientHandshakeState; init: Uint8Array } {
+  if (args.gatewayIdentity.length !== KEY)
+    throw new HandshakeMalformedError('gateway identity must be 32 bytes');
+  const ephemeralSecret = args.random(KEY);
   const ephemeralPublic = x25519.getPublicKey(ephemeralSecret);
   const salt = args.random(HANDSHAKE_SALT_SIZE);
   return {
     state: {
-      step: 'awaitingResponse',
       identity: args.identity,
       gatewayIdentity: args.gatewayIdentity,
       ephemeralSecret,
       ephemeralPublic,
       salt,
     },
-    message: {
-      type: 'handshakeInit',
-      protocolVersion: PROTOCOL_VERSION,
-      identity: encodeB58(args.identity.publicKey),
-      ephemeralKey: encodeB58(ephemeralPublic),
-      salt: encodeB64(salt),
-    },
+    init: concatBytes(args.identity.publicKey, ephemeralPublic, salt),
   };
 }
 
-/** Verifies the gateway's answer; returns the shared key and the finishing message. */
+/**
+ * Step 3: verifies the gateway's material and answers with the client's own.
+ * Randomness: the sealing nonce (12). Throws HandshakeBadResponseError,
+ * HandshakeDecryptionError or HandshakeSignatureError.
+ */
 export function clientHandshakeFinish(
   state: ClientHandshakeState,
-  response: HandshakeResponse,
+  gatewayMaterial: Uint8Array,
   random: RandomBytes,
   aead: Aead = nobleAead,
-): { sharedKey: Uint8Array; message: HandshakeFinish } {
-  if (response.protocolVersion !== PROTOCOL_VERSION)
-    throw new UnsupportedProtocolError(response.protocolVersion, PROTOCOL_VERSION);
-  const gwEph = decodeB58(response.ephemeralKey, 32, 'ephemeralKey');
-  const sharedKey = deriveSharedKey(
-    dh(state.ephemeralSecret, gwEph),
-    state.salt,
-    state.identity.publicKey,
+): { sharedKey: Uint8Array; material: Uint8Array } {
+  if (gatewayMaterial.length !== GATEWAY_MATERIAL_SIZE)
+    throw new HandshakeBadResponseError(`gateway material of ${gatewayMaterial.length} bytes`);
+  const gatewayEphemeral = gatewayMaterial.slice(0, KEY);
+  const shared = dh(state.ephemeralSecret, gatewayEphemeral);
+  if (!shared) throw new HandshakeBadResponseError('low-order gateway ephemeral key');
+  const sharedKey = deriveSharedKey(shared, state.salt);
+  checkSealedSignature(
+    gatewayMaterial.subarray(KEY),
+    sharedKey,
     state.gatewayIdentity,
+    gatewayEphemeral,
+    state.ephemeralPublic,
+    'gateway',
+    aead,
   );
-  const sig = aead.open(
+  const material = sealedSignature(
+    state.identity,
+    state.ephemeralPublic,
+    gatewayEphemeral,
     sharedKey,
-    decodeB64(response.nonce, 'nonce', AEAD_NONCE_SIZE),
-    decodeB64(response.ciphertext, 'ciphertext'),
-    TAG_GATEWAY,
-    'gateway handshake signature',
+    random(AEAD_NONCE_SIZE),
+    aead,
   );
-  const signed = concat(TAG_GATEWAY, gwEph, state.ephemeralPublic, state.identity.publicKey, state.salt);
-  if (sig.length !== 64 || !verify(sig, signed, state.gatewayIdentity))
-    throw new BadSignatureError('gateway handshake');
-  const mySig = ed25519.sign(
-    concat(TAG_CLIENT, state.ephemeralPublic, gwEph, state.gatewayIdentity, state.salt),
-    state.identity.secretKey,
-  );
-  const nonce = random(AEAD_NONCE_SIZE);
-  return {
-    sharedKey,
-    message: {
-      type: 'handshakeFinish',
-      nonce: encodeB64(nonce),
-      ciphertext: encodeB64(aead.seal(sharedKey, nonce, mySig, TAG_CLIENT)),
-    },
-  };
+  return { sharedKey, material };
+}
+
+/** Step 4 on the client: Nym's `Finalization::ensure_success` ([1] is success). */
+export function clientHandshakeFinalized(finalization: Uint8Array): void {
+  if (finalization.length !== 1) throw new HandshakeBadResponseError('finalization must be 1 byte');
+  if (finalization[0] !== 1) throw new HandshakeBadResponseError('the gateway reported a failed handshake');
 }
 
 // --------------------------------------------------------------- gateway side
 
 export interface GatewayHandshakeState {
-  readonly step: 'awaitingFinish';
   readonly clientIdentity: Uint8Array;
-  readonly gatewayIdentity: Uint8Array;
   readonly clientEphemeral: Uint8Array;
   readonly gatewayEphemeral: Uint8Array;
-  readonly salt: Uint8Array;
   readonly sharedKey: Uint8Array;
 }
 
+/** The client identity at the front of an init message (Nym checks it before the handshake). */
+export function handshakeInitIdentity(init: Uint8Array): Uint8Array {
+  if (init.length < KEY || !isEd25519Point(init.subarray(0, KEY)))
+    throw new HandshakeMalformedError('no valid client identity');
+  return init.slice(0, KEY);
+}
+
+/**
+ * Step 2: parses the client's init, derives K, answers with the gateway's material.
+ * Randomness: the gateway ephemeral (32), the sealing nonce (12).
+ */
 export function gatewayHandshakeRespond(args: {
   identity: IdentityKeys;
-  init: HandshakeInit;
+  init: Uint8Array;
   random: RandomBytes;
   aead?: Aead;
-}): { state: GatewayHandshakeState; message: HandshakeResponse } {
+}): { state: GatewayHandshakeState; material: Uint8Array } {
   const { init, identity } = args;
   const aead = args.aead ?? nobleAead;
-  if (init.protocolVersion !== PROTOCOL_VERSION)
-    throw new UnsupportedProtocolError(init.protocolVersion, PROTOCOL_VERSION);
-  const clientIdentity = decodeB58(init.identity, 32, 'identity');
-  const clientEphemeral = decodeB58(init.ephemeralKey, 32, 'ephemeralKey');
-  const salt = decodeB64(init.salt, 'salt', HANDSHAKE_SALT_SIZE);
-  const eph = args.random(32);
-  const gatewayEphemeral = x25519.getPublicKey(eph);
-  const sharedKey = deriveSharedKey(dh(eph, clientEphemeral), salt, clientIdentity, identity.publicKey);
-  const sig = ed25519.sign(
-    concat(TAG_GATEWAY, gatewayEphemeral, clientEphemeral, clientIdentity, salt),
-    identity.secretKey,
+  if (init.length === LEGACY_INIT_SIZE) throw new HandshakeLegacyKeyError();
+  if (init.length !== HANDSHAKE_INIT_SIZE) throw new HandshakeMalformedError(`init of ${init.length} bytes`);
+  const clientIdentity = handshakeInitIdentity(init);
+  const clientEphemeral = init.slice(KEY, 2 * KEY);
+  const salt = init.subarray(2 * KEY);
+  const ephemeralSecret = args.random(KEY);
+  const gatewayEphemeral = x25519.getPublicKey(ephemeralSecret);
+  const shared = dh(ephemeralSecret, clientEphemeral);
+  if (!shared) throw new HandshakeMalformedError('low-order client ephemeral key');
+  const sharedKey = deriveSharedKey(shared, salt);
+  const sealed = sealedSignature(
+    identity,
+    gatewayEphemeral,
+    clientEphemeral,
+    sharedKey,
+    args.random(AEAD_NONCE_SIZE),
+    aead,
   );
-  const nonce = args.random(AEAD_NONCE_SIZE);
   return {
-    state: {
-      step: 'awaitingFinish',
-      clientIdentity,
-      gatewayIdentity: identity.publicKey,
-      clientEphemeral,
-      gatewayEphemeral,
-      salt,
-      sharedKey,
-    },
-    message: {
-      type: 'handshakeResponse',
-      protocolVersion: PROTOCOL_VERSION,
-      ephemeralKey: encodeB58(gatewayEphemeral),
-      nonce: encodeB64(nonce),
-      ciphertext: encodeB64(aead.seal(sharedKey, nonce, sig, TAG_GATEWAY)),
-    },
+    state: { clientIdentity, clientEphemeral, gatewayEphemeral, sharedKey },
+    material: concatBytes(gatewayEphemeral, sealed),
   };
 }
 
-/** Verifies the client's signature; returns who registered and the key to store. */
+/** Step 4: verifies the client's material; returns who registered, the key to store, and [1]. */
 export function gatewayHandshakeComplete(
   state: GatewayHandshakeState,
-  finish: HandshakeFinish,
+  clientMaterial: Uint8Array,
   aead: Aead = nobleAead,
-): { clientIdentity: Uint8Array; sharedKey: Uint8Array } {
-  const sig = aead.open(
+): { clientIdentity: Uint8Array; sharedKey: Uint8Array; finalization: Uint8Array } {
+  if (clientMaterial.length !== CLIENT_MATERIAL_SIZE)
+    throw new HandshakeMalformedError(`client material of ${clientMaterial.length} bytes`);
+  checkSealedSignature(
+    clientMaterial,
     state.sharedKey,
-    decodeB64(finish.nonce, 'nonce', AEAD_NONCE_SIZE),
-    decodeB64(finish.ciphertext, 'ciphertext'),
-    TAG_CLIENT,
-    'client handshake signature',
-  );
-  const signed = concat(
-    TAG_CLIENT,
+    state.clientIdentity,
     state.clientEphemeral,
     state.gatewayEphemeral,
-    state.gatewayIdentity,
-    state.salt,
+    'client',
+    aead,
   );
-  if (sig.length !== 64 || !verify(sig, signed, state.clientIdentity))
-    throw new BadSignatureError('client handshake');
-  return { clientIdentity: state.clientIdentity, sharedKey: state.sharedKey };
-}
-
-// ---------------------------------------------------------- re-authentication
-
-function authSigned(identity: Uint8Array, timestamp: number, nonce: Uint8Array, ct: Uint8Array): Uint8Array {
-  const ts = new Uint8Array(8);
-  new DataView(ts.buffer).setBigUint64(0, BigInt(timestamp));
-  return concat(TAG_AUTH, identity, ts, nonce, ct);
-}
-
-export function createAuthenticateRequest(args: {
-  identity: IdentityKeys;
-  sharedKey: Uint8Array;
-  nowMs: number;
-  random: RandomBytes;
-  aead?: Aead;
-}): AuthenticateRequest {
-  const aead = args.aead ?? nobleAead;
-  const nonce = args.random(AEAD_NONCE_SIZE);
-  const ct = aead.seal(args.sharedKey, nonce, args.identity.publicKey, AAD_AUTH);
-  const timestamp = Math.floor(args.nowMs);
   return {
-    type: 'authenticate',
-    protocolVersion: PROTOCOL_VERSION,
-    identity: encodeB58(args.identity.publicKey),
-    timestamp,
-    nonce: encodeB64(nonce),
-    ciphertext: encodeB64(ct),
-    signature: encodeB58(
-      ed25519.sign(authSigned(args.identity.publicKey, timestamp, nonce, ct), args.identity.secretKey),
-    ),
+    clientIdentity: state.clientIdentity,
+    sharedKey: state.sharedKey,
+    finalization: HANDSHAKE_FINALIZATION_OK,
   };
-}
-
-/** Reads the identity claimed by an authenticate request (to look up its stored key). */
-export function authenticateIdentity(req: AuthenticateRequest): Uint8Array {
-  return decodeB58(req.identity, 32, 'identity');
-}
-
-/** Gateway side: checks signature, key possession and freshness. Returns the timestamp to record. */
-export function verifyAuthenticateRequest(args: {
-  request: AuthenticateRequest;
-  sharedKey: Uint8Array;
-  nowMs: number;
-  lastTimestamp?: number;
-  maxSkewMs?: number;
-  aead?: Aead;
-}): { clientIdentity: Uint8Array; timestamp: number } {
-  const { request } = args;
-  const aead = args.aead ?? nobleAead;
-  if (request.protocolVersion !== PROTOCOL_VERSION)
-    throw new UnsupportedProtocolError(request.protocolVersion, PROTOCOL_VERSION);
-  const id = decodeB58(request.identity, 32, 'identity');
-  const nonce = decodeB64(request.nonce, 'nonce', AEAD_NONCE_SIZE);
-  const ct = decodeB64(request.ciphertext, 'ciphertext');
-  const sig = decodeB58(request.signature, 64, 'signature');
-  if (!verify(sig, authSigned(id, request.timestamp, nonce, ct), id))
-    throw new BadSignatureError('authenticate request');
-  const opened = aead.open(args.sharedKey, nonce, ct, AAD_AUTH, 'authenticate ciphertext');
-  if (opened.length !== 32 || opened.some((b, i) => b !== id[i]))
-    throw new MalformedMessageError('authenticate ciphertext does not name the identity', 'ciphertext');
-  const skew = args.maxSkewMs ?? AUTH_MAX_SKEW_MS;
-  if (
-    Math.abs(args.nowMs - request.timestamp) > skew ||
-    (args.lastTimestamp !== undefined && request.timestamp <= args.lastTimestamp)
-  )
-    throw new StaleRequestError(request.timestamp, args.nowMs, args.lastTimestamp);
-  return { clientIdentity: id, timestamp: request.timestamp };
-}
-
-// ---------------------------------------------------------------- credentials
-
-export function sealCredential(args: {
-  sharedKey: Uint8Array;
-  credential: Uint8Array;
-  random: RandomBytes;
-  aead?: Aead;
-}): BandwidthCredentialRequest {
-  const aead = args.aead ?? nobleAead;
-  const nonce = args.random(AEAD_NONCE_SIZE);
-  return {
-    type: 'bandwidthCredential',
-    nonce: encodeB64(nonce),
-    ciphertext: encodeB64(aead.seal(args.sharedKey, nonce, args.credential, AAD_CREDENTIAL)),
-  };
-}
-
-export function openCredential(
-  req: BandwidthCredentialRequest,
-  sharedKey: Uint8Array,
-  aead: Aead = nobleAead,
-): Uint8Array {
-  return aead.open(
-    sharedKey,
-    decodeB64(req.nonce, 'nonce', AEAD_NONCE_SIZE),
-    decodeB64(req.ciphertext, 'ciphertext'),
-    AAD_CREDENTIAL,
-    'bandwidth credential',
-  );
 }
 
 /** Derives the Ed25519 public key of a 32-byte seed (a convenience for both sides). */

@@ -1,86 +1,121 @@
 /**
- * Text (JSON) messages between client and gateway. Every message is an object with a
- * `type` tag (camelCase, as Nym's gateway-requests). Binary values: keys and signatures in
- * base58 (Nym's habit for keys), nonces and ciphertexts in base64.
+ * Text (JSON) messages of Nym's client <-> gateway protocol, in Nym's exact JSON, read with
+ * valibot schemas. Nym's serde shapes (common/gateway-requests/src/types/):
+ *   - every message is an object with a `type` tag, variant names in camelCase
+ *     (`#[serde(tag = "type", rename_all = "camelCase")]`);
+ *   - fields keep their Rust names: snake_case (`protocol_version`, `enc_credential`,
+ *     `available_total`), except authenticateV2's, which are camelCase
+ *     (`#[serde(rename_all = "camelCase")]` on AuthenticateRequest);
+ *   - `Vec<u8>` and Ed25519 keys and signatures are JSON arrays of numbers; authenticateV2's
+ *     `addressCiphertext` and `nonce` are standard base64 strings;
+ *   - `Option<u8>` is a number or null (absent reads as null); unknown fields are ignored.
  *
- * Client -> gateway:
- *   handshakeInit      {protocolVersion, identity, ephemeralKey, salt}
- *   handshakeFinish    {nonce, ciphertext}                         (client signature, sealed)
- *   authenticate       {protocolVersion, identity, timestamp, nonce, ciphertext, signature}
- *   bandwidthCredential{nonce, ciphertext}                         (credential bytes, sealed)
- *   supportedProtocol  {}
- * Gateway -> client:
- *   handshakeResponse  {protocolVersion, ephemeralKey, nonce, ciphertext} (gateway signature, sealed)
- *   register           {status:"ok", protocolVersion, bandwidthRemaining}
- *   authenticate       {status:"ok", protocolVersion, bandwidthRemaining}
- *   bandwidth          {availableTotal}
- *   supportedProtocol  {version}
- *   error              {code, message}
+ * Client -> gateway (ClientControlRequest; `handshakePayload` is RegistrationHandshake):
+ *   supportedProtocol          {}
+ *   handshakePayload           {protocol_version, data}     (alias registerHandshakeInitRequest)
+ *   handshakeError             {message}                     (a side gives up the handshake)
+ *   authenticate               {protocol_version, address, enc_address, iv}   (legacy v1: refused)
+ *   authenticateV2             {protocolVersion, clientIdentity, addressCiphertext, nonce,
+ *                               requestUnixTimestamp, requestSignature}
+ *   bandwidthCredential        {enc_credential, iv}          (Coconut, credential.ts)
+ *   bandwidthCredentialV2      {enc_credential, iv}          (refused)
+ *   ecashCredential            {enc_credential, iv}          (zk-nym: refused)
+ *   claimFreeTestnetBandwidth  {}
+ *   encryptedRequest           {ciphertext, nonce}           (sensitive.ts)
+ * Gateway -> client (ServerResponse, plus RegistrationHandshake during registration):
+ *   handshakePayload {protocol_version, data}; handshakeError {message}
+ *   authenticate {protocol_version, status, bandwidth_remaining}; register {protocol_version, status}
+ *   encryptedResponse {ciphertext, nonce}; bandwidth {available_total}; send {remaining_bandwidth}
+ *   supportedProtocol {version}; error {message}
+ *   typedError {error: {"out_of_bandwidth": {required, available}} | "ticket_replay"}
  */
-import { base58, base64 } from '@scure/base';
-import { MalformedMessageError, UnknownMessageTypeError, type GatewayErrorCode } from './errors.js';
+import { base64 } from '@scure/base';
+import * as v from 'valibot';
+import type { AuthenticateV2Request } from './authenticate.js';
+import type { BandwidthCredentialRequest } from './credential.js';
+import {
+  MalformedMessageError,
+  OutOfBandwidthError,
+  UnknownMessageTypeError,
+  type GatewayProtocolError,
+} from './errors.js';
 
-export const PROTOCOL_VERSION = 1;
+/** Nym's CURRENT_PROTOCOL_VERSION (EMBEDDED_KEY_ROTATION_INFO_VERSION). */
+export const PROTOCOL_VERSION = 5;
+/** Nym's AES_GCM_SIV_PROTOCOL_VERSION: what handshake messages announce. */
+export const AES_GCM_SIV_PROTOCOL_VERSION = 3;
+/** Largest text message either side reads (a credential is the biggest, a few KiB). */
+export const MAX_TEXT_MESSAGE = 64 * 1024;
 
-export interface HandshakeInit {
-  type: 'handshakeInit';
-  protocolVersion: number;
-  identity: string;
-  ephemeralKey: string;
-  salt: string;
-}
-export interface HandshakeFinish {
-  type: 'handshakeFinish';
-  nonce: string;
-  ciphertext: string;
-}
-export interface AuthenticateRequest {
-  type: 'authenticate';
-  protocolVersion: number;
-  identity: string;
-  /** Milliseconds since the Unix epoch; must be within 120 s of the gateway's clock. */
-  timestamp: number;
-  nonce: string;
-  ciphertext: string;
-  signature: string;
-}
-export interface BandwidthCredentialRequest {
-  type: 'bandwidthCredential';
-  nonce: string;
-  ciphertext: string;
-}
+// ------------------------------------------------------------------- types
+
 export interface SupportedProtocolRequest {
   type: 'supportedProtocol';
 }
+/** One registration step (either direction). */
+export interface HandshakePayload {
+  type: 'handshakePayload';
+  protocolVersion: number | undefined;
+  data: Uint8Array;
+}
+export interface HandshakeErrorMessage {
+  type: 'handshakeError';
+  message: string;
+}
+export interface LegacyAuthenticateRequest {
+  type: 'authenticate';
+  protocolVersion: number | undefined;
+  address: string;
+  encAddress: string;
+  iv: string;
+}
+export interface UnsupportedCredentialRequest {
+  type: 'bandwidthCredentialV2' | 'ecashCredential';
+  encCredential: Uint8Array;
+  iv: Uint8Array;
+}
+export interface ClaimFreeTestnetBandwidthRequest {
+  type: 'claimFreeTestnetBandwidth';
+}
+export interface EncryptedRequest {
+  type: 'encryptedRequest';
+  ciphertext: Uint8Array;
+  nonce: Uint8Array;
+}
 export type ClientRequest =
-  | HandshakeInit
-  | HandshakeFinish
-  | AuthenticateRequest
+  | SupportedProtocolRequest
+  | HandshakePayload
+  | HandshakeErrorMessage
+  | LegacyAuthenticateRequest
+  | AuthenticateV2Request
   | BandwidthCredentialRequest
-  | SupportedProtocolRequest;
+  | UnsupportedCredentialRequest
+  | ClaimFreeTestnetBandwidthRequest
+  | EncryptedRequest;
 
-export interface HandshakeResponse {
-  type: 'handshakeResponse';
-  protocolVersion: number;
-  ephemeralKey: string;
-  nonce: string;
-  ciphertext: string;
+export interface AuthenticateResponse {
+  type: 'authenticate';
+  protocolVersion: number | undefined;
+  status: boolean;
+  bandwidthRemaining: number;
 }
 export interface RegisterResponse {
   type: 'register';
-  status: 'ok';
-  protocolVersion: number;
-  bandwidthRemaining: number;
+  protocolVersion: number | undefined;
+  status: boolean;
 }
-export interface AuthenticateResponse {
-  type: 'authenticate';
-  status: 'ok';
-  protocolVersion: number;
-  bandwidthRemaining: number;
+export interface EncryptedResponse {
+  type: 'encryptedResponse';
+  ciphertext: Uint8Array;
+  nonce: Uint8Array;
 }
 export interface BandwidthResponse {
   type: 'bandwidth';
   availableTotal: number;
+}
+export interface SendResponse {
+  type: 'send';
+  remainingBandwidth: number;
 }
 export interface SupportedProtocolResponse {
   type: 'supportedProtocol';
@@ -88,167 +123,328 @@ export interface SupportedProtocolResponse {
 }
 export interface ErrorResponse {
   type: 'error';
-  code: GatewayErrorCode;
   message: string;
 }
+/** Nym's SimpleGatewayRequestsError. */
+export type TypedGatewayError =
+  { kind: 'outOfBandwidth'; required: number; available: number } | { kind: 'ticketReplay' };
+export interface TypedErrorResponse {
+  type: 'typedError';
+  error: TypedGatewayError;
+}
 export type GatewayResponse =
-  | HandshakeResponse
-  | RegisterResponse
+  | HandshakePayload
+  | HandshakeErrorMessage
   | AuthenticateResponse
+  | RegisterResponse
+  | EncryptedResponse
   | BandwidthResponse
+  | SendResponse
   | SupportedProtocolResponse
-  | ErrorResponse;
+  | ErrorResponse
+  | TypedErrorResponse;
 
-const ERROR_CODES: ReadonlySet<string> = new Set<GatewayErrorCode>([
-  'malformed_request',
-  'unknown_request',
-  'unsupported_protocol',
-  'not_authenticated',
-  'handshake_failed',
-  'bad_signature',
-  'stale_request',
-  'unknown_client',
-  'decryption_failed',
-  'message_too_large',
-  'bad_packet',
-  'out_of_bandwidth',
-  'credential_invalid',
-  'credential_spent',
-  'internal',
+// ----------------------------------------------------------------- schemas
+
+/** A schema of any input that yields a T (inputs are checked by the schema itself). */
+type Schema<T> = v.GenericSchema<unknown, T>;
+
+const u8 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(255));
+const i64 = v.pipe(v.number(), v.safeInteger());
+const u64 = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const byteArray = (max = MAX_TEXT_MESSAGE) =>
+  v.pipe(
+    v.array(u8),
+    v.maxLength(max),
+    v.transform((a) => Uint8Array.from(a)),
+  );
+const fixedBytes = (n: number) =>
+  v.pipe(
+    v.array(u8),
+    v.length(n),
+    v.transform((a) => Uint8Array.from(a)),
+  );
+/** Standard padded base64 (Nym's `general_purpose::STANDARD`). */
+const base64Bytes = v.pipe(
+  v.string(),
+  v.maxLength(4096),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return base64.decode(dataset.value);
+    } catch {
+      addIssue({ message: 'not base64' });
+      return NEVER;
+    }
+  }),
+);
+const optionU8 = v.pipe(
+  v.optional(v.nullable(u8)),
+  v.transform((x) => x ?? undefined),
+);
+const text = v.pipe(v.string(), v.maxLength(4096));
+
+const handshakePayloadFields = {
+  protocol_version: optionU8,
+  data: byteArray(1024),
+};
+const toHandshakePayload = (o: {
+  protocol_version?: number | undefined;
+  data: Uint8Array;
+}): HandshakePayload => ({
+  type: 'handshakePayload',
+  protocolVersion: o.protocol_version,
+  data: o.data,
+});
+const sealedCredentialFields = { enc_credential: byteArray(), iv: byteArray(64) };
+
+const clientRequestSchemas = {
+  supportedProtocol: v.pipe(
+    v.object({}),
+    v.transform((): SupportedProtocolRequest => ({ type: 'supportedProtocol' })),
+  ),
+  handshakePayload: v.pipe(
+    v.object(handshakePayloadFields),
+    v.transform((o) => toHandshakePayload(o)),
+  ),
+  registerHandshakeInitRequest: v.pipe(
+    v.object(handshakePayloadFields),
+    v.transform((o) => toHandshakePayload(o)),
+  ),
+  handshakeError: v.pipe(
+    v.object({ message: text }),
+    v.transform((o): HandshakeErrorMessage => ({ type: 'handshakeError', message: o.message })),
+  ),
+  authenticate: v.pipe(
+    v.object({ protocol_version: optionU8, address: text, enc_address: text, iv: text }),
+    v.transform((o): LegacyAuthenticateRequest => ({
+      type: 'authenticate',
+      protocolVersion: o.protocol_version,
+      address: o.address,
+      encAddress: o.enc_address,
+      iv: o.iv,
+    })),
+  ),
+  authenticateV2: v.pipe(
+    v.object({
+      protocolVersion: u8,
+      clientIdentity: fixedBytes(32),
+      addressCiphertext: base64Bytes,
+      nonce: base64Bytes,
+      requestUnixTimestamp: u64,
+      requestSignature: fixedBytes(64),
+    }),
+    v.transform((o): AuthenticateV2Request => ({ type: 'authenticateV2', ...o })),
+  ),
+  bandwidthCredential: v.pipe(
+    v.object(sealedCredentialFields),
+    v.transform((o): BandwidthCredentialRequest => ({
+      type: 'bandwidthCredential',
+      encCredential: o.enc_credential,
+      iv: o.iv,
+    })),
+  ),
+  bandwidthCredentialV2: v.pipe(
+    v.object(sealedCredentialFields),
+    v.transform((o): UnsupportedCredentialRequest => ({
+      type: 'bandwidthCredentialV2',
+      encCredential: o.enc_credential,
+      iv: o.iv,
+    })),
+  ),
+  ecashCredential: v.pipe(
+    v.object(sealedCredentialFields),
+    v.transform((o): UnsupportedCredentialRequest => ({
+      type: 'ecashCredential',
+      encCredential: o.enc_credential,
+      iv: o.iv,
+    })),
+  ),
+  claimFreeTestnetBandwidth: v.pipe(
+    v.object({}),
+    v.transform((): ClaimFreeTestnetBandwidthRequest => ({ type: 'claimFreeTestnetBandwidth' })),
+  ),
+  encryptedRequest: v.pipe(
+    v.object({ ciphertext: byteArray(), nonce: byteArray(64) }),
+    v.transform((o): EncryptedRequest => ({ type: 'encryptedRequest', ...o })),
+  ),
+} satisfies Record<string, Schema<ClientRequest>>;
+
+const typedErrorSchema = v.union([
+  v.pipe(
+    v.literal('ticket_replay'),
+    v.transform((): TypedGatewayError => ({ kind: 'ticketReplay' })),
+  ),
+  v.pipe(
+    v.object({ out_of_bandwidth: v.object({ required: i64, available: i64 }) }),
+    v.transform((o): TypedGatewayError => ({
+      kind: 'outOfBandwidth',
+      required: o.out_of_bandwidth.required,
+      available: o.out_of_bandwidth.available,
+    })),
+  ),
 ]);
 
-// ---- field readers: each throws MalformedMessageError naming the field ----
+const gatewayResponseSchemas = {
+  handshakePayload: clientRequestSchemas.handshakePayload,
+  handshakeError: clientRequestSchemas.handshakeError,
+  authenticate: v.pipe(
+    v.object({ protocol_version: optionU8, status: v.boolean(), bandwidth_remaining: i64 }),
+    v.transform((o): AuthenticateResponse => ({
+      type: 'authenticate',
+      protocolVersion: o.protocol_version,
+      status: o.status,
+      bandwidthRemaining: o.bandwidth_remaining,
+    })),
+  ),
+  register: v.pipe(
+    v.object({ protocol_version: optionU8, status: v.boolean() }),
+    v.transform((o): RegisterResponse => ({
+      type: 'register',
+      protocolVersion: o.protocol_version,
+      status: o.status,
+    })),
+  ),
+  encryptedResponse: v.pipe(
+    v.object({ ciphertext: byteArray(), nonce: byteArray(64) }),
+    v.transform((o): EncryptedResponse => ({ type: 'encryptedResponse', ...o })),
+  ),
+  bandwidth: v.pipe(
+    v.object({ available_total: i64 }),
+    v.transform((o): BandwidthResponse => ({ type: 'bandwidth', availableTotal: o.available_total })),
+  ),
+  send: v.pipe(
+    v.object({ remaining_bandwidth: i64 }),
+    v.transform((o): SendResponse => ({ type: 'send', remainingBandwidth: o.remaining_bandwidth })),
+  ),
+  supportedProtocol: v.pipe(
+    v.object({ version: u8 }),
+    v.transform((o): SupportedProtocolResponse => ({ type: 'supportedProtocol', version: o.version })),
+  ),
+  error: v.pipe(
+    v.object({ message: v.string() }),
+    v.transform((o): ErrorResponse => ({ type: 'error', message: o.message })),
+  ),
+  typedError: v.pipe(
+    v.object({ error: typedErrorSchema }),
+    v.transform((o): TypedErrorResponse => ({ type: 'typedError', error: o.error })),
+  ),
+} satisfies Record<string, Schema<GatewayResponse>>;
 
-type Obj = Record<string, unknown>;
+// ------------------------------------------------------------------ parsing
 
-function str(o: Obj, k: string, max = 4096): string {
-  const v = o[k];
-  if (typeof v !== 'string' || v.length > max) throw new MalformedMessageError('expected a string', k);
-  return v;
-}
-function int(o: Obj, k: string): number {
-  const v = o[k];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    throw new MalformedMessageError('expected a non-negative integer', k);
-  return v;
-}
-
-export function decodeB58(s: string, len: number, field: string): Uint8Array {
-  let b: Uint8Array;
+function parseTagged<T>(textIn: string, schemas: Record<string, Schema<T>>): T {
+  if (textIn.length > MAX_TEXT_MESSAGE)
+    throw new MalformedMessageError(`text message longer than ${MAX_TEXT_MESSAGE}`);
+  let json: unknown;
   try {
-    b = base58.decode(s);
-  } catch {
-    throw new MalformedMessageError('not base58', field);
-  }
-  if (b.length !== len) throw new MalformedMessageError(`expected ${len} bytes, got ${b.length}`, field);
-  return b;
-}
-export function decodeB64(s: string, field: string, len?: number): Uint8Array {
-  let b: Uint8Array;
-  try {
-    b = base64.decode(s);
-  } catch {
-    throw new MalformedMessageError('not base64', field);
-  }
-  if (len !== undefined && b.length !== len)
-    throw new MalformedMessageError(`expected ${len} bytes, got ${b.length}`, field);
-  return b;
-}
-export const encodeB58 = (b: Uint8Array): string => base58.encode(b);
-export const encodeB64 = (b: Uint8Array): string => base64.encode(b);
-
-function parseObject(text: string, maxLength: number): Obj {
-  if (text.length > maxLength) throw new MalformedMessageError(`text message longer than ${maxLength}`);
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
+    json = JSON.parse(textIn);
   } catch {
     throw new MalformedMessageError('not JSON');
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new MalformedMessageError('not a JSON object');
-  const o = v as Obj;
-  if (typeof o.type !== 'string') throw new MalformedMessageError('missing type', 'type');
-  return o;
+  const tag = (json as { type?: unknown }).type;
+  if (typeof tag !== 'string') throw new MalformedMessageError('missing field `type`', 'type');
+  if (!Object.hasOwn(schemas, tag)) throw new UnknownMessageTypeError(tag);
+  const r = v.safeParse(schemas[tag], json);
+  if (r.success) return r.output;
+  const issue = r.issues[0];
+  throw new MalformedMessageError(issue.message, v.getDotPath(issue) ?? undefined);
 }
 
-/** Largest text message either side accepts (a credential is the biggest, a few KiB). */
-export const MAX_TEXT_MESSAGE = 64 * 1024;
-
+/** A request from a client; throws MalformedMessageError or UnknownMessageTypeError. */
 export function parseClientRequest(text: string): ClientRequest {
-  const o = parseObject(text, MAX_TEXT_MESSAGE);
-  switch (o.type) {
-    case 'handshakeInit':
-      return {
-        type: 'handshakeInit',
-        protocolVersion: int(o, 'protocolVersion'),
-        identity: str(o, 'identity', 64),
-        ephemeralKey: str(o, 'ephemeralKey', 64),
-        salt: str(o, 'salt', 64),
-      };
-    case 'handshakeFinish':
-      return { type: 'handshakeFinish', nonce: str(o, 'nonce', 64), ciphertext: str(o, 'ciphertext', 512) };
-    case 'authenticate':
-      return {
-        type: 'authenticate',
-        protocolVersion: int(o, 'protocolVersion'),
-        identity: str(o, 'identity', 64),
-        timestamp: int(o, 'timestamp'),
-        nonce: str(o, 'nonce', 64),
-        ciphertext: str(o, 'ciphertext', 512),
-        signature: str(o, 'signature', 128),
-      };
-    case 'bandwidthCredential':
-      return {
-        type: 'bandwidthCredential',
-        nonce: str(o, 'nonce', 64),
-        ciphertext: str(o, 'ciphertext', MAX_TEXT_MESSAGE),
-      };
-    case 'supportedProtocol':
-      return { type: 'supportedProtocol' };
-    default:
-      throw new UnknownMessageTypeError(o.type as string);
-  }
+  return parseTagged<ClientRequest>(text, clientRequestSchemas);
 }
 
+/** A message from a gateway; throws MalformedMessageError or UnknownMessageTypeError. */
 export function parseGatewayResponse(text: string): GatewayResponse {
-  const o = parseObject(text, MAX_TEXT_MESSAGE);
-  switch (o.type) {
-    case 'handshakeResponse':
-      return {
-        type: 'handshakeResponse',
-        protocolVersion: int(o, 'protocolVersion'),
-        ephemeralKey: str(o, 'ephemeralKey', 64),
-        nonce: str(o, 'nonce', 64),
-        ciphertext: str(o, 'ciphertext', 512),
-      };
-    case 'register':
-    case 'authenticate':
-      if (o.status !== 'ok') throw new MalformedMessageError('status must be "ok"', 'status');
-      return {
-        type: o.type,
-        status: 'ok',
-        protocolVersion: int(o, 'protocolVersion'),
-        bandwidthRemaining: int(o, 'bandwidthRemaining'),
-      };
-    case 'bandwidth':
-      return { type: 'bandwidth', availableTotal: int(o, 'availableTotal') };
+  return parseTagged<GatewayResponse>(text, gatewayResponseSchemas);
+}
+
+// ----------------------------------------------------------------- encoding
+
+const arr = (b: Uint8Array): number[] => Array.from(b);
+
+/** Nym's serde JSON of a client request (field order as Nym's structs). */
+export function encodeClientRequest(m: ClientRequest): string {
+  switch (m.type) {
     case 'supportedProtocol':
-      return { type: 'supportedProtocol', version: int(o, 'version') };
-    case 'error': {
-      const code = str(o, 'code', 64);
-      if (!ERROR_CODES.has(code)) throw new MalformedMessageError('unknown error code', 'code');
-      return { type: 'error', code: code as GatewayErrorCode, message: str(o, 'message') };
-    }
-    default:
-      throw new UnknownMessageTypeError(o.type as string);
+    case 'claimFreeTestnetBandwidth':
+      return JSON.stringify({ type: m.type });
+    case 'handshakePayload':
+      return JSON.stringify({ type: m.type, protocol_version: m.protocolVersion ?? null, data: arr(m.data) });
+    case 'handshakeError':
+      return JSON.stringify({ type: m.type, message: m.message });
+    case 'authenticate':
+      return JSON.stringify({
+        type: m.type,
+        protocol_version: m.protocolVersion ?? null,
+        address: m.address,
+        enc_address: m.encAddress,
+        iv: m.iv,
+      });
+    case 'authenticateV2':
+      return JSON.stringify({
+        type: m.type,
+        protocolVersion: m.protocolVersion,
+        clientIdentity: arr(m.clientIdentity),
+        addressCiphertext: base64.encode(m.addressCiphertext),
+        nonce: base64.encode(m.nonce),
+        requestUnixTimestamp: m.requestUnixTimestamp,
+        requestSignature: arr(m.requestSignature),
+      });
+    case 'bandwidthCredential':
+    case 'bandwidthCredentialV2':
+    case 'ecashCredential':
+      return JSON.stringify({ type: m.type, enc_credential: arr(m.encCredential), iv: arr(m.iv) });
+    case 'encryptedRequest':
+      return JSON.stringify({ type: m.type, ciphertext: arr(m.ciphertext), nonce: arr(m.nonce) });
   }
 }
 
-export function encodeMessage(m: ClientRequest | GatewayResponse): string {
-  return JSON.stringify(m);
+/** Nym's serde JSON of a gateway message (field order as Nym's structs). */
+export function encodeGatewayResponse(m: GatewayResponse): string {
+  switch (m.type) {
+    case 'handshakePayload':
+    case 'handshakeError':
+      return encodeClientRequest(m);
+    case 'authenticate':
+      return JSON.stringify({
+        type: m.type,
+        protocol_version: m.protocolVersion ?? null,
+        status: m.status,
+        bandwidth_remaining: m.bandwidthRemaining,
+      });
+    case 'register':
+      return JSON.stringify({ type: m.type, protocol_version: m.protocolVersion ?? null, status: m.status });
+    case 'encryptedResponse':
+      return JSON.stringify({ type: m.type, ciphertext: arr(m.ciphertext), nonce: arr(m.nonce) });
+    case 'bandwidth':
+      return JSON.stringify({ type: m.type, available_total: m.availableTotal });
+    case 'send':
+      return JSON.stringify({ type: m.type, remaining_bandwidth: m.remainingBandwidth });
+    case 'supportedProtocol':
+      return JSON.stringify({ type: m.type, version: m.version });
+    case 'error':
+      return JSON.stringify({ type: m.type, message: m.message });
+    case 'typedError':
+      return JSON.stringify({
+        type: m.type,
+        error:
+          m.error.kind === 'ticketReplay'
+            ? 'ticket_replay'
+            : { out_of_bandwidth: { required: m.error.required, available: m.error.available } },
+      });
+  }
 }
 
-export function errorResponse(code: GatewayErrorCode, message: string): ErrorResponse {
-  return { type: 'error', code, message };
+/** The response for an error: Nym's typedError for out of bandwidth, else `error {message}`. */
+export function errorResponse(e: GatewayProtocolError): ErrorResponse | TypedErrorResponse {
+  if (e instanceof OutOfBandwidthError)
+    return {
+      type: 'typedError',
+      error: { kind: 'outOfBandwidth', required: e.required, available: e.available },
+    };
+  return { type: 'error', message: e.wireMessage };
 }

@@ -1,0 +1,423 @@
+/**
+ * Client sessions by phase, driven without sockets: a ClientConnection over an in-memory
+ * socket and the real (in-memory) store. Each bad input gets Nym's error, and the
+ * connection closes (before authentication) or carries on (after), as Nym's gateway does.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeNodeAddress } from '../../src/sphinx/index.js';
+import { FREE_TESTNET_BANDWIDTH, ClientRegistry } from '../../src/gateway/context.js';
+import {
+  PROTOCOL_VERSION,
+  clientHandshakeFinalized,
+  clientHandshakeFinish,
+  clientHandshakeStart,
+  createAuthenticateRequest,
+  encodeForwardFrame,
+  encodeMixPacket,
+  errorCodeOfMessage,
+  identityFromSeed,
+  openSensitiveResponse,
+  sealSensitiveRequest,
+  type GatewayResponse,
+  type IdentityKeys,
+} from '../../src/gateway/protocol/index.js';
+import { MemorySocket, random, sessionRig, type SessionRig } from './memory-session.js';
+
+const hop = encodeNodeAddress({ host: '10.0.0.1', port: 1789 });
+const codeOf = (m: GatewayResponse) => (m.type === 'error' ? errorCodeOfMessage(m.message) : m.type);
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+let rig: SessionRig;
+afterEach(async () => rig?.close());
+
+/** Registers through the in-memory socket; returns the socket and the shared key. */
+async function register(r: SessionRig, identity: IdentityKeys = identityFromSeed(random(32))) {
+  const s = r.connect();
+  const start = clientHandshakeStart({ identity, gatewayIdentity: r.ctx.identity.publicKey, random });
+  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: start.init });
+  const material = await s.next();
+  if (material.type !== 'handshakePayload') throw new Error(JSON.stringify(material));
+  const fin = clientHandshakeFinish(start.state, material.data, random);
+  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: fin.material });
+  const done = await s.next();
+  if (done.type !== 'handshakePayload') throw new Error(JSON.stringify(done));
+  clientHandshakeFinalized(done.data);
+  expect(await s.next()).toEqual({ type: 'register', protocolVersion: 5, status: true });
+  return { s, key: fin.sharedKey, identity };
+}
+
+const forward = (s: MemorySocket, key: Uint8Array, size = 2413) =>
+  s.events!.onBinary(
+    encodeForwardFrame(
+      key,
+      random(12),
+      encodeMixPacket({ packetType: 0, nextHop: hop, packet: random(size) }),
+    ),
+  );
+
+describe('a fresh connection', () => {
+  it('registers, claims free bandwidth, forwards a packet and is answered `send`', async () => {
+    rig = sessionRig({ freeBandwidth: true });
+    const { s, key, identity } = await register(rig);
+    expect(rig.ctx.clients.isRegistered(ClientRegistry.id(identity.publicKey))).toBe(true);
+    s.request({ type: 'claimFreeTestnetBandwidth' });
+    expect(await s.next()).toEqual({ type: 'bandwidth', availableTotal: FREE_TESTNET_BANDWIDTH });
+    forward(s, key);
+    expect(await s.next()).toEqual({ type: 'send', remainingBandwidth: FREE_TESTNET_BANDWIDTH - 2413 });
+    expect(rig.forwarded).toHaveLength(1);
+    expect(rig.forwarded[0].nextHop).toEqual(hop);
+    expect(rig.forwarded[0].packet.length).toBe(2413);
+    s.request({ type: 'supportedProtocol' });
+    expect(await s.next()).toEqual({ type: 'supportedProtocol', version: 5 });
+  });
+
+  it('answers supportedProtocol and waits for the real first request', async () => {
+    rig = sessionRig();
+    const s = rig.connect();
+    s.request({ type: 'supportedProtocol' });
+    s.request({ type: 'supportedProtocol' });
+    expect(s.take()).toEqual([
+      { type: 'supportedProtocol', version: 5 },
+      { type: 'supportedProtocol', version: 5 },
+    ]);
+    expect(s.closed).toBeUndefined();
+  });
+
+  it("closes on a binary frame before registration, with Nym's error", () => {
+    rig = sessionRig();
+    const s = rig.connect();
+    s.events!.onBinary(random(200));
+    expect(s.take()).toEqual([
+      {
+        type: 'error',
+        message:
+          'possibly received a sphinx packet without prior authentication. Request is going to be ignored',
+      },
+    ]);
+    expect(s.closed?.code).toBe(4003);
+    s.events!.onText('{"type":"supportedProtocol"}');
+    expect(s.take()).toEqual([]);
+  });
+
+  it('closes on anything but register, authenticate or supportedProtocol', () => {
+    rig = sessionRig();
+    for (const text of [
+      'nonsense',
+      '{"type":"claimFreeTestnetBandwidth"}',
+      '{"type":"bandwidthCredential","enc_credential":[],"iv":[]}',
+      '{"type":"send"}',
+    ]) {
+      const s = rig.connect();
+      s.events!.onText(text);
+      expect(s.take()).toEqual([
+        { type: 'error', message: "Only 'Register' or 'Authenticate' requests are allowed" },
+      ]);
+      expect(s.closed?.code).toBe(4003);
+    }
+    const legacy = rig.connect();
+    legacy.request({ type: 'authenticate', protocolVersion: 3, address: 'a', encAddress: 'b', iv: 'c' });
+    expect(codeOf(legacy.take()[0])).toBe('legacy_authenticate');
+    expect(legacy.closed?.code).toBe(4003);
+    const newer = rig.connect();
+    newer.request({ type: 'handshakePayload', protocolVersion: 9, data: random(80) });
+    expect(newer.take()).toEqual([
+      {
+        type: 'error',
+        message:
+          'Attempted to negotiate connection with client using incompatible protocol version. Ours is 5 and the client reports Some(9)',
+      },
+    ]);
+  });
+
+  it('refuses a truncated handshakePayload: before the handshake, and inside it', () => {
+    rig = sessionRig();
+    const short = rig.connect();
+    short.request({ type: 'handshakePayload', protocolVersion: 5, data: random(31) });
+    expect(short.take()).toEqual([
+      { type: 'error', message: 'Failed to perform registration handshake: sent request was malformed' },
+    ]);
+    expect(short.closed?.code).toBe(4003);
+    const { init } = clientHandshakeStart({
+      identity: identityFromSeed(random(32)),
+      gatewayIdentity: random(32),
+      random,
+    });
+    const cut = rig.connect();
+    cut.request({ type: 'handshakePayload', protocolVersion: 5, data: init.subarray(0, 79) });
+    expect(cut.take()).toEqual([
+      { type: 'handshakeError', message: 'sent request was malformed' },
+      { type: 'error', message: 'Failed to perform registration handshake: sent request was malformed' },
+    ]);
+    const legacy = rig.connect();
+    legacy.request({ type: 'handshakePayload', protocolVersion: 1, data: init.subarray(0, 64) });
+    expect(codeOf(legacy.take()[1])).toBe('handshake_legacy_key');
+  });
+
+  it('refuses a wrong handshake signature and a handshake that stalls', async () => {
+    rig = sessionRig();
+    const claimed = identityFromSeed(random(32));
+    const s = rig.connect();
+    const start = clientHandshakeStart({
+      identity: claimed,
+      gatewayIdentity: rig.ctx.identity.publicKey,
+      random,
+    });
+    s.request({ type: 'handshakePayload', protocolVersion: 5, data: start.init });
+    const m = await s.next();
+    if (m.type !== 'handshakePayload') throw new Error('material');
+    // non-handshake messages during the handshake are dropped, as Nym's handshake does
+    s.request({ type: 'supportedProtocol' });
+    s.events!.onBinary(random(100));
+    const liar = clientHandshakeFinish(
+      { ...start.state, identity: { ...identityFromSeed(random(32)), publicKey: claimed.publicKey } },
+      m.data,
+      random,
+    );
+    s.request({ type: 'handshakePayload', protocolVersion: 5, data: liar.material });
+    expect(s.take()).toEqual([
+      { type: 'handshakeError', message: 'received invalid signature' },
+      { type: 'error', message: 'Failed to perform registration handshake: received invalid signature' },
+    ]);
+    expect(s.closed?.code).toBe(4003);
+    expect(rig.store.getClient(claimed.publicKey)).toBeUndefined();
+
+    const slow = rig.connect();
+    slow.request({
+      type: 'handshakePayload',
+      protocolVersion: 5,
+      data: clientHandshakeStart({ identity: claimed, gatewayIdentity: rig.ctx.identity.publicKey, random })
+        .init,
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(slow.take().slice(1)).toEqual([
+      { type: 'handshakeError', message: 'timed out waiting for a handshake message' },
+      {
+        type: 'error',
+        message: 'Failed to perform registration handshake: timed out waiting for a handshake message',
+      },
+    ]);
+    expect(slow.closed?.code).toBe(4008);
+  });
+
+  it('refuses an authenticateV2 10 minutes old, a replayed one, an unknown client, a wrong key', async () => {
+    rig = sessionRig();
+    const { s, key, identity } = await register(rig);
+    s.close(1000, 'bye');
+    await tick();
+    const auth = (nowMs: number, sharedKey = key, who = identity) =>
+      createAuthenticateRequest({ identity: who, sharedKey, nowMs, random });
+
+    const old = rig.connect();
+    old.request(auth(Date.now() - 600_000));
+    const o = await old.next();
+    expect(codeOf(o)).toBe('stale_request');
+    expect(o.type === 'error' && o.message).toMatch(
+      /^the provided request timestamp is excessively skewed\. got \S+ whilst the server time is \S+$/,
+    );
+    expect(old.closed?.code).toBe(4003);
+
+    const req = auth(Date.now());
+    const first = rig.connect();
+    first.request(req);
+    expect(await first.next()).toEqual({
+      type: 'authenticate',
+      protocolVersion: 4,
+      status: true,
+      bandwidthRemaining: 0,
+    });
+    first.close(1000, 'bye');
+    await tick();
+    const replay = rig.connect();
+    replay.request(req);
+    expect(await replay.next()).toEqual({
+      type: 'error',
+      message: 'the provided request timestamp is smaller or equal to one previously used',
+    });
+    expect(replay.closed?.code).toBe(4003);
+
+    const stranger = rig.connect();
+    stranger.request(auth(Date.now(), random(32), identityFromSeed(random(32))));
+    expect(await stranger.next()).toEqual({ type: 'error', message: 'the client is not registered' });
+    const wrongKey = rig.connect();
+    wrongKey.request(auth(Date.now() + 2000, random(32)));
+    expect(await wrongKey.next()).toEqual({
+      type: 'error',
+      message: 'failed to verify provided address ciphertext',
+    });
+    expect(wrongKey.closed?.code).toBe(4003);
+  });
+
+  it('keeps a live session against a newer one, and hands over a dead one', async () => {
+    rig = sessionRig();
+    const { s: live, key, identity } = await register(rig);
+    const later = rig.connect();
+    later.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 1000, random }));
+    expect(await later.next()).toEqual({
+      type: 'error',
+      message: 'There is already an open connection to this client',
+    });
+    expect(later.closed?.code).toBe(4003);
+    expect(live.closed).toBeUndefined();
+    // not newer than the connected session's own timestamp
+    const same = rig.connect();
+    same.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() - 5000, random }));
+    expect(codeOf(await same.next())).toBe('stale_session');
+
+    live.answersPings = false;
+    const taker = rig.connect();
+    taker.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 2000, random }));
+    // frames sent before the answer are kept for the new session
+    rig.ctx.store.setBandwidth(identity.publicKey, 10_000);
+    forward(taker, key);
+    expect(await taker.next(2_000)).toMatchObject({ type: 'authenticate', status: true });
+    expect(live.closed?.code).toBe(4001);
+    expect(await taker.next()).toEqual({ type: 'send', remainingBandwidth: 10_000 - 2413 });
+    // a registration while connected is refused as well
+    const reg = rig.connect();
+    const start = clientHandshakeStart({ identity, gatewayIdentity: rig.ctx.identity.publicKey, random });
+    reg.request({ type: 'handshakePayload', protocolVersion: 5, data: start.init });
+    expect(codeOf(await reg.next())).toBe('duplicate_connection');
+  });
+
+  it('closes a connection that floods while its authentication is checked', async () => {
+    rig = sessionRig();
+    const { s: live, key, identity } = await register(rig);
+    live.answersPings = false; // the check waits for the ping timeout
+    const flood = rig.connect();
+    flood.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 1000, random }));
+    for (let i = 0; i < 300; i++) flood.events!.onBinary(random(10));
+    expect(flood.take()).toEqual([
+      { type: 'error', message: 'too many messages before the authentication answer' },
+    ]);
+    expect(flood.closed?.code).toBe(4003);
+    await new Promise((r) => setTimeout(r, 300));
+    // the check that was under way neither brings the closed connection back nor ends the old one
+    expect(flood.take()).toEqual([]);
+    expect(live.closed).toBeUndefined();
+  });
+
+  it('never throws, whatever arrives', () => {
+    rig = sessionRig();
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string().map((t) => ['t', t] as const),
+            fc.uint8Array({ maxLength: 300 }).map((b) => ['b', b] as const),
+          ),
+          { maxLength: 6 },
+        ),
+        (inputs) => {
+          const s = rig.connect();
+          for (const [kind, data] of inputs) {
+            if (kind === 't') s.events!.onText(data);
+            else s.events!.onBinary(data);
+          }
+          for (const m of s.take())
+            expect(['error', 'supportedProtocol', 'handshakeError', 'handshakePayload']).toContain(m.type);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('an authenticated connection', () => {
+  it('refuses a free claim when free bandwidth is off, and carries on', async () => {
+    rig = sessionRig({ freeBandwidth: false });
+    const { s, key } = await register(rig);
+    s.request({ type: 'claimFreeTestnetBandwidth' });
+    expect(await s.next()).toEqual({
+      type: 'error',
+      message: 'This gateway is only accepting coconut credentials for bandwidth',
+    });
+    forward(s, key);
+    expect(await s.next()).toEqual({
+      type: 'typedError',
+      error: { kind: 'outOfBandwidth', required: 2413, available: 0 },
+    });
+    s.request({ type: 'bandwidthCredential', encCredential: random(100), iv: random(12) });
+    expect(codeOf(await s.next())).toBe('credential_invalid');
+    expect(s.closed).toBeUndefined();
+    expect(rig.forwarded).toHaveLength(0);
+  });
+
+  it("answers bad frames and out-of-place requests with Nym's errors, and carries on", async () => {
+    rig = sessionRig();
+    const { s, key } = await register(rig);
+    s.request({ type: 'claimFreeTestnetBandwidth' });
+    await s.next();
+    const bad: [Uint8Array | string, string][] = [
+      [random(1), 'malformed_frame'],
+      [Uint8Array.of(2, 7, ...random(40)), 'bad_encryption_flag'],
+      [Uint8Array.of(9, 1, ...random(40)), 'unknown_frame_kind'],
+      [encodeForwardFrame(random(32), random(12), random(50)), 'decryption_failed'],
+      [
+        encodeForwardFrame(
+          key,
+          random(12),
+          encodeMixPacket({ packetType: 0, nextHop: hop, packet: random(999) }),
+        ),
+        'bad_packet',
+      ],
+      [encodeForwardFrame(key, random(12), Uint8Array.of(2, 0, ...random(2420))), 'bad_packet'],
+      ['{"type":"handshakePayload","data":[1]}', 'illegal_request'],
+      ['{"type":"authenticateV2"}', 'malformed_request'],
+      ['{"type":"ecashCredential","enc_credential":[1],"iv":[2]}', 'illegal_request'],
+      ['{"type":"bandwidthCredentialV2","enc_credential":[1],"iv":[2]}', 'illegal_request'],
+      ['{"type":"teleport"}', 'unknown_request'],
+      ['{"type":"encryptedRequest","ciphertext":[1,2,3],"nonce":[1]}', 'encrypted_request_invalid'],
+    ];
+    for (const [input, code] of bad) {
+      if (typeof input === 'string') s.events!.onText(input);
+      else s.events!.onBinary(input);
+      expect(codeOf(await s.next())).toBe(code);
+    }
+    expect(s.closed).toBeUndefined();
+    forward(s, key);
+    expect(await s.next()).toMatchObject({ type: 'send' });
+  });
+
+  it('answers sealed RememberMe, ForgetMe and UpgradeKey as Nym does', async () => {
+    rig = sessionRig();
+    const { s, key, identity } = await register(rig);
+    s.request(sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, key, random));
+    const ack = await s.next();
+    expect(ack.type === 'encryptedResponse' && openSensitiveResponse(ack, key)).toBe('RememberMeAck');
+    s.request(
+      sealSensitiveRequest(
+        { kind: 'upgradeKey', hkdfSalt: random(16), derivedKeyDigest: random(32) },
+        key,
+        random,
+      ),
+    );
+    expect(await s.next()).toEqual({
+      type: 'error',
+      message: 'the connection is already using an aes256-gcm-siv key',
+    });
+    rig.store.storeMessage(identity.publicKey, random(10), Date.now());
+    s.request(sealSensitiveRequest({ kind: 'forgetMe', client: true, stats: false }, key, random));
+    const forgot = await s.next();
+    expect(forgot.type === 'encryptedResponse' && openSensitiveResponse(forgot, key)).toBe('ForgetMeAck');
+    expect(rig.store.getClient(identity.publicKey)).toBeUndefined();
+    expect(rig.store.countMessages(identity.publicKey)).toBe(0);
+    expect(rig.ctx.clients.isRegistered(ClientRegistry.id(identity.publicKey))).toBe(false);
+  });
+
+  it('pushes stored messages after authentication, then live ones', async () => {
+    rig = sessionRig();
+    const { s, key, identity } = await register(rig);
+    s.close(1000, 'bye');
+    await tick();
+    for (let i = 0; i < 3; i++) rig.store.storeMessage(identity.publicKey, Uint8Array.of(i), Date.now());
+    const back = rig.connect();
+    back.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now(), random }));
+    expect(await back.next()).toMatchObject({ type: 'authenticate', status: true });
+    await tick();
+    expect(back.pushed(key).map((m) => m[0])).toEqual([0, 1, 2]);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(0);
+    rig.ctx.clients.get(ClientRegistry.id(identity.publicKey))!.push(Uint8Array.of(9));
+    expect(back.pushed(key).at(-1)).toEqual(Uint8Array.of(9));
+  });
+});
