@@ -7,7 +7,9 @@
  *
  * Sizes: 2 MB down and 1 MB up by default; NYMPH_LONG=1 moves the issue's 20 MB and 5 MB.
  */
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ import {
 import {
   BinaryWsApp,
   curl,
+  openSocks5,
   patternBytes,
   rawSocks,
   runRoleProcess,
@@ -452,6 +455,106 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       expect(ok.code).toBe(0);
     }, 60_000);
   });
+
+  describe("the requester's limits", () => {
+    beforeAll(async () => {
+      await restartRequester([
+        '--set',
+        'requester.max_connections_per_sender=3',
+        '--set',
+        'requester.idle_timeout_ms=2000',
+        '--set',
+        'requester.window_bytes=262144',
+      ]);
+    }, 120_000);
+
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
+
+    it('connections per sender: one more than allowed is refused (general failure, 0x01)', async () => {
+      const held = await Promise.all([0, 1, 2].map(() => openSocks5(socksPort, 'localhost', http.port)));
+      try {
+        expect(held.map((h) => h.code)).toEqual([0, 0, 0]);
+        for (const h of held) h.socket.write(get('/slow?chunk=1024&every=200'));
+        const fourth = await openSocks5(socksPort, 'localhost', http.port);
+        fourth.socket.destroy();
+        expect(fourth.code).toBe(0x01);
+      } finally {
+        for (const h of held) h.socket.destroy();
+      }
+      // closed connections are given back: a new one is allowed again
+      await new Promise((r) => setTimeout(r, 1_500));
+      const again = await openSocks5(socksPort, 'localhost', http.port);
+      again.socket.destroy();
+      expect(again.code).toBe(0);
+    }, 60_000);
+
+    it('an idle connection is closed by the requester, and the app sees it reset', async () => {
+      const c = await openSocks5(socksPort, 'localhost', http.port);
+      expect(c.code).toBe(0);
+      const t0 = Date.now();
+      const err = await new Promise<string>((resolve) => {
+        c.socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        c.socket.once('close', () => resolve('closed'));
+        c.socket.resume();
+      });
+      expect(err).toBe('ECONNRESET');
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    }, 30_000);
+
+    it('an app that reads nothing: the requester stops reading the remote instead of buffering it', async () => {
+      const c = await openSocks5(socksPort, 'localhost', http.port);
+      expect(c.code).toBe(0);
+      c.socket.write(get('/fast?total=400000000'));
+      c.socket.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 6_000));
+      const sent = http.fastBytes;
+      c.socket.destroy();
+      // the requester holds at most its window (256 KiB) and the SOCKS client at most its
+      // buffer (16 MiB) before it resets the app; kernel buffers hold the rest
+      expect(sent).toBeGreaterThan(0);
+      expect(sent).toBeLessThan(80_000_000);
+    }, 30_000);
+  });
+
+  it('an unreachable requester: "network unreachable" (0x03) at once, "TTL expired" (0x06) when it never answers', async () => {
+    const [s] = net!.info.socks5_clients as SocksInfo[];
+    const x = join(home, 'socks-x');
+    mkdirSync(x, { recursive: true });
+    copyFileSync(join(s.home, 'config.toml'), join(x, 'config.toml'));
+    const key = () => ed25519.getPublicKey(ed25519.utils.randomSecretKey());
+    const b58 = (k: Uint8Array) => base58.encode(k);
+    const gateway = net!.info.gateways[0].identity_key;
+    const common = [
+      '--port',
+      '0',
+      '--set',
+      'bandwidth.mnemonic=""',
+      '--set',
+      'socks5.connect_timeout_ms=2000',
+    ];
+    const cases: [string, number, number][] = [
+      // a requester whose gateway is in no topology: the Connect cannot even be sent
+      [`${b58(key())}.${b58(key())}@${b58(key())}`, 0x03, 1_500],
+      // a requester on a real gateway that never answers (nobody has that address)
+      [`${b58(key())}.${b58(key())}@${gateway}`, 0x06, 4_000],
+    ];
+    for (const [provider, code, within] of cases) {
+      const p = await runRoleProcess(
+        'socks5',
+        x,
+        [...common, '--provider', provider],
+        join(home, 'logs/socks-x.log'),
+      );
+      try {
+        const r = await openSocks5(Number(p.ready.port), 'localhost', http.port);
+        r.socket.destroy();
+        expect(r.code, provider).toBe(code);
+        expect(r.ms, provider).toBeLessThan(within);
+      } finally {
+        await p.stop();
+      }
+    }
+  }, 180_000);
 
   it('a requester restarted mid-download: the app sees a broken connection, not a hang', async () => {
     const [s] = net!.info.socks5_clients as SocksInfo[];

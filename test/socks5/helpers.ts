@@ -44,6 +44,8 @@ export interface TestHttpServer {
   readonly port: number;
   /** Connections the server has accepted. */
   readonly accepted: number;
+  /** Bytes the latest /fast response has handed to its socket so far. */
+  readonly fastBytes: number;
   close(): Promise<void>;
 }
 
@@ -51,10 +53,12 @@ export interface TestHttpServer {
  * GET  /hello                      a short text
  * GET  /download?size=N&seed=S      N pattern bytes, Content-Length set
  * GET  /slow?chunk=N&every=MS      pattern bytes, N every MS ms, until the client goes away
+ * GET  /fast?total=N                bytes as fast as the socket takes them (`fastBytes` counts)
  * POST /upload                     the body's sha256 and length, as JSON
  */
 export async function startHttpServer(host = '::'): Promise<TestHttpServer> {
   let accepted = 0;
+  let fastBytes = 0;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/hello') {
@@ -72,6 +76,20 @@ export async function startHttpServer(host = '::'): Promise<TestHttpServer> {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const t = setInterval(() => res.write(patternBytes(chunk, 7)), every);
       res.on('close', () => clearInterval(t));
+    } else if (url.pathname === '/fast') {
+      // as fast as the socket takes it (with backpressure), up to `total` bytes
+      const total = Number(url.searchParams.get('total') ?? 100_000_000);
+      const chunk = patternBytes(65_536, 9);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      fastBytes = 0;
+      const pump = () => {
+        while (fastBytes < total && !res.destroyed) {
+          fastBytes += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
     } else if (url.pathname === '/upload' && req.method === 'POST') {
       const h = createHash('sha256');
       let n = 0;
@@ -95,6 +113,9 @@ export async function startHttpServer(host = '::'): Promise<TestHttpServer> {
     port: (server.address() as AddressInfo).port,
     get accepted() {
       return accepted;
+    },
+    get fastBytes() {
+      return fastBytes;
     },
     close: () =>
       new Promise<void>((r) => {
@@ -299,4 +320,41 @@ export async function runRoleProcess(
   });
   p.removeAllListeners('exit');
   return { pid: p.pid!, ready, stop: () => stopPid(p.pid!) };
+}
+
+/**
+ * A SOCKS5 CONNECT to a domain; resolves with the reply code and the socket (open when the
+ * code is 0), anything after the reply left unread.
+ */
+export function openSocks5(
+  proxyPort: number,
+  host: string,
+  port: number,
+  timeoutMs = 30_000,
+): Promise<{ code: number; socket: import('node:net').Socket; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const s = netConnect({ host: '127.0.0.1', port: proxyPort });
+    let got = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error('no SOCKS reply'));
+    }, timeoutMs);
+    s.on('connect', () => {
+      for (const c of socks5ConnectDomain(host, port)) s.write(c);
+    });
+    const onData = (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length < 4) return;
+      clearTimeout(timer);
+      s.off('data', onData);
+      s.pause();
+      resolve({ code: got[3], socket: s, ms: performance.now() - t0 });
+    };
+    s.on('data', onData);
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
 }
