@@ -129,7 +129,10 @@ export class NetworkRequester {
       case 'connect': {
         const path = c.returnAddress ? this.addressPath(c.returnAddress) : tagPath;
         if (!path) return this.drops.drop('no_return_path', { conn: c.connectionId.toString() });
-        return void this.onConnect(c.connectionId, c.remoteAddress, path, versions);
+        // a connect failure is answered inside; anything else is a bug worth a log, not a crash
+        return void this.onConnect(c.connectionId, c.remoteAddress, path, versions).catch((e: Error) =>
+          this.log.error({ conn: c.connectionId.toString(), err: e.message }, 'connect handling failed'),
+        );
       }
       case 'send':
         return this.onSend(c.data, tagPath, versions);
