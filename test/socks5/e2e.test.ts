@@ -556,6 +556,35 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
     }
   }, 180_000);
 
+  it("with anonymous = false the Connect carries the client's address, and answers come to it", async () => {
+    const [s] = net!.info.socks5_clients as SocksInfo[];
+    const [r] = net!.info.requesters as RequesterInfo[];
+    const x = join(home, 'socks-y');
+    mkdirSync(x, { recursive: true });
+    copyFileSync(join(s.home, 'config.toml'), join(x, 'config.toml'));
+    const args = [
+      '--port',
+      '0',
+      '--provider',
+      r.address,
+      '--set',
+      'bandwidth.mnemonic=""',
+      '--set',
+      'socks5.anonymous=false',
+    ];
+    const p = await runRoleProcess('socks5', x, args, join(home, 'logs/socks-y.log'));
+    try {
+      const proxy = `127.0.0.1:${String(p.ready.port)}`;
+      const res = await curl(['--socks5-hostname', proxy, `http://localhost:${http.port}/hello`], {
+        timeoutMs: 60_000,
+      });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.body.toString()).toBe('hello through the mixnet\n');
+    } finally {
+      await p.stop();
+    }
+  }, 120_000);
+
   it('a requester restarted mid-download: the app sees a broken connection, not a hang', async () => {
     const [s] = net!.info.socks5_clients as SocksInfo[];
     // the SOCKS client with a 1 s keep-alive (a restarted requester answers it "unknown connection")
