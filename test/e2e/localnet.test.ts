@@ -314,7 +314,7 @@ describe('localnet start failures', () => {
     expect(e.message).toMatch(/EADDRINUSE|address already in use/i);
     expect(e.message).toContain('last lines of its log');
     // the other roles had been started with the chain: all of them are gone, pid file too
-    expect(spawned.length).toBe(13);
+    expect(spawned.length).toBe(15);
     for (const pid of spawned) {
       expect(isAlive(pid)).toBe(false);
       expect(groupAlive(pid)).toBe(false);
