@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { addRunCommand, collect, intFlag } from './role-run.js';
-import { defaultGatewayToml } from '../gateway/index.js';
+import { defaultGatewayToml, initGatewayTls } from '../gateway/index.js';
 import { roleByName } from '../roles.js';
 import { configPath, generateNodeKeys, hasNodeKeys, writeNodeKeys, writeToml } from '../node/index.js';
 
@@ -73,6 +73,7 @@ export function register(program: Command): void {
           : undefined,
       });
       writeToml(file, table, '# nymph gateway');
+      initGatewayTls(f.home, table);
       process.stdout.write(`${JSON.stringify({ event: 'gateway_init', home: f.home, config: file })}\n`);
     });
   addRunCommand(cmd, spec, { set: true });

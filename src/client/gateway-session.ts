@@ -25,6 +25,7 @@ import {
   encodeForwardFrame,
   parseGatewayResponse,
   sealCredential,
+  sealSensitiveRequest,
   type Aead,
   type ClientRequest,
   type GatewayResponse,
@@ -278,6 +279,14 @@ export class GatewaySession {
         s.events?.onClose(s.closedByUs, `${ev?.code ?? ''} ${ev?.reason ?? ''}`.trim()),
       );
       ws.addEventListener('error', () => {});
+      // after authenticateV2 the gateway pushes messages only once this socket shows the key
+      // (a captured authenticate frame gets nothing): a sealed RememberMe shows it at once
+      if (!registered)
+        ws.send(
+          encodeClientRequest(
+            sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, sharedKey, o.rng, o.aead),
+          ),
+        );
       return s;
     } catch (e) {
       reader.detach();

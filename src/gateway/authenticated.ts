@@ -4,6 +4,17 @@
  * and answers each with `send {remaining_bandwidth}`, grants bandwidth (free claims, Coconut
  * credentials), answers sealed requests, and pushes delivered messages. Every error is
  * answered and the connection continues, as Nym's handler does.
+ *
+ * Proof of the key on this connection. An authenticateV2 frame is not bound to the socket
+ * that carries it: a captured, not yet used one is accepted from any socket (its timestamp
+ * then spends it). So a session opened by authenticateV2 pushes nothing, neither stored nor
+ * live messages (they stay in the store), until the client has shown on this connection that
+ * it holds the shared key: its first sealed request that opens under the key (a
+ * ForwardSphinx frame, a bandwidth credential, or an encryptedRequest such as RememberMe).
+ * Until then it also does not keep its place against a newer authentication (no ping: the
+ * newcomer takes over), so a thief cannot hold the inbox either. A registration proves the
+ * key in its handshake. Nym's gateway pushes at once; Nym's clients send loop cover (sealed)
+ * as soon as they connect, and Nymph's client sends RememberMe.
  */
 import {
   ClientBandwidth,
@@ -44,6 +55,8 @@ export interface AuthenticatedDetails {
   /** authenticateV2's timestamp, or the registration time (Nym's session_request_timestamp). */
   readonly sessionTimestampSeconds: number;
   readonly bandwidth: number;
+  /** The client has shown on this connection that it holds the key (a registration's handshake). */
+  readonly proven: boolean;
 }
 
 /** Nym's names of requests that have no place after authentication. */
@@ -63,6 +76,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
   private readonly bandwidth: ClientBandwidth;
   private closed = false;
   private drainingNow = false;
+  private proven: boolean;
   private pendingPing: { tag: Uint8Array; resolve: (r: 'active' | 'notActive') => void } | undefined;
 
   constructor(
@@ -75,12 +89,31 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     this.key = d.sharedKey;
     this.negotiatedProtocol = d.negotiatedProtocol;
     this.sessionTimestampSeconds = d.sessionTimestampSeconds;
+    this.proven = d.proven;
     this.bandwidth = new ClientBandwidth(ctx.store, d.clientIdentity, d.bandwidth);
     ctx.clients.set(this.id, this);
   }
 
-  get draining(): boolean {
-    return this.drainingNow;
+  get holdsLive(): boolean {
+    return this.drainingNow || !this.proven;
+  }
+
+  /** Whether the client has proven on this connection that it holds the key. */
+  get keyProven(): boolean {
+    return this.proven;
+  }
+
+  /** Starts serving: a proven client gets its stored messages at once, others once proven. */
+  start(): void {
+    if (this.proven) void this.drain();
+  }
+
+  /** A sealed request opened under the key: from now on this socket gets the client's messages. */
+  private keyShown(): void {
+    if (this.proven) return;
+    this.proven = true;
+    // after the request that proved it is handled (a ForgetMe empties the inbox first)
+    queueMicrotask(() => void this.drain());
   }
 
   get availableBandwidth(): number {
@@ -111,6 +144,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
       if (data.length > this.ctx.limits.maxMessageBytes)
         throw new MessageTooLargeError(data.length, this.ctx.limits.maxMessageBytes);
       const mp = decodeForwardFrame(data, this.key, this.ctx.aead);
+      this.keyShown();
       // Nym charges the Sphinx packet's length (handle_forward_sphinx)
       const remaining = this.bandwidth.use(mp.packet.length);
       this.ctx.metrics.clientPackets.inc();
@@ -175,6 +209,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     }
     try {
       const payload = openCredential(req, this.key, this.ctx.aead);
+      this.keyShown();
       await check.verifier.redeem({
         payload,
         client: this.clientIdentity,
@@ -197,6 +232,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
 
   private sensitive(req: EncryptedRequest): GatewayResponse {
     const r = openSensitiveRequest(req, this.key, this.ctx.aead);
+    this.keyShown();
     switch (r.kind) {
       case 'upgradeKey':
         // only legacy AES-128-CTR keys upgrade; this gateway never issues them
@@ -234,10 +270,14 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
 
   // ------------------------------------------------------- ConnectedClient
 
-  /** Nym's is-active check: a ping with a random tag, answered within the ping timeout. */
+  /**
+   * Nym's is-active check: a ping with a random tag, answered within the ping timeout. A
+   * session that has not proven the key counts as not active without a ping (anyone holding
+   * a captured authenticate frame answers pings).
+   */
   isActive(): Promise<'active' | 'notActive' | 'busy'> {
+    if (this.closed || !this.socket.open || !this.proven) return Promise.resolve('notActive');
     if (this.pendingPing) return Promise.resolve('busy');
-    if (this.closed || !this.socket.open) return Promise.resolve('notActive');
     return new Promise((resolve) => {
       const tag = this.ctx.random(8);
       const timer = setTimeout(() => {
@@ -284,29 +324,48 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     });
   }
 
-  /** Pushes the inbox in batches; each batch is deleted once written to the socket. */
+  /**
+   * Pushes the inbox, read in batches, one frame in flight at a time: a message is deleted
+   * on its own once the socket's write callback says the kernel took its frame, and only
+   * then is the next one written. One at a time because Node reports a write when the whole
+   * write request is done, and frames queued behind a busy socket go out together in one
+   * request: the kernel may hold the first of them (they reach the client even if the
+   * gateway dies) while none is reported yet. store.ts says what a kill -9 can still do.
+   * A failed write stops the drain; that message and the rest stay for the next session.
+   */
   async drain(): Promise<void> {
+    if (this.drainingNow) return;
     const st = this.ctx.store;
     this.drainingNow = true;
     try {
       while (!this.closed && this.ctx.clients.get(this.id) === this) {
         const batch = st.messages(this.clientIdentity, this.ctx.limits.inboxBatch);
         if (batch.length === 0) break;
-        const written = await Promise.all(
-          batch.map(
-            (m) =>
-              new Promise<boolean>((resolve) =>
-                this.socket.sendBinary(this.frame(m.content), (err) => resolve(!err)),
-              ),
-          ),
-        );
-        const ids = batch.filter((_, i) => written[i]).map((m) => m.id);
-        if (ids.length) st.deleteMessages(ids);
-        this.ctx.metrics.delivered.inc(ids.length);
-        if (ids.length < batch.length) break;
+        for (const m of batch) {
+          const written = await new Promise<boolean>((resolve) =>
+            this.socket.sendBinary(this.frame(m.content), (err) => resolve(!err && this.delivered(m.id))),
+          );
+          if (!written) return;
+        }
       }
     } finally {
       this.drainingNow = false;
     }
+  }
+
+  /** A stored message's frame was written: it leaves the inbox (its own transaction). */
+  private delivered(id: number): boolean {
+    try {
+      this.ctx.store.deleteMessage(id);
+    } catch (e) {
+      // the store closed under a stopping gateway: the message stays and comes again
+      this.ctx.logger.warn(
+        { err: (e as Error).message, client: this.id },
+        'could not delete a pushed message',
+      );
+      return false;
+    }
+    this.ctx.metrics.delivered.inc();
+    return true;
   }
 }

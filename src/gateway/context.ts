@@ -39,8 +39,12 @@ export interface ConnectedClient {
   close(code: number, reason: string): void;
   flushBandwidth(): void;
   push(message: Uint8Array): void;
-  /** True while stored messages are being pushed (new ones go to the store behind them). */
-  readonly draining: boolean;
+  /**
+   * True while new messages go to the store rather than to the socket: while stored ones are
+   * being pushed (new ones queue behind them), and until the client has proven on this
+   * connection that it holds the shared key (authenticated.ts).
+   */
+  readonly holdsLive: boolean;
 }
 
 export class ClientRegistry {

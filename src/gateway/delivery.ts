@@ -2,7 +2,8 @@
  * The final hop: what the gateway does with a Sphinx payload addressed to one of its
  * clients (Nym's common/nymsphinx/framing/src/processing.rs `split_into_ack_and_message`,
  * and the gateway's mixnet handling): the SURB-ack at the front goes back into the mixnet
- * at once, the rest is pushed to the client if connected, else stored until it returns.
+ * at once, the rest is pushed to the client if connected (and proven: authenticated.ts), else
+ * stored until it returns.
  * A payload too short to hold a SURB-ack (an ack packet's) is delivered whole.
  */
 import type { ClientRegistry } from './context.js';
@@ -55,7 +56,7 @@ export function finalHopDelivery(d: DeliveryDeps): (packets: readonly FinalPaylo
         message = split.message;
       }
       const s = d.clients.get(id);
-      if (s && !s.draining) s.push(message);
+      if (s && !s.holdsLive) s.push(message);
       else {
         store.storeMessage(p.destination, message, d.now());
         d.metrics.stored.inc();

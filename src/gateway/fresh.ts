@@ -215,6 +215,8 @@ export class ClientConnection implements SocketEvents {
         negotiatedProtocol: phase.protocol,
         sessionTimestampSeconds: Math.floor(this.ctx.now() / 1000),
         bandwidth: this.ctx.store.getClient(done.clientIdentity)?.bandwidth ?? 0,
+        // the client sealed its handshake signature under the new key on this socket
+        proven: true,
       });
     } catch (e) {
       this.fail(e);
@@ -239,10 +241,12 @@ export class ClientConnection implements SocketEvents {
     checkAuthenticateCiphertext(req, rec.sharedKey, ctx.aead);
     const last = rec.lastAuthTimestamp === undefined ? undefined : Math.floor(rec.lastAuthTimestamp / 1000);
     checkAuthenticateNotReused(req, last);
+    // The timestamp is spent here, in the same tick as the check (the store keeps
+    // milliseconds, whole seconds here). Nym records it after the duplicate check; while that
+    // check waits on a ping, a second socket presenting the same frame would pass too.
+    ctx.store.setLastAuth(req.clientIdentity, req.requestUnixTimestamp * 1000);
     await this.handleDuplicate(id, req.requestUnixTimestamp);
     if (this.phase.name !== 'authenticating') return; // closed while the other session was asked
-    // the store keeps milliseconds (whole seconds here)
-    ctx.store.setLastAuth(req.clientIdentity, req.requestUnixTimestamp * 1000);
     const bandwidth = ctx.store.getClient(req.clientIdentity)?.bandwidth ?? 0;
     this.send({
       type: 'authenticate',
@@ -256,6 +260,8 @@ export class ClientConnection implements SocketEvents {
       negotiatedProtocol: protocol,
       sessionTimestampSeconds: req.requestUnixTimestamp,
       bandwidth,
+      // the frame may have been captured: the key is shown later, on this socket
+      proven: false,
     });
   }
 
@@ -272,6 +278,9 @@ export class ClientConnection implements SocketEvents {
     if (answer !== 'notActive') throw new DuplicateConnectionError();
     // this connection may have gone meanwhile: then the old session stays
     if (this.phase.name !== 'authenticating') return;
+    // another newcomer may have taken over meanwhile
+    const current = this.ctx.clients.get(id);
+    if (current && current !== existing) throw new DuplicateConnectionError();
     existing.flushBandwidth();
     existing.replace();
   }
@@ -283,7 +292,7 @@ export class ClientConnection implements SocketEvents {
     this.phase = { name: 'done' };
     const s = new AuthenticatedSession(this.ctx, this.socket, d);
     this.authenticated = s;
-    void s.drain();
+    s.start();
     const held = this.held;
     this.held = [];
     for (const [kind, data] of held) {
@@ -313,6 +322,10 @@ export class ClientConnection implements SocketEvents {
       this.send({ type: 'handshakeError', message: err.handshakeText });
     this.send(errorResponse(err));
     const timeout = err instanceof InitialTimeoutError || err instanceof HandshakeTimeoutError;
+    if (timeout)
+      this.ctx.metrics.connectionsTimedOut.inc({
+        phase: err instanceof InitialTimeoutError ? 'first_request' : 'handshake',
+      });
     this.clearTimer();
     this.phase = { name: 'done' };
     this.held = [];

@@ -12,12 +12,11 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
 import { base58 } from '@scure/base';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { WebSocketServer } from 'ws';
 import { connectChain, ensureGatewayBonded, type ChainConfig } from '../node/bond.js';
 import type { ConnectionPoolOptions } from '../node/connection-pool.js';
 import type { NodeKeys } from '../node/keys.js';
@@ -25,6 +24,7 @@ import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
 import { PacketPipeline } from '../node/pipeline.js';
 import { decodeAddress } from '../node/sphinx-adapter.js';
 import { encodeNodeAddress } from '../sphinx/index.js';
+import { ClientListener } from './client-listener.js';
 import { ClientRegistry, type GatewayContext } from './context.js';
 import {
   chainSpendLedger,
@@ -37,8 +37,9 @@ import { ClientConnection } from './fresh.js';
 import { GatewayMetrics } from './metrics.js';
 import { nodeAead } from '../crypto/node.js';
 import { AUTH_MAX_SKEW_MS, HANDSHAKE_STEP_TIMEOUT_MS } from './protocol/index.js';
-import { attachWebSocket, CLOSE_GOING_AWAY } from './session-socket.js';
+import { CLOSE_GOING_AWAY } from './session-socket.js';
 import { GatewayStore } from './store.js';
+import { readTlsFiles } from './tls.js';
 
 export interface GatewayConfig {
   /** Home directory: `<home>/data/gateway.sqlite` and `<home>/data/replay`. */
@@ -48,6 +49,21 @@ export interface GatewayConfig {
   mixPort: number;
   /** Client websocket port; 0 picks a free one. */
   clientsPort: number;
+  /**
+   * TLS on a second client port (`wss`, Nym's `clients_wss_port`): the port (0 picks one) and
+   * the PEM certificate and key files. Absent: no `wss`.
+   */
+  tls?: { port: number; certFile: string; keyFile: string };
+  /** Browser origins allowed on the client ports (`*`: any); others get 403. Default none. */
+  allowedOrigins?: string[];
+  /** Open client-port connections at most (Nym's maximum_open_connections: 8192). */
+  maxConnections?: number;
+  /** Open client-port connections from one IP address at most (default 64). */
+  maxConnectionsPerIp?: number;
+  /** A connection must complete its websocket upgrade within this (Nym: 1.5 s). */
+  upgradeTimeoutMs?: number;
+  /** A websocket from which nothing (not even a pong) arrives this long is dropped (default 60 s). */
+  idleTimeoutMs?: number;
   announceHost?: string;
   metrics?: { host: string; port: number } | null;
   keys: NodeKeys;
@@ -101,6 +117,11 @@ export interface Gateway {
   /** `ws://host:port` of the client endpoint. */
   readonly clientsUrl: string;
   readonly clientsPort: number;
+  /** `wss://host:port`, when TLS is on. */
+  readonly clientsWssUrl: string | undefined;
+  readonly clientsWssPort: number | undefined;
+  /** TCP connections open on the client ports, authenticated or not. */
+  readonly clientConnections: number;
   readonly identityKey: string;
   readonly sphinxKey: string;
   readonly metricsUrl: string | undefined;
@@ -127,16 +148,20 @@ export function createGateway(config: GatewayConfig): Gateway {
 
   const clients = new ClientRegistry();
   const registry = new Registry();
-  const metrics = new GatewayMetrics(registry, () => clients.size);
+  let listener: ClientListener | null = null;
+  const metrics = new GatewayMetrics(
+    registry,
+    () => clients.size,
+    () => listener?.connections ?? 0,
+  );
   let store: GatewayStore | null = null;
   let ctx: GatewayContext | null = null;
   let ledger: SpendLedger | undefined = config.spendLedger;
   let disconnectChain: (() => void) | null = null;
-  let wss: WebSocketServer | null = null;
-  let httpServer: http.Server | null = null;
   let metricsServer: http.Server | null = null;
   let metricsUrl: string | undefined;
   let clientsPort = 0;
+  let clientsWssPort: number | undefined;
   const timers: ReturnType<typeof setInterval>[] = [];
   let running = false;
 
@@ -170,6 +195,10 @@ export function createGateway(config: GatewayConfig): Gateway {
   const gw: Gateway = {
     async start(signal) {
       if (running) return;
+      // a missing or mismatched certificate stops the start before anything listens
+      const tls = config.tls
+        ? { port: config.tls.port, ...readTlsFiles(config.tls.certFile, config.tls.keyFile) }
+        : undefined;
       running = true;
       fs.mkdirSync(path.join(config.home, 'data'), { recursive: true });
       const st = new GatewayStore(config.storeFile ?? path.join(config.home, 'data', 'gateway.sqlite'));
@@ -207,20 +236,24 @@ export function createGateway(config: GatewayConfig): Gateway {
       ctx = context;
       await pipeline.start(signal);
 
-      httpServer = http.createServer((_req, res) => {
-        res.writeHead(426, { 'content-type': 'text/plain' });
-        res.end('websocket only\n');
+      listener = new ClientListener({
+        host: config.host,
+        port: config.clientsPort,
+        tls,
+        allowedOrigins: config.allowedOrigins ?? [],
+        maxConnections: config.maxConnections ?? 8192,
+        maxConnectionsPerIp: config.maxConnectionsPerIp ?? 64,
+        upgradeTimeoutMs: config.upgradeTimeoutMs ?? 1_500,
+        idleTimeoutMs: config.idleTimeoutMs ?? 60_000,
+        // frames above the limit close the socket (1009) before they are read whole
+        maxPayload: maxMessageBytes * 2,
+        metrics,
+        logger,
+        onConnection: (socket) => new ClientConnection(context, socket),
       });
-      // frames above the limit close the socket (1009) before they are read whole
-      wss = new WebSocketServer({ server: httpServer, maxPayload: maxMessageBytes * 2 });
-      wss.on('connection', (ws) => attachWebSocket(ws, (socket) => new ClientConnection(context, socket)));
-      wss.on('error', (err) => logger.error({ err: err.message }, 'websocket server error'));
-      const srv = httpServer;
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(config.clientsPort, config.host, () => resolve());
-      });
-      clientsPort = (srv.address() as { port: number }).port;
+      await listener.start();
+      clientsPort = listener.port;
+      clientsWssPort = listener.tlsPort;
 
       if (config.metrics) {
         const m = await startMetricsServer(
@@ -255,7 +288,10 @@ export function createGateway(config: GatewayConfig): Gateway {
           logger,
           signal,
         });
-      logger.info({ identityKey, mixPort: pipeline.port, clientsPort, metricsUrl }, 'gateway running');
+      logger.info(
+        { identityKey, mixPort: pipeline.port, clientsPort, clientsWssPort, metricsUrl },
+        'gateway running',
+      );
     },
     async stop() {
       if (!running) return;
@@ -266,11 +302,8 @@ export function createGateway(config: GatewayConfig): Gateway {
         s.flushBandwidth();
         s.close(CLOSE_GOING_AWAY, 'gateway stopping');
       }
-      if (wss) {
-        for (const c of wss.clients) c.terminate();
-        await new Promise<void>((r) => wss!.close(() => r()));
-      }
-      if (httpServer) await new Promise<void>((r) => httpServer!.close(() => r()));
+      await listener?.stop();
+      listener = null;
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
       await pipeline.stop();
       disconnectChain?.();
@@ -289,6 +322,15 @@ export function createGateway(config: GatewayConfig): Gateway {
     },
     get clientsPort() {
       return clientsPort;
+    },
+    get clientsWssUrl() {
+      return clientsWssPort === undefined ? undefined : `wss://${announceHost}:${clientsWssPort}`;
+    },
+    get clientsWssPort() {
+      return clientsWssPort;
+    },
+    get clientConnections() {
+      return listener?.connections ?? 0;
     },
     identityKey,
     sphinxKey,

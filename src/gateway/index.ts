@@ -35,7 +35,21 @@ export {
   type CredentialConfig,
   type SpendLedger,
 } from './credentials.js';
-export { defaultGatewayToml, gatewayConfigFromToml, type GatewayInitOptions } from './node-config.js';
+export {
+  DEFAULT_CLIENTS_WSS_PORT,
+  defaultGatewayToml,
+  gatewayConfigFromToml,
+  initGatewayTls,
+  type GatewayInitOptions,
+} from './node-config.js';
+export {
+  ClientListener,
+  ConnectionCounter,
+  originAllowed,
+  peerKey,
+  type ClientListenerOptions,
+} from './client-listener.js';
+export { ensureSelfSignedFiles, generateSelfSigned, readTlsFiles, selfSignedCertificate } from './tls.js';
 export { nodeAead } from '../crypto/node.js';
 export * from './errors.js';
 export * as protocol from './protocol/index.js';

@@ -10,7 +10,10 @@ export class GatewayMetrics {
   readonly freeClaims: Counter;
   readonly purged: Counter;
   readonly clientPackets: Counter;
-  constructor(r: Registry, connected: () => number) {
+  readonly connectionsRefused: Counter<'reason'>;
+  readonly connectionsTimedOut: Counter<'phase'>;
+  /** `openConnections`: TCP connections open on the client ports, authenticated or not. */
+  constructor(r: Registry, connected: () => number, openConnections: () => number = () => 0) {
     const c = (name: string, help: string) =>
       new Counter({ name: `nymph_gateway_${name}`, help, registers: [r] });
     this.stored = c('messages_stored_total', 'Messages stored for offline clients');
@@ -30,6 +33,26 @@ export class GatewayMetrics {
       help: 'Bandwidth credentials, by result',
       labelNames: ['result'],
       registers: [r],
+    });
+    this.connectionsRefused = new Counter({
+      name: 'nymph_gateway_client_connections_refused_total',
+      help: 'Client-port connections refused, by reason (total_limit, ip_limit, origin)',
+      labelNames: ['reason'],
+      registers: [r],
+    });
+    this.connectionsTimedOut = new Counter({
+      name: 'nymph_gateway_client_connections_timed_out_total',
+      help: 'Client-port connections closed for silence, by phase (upgrade, first_request, handshake, idle)',
+      labelNames: ['phase'],
+      registers: [r],
+    });
+    new Gauge({
+      name: 'nymph_gateway_client_connections',
+      help: 'TCP connections open on the client ports (ws and wss), authenticated or not',
+      registers: [r],
+      collect() {
+        this.set(openConnections());
+      },
     });
     new Gauge({
       name: 'nymph_gateway_connected_clients',

@@ -10,11 +10,18 @@
  *                  the opposite of Nym's `enforce_zk_nyms` (nym-node/src/config/gateway_tasks.rs):
  *                  off by default, so clients need Coconut credentials; localnet turns it on.
  *                  (`localnet_free_bandwidth`, its old name, is still read.)
+ *                  clients_wss_port (-1 = no wss; Nym's clients_wss_port), tls_cert, tls_key
+ *                  (PEM files, relative to the home; `init` writes a self-signed pair there),
+ *                  allowed_origins (browser origins let in; none by default, "*" = any),
+ *                  max_connections (Nym's maximum_open_connections, 8192),
+ *                  max_connections_per_ip (64), upgrade_timeout_ms (Nym's websocket
+ *                  handshake timeout, 1500), idle_timeout_ms (60000)
  *   [credentials]  backend ("mcl" | "noble"), verification_key (base58, aggregated) or
  *                  api_urls + threshold (fetched and aggregated at start)
  *   [outbound]     as the mix node's
  *   [chain]        as the mix node's, plus bandwidth_contract for credential spends
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { optBool, optNumber, optString, optStringArray, section, type TomlTable } from '../node/config.js';
 import type { NodeKeys } from '../node/keys.js';
@@ -22,14 +29,24 @@ import { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } fro
 import type { BackendName } from '../coconut/index.js';
 import { GatewayConfigError } from './errors.js';
 import type { GatewayConfig } from './gateway.js';
+import { ensureSelfSignedFiles } from './tls.js';
+
+/** Nym's conventional `wss` port (next to `ws` on 9000). */
+export const DEFAULT_CLIENTS_WSS_PORT = 9001;
+const DEFAULT_TLS_CERT = 'tls/cert.pem';
+const DEFAULT_TLS_KEY = 'tls/key.pem';
 
 export interface GatewayInitOptions {
   host?: string;
   announceHost?: string;
   mixPort?: number;
   clientsPort?: number;
+  /** -1: no wss. Default 9001, or 0 (pick one) when `clientsPort` is 0. */
+  clientsWssPort?: number;
   httpApiPort?: number;
   freeBandwidth?: boolean;
+  allowedOrigins?: string[];
+  maxConnectionsPerIp?: number;
   apiUrls?: string[];
   verificationKey?: string;
   chain?: NodeChainOptions;
@@ -42,6 +59,14 @@ export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
       announce_host: o.announceHost ?? o.host ?? '127.0.0.1',
       mix_port: o.mixPort ?? 1789,
       clients_port: o.clientsPort ?? 9000,
+      clients_wss_port: o.clientsWssPort ?? (o.clientsPort === 0 ? 0 : DEFAULT_CLIENTS_WSS_PORT),
+      tls_cert: DEFAULT_TLS_CERT,
+      tls_key: DEFAULT_TLS_KEY,
+      allowed_origins: o.allowedOrigins ?? [],
+      max_connections: 8192,
+      max_connections_per_ip: o.maxConnectionsPerIp ?? 64,
+      upgrade_timeout_ms: 1_500,
+      idle_timeout_ms: 60_000,
       http_api_host: '127.0.0.1',
       http_api_port: o.httpApiPort ?? 8080,
       workers: 0,
@@ -76,6 +101,20 @@ export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
   return t;
 }
 
+/**
+ * What `init` writes beside the config: a self-signed certificate and key for `wss` at the
+ * configured paths, for the announced host, unless both files are there (or wss is off).
+ * Returns the certificate file it wrote, if any.
+ */
+export function initGatewayTls(home: string, t: TomlTable): string | undefined {
+  const g = section(t, 'gateway');
+  if (optNumber(g, 'clients_wss_port', -1) < 0) return undefined;
+  const certFile = path.resolve(home, optString(g, 'tls_cert', DEFAULT_TLS_CERT));
+  const keyFile = path.resolve(home, optString(g, 'tls_key', DEFAULT_TLS_KEY));
+  const host = optString(g, 'announce_host', optString(g, 'host', '127.0.0.1'));
+  return ensureSelfSignedFiles(certFile, keyFile, [host]) ? certFile : undefined;
+}
+
 export function gatewayConfigFromToml(
   home: string,
   t: TomlTable,
@@ -90,6 +129,11 @@ export function gatewayConfigFromToml(
   if (backend !== 'mcl' && backend !== 'noble')
     throw new GatewayConfigError('credentials.backend', 'mcl or noble');
   const vk = optString(c, 'verification_key', '');
+  const wssPort = optNumber(g, 'clients_wss_port', -1);
+  const tlsCert = optString(g, 'tls_cert', '');
+  const tlsKey = optString(g, 'tls_key', '');
+  if (wssPort >= 0 && (!tlsCert || !tlsKey))
+    throw new GatewayConfigError('tls_cert', 'clients_wss_port needs tls_cert and tls_key (PEM files)');
   const apiUrls = optStringArray(c, 'api_urls');
   return {
     home,
@@ -97,6 +141,15 @@ export function gatewayConfigFromToml(
     announceHost: optString(g, 'announce_host', host),
     mixPort: optNumber(g, 'mix_port', 1789),
     clientsPort: optNumber(g, 'clients_port', 9000),
+    tls:
+      wssPort >= 0
+        ? { port: wssPort, certFile: path.resolve(home, tlsCert), keyFile: path.resolve(home, tlsKey) }
+        : undefined,
+    allowedOrigins: optStringArray(g, 'allowed_origins'),
+    maxConnections: optNumber(g, 'max_connections', 8192),
+    maxConnectionsPerIp: optNumber(g, 'max_connections_per_ip', 64),
+    upgradeTimeoutMs: optNumber(g, 'upgrade_timeout_ms', 1_500),
+    idleTimeoutMs: optNumber(g, 'idle_timeout_ms', 60_000),
     metrics: httpPort < 0 ? null : { host: optString(g, 'http_api_host', '127.0.0.1'), port: httpPort },
     keys,
     workers: optNumber(g, 'workers', 0),

@@ -4,9 +4,22 @@
  * that are offline; and the blinded serial numbers of credentials spent here.
  * `':memory:'` gives the same store in memory for tests.
  *
- * Inbox writes are one INSERT each in autocommit mode: with WAL and synchronous=NORMAL a
- * committed row survives the process being killed (not a power cut), which is the
- * guarantee the gateway gives for stored messages.
+ * Transaction semantics of the inbox. Every INSERT and every DELETE of a message is its own
+ * transaction (autocommit): once the statement returns, its WAL frame is written to the
+ * file (the OS holds it), so the change survives the process being killed with SIGKILL; with
+ * synchronous=NORMAL the WAL is not fsynced per commit, so a power cut may lose the last
+ * commits (the guarantee is against process death, not against the machine's).
+ *
+ * A message leaves the inbox once the gateway has written it to the client's socket: the
+ * socket's write callback (the kernel took the frame) runs `deleteMessage` for that one
+ * message, and the next frame is written only then (authenticated.ts `drain`). Deleting
+ * per message, one frame in flight, is what makes a kill -9 mid-drain neither lose nor
+ * repeat messages: a frame the kernel took reaches the client after the process dies (the
+ * kernel still sends it before the FIN) and is already deleted, or is deleted in the same
+ * turn of the event loop; a frame still in the process's buffers dies with it and stays
+ * stored. What remains is a window of microseconds per message, between the kernel taking a
+ * frame and its DELETE returning: a kill inside it repeats that one message. Closing it
+ * would take an acknowledgement from the client, which Nym's protocol does not have.
  */
 import Database from 'better-sqlite3';
 
@@ -139,6 +152,12 @@ export class GatewayStore {
     return (this.q.countMsgs.get(client) as { n: number }).n;
   }
 
+  /** One delivered message, in its own transaction (see the file comment). */
+  deleteMessage(id: number): void {
+    this.q.deleteMsg.run(id);
+  }
+
+  /** Several messages in one transaction: all of them go, or none. */
   deleteMessages(ids: number[]): void {
     this.db.transaction((xs: number[]) => {
       for (const id of xs) this.q.deleteMsg.run(id);

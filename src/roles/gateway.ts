@@ -3,10 +3,24 @@
  * from `<home>/config.toml` with `--set` overrides; its identity key is what clients pin.
  */
 import { base58 } from '@scure/base';
-import { createGateway, defaultGatewayToml, gatewayConfigFromToml } from '../gateway/index.js';
+import {
+  createGateway,
+  defaultGatewayToml,
+  gatewayConfigFromToml,
+  initGatewayTls,
+} from '../gateway/index.js';
 import { configPath, readNodeKeys, writeToml } from '../node/index.js';
 import type { PreparedFacts, RoleInitContext, RoleNode, RoleStartOptions, RunningRole } from '../roles.js';
 import { chainOf, loggerOf, makeNodeKeys, tableOf, tuneForLocalnet } from './node-role.js';
+
+/**
+ * Browser origins of localnet's own pages, let in on the gateways' client ports (the
+ * config hook is `[gateway] allowed_origins`). Localnet serves no page yet: none.
+ */
+export const LOCALNET_PAGE_ORIGINS: readonly string[] = [];
+
+/** Every client of a localnet connects from one address. */
+const LOCALNET_CONNECTIONS_PER_IP = 1024;
 
 export async function prepare(nodes: RoleNode[]): Promise<Partial<PreparedFacts>> {
   await makeNodeKeys(nodes);
@@ -24,10 +38,15 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     verificationKey: net.verificationKey,
     // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
     freeBandwidth: true,
+    // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
+    clientsWssPort: -1,
+    allowedOrigins: [...LOCALNET_PAGE_ORIGINS],
+    maxConnectionsPerIp: LOCALNET_CONNECTIONS_PER_IP,
     chain: chainOf(ctx),
   });
   tuneForLocalnet(t, host);
   writeToml(configPath(node.home), t, '# nymph gateway (written by nymph localnet up)');
+  initGatewayTls(node.home, t);
 }
 
 export async function start(o: RoleStartOptions): Promise<RunningRole> {
@@ -41,6 +60,7 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
       mixPort: gw.address.port,
       clientsPort: gw.clientsPort,
       clientsUrl: gw.clientsUrl,
+      clientsWssUrl: gw.clientsWssUrl ?? null,
       identityKey: gw.identityKey,
       sphinxKey: gw.sphinxKey,
       metrics: gw.metricsUrl ?? null,

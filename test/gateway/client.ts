@@ -13,7 +13,9 @@ import {
   encodeForwardFrame,
   encodeMixPacket,
   identityFromSeed,
+  openSensitiveResponse,
   parseGatewayResponse,
+  sealSensitiveRequest,
   type ClientRequest,
   type GatewayResponse,
   type IdentityKeys,
@@ -25,18 +27,30 @@ export function newIdentity(): IdentityKeys {
   return identityFromSeed(random(32));
 }
 
+export interface ConnectOptions {
+  autoPong?: boolean;
+  ca?: string;
+  /** Local address to connect from (another 127.0.0.x is another peer). */
+  localAddress?: string;
+}
+
 export class TestClient {
   readonly received: Uint8Array[] = [];
   /** Every text message, `send` answers included. */
   readonly responses: GatewayResponse[] = [];
   sharedKey: Uint8Array | null = null;
+  /** Binary frames received, whether or not they could be opened. */
+  binaryFrames = 0;
   closeCode: number | null = null;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.received.push(decodePushedFrame(data, this.sharedKey!));
-      else this.responses.push(parseGatewayResponse(data.toString('utf8')));
+      if (isBinary) {
+        this.binaryFrames++;
+        // a socket without the key (a thief's) only counts what it is sent
+        if (this.sharedKey) this.received.push(decodePushedFrame(data, this.sharedKey));
+      } else this.responses.push(parseGatewayResponse(data.toString('utf8')));
       this.wake();
     });
     ws.on('close', (code) => {
@@ -52,9 +66,16 @@ export class TestClient {
     for (const f of w) f();
   }
 
-  /** `autoPong: false` makes a socket that never answers the gateway's pings (a dead client). */
-  static async connect(url: string, opts: { autoPong?: boolean } = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true });
+  /**
+   * `autoPong: false` makes a socket that never answers the gateway's pings (a dead client);
+   * `ca` is the certificate a `wss` URL is checked against.
+   */
+  static async connect(url: string, opts: ConnectOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, {
+      autoPong: opts.autoPong ?? true,
+      ca: opts.ca,
+      localAddress: opts.localAddress,
+    });
     const c = new TestClient(ws);
     await new Promise<void>((r, j) => {
       ws.once('open', () => r());
@@ -68,7 +89,7 @@ export class TestClient {
     url: string,
     identity: IdentityKeys,
     gatewayIdentity: Uint8Array,
-    opts: { claim?: boolean; autoPong?: boolean } = {},
+    opts: ConnectOptions & { claim?: boolean } = {},
   ): Promise<TestClient> {
     const c = await TestClient.connect(url, opts);
     const { state, init } = clientHandshakeStart({ identity, gatewayIdentity, random });
@@ -99,12 +120,25 @@ export class TestClient {
     identity: IdentityKeys,
     sharedKey: Uint8Array,
     nowMs = Date.now(),
-    opts: { autoPong?: boolean } = {},
+    opts: ConnectOptions = {},
   ): Promise<{ client: TestClient; response: GatewayResponse }> {
     const c = await TestClient.connect(url, opts);
     c.sharedKey = sharedKey;
     c.request(createAuthenticateRequest({ identity, sharedKey, nowMs, random }));
     return { client: c, response: await c.next() };
+  }
+
+  /**
+   * Proves possession of the shared key on this connection with a sealed RememberMe (the
+   * gateway pushes stored messages to an authenticated socket only after such a proof).
+   */
+  async prove(): Promise<void> {
+    this.request(
+      sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, this.sharedKey!, random),
+    );
+    const r = await this.next();
+    if (r.type !== 'encryptedResponse' || openSensitiveResponse(r, this.sharedKey!) !== 'RememberMeAck')
+      throw new Error(`expected RememberMeAck, got ${JSON.stringify(r)}`);
   }
 
   request(m: ClientRequest): void {

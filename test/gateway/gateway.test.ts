@@ -105,6 +105,10 @@ describe('gateway with three mix nodes', () => {
     const { client, response } = await TestClient.authenticate(gw.clientsUrl, bob, bobKey);
     b = client;
     expect(response).toMatchObject({ type: 'authenticate', status: true });
+    // nothing is pushed until the socket shows the key (a captured frame gets nothing)
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.received).toHaveLength(0);
+    await b.prove();
     await b.waitReceived(5);
     expect(b.received.map((r) => new TextDecoder().decode(r)).sort()).toEqual(
       msgs.map((m) => new TextDecoder().decode(m)).sort(),
@@ -142,6 +146,7 @@ describe('gateway with three mix nodes', () => {
     c1.request(req);
     expect(await c1.next()).toMatchObject({ type: 'authenticate', status: true, protocolVersion: 4 });
     expect(await deaf.waitClosed()).toBe(4001);
+    await c1.prove();
     b = c1;
 
     // the same request again (a captured one): not newer than the last accepted

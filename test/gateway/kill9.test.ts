@@ -1,14 +1,17 @@
 /**
  * Durability with real processes: a gateway started by `nymph gateway run` stores 1,000
  * messages for an offline client, is killed with SIGKILL, restarts from the same home,
- * and delivers every message exactly once.
+ * and delivers every message exactly once; and again when it is killed while it pushes
+ * the stored messages (mid-drain), with the receiver restarting too.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base58 } from '@scure/base';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withSurbAck } from '../../src/gateway/protocol/index.js';
 import { createPacket, encodeNodeAddress } from '../../src/sphinx/index.js';
 import { connectTo, frame, tempHome, until } from '../mixnode/helpers.js';
 import { TestClient, newIdentity, random } from './client.js';
@@ -41,6 +44,27 @@ function runGateway(home: string): { child: ChildProcess; ready: Promise<Ready> 
   return { child, ready };
 }
 
+function initGateway(home: string): void {
+  execFileSync(
+    process.execPath,
+    [
+      BIN,
+      'gateway',
+      'init',
+      '--home',
+      home,
+      '--mix-port',
+      '0',
+      '--clients-port',
+      '0',
+      '--http-api-port',
+      '0',
+      '--free-bandwidth',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+}
+
 async function storedTotal(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   const m = /^nymph_gateway_messages_stored_total (\d+)/m.exec(text);
@@ -56,24 +80,7 @@ describe('gateway inbox survives kill -9', () => {
   });
 
   it('delivers 1,000 stored messages once after a crash and restart', async () => {
-    execFileSync(
-      process.execPath,
-      [
-        BIN,
-        'gateway',
-        'init',
-        '--home',
-        home,
-        '--mix-port',
-        '0',
-        '--clients-port',
-        '0',
-        '--http-api-port',
-        '0',
-        '--free-bandwidth',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    initGateway(home);
     let run = runGateway(home);
     children.push(run.child);
     let ready = await run.ready;
@@ -111,6 +118,7 @@ describe('gateway inbox survives kill -9', () => {
     ready = await run.ready;
     const { client, response } = await TestClient.authenticate(ready.clientsUrl, bob, key);
     expect(response).toMatchObject({ type: 'authenticate', status: true });
+    await client.prove();
     await client.waitReceived(N, 30_000);
     const got = client.received.map((m) => new TextDecoder().decode(m));
     expect(new Set(got).size).toBe(N);
@@ -123,6 +131,7 @@ describe('gateway inbox survives kill -9', () => {
     // authenticateV2 timestamps are whole seconds and must grow
     const again = await TestClient.authenticate(ready.clientsUrl, bob, key, Date.now() + 1000);
     expect(again.response).toMatchObject({ type: 'authenticate' });
+    await again.client.prove();
     await new Promise((r) => setTimeout(r, 500));
     expect(again.client.received.length).toBe(0);
     again.client.close();
@@ -130,4 +139,97 @@ describe('gateway inbox survives kill -9', () => {
     run.child.kill('SIGTERM');
     await new Promise((r) => run.child.once('exit', r));
   }, 180_000);
+});
+
+describe('a gateway killed while it pushes stored messages', () => {
+  const home = tempHome('kill9drain');
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('loses none and delivers none twice when killed mid-drain and restarted', async () => {
+    initGateway(home);
+    let run = runGateway(home);
+    children.push(run.child);
+    let ready = await run.ready;
+
+    const bob = newIdentity();
+    const reg = await TestClient.register(ready.clientsUrl, bob, base58.decode(ready.identityKey));
+    const key = reg.sharedKey!;
+    reg.close();
+
+    // 1,000 messages of ~30 KB (more than the loopback socket buffers hold), each behind a
+    // SURB-ack whose first hop listens nowhere (the gateway tries to send it and drops it)
+    const hop = {
+      address: encodeNodeAddress({ host: '127.0.0.1', port: ready.mixPort }),
+      publicKey: base58.decode(ready.sphinxKey),
+    };
+    const nowhere = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
+    const sock = await connectTo(ready.mixPort);
+    const N = 1000;
+    const filler = random(30_000);
+    for (let i = 0; i < N; i++) {
+      const text = new TextEncoder().encode(`message ${i}|`);
+      const body = new Uint8Array(text.length + filler.length);
+      body.set(text);
+      body.set(filler, text.length);
+      const pkt = createPacket({
+        route: [hop],
+        delaysNs: [0n],
+        destination: { address: bob.publicKey, surbId: new Uint8Array(16) },
+        payload: withSurbAck({ firstHop: nowhere, ackPacket: random(386) }, body),
+        size: 'extended32',
+        random,
+      });
+      sock.write(frame(pkt));
+    }
+    await until(async () => (await storedTotal(ready.metrics)) === N, 60_000, '1000 stored');
+    sock.destroy();
+
+    // What the receiver got, over both of its lives (it keeps what it received, as an app would)
+    const seen: string[] = [];
+    const label = (m: Uint8Array) => new TextDecoder().decode(m.subarray(0, m.indexOf(0x7c)));
+
+    const first = await TestClient.authenticate(ready.clientsUrl, bob, key);
+    expect(first.response).toMatchObject({ type: 'authenticate', status: true });
+    await first.client.prove();
+    await first.client.waitReceived(1, 30_000);
+    // the receiver stops reading: the gateway's writes back up mid-drain; then it is killed
+    const tcp = (first.client.ws as unknown as { _socket: net.Socket })._socket;
+    tcp.pause();
+    await new Promise((r) => setTimeout(r, 500));
+    run.child.kill('SIGKILL');
+    await new Promise((r) => run.child.once('exit', r));
+    // what the dead gateway's kernel still held reaches the receiver, then the connection ends
+    tcp.resume();
+    await first.client.waitClosed(10_000);
+    seen.push(...first.client.received.map(label));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.length).toBeLessThan(N);
+
+    run = runGateway(home);
+    children.push(run.child);
+    ready = await run.ready;
+    // the receiver restarts too: a new connection, a newer authentication
+    const second = await TestClient.authenticate(ready.clientsUrl, bob, key, Date.now() + 1000);
+    expect(second.response).toMatchObject({ type: 'authenticate', status: true });
+    await second.client.prove();
+    await until(
+      () => new Set([...seen, ...second.client.received.map(label)]).size === N,
+      60_000,
+      'every message once',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const all = [...seen, ...second.client.received.map(label)];
+    const lost = N - new Set(all).size;
+    const duplicated = all.length - new Set(all).size;
+    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect(new Set(all)).toEqual(new Set(Array.from({ length: N }, (_, i) => `message ${i}`)));
+    second.client.close();
+
+    run.child.kill('SIGTERM');
+    await new Promise((r) => run.child.once('exit', r));
+  }, 240_000);
 });

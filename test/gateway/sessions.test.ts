@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeNodeAddress } from '../../src/sphinx/index.js';
 import { FREE_TESTNET_BANDWIDTH, ClientRegistry } from '../../src/gateway/context.js';
+import { finalHopDelivery } from '../../src/gateway/delivery.js';
 import {
   PROTOCOL_VERSION,
   clientHandshakeFinalized,
@@ -45,6 +46,18 @@ async function register(r: SessionRig, identity: IdentityKeys = identityFromSeed
   clientHandshakeFinalized(done.data);
   expect(await s.next()).toEqual({ type: 'register', protocolVersion: 5, status: true });
   return { s, key: fin.sharedKey, identity };
+}
+
+/** A message arriving from the mixnet for `identity`, as the final hop hands it over. */
+function deliver(r: SessionRig, identity: IdentityKeys, message: Uint8Array): void {
+  finalHopDelivery({
+    clients: r.ctx.clients,
+    store: () => r.store,
+    sendAck: () => true,
+    drop: () => undefined,
+    metrics: r.ctx.metrics,
+    now: () => Date.now(),
+  })([{ destination: identity.publicKey, payload: message }]);
 }
 
 const forward = (s: MemorySocket, key: Uint8Array, size = 2413) =>
@@ -251,6 +264,10 @@ describe('a fresh connection', () => {
   it('keeps a live session against a newer one, and hands over a dead one', async () => {
     rig = sessionRig();
     const { s: live, key, identity } = await register(rig);
+    // not newer than the connected session's own timestamp
+    const same = rig.connect();
+    same.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() - 5000, random }));
+    expect(codeOf(await same.next())).toBe('stale_session');
     const later = rig.connect();
     later.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 1000, random }));
     expect(await later.next()).toEqual({
@@ -259,10 +276,6 @@ describe('a fresh connection', () => {
     });
     expect(later.closed?.code).toBe(4003);
     expect(live.closed).toBeUndefined();
-    // not newer than the connected session's own timestamp
-    const same = rig.connect();
-    same.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() - 5000, random }));
-    expect(codeOf(await same.next())).toBe('stale_session');
 
     live.answersPings = false;
     const taker = rig.connect();
@@ -405,7 +418,7 @@ describe('an authenticated connection', () => {
     expect(rig.ctx.clients.isRegistered(ClientRegistry.id(identity.publicKey))).toBe(false);
   });
 
-  it('pushes stored messages after authentication, then live ones', async () => {
+  it('after authenticateV2, pushes stored and live messages once the socket shows the key', async () => {
     rig = sessionRig();
     const { s, key, identity } = await register(rig);
     s.close(1000, 'bye');
@@ -415,9 +428,102 @@ describe('an authenticated connection', () => {
     back.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now(), random }));
     expect(await back.next()).toMatchObject({ type: 'authenticate', status: true });
     await tick();
-    expect(back.pushed(key).map((m) => m[0])).toEqual([0, 1, 2]);
+    // nothing yet: the authenticate frame may be a captured one; a live message is stored
+    const session = rig.ctx.clients.get(ClientRegistry.id(identity.publicKey))!;
+    expect(session.holdsLive).toBe(true);
+    deliver(rig, identity, Uint8Array.of(3));
+    expect(back.binaries).toHaveLength(0);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(4);
+    // a free claim is not sealed: it shows nothing
+    back.request({ type: 'claimFreeTestnetBandwidth' });
+    expect(await back.next()).toMatchObject({ type: 'bandwidth' });
+    await tick();
+    expect(back.binaries).toHaveLength(0);
+    // a sealed request that opens under the key does
+    back.request(sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, key, random));
+    expect(await back.next()).toMatchObject({ type: 'encryptedResponse' });
+    await tick();
+    expect(back.pushed(key).map((m) => m[0])).toEqual([0, 1, 2, 3]);
     expect(rig.store.countMessages(identity.publicKey)).toBe(0);
-    rig.ctx.clients.get(ClientRegistry.id(identity.publicKey))!.push(Uint8Array.of(9));
+    deliver(rig, identity, Uint8Array.of(9));
     expect(back.pushed(key).at(-1)).toEqual(Uint8Array.of(9));
+  });
+
+  it('a forwarded packet shows the key as well; a registration needs no further proof', async () => {
+    rig = sessionRig();
+    const { s, key, identity } = await register(rig);
+    rig.store.storeMessage(identity.publicKey, Uint8Array.of(7), Date.now());
+    deliver(rig, identity, Uint8Array.of(8));
+    await tick();
+    expect(s.pushed(key).map((m) => m[0])).toEqual([8]);
+    s.close(1000, 'bye');
+    await tick();
+    const back = rig.connect();
+    back.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now(), random }));
+    expect(await back.next()).toMatchObject({ type: 'authenticate', status: true });
+    rig.store.setBandwidth(identity.publicKey, 0);
+    // out of bandwidth, but the frame opened under the key
+    forward(back, key);
+    expect(await back.next()).toMatchObject({ type: 'typedError' });
+    await tick();
+    expect(back.pushed(key).map((m) => m[0])).toEqual([7]);
+  });
+
+  it('a captured authenticate frame on another socket gets nothing and cannot hold the inbox', async () => {
+    rig = sessionRig();
+    const { s, key, identity } = await register(rig);
+    s.close(1000, 'bye');
+    await tick();
+    for (let i = 0; i < 5; i++) rig.store.storeMessage(identity.publicKey, Uint8Array.of(i), Date.now());
+    // the victim's frame, captured before the victim used it
+    const captured = createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now(), random });
+    const thief = rig.connect();
+    thief.request(captured);
+    expect(await thief.next()).toMatchObject({ type: 'authenticate', status: true });
+    deliver(rig, identity, Uint8Array.of(5));
+    await tick();
+    expect(thief.binaries).toHaveLength(0);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(6);
+    // without the key its sealed requests do not open, and show nothing
+    thief.request(sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, random(32), random));
+    expect(codeOf(await thief.next())).toBe('encrypted_request_invalid');
+    thief.events!.onBinary(
+      encodeForwardFrame(
+        random(32),
+        random(12),
+        encodeMixPacket({ packetType: 0, nextHop: hop, packet: random(2413) }),
+      ),
+    );
+    expect(await thief.next()).toMatchObject({ type: 'error' });
+    await tick();
+    expect(thief.binaries).toHaveLength(0);
+    // the same frame again: its timestamp is spent
+    const again = rig.connect();
+    again.request(captured);
+    expect(codeOf(await again.next())).toBe('replayed_request');
+    expect(again.closed?.code).toBe(4003);
+    // the victim, with a newer frame, takes over without a ping (the thief would answer one)
+    const victim = rig.connect();
+    victim.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 1000, random }));
+    expect(await victim.next()).toMatchObject({ type: 'authenticate', status: true });
+    expect(thief.closed?.code).toBe(4001);
+    victim.request(sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, key, random));
+    expect(await victim.next()).toMatchObject({ type: 'encryptedResponse' });
+    await tick();
+    expect(victim.pushed(key).map((m) => m[0])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(thief.binaries).toHaveLength(0);
+  });
+
+  it('one frame presented on two sockets at once is accepted once', async () => {
+    rig = sessionRig();
+    const { s: live, key, identity } = await register(rig);
+    live.answersPings = false; // both checks wait on the connected session's ping
+    const frame = createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now() + 1000, random });
+    const a = rig.connect();
+    const b = rig.connect();
+    a.request(frame);
+    b.request(frame);
+    const answers = [await a.next(2_000), await b.next(2_000)];
+    expect(answers.map(codeOf).sort()).toEqual(['authenticate', 'replayed_request']);
   });
 });
