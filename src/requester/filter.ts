@@ -16,9 +16,9 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
-  unwatchFile,
-  watchFile,
+  statSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { ipToString, parseIp, type RemoteAddress } from '../socks5/protocol/index.js';
@@ -68,7 +68,9 @@ export class RequestFilter {
   private standardTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private readonly resolveName: (name: string) => Promise<Uint8Array[]>;
-  private readonly onFileChange = (): void => void this.reload();
+  /** allowed.list as it was when read: a change of time, size or inode means read it again. */
+  private loaded: Pick<Stats, 'mtimeMs' | 'size' | 'ino'> | undefined;
+  private readonly poll: ReturnType<typeof setInterval>;
   /** Counts of decisions, for logs and metrics. */
   readonly stats = { allowed: 0, refused: 0, reloads: 0, reloadFailures: 0, unresolved: 0 };
 
@@ -82,7 +84,8 @@ export class RequestFilter {
     for (const line of readFileSync(o.unknownListPath, 'utf8').split(/\r?\n/))
       if (line.trim() && this.unknown.size < o.maxUnknownEntries) this.unknown.add(line.trim());
     this.reload();
-    watchFile(o.allowedListPath, { interval: o.reloadMs, persistent: false }, this.onFileChange);
+    this.poll = setInterval(() => this.reloadIfChanged(), o.reloadMs);
+    this.poll.unref();
     if (o.standardListUrl) void this.refreshStandardList();
   }
 
@@ -95,10 +98,23 @@ export class RequestFilter {
     return this.merged;
   }
 
-  /** Re-reads allowed.list; on failure the previous list stays. Returns whether it changed. */
+  private reloadIfChanged(): void {
+    let st: Stats;
+    try {
+      st = statSync(this.o.allowedListPath);
+    } catch {
+      return; // gone for a moment (an editor replacing it): the previous list stays
+    }
+    const l = this.loaded;
+    if (!l || st.mtimeMs !== l.mtimeMs || st.size !== l.size || st.ino !== l.ino) this.reload();
+  }
+
+  /** Re-reads allowed.list; on failure the previous list stays. Returns whether it was read. */
   reload(): boolean {
     let text: string;
     try {
+      // the state read with the text, so that a write after this read is seen as a change
+      this.loaded = statSync(this.o.allowedListPath);
       text = readFileSync(this.o.allowedListPath, 'utf8');
     } catch (e) {
       this.stats.reloadFailures++;
@@ -202,7 +218,7 @@ export class RequestFilter {
 
   close(): void {
     this.closed = true;
-    unwatchFile(this.o.allowedListPath, this.onFileChange);
+    clearInterval(this.poll);
     if (this.standardTimer) clearTimeout(this.standardTimer);
   }
 }
