@@ -29,6 +29,7 @@ import {
   localnetClientConfig,
   readServiceConfig,
   startServiceClient,
+  startServiceMetrics,
   writeAddressFile,
   writeServiceConfig,
 } from './service-client.js';
@@ -117,15 +118,23 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
       log: logger,
     });
     writeAddressFile(o.home, client.address);
-    logger.info({ address: client.address, open_proxy: section.open_proxy }, 'network requester running');
     const f = filter;
+    const metrics = await startServiceMetrics(cfg.client, client.core, 'nymph_requester', () => ({
+      ...requester.stats,
+      activeConnections: requester.activeConnections,
+      drops: requester.drops.counts,
+      filterAllowed: f.stats.allowed,
+      filterRefused: f.stats.refused,
+      filterReloads: f.stats.reloads,
+    }));
+    logger.info({ address: client.address, open_proxy: section.open_proxy }, 'network requester running');
     return {
       ready: {
         address: client.address,
         home: o.home,
         allowed_list: resolve(o.home, section.allowed_list),
         open_proxy: section.open_proxy,
-        metrics: client.metrics,
+        metrics: metrics.url,
         ready_ms: Math.round(performance.now()),
       },
       stop: async () => {

@@ -4,15 +4,19 @@
  * [startup], [debug], [metrics]: src/client/native-config.ts) beside the service's own
  * section, and the client core started from them (`createNodeClient`): keys and reply
  * state in the role's home, topology from nym-api with the chain as fallback, Coconut
- * bandwidth credentials when a mnemonic is set, Prometheus metrics when asked for. Unlike
+ * bandwidth credentials when a mnemonic is set; and Prometheus metrics of the client and
+ * the service together, when asked for. Unlike
  * the native client there is no websocket API: only the service uses this client.
  *
  * Also what a local network needs to write such a config before the network runs: keys
  * made ahead (so a requester's address is known when its SOCKS clients are configured).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import {
   FileKeyStore,
   addressOf,
@@ -24,7 +28,7 @@ import {
   nymApiTopologySource,
   recipientToString,
   secureRandom,
-  startClientMetrics,
+  clientRegistry,
   type ClientConfigInput,
   type CredentialSource,
   type MixnetClientCore,
@@ -203,7 +207,6 @@ export function readAddressFile(home: string): string | undefined {
 export interface RunningServiceClient {
   readonly core: MixnetClientCore;
   readonly address: string;
-  readonly metrics: string | null;
   close(): Promise<void>;
 }
 
@@ -346,15 +349,11 @@ export async function startServiceClient(o: ServiceClientOptions): Promise<Runni
     });
     await core.start(signal);
     core.setIdle(false);
-    const metrics =
-      c.metrics.port >= 0 ? await startClientMetrics(core, c.metrics.host, c.metrics.port) : undefined;
     const started = core;
     return {
       core,
       address: recipientToString(core.address),
-      metrics: metrics?.url ?? null,
       close: async () => {
-        await metrics?.close();
         await started.stop();
         await paid?.close();
       },
@@ -364,4 +363,66 @@ export async function startServiceClient(o: ServiceClientOptions): Promise<Runni
     await paid?.close();
     throw e;
   }
+}
+
+// ---------------------------------------------------------------- metrics
+
+/** A service's counters: numbers, and tables of numbers by a label (drops by code). */
+export type ServiceStats = () => Record<string, number | Record<string, number>>;
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * `/metrics` (Prometheus) on `[metrics] host:port` when the port is not -1: the client
+ * core's gauges (src/client/metrics.ts) and the service's own counters under `prefix`
+ * (`nymph_requester_connects`, `nymph_socks5_drops{code="unexpected_sender"}`, ...).
+ */
+export async function startServiceMetrics(
+  c: NativeClientConfig,
+  core: MixnetClientCore,
+  prefix: string,
+  stats: ServiceStats,
+): Promise<{ url: string | null; close(): Promise<void> }> {
+  if (c.metrics.port < 0) return { url: null, close: async () => undefined };
+  const registry: Registry = clientRegistry(core);
+  for (const [key, value] of Object.entries(stats())) {
+    const name = `${prefix}_${snake(key)}`;
+    if (typeof value === 'number')
+      new Gauge({
+        name,
+        help: `${prefix.replace('nymph_', '')}: ${key}`,
+        registers: [registry],
+        collect() {
+          this.set(stats()[key] as number);
+        },
+      });
+    else
+      new Gauge({
+        name,
+        help: `${prefix.replace('nymph_', '')}: ${key}, by code`,
+        labelNames: ['code'],
+        registers: [registry],
+        collect() {
+          for (const [code, n] of Object.entries(stats()[key] as Record<string, number>))
+            this.set({ code }, n);
+        },
+      });
+  }
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(c.metrics.port, c.metrics.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = c.metrics.host.includes(':') ? `[${c.metrics.host}]` : c.metrics.host;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

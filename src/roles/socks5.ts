@@ -26,6 +26,7 @@ import {
   readAddressFile,
   readServiceConfig,
   startServiceClient,
+  startServiceMetrics,
   writeServiceConfig,
 } from './service-client.js';
 
@@ -111,6 +112,11 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
       log: logger,
     });
     const at = await socks.listen();
+    const metrics = await startServiceMetrics(cfg.client, client.core, 'nymph_socks5', () => ({
+      ...socks.stats,
+      activeConnections: socks.activeConnections,
+      drops: socks.drops.counts,
+    }));
     const url = `socks5h://${urlHost(s.host)}:${at.port}`;
     logger.info({ socks: url, provider: s.provider, address: client.address }, 'SOCKS client listening');
     return {
@@ -120,12 +126,13 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
         port: at.port,
         address: client.address,
         provider: s.provider,
-        metrics: client.metrics,
+        metrics: metrics.url,
         ready_ms: Math.round(performance.now()),
       },
       stop: async () => {
         await socks.close();
         logger.info({ ...socks.stats, drops: socks.drops.counts }, 'SOCKS client stopped');
+        await metrics.close();
         await client.close();
       },
     };

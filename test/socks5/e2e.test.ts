@@ -78,12 +78,13 @@ const pidOf = (name: string) => net!.pids.find((p) => p.name === name)!.pid;
 
 /** The running requester: localnet's process, then whatever a test restarted. */
 let requesterPid = 0;
-async function restartRequester(args: string[]): Promise<void> {
+async function restartRequester(args: string[]): Promise<Record<string, unknown>> {
   const [r] = net!.info.requesters as RequesterInfo[];
   await stopPid(requesterPid || pidOf('requester-1'));
   const p = await runRoleProcess('requester', r.home, args, join(home, 'logs/requester-1.log'));
   restarted.push(p);
   requesterPid = p.pid;
+  return p.ready;
 }
 
 const logOf = (name: string) => readFileSync(join(home, 'logs', `${name}.log`), 'utf8');
@@ -459,8 +460,11 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
   });
 
   describe("the requester's limits", () => {
+    let metricsUrl = '';
     beforeAll(async () => {
-      await restartRequester([
+      const ready = await restartRequester([
+        '--set',
+        'metrics.port=0',
         '--set',
         'requester.max_connections_per_sender=3',
         '--set',
@@ -468,6 +472,7 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
         '--set',
         'requester.window_bytes=262144',
       ]);
+      metricsUrl = String(ready.metrics);
     }, 120_000);
 
     const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
@@ -488,6 +493,9 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       const again = await openSocks5(socksPort, 'localhost', http.port);
       again.socket.destroy();
       expect(again.code).toBe(0);
+      // counted in the requester's Prometheus metrics
+      const m = await (await fetch(metricsUrl)).text();
+      expect(Number(/^nymph_requester_refused (\d+)$/m.exec(m)?.[1])).toBeGreaterThanOrEqual(1);
     }, 60_000);
 
     it('an idle connection is closed by the requester, and the app sees it reset', async () => {
@@ -573,6 +581,8 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       'bandwidth.mnemonic=""',
       '--set',
       'socks5.anonymous=false',
+      '--set',
+      'metrics.port=0',
     ];
     const p = await runRoleProcess('socks5', x, args, join(home, 'logs/socks-y.log'));
     try {
@@ -582,6 +592,10 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       });
       expect(res.code, res.stderr).toBe(0);
       expect(res.body.toString()).toBe('hello through the mixnet\n');
+      // its Prometheus metrics: the client core's and the SOCKS client's own
+      const m = await (await fetch(String(p.ready.metrics))).text();
+      expect(m).toMatch(/^nymph_socks5_opened 1$/m);
+      expect(m).toMatch(/^nymph_client_real_sent_total \d+$/m);
     } finally {
       await p.stop();
     }
