@@ -6,6 +6,8 @@
  * loopback without the list naming it. Also the config sections' typed errors.
  */
 import fc from 'fast-check';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,7 +140,7 @@ describe('the file-backed filter', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  function open(allowed: string, openProxy = false) {
+  function open(allowed: string, openProxy = false, standardListUrl = '') {
     const dir = mkdtempSync(join(tmpdir(), 'nymph-filter-'));
     dirs.push(dir);
     const allowedListPath = join(dir, 'allowed.list');
@@ -149,8 +151,8 @@ describe('the file-backed filter', () => {
       unknownListPath,
       openProxy,
       reloadMs: 50,
-      standardListUrl: '',
-      standardListRefreshMs: 60_000,
+      standardListUrl,
+      standardListRefreshMs: 200,
       maxUnknownEntries: 3,
       log: silentLog,
     });
@@ -204,6 +206,31 @@ describe('the file-backed filter', () => {
       allowed: false,
       reason: 'unreachable',
     });
+  });
+
+  it('merges a standard list fetched from a URL, refreshed', async () => {
+    let text = '# the standard list\nfirst.example\n';
+    const server = createServer((_req, res) => res.end(text));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/standard.txt`;
+      const { f } = open('127.0.0.1\n', false, url);
+      const allowed = async (name: string) => allowsHost(f.allowList, host(name));
+      const until = async (cond: () => Promise<boolean>) => {
+        const t0 = Date.now();
+        while (!(await cond())) {
+          if (Date.now() - t0 > 5_000) throw new Error('standard list not fetched');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(() => allowed('first.example'));
+      expect(await allowed('127.0.0.1')).toBe(true);
+      text = 'second.example third.example\n';
+      await until(() => allowed('third.example'));
+      expect(await allowed('first.example')).toBe(false);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('open proxy: any public address, but private ones still need the list', async () => {
