@@ -6,10 +6,13 @@
  *
  * Pacing: the core counts a sender's SURBs when it *builds* packets, not when a reply is
  * handed to it, so replies handed over together could each count the same SURBs and some
- * find none when built. The outbox therefore hands over one message, lets the core build
- * its packets (its queue empties), then the next. This is also the requester's
- * backpressure: messages wait here, and the connections' windows stop reading their
- * remote sockets, rather than piling up in the core.
+ * find none when built. The outbox therefore hands over a few messages at a time (while
+ * the core holds fewer than `maxQueued` unbuilt packets), then lets the core build them;
+ * the SOCKS client keeps the sender's SURB stock well above that. This is also the
+ * requester's backpressure: messages wait here, and the connections' windows stop reading
+ * their remote sockets, rather than piling up in the core. (On a loaded machine every turn
+ * of the event loop may take tens of milliseconds: one message per turn would cap a
+ * download at a few dozen packets a second.)
  *
  * A message the core could not deliver (no SURB in time, retransmissions exhausted) is
  * handed over again, up to `maxResends` times, with the same sequence number: the client's
