@@ -61,7 +61,11 @@ export async function init({ node, net }: RoleInitContext): Promise<void> {
   // bulk transfers in a local network: one 32 KiB packet per message (Nym's default is 2 KiB)
   const section = { ...defaultRequesterSection(), packet_size: 'extended32' as const };
   const table: TomlTable = { ...clientSectionsTable(client), requester: section as unknown as TomlTable };
-  writeServiceConfig(node.home, table, '# nymph network requester (written by nymph localnet up)');
+  writeServiceConfig(
+    node.home,
+    table,
+    "# nymph network requester (written by nymph localnet up)\n# a local network's requester reaches this machine's loopback only: see allowed.list",
+  );
   writeAllowList(node.home, section, LOCALNET_ALLOW_LIST);
   if (client.client.gateway)
     writeAddressFile(node.home, await ensureClientAddress(node.home, client.client.gateway));

@@ -225,6 +225,16 @@ describe('remote addresses and IP text', () => {
       expect(() => parseRemoteAddress(bad), bad).toThrow(InvalidRemoteAddressError);
   });
 
+  it('property: any remote address prints and parses back to itself', () => {
+    const host = fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6());
+    fc.assert(
+      fc.property(host, fc.integer({ min: 1, max: 65535 }), (h, port) => {
+        const a = parseRemoteAddress(h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`);
+        expect(parseRemoteAddress(formatRemoteAddress(a))).toEqual(a);
+      }),
+    );
+  });
+
   it('property: IPv6 text round trips and agrees with node:net', () => {
     fc.assert(
       fc.property(fc.ipV6(), (s) => {
