@@ -89,12 +89,24 @@ export { silentLogger, type Logger, type WebSocketFactory, type WebSocketLike } 
 export {
   FRAGMENT_LEN,
   MixnetClientCore,
+  fragmentLength,
   type ClientState,
   type CredentialSource,
   type MixnetClientCoreOptions,
   type ReceivedMessage,
   type SendOptions,
 } from './client.js';
+// the core's parts, each usable alone
+export { systemClock, type Clock } from './clock.js';
+export { newStats, type ClientStats } from './stats.js';
+export { Routes, NodeHealth, type RoutesOptions } from './routes.js';
+export { GatewayLink, type GatewayLinkOptions } from './gateway-link.js';
+export { PacketBuilder, type BuiltPacket, type Destination, type OutPacket } from './packet-builder.js';
+export { MAX_CATCH_UP, PoissonSchedule, TrafficPump, type TrafficPumpOptions } from './traffic.js';
+export { AckControl, type AckControlOptions } from './ack-control.js';
+export { ReplyController, type ReplyControllerOptions } from './replies.js';
+export { Receiver, type ReceiverOptions } from './receiver.js';
+export { ReceivedBuffer } from './received-buffer.js';
 export { clientRegistry, startClientMetrics } from './metrics.js';
 export {
   coconutCredentialSource,

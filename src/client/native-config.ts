@@ -31,7 +31,7 @@ import { ClientError } from './errors.js';
 
 /** A native client config file or override that is missing, malformed or out of range. */
 export class NativeConfigError extends ClientError {
-  readonly code = 'native_config' as const;
+  override readonly code = 'native_config' as const;
   constructor(
     /** `section.key`, or `config` for the file as a whole. */
     readonly key: string,

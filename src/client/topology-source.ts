@@ -12,6 +12,7 @@ export type TopologySource = (
 
 /** Every topology source failed. */
 export class TopologyUnavailableError extends ClientError {
+  override readonly code = 'topology_unavailable';
   constructor(readonly causes: string[]) {
     super(`no topology source answered: ${causes.join('; ')}`);
   }

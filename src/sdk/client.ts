@@ -6,7 +6,7 @@
 import { base58 } from '@scure/base';
 import { parseRecipient, recipientToString, type Recipient } from '../client/address.js';
 import { MixnetClientCore, type MixnetClientCoreOptions, type ReceivedMessage } from '../client/client.js';
-import { AbortedError, throwIfAborted } from '../client/errors.js';
+import { AbortedError, UnknownSenderTagError, throwIfAborted } from '../client/errors.js';
 import { SENDER_TAG_LEN } from '../client/message.js';
 
 export type { ReceivedMessage, Recipient };
@@ -33,10 +33,16 @@ function toRecipient(r: Recipient | string): Recipient {
   return typeof r === 'string' ? parseRecipient(r) : r;
 }
 
+/** A sender tag as bytes; a string that is not base58 of 16 bytes names no sender we know. */
 function toTag(t: Uint8Array | string): Uint8Array {
   if (typeof t !== 'string') return t;
-  const b = base58.decode(t);
-  if (b.length !== SENDER_TAG_LEN) throw new RangeError(`sdk: sender tag must be ${SENDER_TAG_LEN} bytes`);
+  let b: Uint8Array;
+  try {
+    b = base58.decode(t);
+  } catch {
+    throw new UnknownSenderTagError(t);
+  }
+  if (b.length !== SENDER_TAG_LEN) throw new UnknownSenderTagError(t);
   return b;
 }
 

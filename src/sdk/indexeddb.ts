@@ -15,6 +15,7 @@
  * synchronous) and writes each change through to IndexedDB in order; a failed write is
  * reported to `onError` and the in-memory state stays authoritative for this session.
  */
+import { ClientError } from '../client/errors.js';
 import { stateFromJson, stateToJson, type KeyStore, type StoredState } from '../client/identity.js';
 import { MemoryReplyStore, tagKey } from '../client/store.js';
 
@@ -26,13 +27,13 @@ const REPLY_KEYS = 'replyKeys';
 const STATE_KEY = 'client';
 
 /** IndexedDB could not be opened or used (private mode, quota, blocked upgrade...). */
-export class StorageError extends Error {
+export class StorageError extends ClientError {
+  override readonly code = 'storage_failed';
   constructor(
     readonly operation: string,
     cause?: unknown,
   ) {
     super(`sdk storage: ${operation} failed${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
-    this.name = 'StorageError';
   }
 }
 

@@ -24,6 +24,7 @@ import {
   recipientToString,
 } from '../address.js';
 import type { Recipient } from '../address.js';
+import { ClientError } from '../errors.js';
 import { SENDER_TAG_LEN } from '../message.js';
 
 /** Nym's ErrorKind codes. */
@@ -40,14 +41,29 @@ export const ErrorKind = {
 } as const;
 export type ErrorKindCode = (typeof ErrorKind)[keyof typeof ErrorKind];
 
-/** A request or response that does not parse; `kind` is Nym's error code. */
-export class WsApiError extends Error {
+const KIND_CODES: Record<ErrorKindCode, string> = {
+  [ErrorKind.EmptyRequest]: 'ws_api_empty_request',
+  [ErrorKind.TooShortRequest]: 'ws_api_too_short_request',
+  [ErrorKind.UnknownRequest]: 'ws_api_unknown_request',
+  [ErrorKind.MalformedRequest]: 'ws_api_malformed_request',
+  [ErrorKind.EmptyResponse]: 'ws_api_empty_response',
+  [ErrorKind.TooShortResponse]: 'ws_api_too_short_response',
+  [ErrorKind.UnknownResponse]: 'ws_api_unknown_response',
+  [ErrorKind.MalformedResponse]: 'ws_api_malformed_response',
+  [ErrorKind.Other]: 'ws_api_other',
+};
+
+/** A request or response that does not parse; `kind` is Nym's error kind, `code` names it. */
+export class WsApiError extends ClientError {
+  override readonly code: string;
   constructor(
     readonly kind: ErrorKindCode,
     readonly reason: string,
   ) {
-    super(`ws-api: ${reason}`);
-    this.name = 'WsApiError';
+    super(reason);
+    this.code = KIND_CODES[kind];
+    // apps read this text in the API's `error` response: keep it the API's own
+    this.message = `ws-api: ${reason}`;
   }
 }
 
