@@ -105,6 +105,22 @@ export default tseslint.config(
     ['src/api/**/*.ts'],
     roleWall(['mixnode', 'gateway', 'client', 'node', 'sdk', 'cli', 'socks5', 'requester']),
   ),
+  // The SOCKS client and the requester get a client core handed in; the requester shares
+  // only the SOCKS client's pure protocol room.
+  wall(
+    ['src/socks5/**/*.ts'],
+    roleWall(['api', 'mixnode', 'gateway', 'client', 'node', 'sdk', 'cli', 'requester']),
+  ),
+  wall(['src/requester/**/*.ts'], {
+    ...roleWall(['api', 'mixnode', 'gateway', 'client', 'node', 'sdk', 'cli']),
+    extra: [
+      ...SRC_WIDE,
+      {
+        regex: '^(\\.\\./)+(src/)?socks5/(?!protocol/)',
+        message: "the requester imports only the SOCKS protocol room, never the SOCKS client's internals",
+      },
+    ],
+  }),
   // A client speaks the gateway's pure protocol room, never the gateway server.
   wall(['src/client/**/*.ts', 'src/sdk/**/*.ts'], CLIENT),
   wall(['src/api-client/**/*.ts', 'src/chain/**/*.ts', 'src/topology/**/*.ts'], {
@@ -112,6 +128,14 @@ export default tseslint.config(
     packages: ['express', 'better-sqlite3', 'prom-client'],
     extra: SRC_WIDE,
     why: (room) => `a library room never imports a role (${room})`,
+  }),
+  // Nym's SOCKS-over-mixnet messages: pure, shared by the SOCKS client and the requester.
+  wall(['src/socks5/protocol/**/*.ts'], {
+    ...PURE,
+    extra: [
+      ...SRC_WIDE,
+      { regex: '^\\.\\./[a-z-]+\\.js$', message: 'the protocol is pure: it cannot import the SOCKS client' },
+    ],
   }),
   // The gateway's protocol is pure and shared by both ends.
   wall(['src/gateway/protocol/**/*.ts'], {

@@ -1,7 +1,8 @@
 /**
  * The registry of roles: everything the CLI, the local network's planner, placement, the
  * role processes and the supervisor need to know about a role, in one entry per role. A new
- * role (the SOCKS5 client, the network requester) is one more entry here plus its own room.
+ * role is one more entry here plus its own room (the network requester and the SOCKS client
+ * were added so).
  *
  * Per role: its name, CLI command and subcommands, how many a local network runs (and the
  * `localnet up` flag for it), the ports it listens on (and where they sit with
@@ -22,7 +23,7 @@ import { UnknownRoleError } from './roles/errors.js';
 
 export * from './roles/errors.js';
 
-export type RoleName = 'chain' | 'api' | 'mixnode' | 'gateway' | 'client';
+export type RoleName = 'chain' | 'api' | 'mixnode' | 'gateway' | 'client' | 'requester' | 'socks5';
 
 /** Localnet starts its roles stage by stage; the roles of one stage start together. */
 export const STAGES = ['chain', 'apis', 'nodes', 'clients'] as const;
@@ -49,7 +50,8 @@ export interface RoleCount {
   nodesPerUnit: number;
   help: string;
 }
-export type CountOption = 'apis' | 'mixnodesPerLayer' | 'gateways' | 'clients';
+export type CountOption =
+  'apis' | 'mixnodesPerLayer' | 'gateways' | 'clients' | 'requesters' | 'socks5Clients';
 
 /** One node of a role in a local network's plan. */
 export interface RoleNode {
@@ -310,6 +312,77 @@ export const ROLES: readonly RoleSpec[] = [
       entry: (n, r) => ({ name: n.name, websocket: str(r.websocket), address: str(r.address), home: n.home }),
     },
     summary: (r) => `with a bandwidth credential: ${str(r.websocket)}`,
+  },
+  {
+    name: 'requester',
+    command: 'requester',
+    subcommands: ['init', 'run'],
+    description:
+      'a network requester: opens TCP connections for anonymous SOCKS clients (allow list or open proxy)',
+    cli: async () => (await import('./cli/requester.js')).register,
+    logName: 'requester',
+    stage: 'clients',
+    count: {
+      option: 'requesters',
+      flag: 'requesters',
+      default: 1,
+      min: 0,
+      max: 20,
+      nodesPerUnit: 1,
+      help: "network requesters (a local network's allow loopback hosts only)",
+    },
+    groupable: false,
+    ports: [],
+    accounts: 1,
+    readyEvent: 'requester_ready',
+    load: () => import('./roles/requester.js'),
+    info: {
+      section: 'requesters',
+      entry: (n, r) => ({
+        name: n.name,
+        address: str(r.address),
+        allowed_list: str(r.allowed_list),
+        open_proxy: r.open_proxy === true,
+        home: n.home,
+      }),
+    },
+    summary: (r) => `at ${str(r.address)} (allow list ${str(r.allowed_list)})`,
+  },
+  {
+    name: 'socks5',
+    command: 'socks5',
+    subcommands: ['init', 'run'],
+    description:
+      'the SOCKS client (SOCKS4/4a/5 on port 1080): app connections as streams to a network requester',
+    cli: async () => (await import('./cli/socks5.js')).register,
+    logName: 'socks5',
+    stage: 'clients',
+    count: {
+      option: 'socks5Clients',
+      flag: 'socks5-clients',
+      default: 1,
+      min: 0,
+      max: 20,
+      nodesPerUnit: 1,
+      help: 'SOCKS clients (the first listens on 1080), each using a requester',
+    },
+    groupable: false,
+    ports: [{ key: 'socks', fixed: { absolute: 1080 } }],
+    accounts: 1,
+    readyEvent: 'socks5_ready',
+    load: () => import('./roles/socks5.js'),
+    info: {
+      section: 'socks5_clients',
+      entry: (n, r) => ({
+        name: n.name,
+        socks: str(r.socks),
+        address: str(r.address),
+        provider: str(r.provider),
+        home: n.home,
+      }),
+    },
+    summary: (r) =>
+      `SOCKS on ${str(r.socks)} (curl --socks5-hostname ${str(r.socks).replace(/^socks5h:\/\//, '')} URL)`,
   },
 ];
 

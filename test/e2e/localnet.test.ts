@@ -1,9 +1,10 @@
 /**
  * End to end: the whole local network as processes on free ports in a temp home (chain,
  * 3 nym-apis with a 2-of-3 Coconut key, 3 layers of 2 mix nodes, 2 gateways, 2 native
- * clients holding real bandwidth credentials), messages through the mixnet over Nym's
- * native websocket API, teardown with every process gone; then a resume through the CLI
- * with --detach and `localnet down`; then a start that fails and must leave nothing behind.
+ * clients holding real bandwidth credentials, a network requester and a SOCKS client),
+ * messages through the mixnet over Nym's native websocket API, teardown with every
+ * process gone; then a resume through the CLI with --detach and `localnet down`; then a
+ * start that fails and must leave nothing behind.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,6 +61,8 @@ describe('localnet end to end (role processes)', () => {
         'nym-api-1',
         'nym-api-2',
         'nym-api-3',
+        'requester-1',
+        'socks5-1',
       ].sort(),
     );
     expect(new Set(n.pids.map((p) => p.pid)).size).toBe(n.pids.length);
@@ -171,7 +174,7 @@ describe('localnet end to end (role processes)', () => {
     expect(up.stderr).toContain('message to self delivered');
     expect(up.status).toBe(0);
     resumedPids = readPidFile(home);
-    expect(resumedPids.length).toBe(14);
+    expect(resumedPids.length).toBe(16);
     for (const p of resumedPids) expect(isAlive(p.pid)).toBe(true);
     const after = JSON.parse(readFileSync(join(home, 'localnet.json'), 'utf8'));
     // same keys, same chain state: the same client address and nodes
@@ -251,8 +254,8 @@ describe('localnet end to end (role processes)', () => {
       timeout: 30_000,
     });
     expect(down.status).toBe(0);
-    // 13 spawned by up (mixnode-1's was stopped) and the one started by hand
-    expect(down.stderr).toContain('stopped 14 processes');
+    // 15 spawned by up (mixnode-1's was stopped) and the one started by hand
+    expect(down.stderr).toContain('stopped 16 processes');
     await exited;
     expect(isAlive(byHand!.pid!)).toBe(false);
     expect(existsSync(join(home, 'mixnode-1', 'nymph.lock'))).toBe(false);
@@ -311,7 +314,7 @@ describe('localnet start failures', () => {
     expect(e.message).toMatch(/EADDRINUSE|address already in use/i);
     expect(e.message).toContain('last lines of its log');
     // the other roles had been started with the chain: all of them are gone, pid file too
-    expect(spawned.length).toBe(13);
+    expect(spawned.length).toBe(15);
     for (const pid of spawned) {
       expect(isAlive(pid)).toBe(false);
       expect(groupAlive(pid)).toBe(false);

@@ -82,6 +82,16 @@ describe('import walls', () => {
       "import { x } from '../../localnet/index.js';\nexport const y = x;",
       /reached over RPC/,
     ],
+    [
+      'src/requester/wall-case.ts',
+      "import { x } from '../socks5/client.js';\nexport const y = x;",
+      /only the SOCKS protocol room/,
+    ],
+    [
+      'src/socks5/protocol/wall-case.ts',
+      "import net from 'node:net';\nexport const n = net;",
+      /pure room does no I\/O/,
+    ],
   ])('%s: %s is refused', async (file, code, why) => {
     const messages = await restricted(file, code);
     expect(messages.length, `no wall stopped ${code} in ${file}`).toBe(1);
@@ -105,6 +115,12 @@ describe('import walls', () => {
       await restricted(
         'contracts-mock/wall-case.ts',
         "import { x } from '../src/contracts/index.js';\nexport const y = x;",
+      ),
+    ).toEqual([]);
+    expect(
+      await restricted(
+        'src/requester/wall-case.ts',
+        "import { x } from '../socks5/protocol/index.js';\nexport const y = x;",
       ),
     ).toEqual([]);
     expect(

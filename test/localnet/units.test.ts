@@ -127,7 +127,8 @@ describe('localnet plan (from the registry of roles)', () => {
     expect(at('mixnode-3').ports).toEqual({ mix: B + 102, metrics: B + 152 });
     expect(at('gateway-2').ports).toEqual({ mix: B + 201, clients: B + 251, metrics: B + 301 });
     expect(at('client-2').ports).toEqual({ websocket: 1978 });
-    // 0 is the admin; mix nodes 1..6, gateways 7..8, clients 9..10; the apis pay nothing
+    // 0 is the admin; mix nodes 1..6, gateways 7..8, clients 9..10, the requester 11, the
+    // SOCKS client 12; the apis pay nothing
     expect(plan.nodes.map((x) => [x.name, x.account])).toEqual([
       ['chain', -1],
       ['nym-api-1', -1],
@@ -138,9 +139,12 @@ describe('localnet plan (from the registry of roles)', () => {
       ['gateway-2', 8],
       ['client-1', 9],
       ['client-2', 10],
+      ['requester-1', 11],
+      ['socks5-1', 12],
     ]);
+    expect(at('socks5-1').ports).toEqual({ socks: 1080 });
     expect(at('mixnode-1').home).toBe('/tmp/h/mixnode-1');
-    expect(plan.chainAccounts).toBe(15);
+    expect(plan.chainAccounts).toBe(17);
   });
 
   it('refuses counts that do not fit a fixed port block, and allows them on free ports', async () => {

@@ -1,0 +1,181 @@
+/**
+ * SOCKS throughput: a 20 MB download with curl through the SOCKS client, the mixnet and the
+ * network requester of a local network (role processes, one mix node per layer, one
+ * gateway; `localnet` traffic mode: no per-hop delays, no cover), against the same download
+ * without the mixnet, and against what the Sphinx crypto of each packet allows on this
+ * machine's cores, measured in the same run.
+ *
+ *   mb_per_sec           20 MB (10^6 bytes) through the mixnet, checksum verified; the median
+ *                        of NYMPH_BENCH_RUNS runs (default 3)
+ *   direct_mb_per_sec    the same download from the same server, no proxy
+ *   ceiling_mb_per_sec   cores × data per packet / (Sphinx creation + 3 forward unwraps + the
+ *                        gateway's final unwrap), src/sphinx with the default backend, at the
+ *                        packet size the local network's SOCKS client and requester use
+ *   cpu_s_per_mb         CPU seconds all the network's processes spent per MB (load-proof),
+ *                        and by role: where the time goes
+ *   load_1m              the machine's load average before and after (it is shared)
+ *
+ *   npm run bench:socks5
+ *   NYMPH_BENCH_MB=5 NYMPH_BENCH_RUNS=1 npm run bench:socks5
+ *
+ * Prints figures, then one JSON line last.
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { localnetUp } from '../localnet/network/up.js';
+import { fragmentLength } from '../src/client/client.js';
+import { defaultBackend } from '../src/crypto/index.js';
+import {
+  createPacket,
+  encodeNodeAddress,
+  SphinxNodeKey,
+  unwrapPacket,
+  type RouteNode,
+} from '../src/sphinx/index.js';
+import { curl, patternBytes, sha256, startHttpServer } from '../test/socks5/helpers.js';
+
+const MB = Number(process.env.NYMPH_BENCH_MB ?? 20);
+const RUNS = Number(process.env.NYMPH_BENCH_RUNS ?? 3);
+const SIZE = MB * 1_000_000;
+/** What a local network's SOCKS client and requester use (src/roles/{socks5,requester}.ts). */
+const PACKET_SIZE = 'extended32' as const;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const random = (n: number) => new Uint8Array(randomBytes(n));
+
+/** Per packet: creation through 4 hops, 3 forward unwraps and the final one (µs). */
+function sphinxCosts(): { createUs: number; forwardUs: number; finalUs: number } {
+  const keys = [0, 1, 2, 3].map(() => SphinxNodeKey.generate(random, defaultBackend));
+  const route: RouteNode[] = keys.map((k, i) => ({
+    address: encodeNodeAddress({ host: `10.0.0.${i + 1}`, port: 1789 }),
+    publicKey: k.publicKey,
+  }));
+  const payload = random(fragmentLength(PACKET_SIZE));
+  const make = () =>
+    createPacket({
+      route,
+      delaysNs: [0n, 0n, 0n, 0n],
+      destination: { address: random(32), surbId: random(16) },
+      payload,
+      size: PACKET_SIZE,
+      random,
+      backend: defaultBackend,
+    });
+  const time = (n: number, f: () => void) => {
+    for (let i = 0; i < Math.max(5, n / 10); i++) f(); // warm up
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return ((performance.now() - t0) / n) * 1000;
+  };
+  const first = make();
+  let p = first;
+  for (let i = 0; i < 3; i++) {
+    const r = unwrapPacket(keys[i], p);
+    if (r.kind !== 'forward') throw new Error('expected a forward hop');
+    p = r.packet;
+  }
+  const last = p;
+  const createUs = time(200, make);
+  const forwardUs = time(300, () => unwrapPacket(keys[0], first));
+  const finalUs = time(300, () => unwrapPacket(keys[3], last));
+  return { createUs, forwardUs, finalUs };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const cores = availableParallelism();
+const loadBefore = loadavg()[0];
+const sphinx = sphinxCosts();
+const dataPerPacket = fragmentLength(PACKET_SIZE) - 64; // the requester's NetworkData chunk
+const perPacketUs = sphinx.createUs + 3 * sphinx.forwardUs + sphinx.finalUs;
+const ceiling = (cores * dataPerPacket) / perPacketUs; // bytes per µs = MB/s
+console.log(
+  `sphinx (${PACKET_SIZE}): create ${sphinx.createUs.toFixed(0)} µs, forward unwrap ${sphinx.forwardUs.toFixed(0)} µs, ` +
+    `final ${sphinx.finalUs.toFixed(0)} µs: ${perPacketUs.toFixed(0)} µs per packet of ${dataPerPacket} data bytes, ` +
+    `${cores} cores: ceiling ${ceiling.toFixed(1)} MB/s`,
+);
+
+const http = await startHttpServer();
+const want = sha256(patternBytes(SIZE, 5));
+const url = `http://localhost:${http.port}/download?size=${SIZE}&seed=5`;
+const directRuns: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const d = await curl([url], { timeoutMs: 120_000 });
+  if (d.code !== 0 || sha256(d.body) !== want) throw new Error(`direct download failed: ${d.stderr}`);
+  directRuns.push(MB / (d.ms / 1000));
+}
+const direct = median(directRuns);
+console.log(`direct: ${direct.toFixed(1)} MB/s (curl, loopback, no proxy)`);
+
+const home = mkdtempSync(join(tmpdir(), 'nymph-bench-socks5-'));
+const net = await localnetUp({
+  home,
+  ports: 'auto',
+  apis: 1,
+  threshold: 1,
+  mixnodesPerLayer: 1,
+  gateways: 1,
+  clients: 0,
+  mode: 'localnet',
+  logLevel: 'warn',
+});
+const runs: number[] = [];
+const cpuRuns: Record<string, number>[] = [];
+try {
+  const socks = (net.info.socks5_clients as { socks: string }[])[0].socks.replace('socks5h://', '');
+  const roleOf = (name: string) => name.replace(/-\d+$/, '');
+  for (let i = 0; i < RUNS; i++) {
+    const before = new Map(net.pids.map((p) => [p.name, cpuSeconds(p.pid)]));
+    const r = await curl(['--socks5-hostname', socks, url], { timeoutMs: 600_000 });
+    if (r.code !== 0 || sha256(r.body) !== want)
+      throw new Error(`download through the mixnet failed: ${r.stderr}`);
+    const rate = MB / (r.ms / 1000);
+    runs.push(rate);
+    const cpu: Record<string, number> = {};
+    for (const p of net.pids)
+      cpu[roleOf(p.name)] = (cpu[roleOf(p.name)] ?? 0) + cpuSeconds(p.pid) - before.get(p.name)!;
+    cpuRuns.push(cpu);
+    const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+    console.log(
+      `run ${i + 1}: ${MB} MB in ${(r.ms / 1000).toFixed(1)} s = ${rate.toFixed(2)} MB/s; CPU ${total.toFixed(1)} s ` +
+        `(${Object.entries(cpu)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}), load ${loadavg()[0].toFixed(1)}`,
+    );
+  }
+} finally {
+  await net.stop();
+  await http.close();
+  rmSync(home, { recursive: true, force: true });
+}
+
+const mbPerSec = median(runs);
+const medianCpu = cpuRuns[runs.indexOf(mbPerSec)];
+const totalCpu = Object.values(medianCpu).reduce((a, b) => a + b, 0);
+console.log(
+  JSON.stringify({
+    bench: 'socks5',
+    mb: MB,
+    packet_size: PACKET_SIZE,
+    mb_per_sec: r2(mbPerSec),
+    runs_mb_per_sec: runs.map(r2),
+    direct_mb_per_sec: r2(direct),
+    ceiling_mb_per_sec: r2(ceiling),
+    ratio_to_ceiling: r2(mbPerSec / ceiling),
+    sphinx_us: { create: r2(sphinx.createUs), forward: r2(sphinx.forwardUs), final: r2(sphinx.finalUs) },
+    cpu_s_per_mb: r2(totalCpu / MB),
+    cpu_s_per_mb_by_role: Object.fromEntries(Object.entries(medianCpu).map(([k, v]) => [k, r2(v / MB)])),
+    cores,
+    load_1m: [r2(loadBefore), r2(loadavg()[0])],
+  }),
+);

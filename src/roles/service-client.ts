@@ -1,0 +1,428 @@
+/**
+ * The mixnet client of a service role (the SOCKS client, the network requester): the same
+ * client sections as the native client's config.toml ([client], [chain], [bandwidth],
+ * [startup], [debug], [metrics]: src/client/native-config.ts) beside the service's own
+ * section, and the client core started from them (`createNodeClient`): keys and reply
+ * state in the role's home, topology from nym-api with the chain as fallback, Coconut
+ * bandwidth credentials when a mnemonic is set; and Prometheus metrics of the client and
+ * the service together, when asked for. Unlike
+ * the native client there is no websocket API: only the service uses this client.
+ *
+ * Also what a local network needs to write such a config before the network runs: keys
+ * made ahead (so a requester's address is known when its SOCKS clients are configured).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import {
+  FileKeyStore,
+  addressOf,
+  chainTopologySource,
+  coconutCredentialSource,
+  createNodeClient,
+  fallbackTopologySource,
+  generateKeys,
+  nymApiTopologySource,
+  recipientToString,
+  secureRandom,
+  clientRegistry,
+  type ClientConfigInput,
+  type CredentialSource,
+  type MixnetClientCore,
+  type TopologySource,
+} from '../client/index.js';
+import {
+  coreConfigOf,
+  defaultNativeConfig,
+  nativeConfigFromToml,
+  type NativeClientConfig,
+} from '../client/native-config.js';
+import type { MessagePacketSize } from '../client/config.js';
+import { applyOverrides, configPath, readToml, writeToml, type TomlTable } from '../node/config.js';
+import { NodeConfigError } from '../node/errors.js';
+import { base58 } from '@scure/base';
+import type { NetworkFacts, RoleNode } from '../roles.js';
+
+/** The client sections of a service's config.toml. */
+export const CLIENT_SECTIONS = ['client', 'chain', 'bandwidth', 'startup', 'debug', 'metrics'] as const;
+
+export class ServiceConfigError extends Error {
+  readonly code = 'service_config';
+  constructor(
+    readonly role: string,
+    readonly key: string,
+    readonly detail: string,
+  ) {
+    super(`${role}: config ${key}: ${detail}`);
+    this.name = new.target.name;
+  }
+}
+
+export interface ServiceConfig<S> {
+  readonly client: NativeClientConfig;
+  readonly service: S;
+}
+
+/**
+ * `<home>/config.toml` with overrides: the client sections checked by the native client's
+ * schema, `[<section>]` by `parseSection`; any other section is an error.
+ */
+export function readServiceConfig<S>(
+  role: string,
+  section: string,
+  home: string,
+  sets: readonly string[],
+  parseSection: (raw: unknown) => S,
+): ServiceConfig<S> {
+  const file = configPath(home);
+  if (!existsSync(file))
+    throw new ServiceConfigError(role, 'config', `${file} not found (run nymph ${role} init first)`);
+  let table: TomlTable;
+  try {
+    table = applyOverrides(readToml(file), [...sets]);
+  } catch (e) {
+    if (e instanceof NodeConfigError) throw new ServiceConfigError(role, e.key, e.detail);
+    throw e;
+  }
+  return serviceConfigFrom(role, section, table, parseSection);
+}
+
+export function serviceConfigFrom<S>(
+  role: string,
+  section: string,
+  table: TomlTable,
+  parseSection: (raw: unknown) => S,
+): ServiceConfig<S> {
+  const clientPart: TomlTable = {};
+  for (const [k, val] of Object.entries(table)) {
+    if (k === section) continue;
+    if (!(CLIENT_SECTIONS as readonly string[]).includes(k))
+      throw new ServiceConfigError(role, k, 'unknown section');
+    clientPart[k] = val;
+  }
+  // a list key may be given as `a,b,c` on the command line
+  const urls = (clientPart.client as TomlTable | undefined)?.nym_api_urls;
+  if (typeof urls === 'string')
+    (clientPart.client as TomlTable).nym_api_urls = urls === '' ? [] : urls.split(',');
+  let client: NativeClientConfig;
+  try {
+    client = nativeConfigFromToml(clientPart);
+  } catch (e) {
+    throw new ServiceConfigError(
+      role,
+      (e as { key?: string }).key ?? 'config',
+      (e as { detail?: string }).detail ?? (e as Error).message,
+    );
+  }
+  return { client, service: parseSection(table[section]) };
+}
+
+/** Writes `<home>/config.toml` (0600: it may hold a mnemonic). */
+export function writeServiceConfig(home: string, table: TomlTable, header: string): string {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const file = configPath(home);
+  writeToml(file, table, header);
+  chmodSync(file, 0o600);
+  return file;
+}
+
+/** The client sections as a table (without the native client's [socket]). */
+export function clientSectionsTable(c: NativeClientConfig): TomlTable {
+  const t = structuredClone(c) as unknown as TomlTable;
+  delete t.socket;
+  return t;
+}
+
+// ---------------------------------------------------------------- a local network
+
+/**
+ * The client sections for a service node of a local network, as the native client's are
+ * written (src/roles/client.ts): nym-apis, traffic mode, a gateway of its own, the chain,
+ * a bandwidth deposit from its account, and the whole network in its first topology.
+ */
+export function localnetClientConfig(
+  node: RoleNode,
+  net: NetworkFacts,
+  gatewayIndex: number,
+): NativeClientConfig {
+  const c = defaultNativeConfig();
+  const gateways = net.gatewayIdentities ?? [];
+  c.client.nym_api_urls = net.apiUrls;
+  c.client.mode = net.mode as typeof c.client.mode;
+  c.client.gateway = gateways.length ? gateways[gatewayIndex % gateways.length] : '';
+  c.chain = {
+    rpc_url: net.chain.rpc,
+    mixnet_contract: net.chain.contracts.mixnet,
+    bandwidth_contract: net.chain.contracts.bandwidth,
+  };
+  c.bandwidth = {
+    ...c.bandwidth,
+    mnemonic: net.chain.mnemonic,
+    account_index: node.account,
+    amount: 1_000_000,
+    threshold: net.threshold,
+    share_retries: 200,
+    share_retry_ms: 50,
+    prefetch: true,
+  };
+  c.startup = {
+    ...c.startup,
+    wait_mixnodes: net.counts.mixnode ?? 0,
+    wait_gateways: net.counts.gateway ?? 0,
+  };
+  c.debug.topology_refresh_ms = 60_000;
+  return c;
+}
+
+/**
+ * The client's keys, made now if the home has none, and its address with `gateway`
+ * (what the client registers with on its first start, as its config pins that gateway).
+ */
+export async function ensureClientAddress(home: string, gateway: string): Promise<string> {
+  const store = new FileKeyStore(home);
+  let state = await store.load();
+  if (!state) {
+    state = { keys: generateKeys(secureRandom) };
+    await store.save(state);
+  }
+  return recipientToString(addressOf(state.keys, base58.decode(gateway)));
+}
+
+export const ADDRESS_FILE = 'address';
+
+export function writeAddressFile(home: string, address: string): void {
+  writeFileSync(join(home, ADDRESS_FILE), `${address}\n`);
+}
+
+export function readAddressFile(home: string): string | undefined {
+  const f = join(home, ADDRESS_FILE);
+  return existsSync(f) ? readFileSync(f, 'utf8').trim() : undefined;
+}
+
+// ---------------------------------------------------------------- running
+
+export interface RunningServiceClient {
+  readonly core: MixnetClientCore;
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Until every nym-api shows the pinned gateway, all three layers and the `startup.wait_*` counts. */
+async function waitForNetwork(c: NativeClientConfig, signal: AbortSignal): Promise<void> {
+  const want = c.startup;
+  if (want.wait_mixnodes <= 0 && want.wait_gateways <= 0) return;
+  const ready = async (url: string): Promise<boolean> => {
+    try {
+      const { topology } = await nymApiTopologySource([url], { timeoutMs: 2_000 })(signal);
+      const layers = new Set(topology.mixnodes.map((m) => m.layer));
+      const mine = c.client.gateway
+        ? topology.gateways.some((g) => g.identityKey === c.client.gateway)
+        : true;
+      return (
+        mine &&
+        [1, 2, 3].every((l) => layers.has(l as 1 | 2 | 3)) &&
+        topology.mixnodes.length >= want.wait_mixnodes &&
+        topology.gateways.length >= want.wait_gateways
+      );
+    } catch {
+      return false;
+    }
+  };
+  let pending = [...c.client.nym_api_urls];
+  while (pending.length) {
+    signal.throwIfAborted();
+    const ok = await Promise.all(pending.map(ready));
+    pending = pending.filter((_, i) => !ok[i]);
+    if (pending.length) await sleep(50);
+  }
+}
+
+/** nym-api first, the mixnet contract through CosmJS when no nym-api answers. */
+function topologyOf(role: string, c: NativeClientConfig): TopologySource {
+  const sources: TopologySource[] = [];
+  if (c.client.nym_api_urls.length) sources.push(nymApiTopologySource(c.client.nym_api_urls));
+  const { rpc_url, mixnet_contract } = c.chain;
+  if (rpc_url && mixnet_contract)
+    sources.push(async (signal) => {
+      const { connectQueryClients } = await import('../chain/index.js');
+      const q = await connectQueryClients({
+        rpcUrl: rpc_url,
+        contracts: { mixnet: mixnet_contract, bandwidth: c.chain.bandwidth_contract || mixnet_contract },
+        signal,
+      });
+      try {
+        return await chainTopologySource(q.mixnet)(signal);
+      } finally {
+        q.disconnect();
+      }
+    });
+  if (!sources.length)
+    throw new ServiceConfigError(
+      role,
+      'client.nym_api_urls',
+      'empty, and no chain.rpc_url + chain.mixnet_contract',
+    );
+  return fallbackTopologySource(...sources);
+}
+
+/** Coconut credentials paid from `bandwidth.mnemonic` (as the native client does), if set. */
+function credentialsOf(
+  role: string,
+  c: NativeClientConfig,
+  home: string,
+  log: Logger,
+  signal: AbortSignal,
+): { credentials: CredentialSource; close(): Promise<void> } | undefined {
+  const b = c.bandwidth;
+  if (!b.mnemonic) return undefined;
+  if (!c.chain.rpc_url || !c.chain.bandwidth_contract)
+    throw new ServiceConfigError(
+      role,
+      'chain',
+      'rpc_url and bandwidth_contract are needed with bandwidth.mnemonic',
+    );
+  const urls = c.client.nym_api_urls;
+  const threshold = b.threshold || Math.floor((2 * urls.length) / 3) + 1;
+  const source = import('../chain/index.js')
+    .then(({ connectSigningClients }) =>
+      connectSigningClients({
+        rpcUrl: c.chain.rpc_url,
+        mnemonic: b.mnemonic,
+        accountIndex: b.account_index,
+        contracts: { mixnet: c.chain.mixnet_contract, bandwidth: c.chain.bandwidth_contract },
+        signal,
+      }),
+    )
+    .then((signer) => {
+      const credentials = coconutCredentialSource({
+        apiUrls: urls,
+        threshold,
+        bandwidth: signer.bandwidth,
+        amount: b.amount,
+        storePath: join(home, 'credentials.json'),
+        backend: b.backend,
+        logger: log,
+        sharesRetry: b.share_retries ? { attempts: b.share_retries, delayMs: b.share_retry_ms } : undefined,
+      });
+      if (b.prefetch) credentials.prefetch(signal);
+      return { credentials, disconnect: () => signer.disconnect() };
+    });
+  source.catch(() => undefined); // reported when the core asks for a credential
+  return {
+    credentials: { next: async (keys, s) => (await source).credentials.next(keys, s) },
+    close: async () => (await source.catch(() => undefined))?.disconnect(),
+  };
+}
+
+export interface ServiceClientOptions {
+  readonly role: string;
+  readonly home: string;
+  readonly config: NativeClientConfig;
+  readonly packetSize: MessagePacketSize;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
+
+/** Starts the service's client core (registering with its gateway on first run). */
+export async function startServiceClient(o: ServiceClientOptions): Promise<RunningServiceClient> {
+  const c = o.config;
+  const timeout = AbortSignal.timeout(c.startup.timeout_ms);
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  const topology = topologyOf(o.role, c);
+  const paid = credentialsOf(o.role, c, o.home, o.logger, signal);
+  let core: MixnetClientCore | undefined;
+  try {
+    await waitForNetwork(c, signal);
+    const config: ClientConfigInput = { ...coreConfigOf(c), packetSize: o.packetSize };
+    core = createNodeClient({
+      home: o.home,
+      topology,
+      gateway: c.client.gateway || undefined,
+      config,
+      credentials: paid?.credentials,
+      logger: o.logger,
+    });
+    await core.start(signal);
+    core.setIdle(false);
+    const started = core;
+    return {
+      core,
+      address: recipientToString(core.address),
+      close: async () => {
+        await started.stop();
+        await paid?.close();
+      },
+    };
+  } catch (e) {
+    await core?.stop().catch(() => undefined);
+    await paid?.close();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- metrics
+
+/** A service's counters: numbers, and tables of numbers by a label (drops by code). */
+export type ServiceStats = () => Record<string, number | Record<string, number>>;
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * `/metrics` (Prometheus) on `[metrics] host:port` when the port is not -1: the client
+ * core's gauges (src/client/metrics.ts) and the service's own counters under `prefix`
+ * (`nymph_requester_connects`, `nymph_socks5_drops{code="unexpected_sender"}`, ...).
+ */
+export async function startServiceMetrics(
+  c: NativeClientConfig,
+  core: MixnetClientCore,
+  prefix: string,
+  stats: ServiceStats,
+): Promise<{ url: string | null; close(): Promise<void> }> {
+  if (c.metrics.port < 0) return { url: null, close: async () => undefined };
+  const registry: Registry = clientRegistry(core);
+  for (const [key, value] of Object.entries(stats())) {
+    const name = `${prefix}_${snake(key)}`;
+    if (typeof value === 'number')
+      new Gauge({
+        name,
+        help: `${prefix.replace('nymph_', '')}: ${key}`,
+        registers: [registry],
+        collect() {
+          this.set(stats()[key] as number);
+        },
+      });
+    else
+      new Gauge({
+        name,
+        help: `${prefix.replace('nymph_', '')}: ${key}, by code`,
+        labelNames: ['code'],
+        registers: [registry],
+        collect() {
+          for (const [code, n] of Object.entries(stats()[key] as Record<string, number>))
+            this.set({ code }, n);
+        },
+      });
+  }
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(c.metrics.port, c.metrics.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = c.metrics.host.includes(':') ? `[${c.metrics.host}]` : c.metrics.host;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
