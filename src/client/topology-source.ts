@@ -5,6 +5,7 @@
  */
 import { Topology, type SkippedNode } from '../topology/index.js';
 import { ClientError } from './errors.js';
+import { deadline } from '../api-client/deadline.js';
 
 export type TopologySource = (
   signal?: AbortSignal,
@@ -28,16 +29,18 @@ export function nymApiTopologySource(
     const causes: string[] = [];
     for (const base of urls) {
       const url = `${base.replace(/\/+$/, '')}/v1/topology`;
-      const s = signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-        : AbortSignal.timeout(timeoutMs);
+      // deadline(), not AbortSignal.any + AbortSignal.timeout: Node 20's composite holds the
+      // timeout weakly, and a GC during a stalled fetch would let it wait forever.
+      const d = deadline(timeoutMs, signal);
       try {
-        const res = await f(url, { signal: s });
+        const res = await f(url, { signal: d.signal });
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         return Topology.fromJson(await res.json());
       } catch (e) {
         if (signal?.aborted) throw e;
         causes.push(`${url}: ${(e as Error).message}`);
+      } finally {
+        d.clear();
       }
     }
     throw new TopologyUnavailableError(causes);
