@@ -30,7 +30,7 @@ import {
   type SocketData,
   type Socks5ResponseContent,
 } from '../socks5/protocol/index.js';
-import type { DropCounter, RequesterLogger } from './log.js';
+import type { DropCounter, RequesterLogger } from '../socks5/protocol/drops.js';
 
 export interface ConnectionLimits {
   /** Largest NetworkData payload (about one packet of the requester's client). */

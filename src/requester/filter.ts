@@ -32,7 +32,7 @@ import {
   unknownListEntry,
   type AllowList,
 } from './allow-list.js';
-import type { RequesterLogger } from './log.js';
+import type { RequesterLogger } from '../socks5/protocol/drops.js';
 
 export interface FilterOptions {
   readonly allowedListPath: string;

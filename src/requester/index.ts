@@ -27,4 +27,4 @@ export {
   type RequesterSection,
 } from './config.js';
 export { RequesterConfigError, RequesterError } from './errors.js';
-export { DropCounter, silentLog, type RequesterLogger } from './log.js';
+export { DropCounter, silentLog, type RequesterLogger } from '../socks5/protocol/drops.js';

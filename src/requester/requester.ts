@@ -44,7 +44,7 @@ import {
 } from '../socks5/protocol/index.js';
 import { ProxyConnection, type ConnectionLimits } from './connection.js';
 import type { RequestFilter } from './filter.js';
-import { DropCounter, silentLog, type RequesterLogger } from './log.js';
+import { DropCounter, silentLog, type RequesterLogger } from '../socks5/protocol/drops.js';
 import { Outbox, type InboundMessage, type MixnetPort, type ReturnPath } from './outbox.js';
 
 export interface RequesterOptions extends ConnectionLimits {

@@ -29,7 +29,7 @@ import {
   type Version,
 } from './protocol/index.js';
 import { ClientConnection, type ConnectionHost, type ConnectionSettings } from './connection.js';
-import { DropCounter, silentLog, type ClientLogger } from './log.js';
+import { DropCounter, silentLog, type ClientLogger } from './protocol/drops.js';
 
 /** What the SOCKS client needs of a running client core (`MixnetClientCore` has it). */
 export interface Socks5MixnetPort {

@@ -35,7 +35,7 @@ import {
   type SocketData,
   type Socks5ReplyCode,
 } from './protocol/index.js';
-import type { ClientLogger, DropCounter } from './log.js';
+import type { ClientLogger, DropCounter } from './protocol/drops.js';
 
 export interface ConnectionSettings {
   readonly optimisticConnect: boolean;

@@ -12,4 +12,4 @@ export {
   type Socks5Section,
 } from './config.js';
 export { Socks5ClientError, Socks5ConfigError } from './errors.js';
-export { DropCounter, silentLog, type ClientLogger } from './log.js';
+export { DropCounter, silentLog, type ClientLogger } from './protocol/drops.js';

@@ -1,4 +1,7 @@
-/** The logging the SOCKS client needs (pino's signature), and a silent default. */
+/**
+ * The logging both ends of SOCKS over the mixnet need (pino's signature), a silent default,
+ * and the drop counter they share. No I/O here: the logger is handed in.
+ */
 export interface ClientLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
@@ -7,6 +10,9 @@ export interface ClientLogger {
 }
 
 const nothing = (): void => undefined;
+/** The requester's name for the same logger. */
+export type RequesterLogger = ClientLogger;
+
 export const silentLog: ClientLogger = { debug: nothing, info: nothing, warn: nothing, error: nothing };
 
 /**
