@@ -59,7 +59,8 @@ function acceptsConnections(host: string, port: number, timeoutMs = 1_000): Prom
   });
 }
 
-function topologySourceOf(c: NativeClientConfig): TopologySource {
+/** nym-api first, the mixnet contract through CosmJS when no nym-api answers. */
+export function topologySourceOf(c: NativeClientConfig): TopologySource {
   const sources: TopologySource[] = [];
   if (c.client.nym_api_urls.length) sources.push(nymApiTopologySource(c.client.nym_api_urls));
   const { rpc_url, mixnet_contract, bandwidth_contract } = c.chain;
@@ -85,7 +86,7 @@ function topologySourceOf(c: NativeClientConfig): TopologySource {
 }
 
 /** The credential source of a client that pays for bandwidth, connecting in the background. */
-function credentialsOf(
+export function credentialsOf(
   c: NativeClientConfig,
   home: string,
   log: Logger,
@@ -139,7 +140,7 @@ function credentialsOf(
  * together with its network waits for it here (bonds outlive processes, so a resumed
  * network's nodes must also be listening).
  */
-async function waitForRoutes(c: NativeClientConfig, signal: AbortSignal): Promise<void> {
+export async function waitForRoutes(c: NativeClientConfig, signal: AbortSignal): Promise<void> {
   const want = c.startup;
   const ready = async (url: string): Promise<boolean> => {
     try {

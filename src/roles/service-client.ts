@@ -20,19 +20,13 @@ import { Gauge, type Registry } from 'prom-client';
 import {
   FileKeyStore,
   addressOf,
-  chainTopologySource,
-  coconutCredentialSource,
   createNodeClient,
-  fallbackTopologySource,
   generateKeys,
-  nymApiTopologySource,
   recipientToString,
   secureRandom,
   clientRegistry,
   type ClientConfigInput,
-  type CredentialSource,
   type MixnetClientCore,
-  type TopologySource,
 } from '../client/index.js';
 import {
   coreConfigOf,
@@ -41,6 +35,7 @@ import {
   type NativeClientConfig,
 } from '../client/native-config.js';
 import type { MessagePacketSize } from '../client/config.js';
+import { credentialsOf, topologySourceOf, waitForRoutes } from '../client/native-runner.js';
 import { applyOverrides, configPath, readToml, writeToml, type TomlTable } from '../node/config.js';
 import { NodeConfigError } from '../node/errors.js';
 import { base58 } from '@scure/base';
@@ -210,115 +205,6 @@ export interface RunningServiceClient {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Until every nym-api shows the pinned gateway, all three layers and the `startup.wait_*` counts. */
-async function waitForNetwork(c: NativeClientConfig, signal: AbortSignal): Promise<void> {
-  const want = c.startup;
-  if (want.wait_mixnodes <= 0 && want.wait_gateways <= 0) return;
-  const ready = async (url: string): Promise<boolean> => {
-    try {
-      const { topology } = await nymApiTopologySource([url], { timeoutMs: 2_000 })(signal);
-      const layers = new Set(topology.mixnodes.map((m) => m.layer));
-      const mine = c.client.gateway
-        ? topology.gateways.some((g) => g.identityKey === c.client.gateway)
-        : true;
-      return (
-        mine &&
-        [1, 2, 3].every((l) => layers.has(l as 1 | 2 | 3)) &&
-        topology.mixnodes.length >= want.wait_mixnodes &&
-        topology.gateways.length >= want.wait_gateways
-      );
-    } catch {
-      return false;
-    }
-  };
-  let pending = [...c.client.nym_api_urls];
-  while (pending.length) {
-    signal.throwIfAborted();
-    const ok = await Promise.all(pending.map(ready));
-    pending = pending.filter((_, i) => !ok[i]);
-    if (pending.length) await sleep(50);
-  }
-}
-
-/** nym-api first, the mixnet contract through CosmJS when no nym-api answers. */
-function topologyOf(role: string, c: NativeClientConfig): TopologySource {
-  const sources: TopologySource[] = [];
-  if (c.client.nym_api_urls.length) sources.push(nymApiTopologySource(c.client.nym_api_urls));
-  const { rpc_url, mixnet_contract } = c.chain;
-  if (rpc_url && mixnet_contract)
-    sources.push(async (signal) => {
-      const { connectQueryClients } = await import('../chain/index.js');
-      const q = await connectQueryClients({
-        rpcUrl: rpc_url,
-        contracts: { mixnet: mixnet_contract, bandwidth: c.chain.bandwidth_contract || mixnet_contract },
-        signal,
-      });
-      try {
-        return await chainTopologySource(q.mixnet)(signal);
-      } finally {
-        q.disconnect();
-      }
-    });
-  if (!sources.length)
-    throw new ServiceConfigError(
-      role,
-      'client.nym_api_urls',
-      'empty, and no chain.rpc_url + chain.mixnet_contract',
-    );
-  return fallbackTopologySource(...sources);
-}
-
-/** Coconut credentials paid from `bandwidth.mnemonic` (as the native client does), if set. */
-function credentialsOf(
-  role: string,
-  c: NativeClientConfig,
-  home: string,
-  log: Logger,
-  signal: AbortSignal,
-): { credentials: CredentialSource; close(): Promise<void> } | undefined {
-  const b = c.bandwidth;
-  if (!b.mnemonic) return undefined;
-  if (!c.chain.rpc_url || !c.chain.bandwidth_contract)
-    throw new ServiceConfigError(
-      role,
-      'chain',
-      'rpc_url and bandwidth_contract are needed with bandwidth.mnemonic',
-    );
-  const urls = c.client.nym_api_urls;
-  const threshold = b.threshold || Math.floor((2 * urls.length) / 3) + 1;
-  const source = import('../chain/index.js')
-    .then(({ connectSigningClients }) =>
-      connectSigningClients({
-        rpcUrl: c.chain.rpc_url,
-        mnemonic: b.mnemonic,
-        accountIndex: b.account_index,
-        contracts: { mixnet: c.chain.mixnet_contract, bandwidth: c.chain.bandwidth_contract },
-        signal,
-      }),
-    )
-    .then((signer) => {
-      const credentials = coconutCredentialSource({
-        apiUrls: urls,
-        threshold,
-        bandwidth: signer.bandwidth,
-        amount: b.amount,
-        storePath: join(home, 'credentials.json'),
-        backend: b.backend,
-        logger: log,
-        sharesRetry: b.share_retries ? { attempts: b.share_retries, delayMs: b.share_retry_ms } : undefined,
-      });
-      if (b.prefetch) credentials.prefetch(signal);
-      return { credentials, disconnect: () => signer.disconnect() };
-    });
-  source.catch(() => undefined); // reported when the core asks for a credential
-  return {
-    credentials: { next: async (keys, s) => (await source).credentials.next(keys, s) },
-    close: async () => (await source.catch(() => undefined))?.disconnect(),
-  };
-}
-
 export interface ServiceClientOptions {
   readonly role: string;
   readonly home: string;
@@ -333,11 +219,12 @@ export async function startServiceClient(o: ServiceClientOptions): Promise<Runni
   const c = o.config;
   const timeout = AbortSignal.timeout(c.startup.timeout_ms);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
-  const topology = topologyOf(o.role, c);
-  const paid = credentialsOf(o.role, c, o.home, o.logger, signal);
+  // The native client's own start-up pieces: a service's client is a native client's core.
+  const topology = topologySourceOf(c);
+  const paid = credentialsOf(c, o.home, o.logger, signal);
   let core: MixnetClientCore | undefined;
   try {
-    await waitForNetwork(c, signal);
+    if (c.startup.wait_mixnodes > 0 || c.startup.wait_gateways > 0) await waitForRoutes(c, signal);
     const config: ClientConfigInput = { ...coreConfigOf(c), packetSize: o.packetSize };
     core = createNodeClient({
       home: o.home,
