@@ -24,7 +24,8 @@ export interface DecodedNodeAddress extends NodeSocketAddress {
 const IPV4_TAG = 4;
 const IPV6_TAG = 6;
 
-function parseIpv4(s: string): Uint8Array | null {
+/** Dotted IPv4 (no leading zeros, as Rust's `Ipv4Addr::from_str`), or null. */
+export function parseIpv4(s: string): Uint8Array | null {
   const parts = s.split('.');
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
@@ -38,7 +39,8 @@ function parseIpv4(s: string): Uint8Array | null {
   return out;
 }
 
-function parseIpv6(input: string): Uint8Array | null {
+/** IPv6 text forms (RFC 4291: `::`, a dotted IPv4 tail, optional brackets), or null. */
+export function parseIpv6(input: string): Uint8Array | null {
   let s = input;
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   if (s.length === 0 || s.includes('%')) return null;
@@ -83,7 +85,7 @@ function parseIpv6(input: string): Uint8Array | null {
 }
 
 /** RFC 5952 text form: lowercase, longest run (>= 2) of zero groups shortened to `::`. */
-function formatIpv6(b: Uint8Array): string {
+export function formatIpv6(b: Uint8Array): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push((b[2 * i] << 8) | b[2 * i + 1]);
   let bestStart = -1;
