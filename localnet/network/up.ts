@@ -152,6 +152,8 @@ export interface UpOptions extends Partial<LayoutOptions> {
   signal?: AbortSignal;
   /** Where each role runs (a fresh network only; a resumed one keeps its plan). */
   placement?: PlacementFn;
+  /** Browser origins nym-api and the gateways let in besides the network's own pages. */
+  webOrigins?: string[];
 }
 
 export interface RunningLocalnet {
@@ -428,7 +430,7 @@ async function writeConfigs(u: Up): Promise<void> {
     topologyRefreshMs: plan.layout.topologyRefreshMs,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
-    webOrigins: u.pages ? [u.pages.origin] : [],
+    webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],
   };
   for (const spec of ROLES) {
     const mod = await spec.load();

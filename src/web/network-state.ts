@@ -62,9 +62,9 @@ async function text(url: string): Promise<string | undefined> {
   }
 }
 
-/** The prefix of a node's packet counters (src/node/metrics.ts). */
-const received = (kind: WebNode['kind']) => `${kind}_packets_received_total`;
-const dropped = (kind: WebNode['kind']) => `${kind}_packets_dropped_total`;
+/** A node's packet counters (src/node/metrics.ts, prefixed `nymph_mixnode` / `nymph_gateway`). */
+const received = (kind: WebNode['kind']) => `nymph_${kind}_packets_received_total`;
+const dropped = (kind: WebNode['kind']) => `nymph_${kind}_packets_dropped_total`;
 
 export class NetworkStateSource {
   private last: NetworkState | undefined;

@@ -91,6 +91,32 @@ async function startClient(net: NetworkJson, storage: string): Promise<ChatClien
   };
 }
 
+/** The conversation of this slot, kept in localStorage so a reload shows it (and can still reply). */
+interface LoggedMessage {
+  dir: 'in' | 'out';
+  text: string;
+  senderTag?: string;
+  kind?: string;
+  state?: string;
+}
+let logKey = '';
+const logged: LoggedMessage[] = [];
+const saveLog = () => {
+  try {
+    localStorage.setItem(logKey, JSON.stringify(logged.slice(-200)));
+  } catch {
+    // storage full or refused: the conversation lives for this page only
+  }
+};
+function loadLog(): LoggedMessage[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(logKey) ?? '[]') as unknown;
+    return Array.isArray(v) ? (v as LoggedMessage[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 const short = (s: string) => (s.length > 22 ? `${s.slice(0, 10)}…${s.slice(-8)}` : s);
 
 function bubble(dir: 'in' | 'out', text: string): { el: HTMLElement; meta: HTMLElement } {
@@ -125,7 +151,6 @@ async function main(): Promise<void> {
     const li = document.createElement('li');
     li.textContent = `${c.name}: ${short(c.address)}`;
     li.title = c.address;
-    li.style.cursor = 'pointer';
     li.addEventListener('click', () => (($('to') as HTMLInputElement).value = c.address));
     peers.append(li);
     const o = document.createElement('option');
@@ -137,6 +162,7 @@ async function main(): Promise<void> {
 
   const slot = await claimSlot();
   $('slot').textContent = `(${slot})`;
+  logKey = `nymph-chat-log-${slot}`;
   setState('connecting', 'warn');
   let client: ChatClient;
   try {
@@ -169,22 +195,36 @@ async function main(): Promise<void> {
   };
   $('cancel-reply').addEventListener('click', () => setReply(undefined));
 
-  client.onMessage((m) => {
-    const { el, meta } = bubble('in', m.text());
-    if (m.senderTagString) {
-      el.dataset.senderTag = m.senderTagString;
-      meta.append(pill(`anonymous · ${short(m.senderTagString)}`, 'info'));
+  const showIncoming = (text: string, senderTag: string | undefined, when: string) => {
+    const { el, meta } = bubble('in', text);
+    if (senderTag) {
+      el.dataset.senderTag = senderTag;
+      meta.append(pill(`anonymous · ${short(senderTag)}`, 'info'));
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = 'Reply';
       b.dataset.testid = 'reply';
       b.addEventListener('click', () => {
-        setReply(m.senderTagString);
+        setReply(senderTag);
         $('text').focus();
       });
       meta.append(b);
     } else meta.append(pill('plain', ''));
-    meta.append(document.createTextNode(new Date().toLocaleTimeString()));
+    meta.append(document.createTextNode(when));
+  };
+  for (const m of loadLog()) {
+    logged.push(m);
+    if (m.dir === 'in') showIncoming(m.text, m.senderTag, 'earlier');
+    else {
+      const { el, meta } = bubble('out', m.text);
+      el.dataset.state = 'earlier';
+      meta.append(pill(m.state ?? 'earlier', ''), pill(m.kind ?? 'plain', ''));
+    }
+  }
+  client.onMessage((m) => {
+    showIncoming(m.text(), m.senderTagString, new Date().toLocaleTimeString());
+    logged.push({ dir: 'in', text: m.text(), senderTag: m.senderTagString });
+    saveLog();
   });
 
   const sendButton = $<HTMLButtonElement>('send');
@@ -201,6 +241,9 @@ async function main(): Promise<void> {
     el.dataset.state = 'sending';
     const kind = replyTo ? 'reply via SURBs' : anon ? 'anonymous' : 'plain';
     meta.append(state, pill(kind, replyTo || anon ? 'info' : ''));
+    const entry: LoggedMessage = { dir: 'out', text, kind, state: 'sent' };
+    logged.push(entry);
+    saveLog();
     const t0 = performance.now();
     const done = replyTo
       ? client.reply(replyTo, text)
@@ -221,6 +264,8 @@ async function main(): Promise<void> {
         el.dataset.rtt = String(rtt);
         state.className = 'pill ok';
         state.textContent = `acked · ${rtt} ms`;
+        entry.state = `acked · ${rtt} ms`;
+        saveLog();
       },
       (e: unknown) => {
         const code = (e as { code?: string }).code ?? 'error';
@@ -229,6 +274,8 @@ async function main(): Promise<void> {
         state.className = 'pill bad';
         state.textContent = `failed · ${code}`;
         state.title = (e as Error).message;
+        entry.state = `failed · ${code}`;
+        saveLog();
       },
     );
   });

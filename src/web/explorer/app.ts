@@ -215,7 +215,7 @@ function drawTable(rows: Row[]): void {
     pps.textContent = r.pps.toFixed(1);
     pps.dataset.testid = 'pps';
     const barCell = document.createElement('td');
-    barCell.style.width = '140px';
+    barCell.className = 'bar-cell';
     const bar = document.createElement('div');
     bar.className = 'bar';
     bar.style.width = `${Math.round((r.pps / maxPps) * 100)}%`;
@@ -240,11 +240,14 @@ async function refresh(net: Network): Promise<void> {
   const [mixnodes, gateways, activeSet, epoch, state] = await Promise.all([
     fromApi<MixnodeDetailed[]>(net.nymApis, '/v1/mixnodes/detailed'),
     fromApi<GatewayBond[]>(net.nymApis, '/v1/gateways'),
-    fromApi<{ mix_node: { identity_key: string } }[]>(net.nymApis, '/v1/mixnodes/active'),
+    fromApi<{ bond_information: { mix_node: { identity_key: string } } }[]>(
+      net.nymApis,
+      '/v1/mixnodes/active',
+    ),
     fromApi<Epoch>(net.nymApis, '/v1/epoch/current'),
     getJson<State>('/explorer/state.json'),
   ]);
-  const active = new Set(activeSet.map((m) => m.mix_node.identity_key));
+  const active = new Set(activeSet.map((m) => m.bond_information.mix_node.identity_key));
   const rows = rowsOf(mixnodes, gateways, active, state);
   lastRows = rows;
   $('epoch').textContent = String(epoch.current_epoch_id);
