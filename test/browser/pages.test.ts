@@ -24,14 +24,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
 import { launchChromium, openPage, screenshot, SCREENSHOT_DIR } from './chromium.js';
 import { treeCpuMs } from './cpu.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+import { buildViteApp } from './vite-app.js';
+import { buildBrowserSdk } from '../../scripts/build-browser-sdk.js';
 
 let net: RunningLocalnet;
 let browser: Browser;
+/** Pages built by the tests (the Vite app), on an origin the network lets in. */
+let statics: StaticServer;
 const home = mkdtempSync(join(tmpdir(), 'nymph-browser-'));
 type TestPage = Page & { problems: string[] };
 const pages: TestPage[] = [];
 
 beforeAll(async () => {
+  statics = await startStaticServer();
   [net, browser] = await Promise.all([
     localnetUp({
       home,
@@ -44,6 +50,7 @@ beforeAll(async () => {
       socks5Clients: 0,
       logLevel: 'silent',
       skipSelfTest: true,
+      webOrigins: [statics.origin],
     }),
     launchChromium(),
   ]);
@@ -53,6 +60,7 @@ afterAll(async () => {
   for (const p of pages) await p.close().catch(() => undefined);
   await browser?.close();
   await net?.stop();
+  await statics?.close();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -295,4 +303,29 @@ describe('idle cost', () => {
     expect(result.main_thread_ms_per_idle_minute).toBeLessThan(3_000);
     expect(cpuMs).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('the SDK in a fresh Vite app', () => {
+  it('imports nymph/browser through the exports map, builds with no settings, and sends through the mixnet', async () => {
+    await buildBrowserSdk();
+    const appDir = mkdtempSync(join(tmpdir(), 'nymph-vite-'));
+    try {
+      statics.mount('/', await buildViteApp(appDir));
+      const page = await tab(
+        `${statics.origin}/?api=${encodeURIComponent(JSON.stringify(net.info.nym_apis))}`,
+      );
+      const result = await page.evaluate(
+        () => (window as unknown as { viteResult: Promise<unknown> }).viteResult,
+      );
+      expect(result).toMatchObject({
+        text: 'hello from a Vite app',
+        backend: 'wasm',
+        badAddress: 'RangeError',
+      });
+      await screenshot(page, 'vite-app');
+      expect(page.problems).toEqual([]);
+    } finally {
+      rmSync(appDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
