@@ -26,6 +26,7 @@ import { launchChromium, openPage, screenshot, SCREENSHOT_DIR } from './chromium
 import { treeCpuMs } from './cpu.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 import { buildViteApp } from './vite-app.js';
+import { NYM_CLIENT_OVERRIDE, writeNymPages } from './nym-pages.js';
 import { buildBrowserSdk } from '../../scripts/build-browser-sdk.js';
 
 let net: RunningLocalnet;
@@ -46,7 +47,7 @@ beforeAll(async () => {
       mixnodesPerLayer: 1,
       gateways: 2,
       clients: 1,
-      requesters: 0,
+      requesters: 1,
       socks5Clients: 0,
       logLevel: 'silent',
       skipSelfTest: true,
@@ -328,4 +329,83 @@ describe('the SDK in a fresh Vite app', () => {
       rmSync(appDir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe("Nym's own web packages (1.4.1) against Nymph", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nymph-nym-pages-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const query = (extra: Record<string, string>) =>
+    new URLSearchParams({
+      api: net.info.nym_apis[0],
+      override: JSON.stringify(NYM_CLIENT_OVERRIDE),
+      ...extra,
+    });
+  let nymPage: TestPage | undefined;
+  let nymAddress = '';
+
+  it('@nymproject/sdk connects through nym-api and a Nymph gateway and sends to itself', async () => {
+    for (const [prefix, folder] of Object.entries(writeNymPages(dir))) statics.mount(prefix, folder);
+    nymPage = await tab(`${statics.origin}/nym/sdk/?${query({})}`);
+    nymAddress = (await nymPage.evaluate(
+      () => (window as unknown as { nymStart: Promise<string> }).nymStart,
+    )) as string;
+    expect(nymAddress).toMatch(/^\w+\.\w+@\w+$/);
+    await nymPage.evaluate(
+      (a: string) =>
+        (window as unknown as { nymSend(r: string, t: string): Promise<void> }).nymSend(a, 'nym to itself'),
+      nymAddress,
+    );
+    await nymPage.waitForFunction(
+      () => (window as unknown as { nymReceived: string[] }).nymReceived.includes('nym to itself'),
+      { timeout: 30_000 },
+    );
+    await screenshot(nymPage, 'nym-sdk');
+  }, 90_000);
+
+  // Nym's message layer (fragment and message formats) is not yet in Nymph's client core:
+  // Nymph's packets reach the Nym page's gateway and are acked, but Nym's client cannot read
+  // them, nor Nymph's client Nym's. These two run and are expected to fail until that work
+  // lands; `it.fails` then fails, and they become `it`.
+  it.fails(
+    '@nymproject/sdk and a Nymph chat tab exchange messages',
+    async () => {
+      expect(nymPage, 'the Nym SDK page of the test before').toBeDefined();
+      const nymph = await chatTab('name=nym-peer');
+      await sendFrom(nymph.page, { to: nymAddress, text: 'hello Nym, from Nymph' });
+      await nymPage!.waitForFunction(
+        () => (window as unknown as { nymReceived: string[] }).nymReceived.includes('hello Nym, from Nymph'),
+        { timeout: 15_000 },
+      );
+      await nymPage!.evaluate(
+        (a: string) =>
+          (window as unknown as { nymSend(r: string, t: string): Promise<void> }).nymSend(
+            a,
+            'hello Nymph, from Nym',
+          ),
+        nymph.address,
+      );
+      await incoming(nymph.page, 'hello Nymph, from Nym');
+    },
+    90_000,
+  );
+
+  it.fails(
+    "@nymproject/mix-fetch fetches a local page through Nymph's network requester",
+    async () => {
+      const site: Server = createServer((_req, res) => res.end('served to the mixnet'));
+      await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
+      try {
+        const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+        const requester = (net.info.requesters as { address: string }[])[0].address;
+        const page = await tab(`${statics.origin}/nym/fetch/?${query({ requester, url })}`);
+        const r = await page.evaluate(
+          () => (window as unknown as { mixFetchResult: Promise<unknown> }).mixFetchResult,
+        );
+        expect(r).toEqual({ status: 200, body: 'served to the mixnet' });
+      } finally {
+        await new Promise<void>((r) => site.close(() => r()));
+      }
+    },
+    90_000,
+  );
 });
