@@ -12,7 +12,7 @@
 import { ClientError } from '../client/errors.js';
 import type { CredentialSource } from '../client/gateway-link.js';
 import type { WebSocketFactory } from '../client/transport.js';
-import { parseGatewayResponse } from '../gateway/protocol/index.js';
+import { errorCodeOfMessage, parseGatewayResponse } from '../gateway/protocol/index.js';
 
 /** Sending is impossible: no bandwidth at the gateway and no way to get more. */
 export class NoBandwidthError extends ClientError {
@@ -24,9 +24,6 @@ export class NoBandwidthError extends ClientError {
     super(`no bandwidth at the gateway and no way to get it: ${reason}`, options);
   }
 }
-
-/** The refusal text of a gateway that gives no free bandwidth (Nym's wording). */
-const FREE_REFUSED = /only accepting coconut credentials|free_bandwidth_disabled/i;
 
 export class BandwidthWatch {
   /** Bytes the gateway will still forward, as it last said (undefined before it said). */
@@ -79,7 +76,7 @@ export class BandwidthWatch {
         this.exhausted = true;
         break;
       case 'error':
-        if (!FREE_REFUSED.test(m.message)) return;
+        if (errorCodeOfMessage(m.message) !== 'free_bandwidth_disabled') return;
         this.freeRefused = true;
         break;
       default:
