@@ -6,6 +6,8 @@
  */
 const SVG = 'http://www.w3.org/2000/svg';
 const REFRESH_MS = 2000;
+/** Above this many links between two layers, links are drawn as fans (see drawTopology). */
+const FULL_LINKS = 200;
 
 interface Coin {
   amount: string;
@@ -152,12 +154,21 @@ function drawTopology(rows: Row[]): void {
   titles.forEach((t, c) =>
     svg.append(Object.assign(svgEl('text', { x: x(c), y: 22, class: 'col-title' }), { textContent: t })),
   );
+  // every link between neighbouring layers; past FULL_LINKS pairs (a 100-node network has
+  // over a thousand per pair), each node fans to the middle of the next layer instead
   let d = '';
   for (let c = 0; c < 4; c++) {
     const a = cols[c];
     const b = cols[c + 1];
-    for (let i = 0; i < a.length; i++)
-      for (let j = 0; j < b.length; j++) d += `M${x(c)} ${y(i, a.length)}L${x(c + 1)} ${y(j, b.length)}`;
+    if (a.length * b.length <= FULL_LINKS) {
+      for (let i = 0; i < a.length; i++)
+        for (let j = 0; j < b.length; j++) d += `M${x(c)} ${y(i, a.length)}L${x(c + 1)} ${y(j, b.length)}`;
+      continue;
+    }
+    const mid = (x(c) + x(c + 1)) / 2;
+    const centre = (height + 30) / 2;
+    for (let i = 0; i < a.length; i++) d += `M${x(c)} ${y(i, a.length)}L${mid} ${centre}`;
+    for (let j = 0; j < b.length; j++) d += `M${mid} ${centre}L${x(c + 1)} ${y(j, b.length)}`;
   }
   svg.append(svgEl('path', { d, class: 'links' }));
   const radius = most > 20 ? 5 : 9;
@@ -280,6 +291,11 @@ async function main(): Promise<void> {
   ($('filter') as HTMLInputElement).addEventListener('input', () => drawTable(lastRows));
   setInterval(tickCountdown, 1000);
   for (;;) {
+    // a hidden tab draws nothing; it catches up when shown
+    if (document.hidden) {
+      await new Promise((res) => setTimeout(res, REFRESH_MS));
+      continue;
+    }
     try {
       await refresh(net);
     } catch (e) {
