@@ -9,6 +9,8 @@
  *                      their code while the chain starts, and wait for their configs
  *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
  *   start chain        until the chain answers; its addresses are in chain.json
+ *   serve pages        the chat page and explorer (./pages.ts), whose origin nym-api and
+ *                      the gateways let in
  *   write configs      each role's config through its own writer, then release the roles
  *   start apis         until every nym-api is ready
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
