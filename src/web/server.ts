@@ -112,7 +112,6 @@ export async function startWebServer(o: WebServerOptions): Promise<RunningWebSer
   const { port } = server.address() as AddressInfo;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   const origin = `http://${host}:${port}`;
-  void bundles(); // start bundling now: the first page load then finds the scripts ready
   return {
     origin,
     chatUrl: `${origin}/chat/`,
