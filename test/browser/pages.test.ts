@@ -55,7 +55,7 @@ beforeAll(async () => {
     }),
     launchChromium(),
   ]);
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const p of pages) await p.close().catch(() => undefined);
@@ -74,7 +74,7 @@ async function tab(url: string): Promise<TestPage> {
 /** A chat tab, once connected; returns its page and Nym address. */
 async function chatTab(query: string): Promise<{ page: TestPage; address: string }> {
   const page = await tab(`${net.info.web!.chat}?${query}`);
-  await page.waitForSelector('[data-testid=state][data-state=connected]', { timeout: 30_000 });
+  await page.waitForSelector('[data-testid=state][data-state=connected]', { timeout: 45_000 });
   const address = await page.$eval('[data-testid=address]', (e) => (e as HTMLElement).dataset.address!);
   return { page, address };
 }
@@ -101,7 +101,7 @@ async function outgoing(page: Page, text: string, state = 'acked'): Promise<DOMS
           (b) => b.querySelector('.text')?.textContent === t && b.dataset.state === s,
         )!.dataset,
       },
-    { timeout: 30_000 },
+    { timeout: 45_000 },
     text,
     state,
   );
@@ -116,7 +116,7 @@ async function incoming(page: Page, text: string): Promise<{ senderTag?: string 
       );
       return b ? { senderTag: b.dataset.senderTag } : undefined;
     },
-    { timeout: 30_000 },
+    { timeout: 45_000 },
     text,
   );
   return (await h.jsonValue()) as { senderTag?: string };
@@ -160,7 +160,7 @@ describe('chat page', () => {
     await screenshot(alice.page, 'chat-alice');
     await screenshot(bob.page, 'chat-bob');
     expect(alice.page.problems.concat(bob.page.problems)).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 
   it('a reloaded tab keeps its address and answers with the reply SURBs it stored', async () => {
     const carol = await chatTab('name=carol&worker=0');
@@ -169,7 +169,7 @@ describe('chat page', () => {
     await incoming(carol.page, 'remember me after a reload?');
 
     await carol.page.reload({ waitUntil: 'load' });
-    await carol.page.waitForSelector('[data-testid=state][data-state=connected]', { timeout: 30_000 });
+    await carol.page.waitForSelector('[data-testid=state][data-state=connected]', { timeout: 45_000 });
     const after = await carol.page.$eval('[data-testid=address]', (e) => (e as HTMLElement).dataset.address);
     expect(after).toBe(carol.address);
     // the conversation came back, and its Reply uses the SURBs kept in IndexedDB
@@ -179,7 +179,7 @@ describe('chat page', () => {
     await outgoing(carol.page, 'still here, same address');
     await incoming(dave.page, 'still here, same address');
     await screenshot(carol.page, 'chat-after-reload');
-  }, 90_000);
+  }, 120_000);
 
   it('a page on an origin nym-api does not allow cannot read it (CORS enforced)', async () => {
     const other: Server = createServer((_req, res) => res.end('<!doctype html><title>elsewhere</title>'));
@@ -213,7 +213,7 @@ describe('network explorer', () => {
     const ids = [...net.info.mixnodes, ...net.info.gateways].map((n) => n.identity_key);
     await page.waitForFunction(
       (n: number) => document.querySelectorAll('[data-testid=rows] tr').length === n,
-      { timeout: 30_000 },
+      { timeout: 45_000 },
       ids.length,
     );
     const shown = await page.$$eval('[data-testid=rows] tr', (rows) =>
@@ -262,7 +262,7 @@ describe('network explorer', () => {
     await screenshot(page, 'explorer');
     await burst;
     expect(page.problems).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('idle cost', () => {
@@ -341,7 +341,7 @@ describe('the SDK in a fresh Vite app', () => {
     } finally {
       rmSync(appDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 120_000);
 });
 
 describe("Nym's own web packages (1.4.1) against Nymph", () => {
@@ -370,10 +370,10 @@ describe("Nym's own web packages (1.4.1) against Nymph", () => {
     );
     await nymPage.waitForFunction(
       () => (window as unknown as { nymReceived: string[] }).nymReceived.includes('nym to itself'),
-      { timeout: 30_000 },
+      { timeout: 45_000 },
     );
     await screenshot(nymPage, 'nym-sdk');
-  }, 90_000);
+  }, 120_000);
 
   // Nym's message layer (fragment and message formats) is not yet in Nymph's client core:
   // Nymph's packets reach the Nym page's gateway and are acked, but Nym's client cannot read
