@@ -10,6 +10,7 @@ export type DropCause =
   | 'bad_frame'
   | 'malformed'
   | 'replay'
+  | 'expired_key'
   | 'queue_full'
   | 'unreachable'
   | 'workers_busy'

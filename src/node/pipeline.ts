@@ -12,11 +12,14 @@ import { DelayQueue } from './delay-queue.js';
 import { BadFrameError } from './errors.js';
 import { FrameDecoder, isAllowedPacketSize } from './framing.js';
 import { PacketMetrics, type DropCause } from './metrics.js';
-import { ReplayStore } from './replay-store.js';
-import { decodeAddress } from './sphinx-adapter.js';
+import type { ReplayFilters } from './replay-store.js';
+import { decodeAddress, type WorkerKey } from './sphinx-adapter.js';
 import {
+  REC_ERR_EXPIRED_KEY,
   REC_HEADER_SIZE,
   REC_OFF_ADDRESS,
+  REC_OFF_ERROR,
+  REC_OFF_ROTATION,
   REC_OFF_DELAY,
   REC_OFF_LEN,
   REC_OFF_STATUS,
@@ -50,10 +53,10 @@ export interface InboundLimits {
 export interface PipelineOptions {
   host: string;
   port: number;
-  sphinxSecret: Uint8Array;
-  replayDir: string;
-  keyEpoch?: number;
-  replayBloomBits?: number;
+  /** The Sphinx keys held: [primary, secondary?] (the rotation controller changes them). */
+  keys: readonly WorkerKey[];
+  /** One replay filter per key rotation; closed when the pipeline stops. */
+  replay: ReplayFilters;
   workers?: number;
   batchSize?: number;
   /** Largest per-hop delay honoured; longer ones are dropped (a memory bound). */
@@ -81,7 +84,7 @@ export class PacketPipeline {
   readonly metrics: PacketMetrics;
   readonly outbound: ConnectionPool;
   private readonly workers: WorkerPool;
-  private readonly replay: ReplayStore;
+  private readonly replay: ReplayFilters;
   private readonly delays: DelayQueue<Held>;
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
@@ -95,7 +98,7 @@ export class PacketPipeline {
 
   constructor(private readonly o: PipelineOptions) {
     this.pauseAbove = o.maxUnwrapBacklog ?? 4096;
-    this.replay = new ReplayStore({ dir: o.replayDir, epoch: o.keyEpoch ?? 0, bits: o.replayBloomBits });
+    this.replay = o.replay;
     this.outbound = new ConnectionPool({
       ...o.pool,
       onDrop: (cause, n) => this.drop(cause, n),
@@ -103,7 +106,7 @@ export class PacketPipeline {
     });
     this.delays = new DelayQueue<Held>((items) => this.sendAll(items));
     this.workers = new WorkerPool({
-      sphinxSecret: o.sphinxSecret,
+      keys: o.keys,
       workers: o.workers,
       batchSize: o.batchSize,
       onResult: (r) => this.onResult(r),
@@ -121,8 +124,16 @@ export class PacketPipeline {
     return this.boundPort;
   }
 
+  /** Tags recorded under every rotation held. */
   get replayTags(): number {
-    return this.replay.count;
+    let n = 0;
+    for (const r of this.replay.rotations) n += this.replay.count(r);
+    return n;
+  }
+
+  /** New keys for the unwrap workers ([primary, secondary?]); their replay filters must be open. */
+  setKeys(keys: readonly WorkerKey[]): void {
+    this.workers.setKeys(keys);
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -184,9 +195,9 @@ export class PacketPipeline {
     s.setNoDelay(true);
     let received = 0;
     let framed = false;
-    const decoder = new FrameDecoder((pkt) => {
+    const decoder = new FrameDecoder((pkt, marker) => {
       received++;
-      this.workers.submit(pkt);
+      this.workers.submit(pkt, marker);
     });
     // Until its first whole frame a socket gets a short deadline; then the idle timeout.
     s.setTimeout(this.o.inbound?.firstFrameTimeoutMs ?? 10_000, () => {
@@ -245,6 +256,7 @@ export class PacketPipeline {
     const now: Held[] = [];
     const finals: FinalPacket[] = [];
     let malformed = 0;
+    let expired = 0;
     let replays = 0;
     let o = 0;
     const maxDelayMs = this.o.maxDelayMs ?? 60_000;
@@ -254,10 +266,17 @@ export class PacketPipeline {
       const rec = o;
       o += REC_HEADER_SIZE + len;
       if (status !== REC_STATUS_FORWARD && status !== REC_STATUS_FINAL) {
-        malformed++;
+        if (out[rec + REC_OFF_ERROR] === REC_ERR_EXPIRED_KEY) expired++;
+        else malformed++;
         continue;
       }
-      if (!this.replay.check(out, rec + REC_OFF_TAG)) {
+      const rotation = view.getUint32(rec + REC_OFF_ROTATION, true);
+      if (!this.replay.has(rotation)) {
+        // unwrapped by a worker just before its key was purged
+        expired++;
+        continue;
+      }
+      if (!this.replay.check(rotation, out, rec + REC_OFF_TAG)) {
         replays++;
         continue;
       }
@@ -291,6 +310,7 @@ export class PacketPipeline {
     // tags reach the file before any packet of the batch leaves
     this.replay.flush();
     if (malformed) this.drop('malformed', malformed);
+    if (expired) this.drop('expired_key', expired);
     if (replays) this.drop('replay', replays);
     if (now.length) this.sendAll(now);
     if (finals.length) this.o.onFinal!(finals);
