@@ -98,10 +98,9 @@ export function falsePositiveRate(bits: number, hashes: number, n: number): numb
 export function bloomSizing(o: BloomSizingInput): BloomSizing {
   if (!(o.falsePositiveRate > 0 && o.falsePositiveRate < 1))
     throw new RangeError('node: false positive rate must be in (0, 1)');
-  const items = Math.max(
-    1,
-    Math.ceil(Math.max(0, o.packetsPerSecond) * (o.lifetimeMs / 1000) * (o.multiplier ?? 1.12)),
-  );
+  const exact = Math.max(0, o.packetsPerSecond) * (o.lifetimeMs / 1000) * (o.multiplier ?? 1.12);
+  // rounded to 6 places first, so 200 × 90000 × 1.12 is 20160000, not one more
+  const items = Math.max(1, Math.ceil(Math.round(exact * 1e6) / 1e6));
   for (let bits = MIN_BITS; bits <= MAX_BITS; bits *= 2) {
     const k = Math.min(MAX_HASHES, Math.max(1, Math.round((bits / items) * Math.LN2)));
     const p = falsePositiveRate(bits, k, items);
