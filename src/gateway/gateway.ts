@@ -242,7 +242,6 @@ export function createGateway(config: GatewayConfig): Gateway {
       );
       pipeline.setKeys(rotation.workerKeys);
       await pipeline.start(signal);
-      rotation.start(pipeline);
 
       listener = new ClientListener({
         host: config.host,
@@ -296,6 +295,8 @@ export function createGateway(config: GatewayConfig): Gateway {
           logger,
           signal,
         });
+      // after bonding: nym-api takes key announcements from bonded nodes only
+      rotation.start(pipeline);
       logger.info(
         { identityKey, mixPort: pipeline.port, clientsPort, clientsWssPort, metricsUrl },
         'gateway running',

@@ -56,6 +56,8 @@ export interface GatewayInitOptions {
   allowedOrigins?: string[];
   maxConnectionsPerIp?: number;
   apiUrls?: string[];
+  /** nym-apis for the key rotation schedule and key announcements (`[sphinx] api_urls`). */
+  sphinxApiUrls?: string[];
   verificationKey?: string;
   chain?: NodeChainOptions;
 }
@@ -95,7 +97,7 @@ export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
       verification_key: o.verificationKey ?? '',
       api_urls: o.apiUrls ?? [],
     },
-    sphinx: sphinxToml({ apiUrls: o.apiUrls }),
+    sphinx: sphinxToml({ apiUrls: o.sphinxApiUrls }),
     outbound: {
       max_queued_packets: 20_000,
       connect_timeout_ms: 3_000,
@@ -161,7 +163,7 @@ export function gatewayConfigFromToml(
     keys,
     workers: optNumber(g, 'workers', 0),
     batchSize: optNumber(g, 'batch_size', 32),
-    sphinx: sphinxFromToml(t),
+    sphinx: sphinxFromToml(t, keys),
     maxMessageBytes: optNumber(g, 'max_message_bytes', 64 * 1024),
     inboxBatch: optNumber(g, 'inbox_batch', 100),
     maxMessageAgeMs: optNumber(g, 'max_message_age_ms', 24 * 3600_000),

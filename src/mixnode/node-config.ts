@@ -30,8 +30,8 @@ export interface MixnodeInitOptions {
   mixPort?: number;
   httpApiPort?: number;
   chain?: NodeChainOptions;
-  /** nym-apis for the key rotation schedule and key announcements. */
-  apiUrls?: string[];
+  /** nym-apis for the key rotation schedule and key announcements (`[sphinx] api_urls`). */
+  sphinxApiUrls?: string[];
 }
 
 export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
@@ -46,7 +46,7 @@ export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
       batch_size: 32,
       max_delay_ms: 60_000,
     },
-    sphinx: sphinxToml({ apiUrls: o.apiUrls }),
+    sphinx: sphinxToml({ apiUrls: o.sphinxApiUrls }),
     outbound: {
       max_queued_packets: 20_000,
       connect_timeout_ms: 3_000,
@@ -86,7 +86,7 @@ export function mixnodeConfigFromToml(
     workers: optNumber(m, 'workers', 0),
     batchSize: optNumber(m, 'batch_size', 32),
     maxDelayMs: optNumber(m, 'max_delay_ms', 60_000),
-    sphinx: sphinxFromToml(t),
+    sphinx: sphinxFromToml(t, keys),
     outbound: outboundFromToml(t),
     inbound: inboundFromToml(t),
     bond: chain

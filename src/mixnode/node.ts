@@ -103,7 +103,6 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
       );
       pipeline.setKeys(rotation.workerKeys);
       await pipeline.start(signal);
-      rotation.start(pipeline);
       if (config.metrics) {
         const m = await startMetricsServer(
           [pipeline.metrics.registry],
@@ -114,6 +113,8 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
         metricsUrl = `http://${config.metrics.host}:${m.port}/metrics`;
       }
       if (config.bond) await config.bond(node.announcement, signal);
+      // after bonding: nym-api takes key announcements from bonded nodes only
+      rotation.start(pipeline);
       logger.info({ identityKey, port: pipeline.port, metricsUrl }, 'mix node running');
     },
     async stop() {

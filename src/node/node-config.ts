@@ -25,6 +25,8 @@ import { NodeConfigError } from './errors.js';
 import { DEFAULT_REPLAY_SIZING, type NodeSphinxOptions } from './key-rotation.js';
 import { localRotationInfo } from './rotation-schedule.js';
 import { fetchKeyRotationInfo } from '../api-client/nym-nodes.js';
+import { announceSphinxKeys, signSphinxKeys } from '../api-client/sphinx-keys.js';
+import type { NodeKeys } from './keys.js';
 
 export interface NodeChainOptions {
   rpcUrl: string;
@@ -126,7 +128,33 @@ export function keyRotationInfoFrom(
   };
 }
 
-export function sphinxFromToml(t: TomlTable): NodeSphinxOptions & { apiUrls: string[] } {
+/** Announces the keys to every nym-api; fails only when none took them. */
+export function announceTo(
+  urls: readonly string[],
+  keys: NodeKeys,
+  timeoutMs = 5_000,
+): NonNullable<NodeSphinxOptions['announce']> {
+  return async (a, signal) => {
+    const body = signSphinxKeys({
+      identitySecret: keys.identitySecret,
+      identityPublic: keys.identityPublic,
+      primary: a.primary,
+      preAnnounced: a.preAnnounced,
+      timestampSecs: Math.floor(Date.now() / 1000),
+    });
+    const results = await Promise.allSettled(
+      urls.map((u) => announceSphinxKeys(u, body, { signal, timeoutMs })),
+    );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length === results.length)
+      throw new NodeConfigError(
+        'sphinx.api_urls',
+        `no nym-api took the keys: ${failed.map((f) => (f.reason as Error).message).join('; ')}`,
+      );
+  };
+}
+
+export function sphinxFromToml(t: TomlTable, keys?: NodeKeys): NodeSphinxOptions & { apiUrls: string[] } {
   const s = section(t, 'sphinx');
   const apiUrls = optStringArray(s, 'api_urls');
   const epochSecs = optNumber(s, 'local_epoch_secs', 0);
@@ -147,6 +175,7 @@ export function sphinxFromToml(t: TomlTable): NodeSphinxOptions & { apiUrls: str
   return {
     apiUrls,
     info,
+    announce: apiUrls.length && keys ? announceTo(apiUrls, keys) : undefined,
     pollMs: optNumber(s, 'poll_ms', 60_000),
     announceEveryMs: optNumber(s, 'announce_every_ms', 60_000),
     replay: {
