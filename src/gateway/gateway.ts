@@ -167,9 +167,10 @@ export function createGateway(config: GatewayConfig): Gateway {
   const timers: ReturnType<typeof setInterval>[] = [];
   let running = false;
 
-  const sendTo = (address: Uint8Array, packet: Uint8Array): boolean => {
+  // the client's key-rotation marker goes on with the packet (Nym's MixPacket key_rotation)
+  const sendTo = (address: Uint8Array, packet: Uint8Array, keyRotation = 0): boolean => {
     const dest = decodeAddress(address);
-    return dest !== undefined && pipeline.sendTo(dest, packet);
+    return dest !== undefined && pipeline.sendTo(dest, packet, keyRotation);
   };
   const filters = new ReplayFilters({ dir: replayDirOf(config.home) });
   let rotation: SphinxRotation | undefined;

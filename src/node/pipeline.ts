@@ -19,6 +19,7 @@ import {
   REC_HEADER_SIZE,
   REC_OFF_ADDRESS,
   REC_OFF_ERROR,
+  REC_OFF_MARKER,
   REC_OFF_ROTATION,
   REC_OFF_DELAY,
   REC_OFF_LEN,
@@ -78,6 +79,8 @@ export interface PipelineOptions {
 interface Held {
   dest: Destination;
   packet: Uint8Array;
+  /** Frame key-rotation marker for the next hop: the one the packet came with, as Nym's. */
+  mark: number;
 }
 
 export class PacketPipeline {
@@ -160,8 +163,8 @@ export class PacketPipeline {
   }
 
   /** Sends a packet straight to a next hop (a gateway's client traffic, SURB-acks). */
-  sendTo(dest: Destination, packet: Uint8Array): boolean {
-    const ok = this.outbound.send(dest, packet);
+  sendTo(dest: Destination, packet: Uint8Array, keyRotation = 0): boolean {
+    const ok = this.outbound.send(dest, packet, keyRotation);
     if (ok) this.metrics.forwarded.inc();
     return ok;
   }
@@ -303,9 +306,10 @@ export class PacketPipeline {
         continue;
       }
       const delayMs = Number(view.getBigUint64(rec + REC_OFF_DELAY, true)) / 1e6;
-      if (delayMs <= 0) now.push({ dest, packet: body });
+      const mark = out[rec + REC_OFF_MARKER];
+      if (delayMs <= 0) now.push({ dest, packet: body, mark });
       else if (delayMs > maxDelayMs) this.drop('delay_too_long');
-      else this.delays.push({ dest, packet: body }, delayMs);
+      else this.delays.push({ dest, packet: body, mark }, delayMs);
     }
     // tags reach the file before any packet of the batch leaves
     this.replay.flush();
@@ -318,7 +322,7 @@ export class PacketPipeline {
 
   private sendAll(items: Held[]): void {
     let sent = 0;
-    for (const it of items) if (this.outbound.send(it.dest, it.packet)) sent++;
+    for (const it of items) if (this.outbound.send(it.dest, it.packet, it.mark)) sent++;
     if (sent) this.metrics.forwarded.inc(sent);
   }
 

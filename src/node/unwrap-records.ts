@@ -2,7 +2,8 @@
  * The result buffer a worker sends back for a batch: one record per input packet, in
  * order, so the main thread reads results in place (views, no copies).
  *
- *   record = status (1) ‖ error code (1) ‖ reserved (2) ‖ body length (u32 LE) ‖
+ *   record = status (1) ‖ error code (1) ‖ frame key-rotation marker (1) ‖ reserved (1) ‖
+ *            body length (u32 LE) ‖
  *            delay ns (u64 LE) ‖ replay tag (32) ‖ address (32) ‖ surb id (16) ‖
  *            rotation id of the key used (u32 LE) ‖ body
  *   status   0 forward: address = next hop, body = the re-wrapped packet
@@ -19,6 +20,7 @@ export const REC_ERR_EXPIRED_KEY = 3; // the frame names a key rotation the node
 
 export const REC_OFF_STATUS = 0;
 export const REC_OFF_ERROR = 1;
+export const REC_OFF_MARKER = 2;
 export const REC_OFF_LEN = 4;
 export const REC_OFF_DELAY = 8;
 export const REC_OFF_TAG = 16;

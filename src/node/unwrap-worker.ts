@@ -12,6 +12,7 @@ import {
   REC_OFF_DELAY,
   REC_OFF_ERROR,
   REC_OFF_LEN,
+  REC_OFF_MARKER,
   REC_OFF_ROTATION,
   REC_OFF_STATUS,
   REC_OFF_SURB_ID,
@@ -59,6 +60,7 @@ port.on('message', (req: BatchRequest | KeysMessage) => {
     }
     const body = r.kind === 'forward' ? r.packet : r.payload;
     out[o + REC_OFF_STATUS] = r.kind === 'forward' ? REC_STATUS_FORWARD : REC_STATUS_FINAL;
+    out[o + REC_OFF_MARKER] = req.markers[i];
     view.setUint32(o + REC_OFF_LEN, body.length, true);
     out.set(r.replayTag, o + REC_OFF_TAG);
     view.setUint32(o + REC_OFF_ROTATION, r.rotationId, true);

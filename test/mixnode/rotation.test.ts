@@ -130,6 +130,8 @@ describe('sphinx key rotation on a mix node', () => {
     expect(sink.packets.length).toBe(4);
     const got = sink.packets.map((p) => unwrapPacket(finalKey, p).kind);
     expect(got).toEqual(['final', 'final', 'final', 'final']);
+    // forwarded frames keep the marker they came with (Nym's MixPacket key_rotation)
+    expect(sink.markers).toEqual([MARK_ODD, MARK_ODD, 0, MARK_EVEN]);
   }, 20_000);
 
   it('keeps the replay files bounded over many rotations, deleting each old one', async () => {
@@ -138,7 +140,8 @@ describe('sphinx key rotation on a mix node', () => {
     const sink = await startSink();
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
-    const s = schedule(400, 2, 2); // 0.8 s rotations, from rotation 1
+    // 2 s rotations, from rotation 1 (epochs long enough for a loaded machine's latency)
+    const s = schedule(1000, 2, 2);
     const n = await node(home, generateNodeKeys(), s);
     const sock = await connectTo(n.address.port);
     cleanup.push(() => void sock.destroy());
@@ -148,7 +151,7 @@ describe('sphinx key rotation on a mix node', () => {
     let maxBytes = 0;
     let sent = 0;
     const t0 = Date.now();
-    while (Date.now() - t0 < 7_000) {
+    while (Date.now() - t0 < 11_000) {
       const k = n.rotation!.primary;
       seen.add(k.rotationId);
       const route: Hop[] = [
@@ -165,8 +168,8 @@ describe('sphinx key rotation on a mix node', () => {
       );
       await sleep(50);
     }
-    await sink.waitFor(sent, 5000);
-    expect(seen.size).toBeGreaterThanOrEqual(7);
+    await sink.waitFor(sent, 10_000);
+    expect(seen.size).toBeGreaterThanOrEqual(5);
     // at most two rotations' filters (a snapshot and a journal each) at any time
     expect(maxFiles).toBeLessThanOrEqual(4);
     // each journal holds one rotation's tags at most: far below all tags ever sent
@@ -176,7 +179,7 @@ describe('sphinx key rotation on a mix node', () => {
     );
     const onDisk = new Set(fs.readdirSync(dir).map((f) => Number(/^rot-(\d+)\./.exec(f)?.[1])));
     for (const r of onDisk) expect(held).toContain(r);
-  }, 20_000);
+  }, 40_000);
 
   it('loads its keys and replay filter after a restart, and the right keys after a boundary', async () => {
     const home = tempHome('rot-restart');
@@ -185,7 +188,7 @@ describe('sphinx key rotation on a mix node', () => {
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
     const keys = generateNodeKeys();
-    const s = schedule(1000, 3, 3); // rotation 1 until epoch 6
+    const s = schedule(2000, 3, 3); // 2 s epochs: rotation 1 until epoch 6
     let n = await startMixnode(home, keys, 0, { sphinx: sphinxOptions(s) });
     const port = n.address.port;
     const k1 = n.rotation!.primary;
@@ -226,7 +229,7 @@ describe('sphinx key rotation on a mix node', () => {
     const files = fs.readdirSync(path.join(home, 'keys')).sort();
     expect(files).toContain('x25519_sphinx_primary.key');
     expect(files).toContain('x25519_sphinx_secondary.key');
-  }, 20_000);
+  }, 40_000);
 
   it('loses no packet of a client building across rotation boundaries from a lagging topology', async () => {
     const homes = [0, 1, 2].map((i) => tempHome(`rot-net${i}`));
@@ -234,7 +237,7 @@ describe('sphinx key rotation on a mix node', () => {
     const sink = await startSink();
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
-    const s = schedule(800, 2, 2); // 1.6 s rotations
+    const s = schedule(2000, 2, 2); // 4 s rotations
     const nodes = await Promise.all(homes.map((h) => node(h, generateNodeKeys(), s)));
     // the client's topology: what each node announced, re-read every 600 ms (under an epoch)
     let topology = nodes.map((n) => n.rotation!.announcement);
@@ -245,10 +248,10 @@ describe('sphinx key rotation on a mix node', () => {
     const rotationsSeen = new Set<number>();
     let sent = 0;
     const t0 = Date.now();
-    while (Date.now() - t0 < 6_000) {
+    while (Date.now() - t0 < 10_000) {
       // Nym's current_sphinx_key: the key of the topology's rotation (the clock's here),
       // the pre-announced one once the rotation has moved on
-      const rotation = Math.floor((Date.now() - s.originMs) / 800 / 2);
+      const rotation = Math.floor((Date.now() - s.originMs) / 2000 / 2);
       const route: Hop[] = nodes.map((n, i) => {
         const a = topology[i];
         const key = a.preAnnounced?.rotationId === rotation ? a.preAnnounced : a.primary;
@@ -260,7 +263,7 @@ describe('sphinx key rotation on a mix node', () => {
       sent++;
       await sleep(20);
     }
-    await sink.waitFor(sent, 10_000);
+    await sink.waitFor(sent, 15_000);
     await sleep(300);
     expect(sink.packets.length).toBe(sent);
     expect(rotationsSeen.size).toBeGreaterThanOrEqual(3);
@@ -268,5 +271,5 @@ describe('sphinx key rotation on a mix node', () => {
       expect(await n.metrics.dropCount('malformed')).toBe(0);
       expect(await n.metrics.dropCount('replay')).toBe(0);
     }
-  }, 30_000);
+  }, 45_000);
 });
