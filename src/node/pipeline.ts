@@ -120,6 +120,8 @@ export class PacketPipeline {
       delayQueue: () => this.delays.size,
       outbound: () => this.outbound.queuedPackets,
       unwrapBacklog: () => this.workers.backlog,
+      replayTags: () => this.replayTags,
+      keyRotation: () => this.primaryRotation,
     });
   }
 
@@ -134,8 +136,11 @@ export class PacketPipeline {
     return n;
   }
 
+  private primaryRotation = 0;
+
   /** New keys for the unwrap workers ([primary, secondary?]); their replay filters must be open. */
   setKeys(keys: readonly WorkerKey[]): void {
+    this.primaryRotation = keys[0]?.rotationId ?? 0;
     this.workers.setKeys(keys);
   }
 

@@ -95,5 +95,5 @@ describe('localnet with short key rotations', () => {
       const ids = new Set(readdirSync(dir).map((f) => /^rot-(\d+)\./.exec(f)?.[1]));
       expect(ids.size).toBeLessThanOrEqual(2);
     }
-  }, 150_000);
+  }, 240_000);
 });

@@ -66,11 +66,13 @@ describe('sphinx key rotation on a mix node', () => {
     const sink = await startSink();
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
-    // epochs of 1 s, 3 a rotation, starting in epoch 3: rotation 1 (odd) until epoch 6
-    const s = schedule(1000, 3, 3);
+    // epochs of 3 s, 3 a rotation; the steps below follow the node's own rotation id, so
+    // a slow start on a loaded machine only shifts them
+    const s = schedule(3000, 3, 3);
     const n = await node(home, generateNodeKeys(), s);
     const old = n.rotation!.primary;
-    expect(old.rotationId).toBe(1);
+    const r = old.rotationId;
+    expect(r).toBeGreaterThanOrEqual(1);
     const viaOld = (): Hop[] => [
       { address: n.nodeAddress, publicKey: old.publicKey },
       { address: sink.address, publicKey: finalKey.publicKey },
@@ -78,61 +80,50 @@ describe('sphinx key rotation on a mix node', () => {
     const sock = await connectTo(n.address.port);
     cleanup.push(() => void sock.destroy());
 
-    // within rotation 1: a packet passes once; its replay is refused
+    // within rotation r: a packet passes once; its replays are refused, marked or not
     const first = makePacket(viaOld(), random(32), new TextEncoder().encode('before'));
-    sock.write(encodeFrame(first, markerOf(1)));
+    sock.write(encodeFrame(first, markerOf(r)));
     await sink.waitFor(1);
-    sock.write(encodeFrame(first, markerOf(1)));
+    sock.write(encodeFrame(first, markerOf(r)));
     sock.write(encodeFrame(first, 0));
     await until(async () => (await n.metrics.dropCount('replay')) === 2, 5000, 'two replays refused');
 
-    // the next key is announced an epoch ahead (epoch 5), swapped in at epoch 6
-    await sleep(s.until(5) + 300);
-    expect(n.rotation!.announcement.preAnnounced?.rotationId).toBe(2);
-    await sleep(s.until(6) + 300);
-    expect(n.rotation!.primary.rotationId).toBe(2);
-    expect(n.rotation!.secondary?.rotationId).toBe(1);
+    // the next key (announced in the rotation's last epoch) is swapped in at its end
+    await until(() => n.rotation!.primary.rotationId === r + 1, 30_000, 'swapped');
+    expect(n.rotation!.secondary?.rotationId).toBe(r);
+    const gauge = await n.metrics.registry.getSingleMetricAsString('nymph_mixnode_sphinx_key_rotation');
+    expect(gauge).toMatch(new RegExp(`^nymph_mixnode_sphinx_key_rotation ${r + 1}$`, 'm'));
 
-    // overlap epoch: packets built for rotation 1 still pass, marked or not
-    sock.write(encodeFrame(makePacket(viaOld(), random(32), random(40)), markerOf(1)));
+    // overlap epoch: packets built for rotation r still pass, marked or not
+    sock.write(encodeFrame(makePacket(viaOld(), random(32), random(40)), markerOf(r)));
     sock.write(encodeFrame(makePacket(viaOld(), random(32), random(40)), 0));
     await sink.waitFor(3);
     // and the new key works (what clients with a fresh topology use)
-    const fresh = n.rotation!.primary.publicKey;
     const viaNew: Hop[] = [
-      { address: n.nodeAddress, publicKey: fresh },
+      { address: n.nodeAddress, publicKey: n.rotation!.primary.publicKey },
       { address: sink.address, publicKey: finalKey.publicKey },
     ];
-    sock.write(encodeFrame(makePacket(viaNew, random(32), random(40)), markerOf(2)));
+    sock.write(encodeFrame(makePacket(viaNew, random(32), random(40)), markerOf(r + 1)));
     await sink.waitFor(4);
 
-    // epoch 7: the overlap is over, rotation 1's key and replay filter are gone
-    await sleep(s.until(7) + 300);
-    expect(n.rotation!.secondary).toBeUndefined();
-    expect(fs.readdirSync(path.join(home, 'data', 'replay')).filter((f) => f.startsWith('rot-1.'))).toEqual(
-      [],
-    );
-    const expiredBefore = await n.metrics.dropCount('expired_key');
-    const malformedBefore = await n.metrics.dropCount('malformed');
-    sock.write(encodeFrame(makePacket(viaOld(), random(32), random(40)), markerOf(1)));
+    // after the overlap: rotation r's key and replay filter are gone
+    await until(() => n.rotation!.secondary?.rotationId !== r, 10_000, 'purged');
+    expect(
+      fs.readdirSync(path.join(home, 'data', 'replay')).filter((f) => f.startsWith(`rot-${r}.`)),
+    ).toEqual([]);
+    const refused = async () =>
+      (await n.metrics.dropCount('expired_key')) + (await n.metrics.dropCount('malformed'));
+    const before = await refused();
+    sock.write(encodeFrame(makePacket(viaOld(), random(32), random(40)), markerOf(r)));
     sock.write(encodeFrame(makePacket(viaOld(), random(32), random(40)), 0));
-    await until(
-      async () => (await n.metrics.dropCount('expired_key')) === expiredBefore + 1,
-      5000,
-      'expired',
-    );
-    await until(
-      async () => (await n.metrics.dropCount('malformed')) === malformedBefore + 1,
-      5000,
-      'refused',
-    );
+    await until(async () => (await refused()) === before + 2, 5000, 'old key refused');
     await sleep(200);
     expect(sink.packets.length).toBe(4);
     const got = sink.packets.map((p) => unwrapPacket(finalKey, p).kind);
     expect(got).toEqual(['final', 'final', 'final', 'final']);
     // forwarded frames keep the marker they came with (Nym's MixPacket key_rotation)
-    expect(sink.markers).toEqual([MARK_ODD, MARK_ODD, 0, MARK_EVEN]);
-  }, 20_000);
+    expect(sink.markers).toEqual([markerOf(r), markerOf(r), 0, markerOf(r + 1)]);
+  }, 60_000);
 
   it('keeps the replay files bounded over many rotations, deleting each old one', async () => {
     const home = tempHome('rot-files');
@@ -141,7 +132,7 @@ describe('sphinx key rotation on a mix node', () => {
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
     // 2 s rotations, from rotation 1 (epochs long enough for a loaded machine's latency)
-    const s = schedule(1000, 2, 2);
+    const s = schedule(1500, 2, 2);
     const n = await node(home, generateNodeKeys(), s);
     const sock = await connectTo(n.address.port);
     cleanup.push(() => void sock.destroy());
@@ -151,7 +142,7 @@ describe('sphinx key rotation on a mix node', () => {
     let maxBytes = 0;
     let sent = 0;
     const t0 = Date.now();
-    while (Date.now() - t0 < 11_000) {
+    while (Date.now() - t0 < 13_000) {
       const k = n.rotation!.primary;
       seen.add(k.rotationId);
       const route: Hop[] = [
@@ -169,7 +160,7 @@ describe('sphinx key rotation on a mix node', () => {
       await sleep(50);
     }
     await sink.waitFor(sent, 10_000);
-    expect(seen.size).toBeGreaterThanOrEqual(5);
+    expect(seen.size).toBeGreaterThanOrEqual(4);
     // at most two rotations' filters (a snapshot and a journal each) at any time
     expect(maxFiles).toBeLessThanOrEqual(4);
     // each journal holds one rotation's tags at most: far below all tags ever sent
@@ -188,10 +179,11 @@ describe('sphinx key rotation on a mix node', () => {
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
     const keys = generateNodeKeys();
-    const s = schedule(2000, 3, 3); // 2 s epochs: rotation 1 until epoch 6
+    const s = schedule(4000, 3, 3); // 4 s epochs, 3 a rotation
     let n = await startMixnode(home, keys, 0, { sphinx: sphinxOptions(s) });
     const port = n.address.port;
     const k1 = n.rotation!.primary;
+    const r = k1.rotationId;
     const route = (pub: Uint8Array): Hop[] => [
       { address: n.nodeAddress, publicKey: pub },
       { address: sink.address, publicKey: finalKey.publicKey },
@@ -205,6 +197,7 @@ describe('sphinx key rotation on a mix node', () => {
 
     // same rotation: same key, and the packet is still a replay
     n = await startMixnode(home, keys, port, { sphinx: sphinxOptions(s) });
+    expect(n.rotation!.primary.rotationId).toBe(r);
     expect(n.rotation!.primary.publicKey).toEqual(k1.publicKey);
     sock = await connectTo(port);
     sock.write(encodeFrame(pkt, 0));
@@ -212,13 +205,13 @@ describe('sphinx key rotation on a mix node', () => {
     sock.destroy();
     await n.stop();
 
-    // down across the boundary into the overlap epoch (epoch 6): up with rotation 2 as
-    // the primary, rotation 1 kept for the overlap with its filter
-    await sleep(s.until(6) + 300);
+    // down across the boundary into the overlap epoch: up with rotation r + 1 as the
+    // primary, rotation r kept for the overlap with its filter
+    await sleep(s.until(3 * (r + 1)) + 300);
     n = await startMixnode(home, keys, port, { sphinx: sphinxOptions(s) });
     cleanup.push(() => n.stop());
-    await until(() => n.rotation!.primary.rotationId === 2, 3000, 'rotation 2 primary');
-    expect(n.rotation!.secondary?.rotationId).toBe(1);
+    await until(() => n.rotation!.primary.rotationId === r + 1, 3000, 'next rotation primary');
+    expect(n.rotation!.secondary?.rotationId).toBe(r);
     expect(n.rotation!.secondary?.publicKey).toEqual(k1.publicKey);
     sock = await connectTo(port);
     cleanup.push(() => void sock.destroy());
@@ -229,7 +222,7 @@ describe('sphinx key rotation on a mix node', () => {
     const files = fs.readdirSync(path.join(home, 'keys')).sort();
     expect(files).toContain('x25519_sphinx_primary.key');
     expect(files).toContain('x25519_sphinx_secondary.key');
-  }, 40_000);
+  }, 60_000);
 
   it('loses no packet of a client building across rotation boundaries from a lagging topology', async () => {
     const homes = [0, 1, 2].map((i) => tempHome(`rot-net${i}`));
@@ -237,7 +230,7 @@ describe('sphinx key rotation on a mix node', () => {
     const sink = await startSink();
     cleanup.push(() => sink.close());
     const finalKey = SphinxNodeKey.generate(random);
-    const s = schedule(2000, 2, 2); // 4 s rotations
+    const s = schedule(3000, 2, 2); // 6 s rotations
     const nodes = await Promise.all(homes.map((h) => node(h, generateNodeKeys(), s)));
     // the client's topology: what each node announced, re-read every 600 ms (under an epoch)
     let topology = nodes.map((n) => n.rotation!.announcement);
@@ -248,10 +241,10 @@ describe('sphinx key rotation on a mix node', () => {
     const rotationsSeen = new Set<number>();
     let sent = 0;
     const t0 = Date.now();
-    while (Date.now() - t0 < 10_000) {
+    while (Date.now() - t0 < 14_000) {
       // Nym's current_sphinx_key: the key of the topology's rotation (the clock's here),
       // the pre-announced one once the rotation has moved on
-      const rotation = Math.floor((Date.now() - s.originMs) / 2000 / 2);
+      const rotation = Math.floor((Date.now() - s.originMs) / 3000 / 2);
       const route: Hop[] = nodes.map((n, i) => {
         const a = topology[i];
         const key = a.preAnnounced?.rotationId === rotation ? a.preAnnounced : a.primary;
@@ -266,10 +259,10 @@ describe('sphinx key rotation on a mix node', () => {
     await sink.waitFor(sent, 15_000);
     await sleep(300);
     expect(sink.packets.length).toBe(sent);
-    expect(rotationsSeen.size).toBeGreaterThanOrEqual(3);
+    expect(rotationsSeen.size).toBeGreaterThanOrEqual(2);
     for (const n of nodes) {
       expect(await n.metrics.dropCount('malformed')).toBe(0);
       expect(await n.metrics.dropCount('replay')).toBe(0);
     }
-  }, 45_000);
+  }, 60_000);
 });
