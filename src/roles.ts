@@ -78,6 +78,11 @@ export interface NetworkFacts {
   /** Client traffic mode. */
   mode: string;
   topologyRefreshMs: number;
+  /**
+   * A short Sphinx key rotation (localnet `rotationSecs`): epochs a rotation lasts (nym-api's
+   * `key_rotation_validity_epochs`) and the epoch length; absent: Nym's (24 × 1 h).
+   */
+  keyRotation?: { validityEpochs: number; epochMs: number };
   /** Nodes of each role in the network. */
   counts: Partial<Record<RoleName, number>>;
   /** Made by `prepare`: the nym-apis' aggregated verification key, the gateways' identities. */

@@ -58,7 +58,15 @@ export interface BaseLayout {
   topologyRefreshMs: number;
   /** Idle block interval of the chain, ms. */
   blockIntervalMs: number;
+  /**
+   * Sphinx key rotation period, s: epochs of rotationSecs / ROTATION_EPOCHS, that many a
+   * rotation (one of them the overlap). 0: Nym's schedule (1 h epochs, 24 a rotation).
+   */
+  rotationSecs: number;
 }
+
+/** Epochs per key rotation when `rotationSecs` is set (the overlap is one of them). */
+export const ROTATION_EPOCHS = 4;
 
 /** The layout, with one count per counted role (`mixnodesPerLayer`, `gateways`, …). */
 export type LayoutOptions = BaseLayout & Record<CountOption, number>;
@@ -77,6 +85,7 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   host: '127.0.0.1',
   topologyRefreshMs: 250,
   blockIntervalMs: 500,
+  rotationSecs: 0,
 };
 
 /** Layout options that fix a network's shape: a resumed network cannot change them. */
@@ -146,6 +155,7 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
   checkInt('base-port', l.basePort, 1024, 65_535 - FIXED_SPAN);
   checkInt('topology-refresh-ms', l.topologyRefreshMs, 50, 600_000);
   checkInt('block-interval-ms', l.blockIntervalMs, 10, 60_000);
+  if (l.rotationSecs !== 0) checkInt('rotation-secs', l.rotationSecs, 2 * ROTATION_EPOCHS, 30 * 24 * 3600);
   if (!(l.mode in TRAFFIC_MODES))
     throw new LocalnetOptionError('mode', `one of ${Object.keys(TRAFFIC_MODES).join(', ')}`);
   if (l.ports !== 'fixed' && l.ports !== 'auto') throw new LocalnetOptionError('ports', "'fixed' or 'auto'");

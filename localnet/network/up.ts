@@ -29,6 +29,7 @@ import { setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { ChainInfo } from '../chain/index.js';
+import { connectSigningClients } from '../../src/chain/index.js';
 import {
   ROLES,
   STAGES,
@@ -59,6 +60,7 @@ import {
   hostOf,
   makePlan,
   nodesOf,
+  ROTATION_EPOCHS,
   readPlan,
   validateLayout,
   writeJson,
@@ -418,8 +420,33 @@ async function servePagesPhase(u: Up): Promise<void> {
   u.handles.push({ name: 'pages', stop: () => pages.close() });
 }
 
+/**
+ * A short key rotation period (`rotationSecs`): the contract's epochs shortened by its
+ * admin (account 0), nym-api told how many make a rotation. Nym's mixnet contract keeps
+ * 720 epochs an interval.
+ */
+async function shortenEpochs(u: Up): Promise<NetworkFacts['keyRotation']> {
+  const secs = u.plan.layout.rotationSecs;
+  if (!secs) return undefined;
+  const c = await connectSigningClients({
+    rpcUrl: u.chain.rpc,
+    mnemonic: u.chain.mnemonic,
+    accountIndex: 0,
+    contracts: { mixnet: u.chain.contracts.mixnet, bandwidth: u.chain.contracts.bandwidth },
+    signal: u.opts.signal,
+  });
+  const epochSecs = Math.max(1, Math.round(secs / ROTATION_EPOCHS));
+  try {
+    await c.mixnet.updateIntervalConfig(720, epochSecs);
+  } finally {
+    c.disconnect();
+  }
+  return { validityEpochs: ROTATION_EPOCHS, epochMs: epochSecs * 1000 };
+}
+
 async function writeConfigs(u: Up): Promise<void> {
   const { plan } = u;
+  const keyRotation = await shortenEpochs(u);
   u.facts = {
     chain: {
       rpc: u.chain.rpc,
@@ -430,6 +457,7 @@ async function writeConfigs(u: Up): Promise<void> {
     threshold: plan.layout.threshold,
     mode: plan.layout.mode,
     topologyRefreshMs: plan.layout.topologyRefreshMs,
+    keyRotation,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
     webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],

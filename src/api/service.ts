@@ -16,6 +16,7 @@ import { deadline } from '../api-client/deadline.js';
 import { createRequestHandler } from './app.js';
 import type { ApiConfig } from './config.js';
 import { resolveHomePath, validateConfig } from './config.js';
+import { SphinxKeyRegistry } from './sphinx-keys.js';
 import { ContractCache } from './contract-cache.js';
 import type { MixnetSource } from './contract-cache.js';
 import { ChainUnavailableError, MalformedContractDataError } from './errors.js';
@@ -162,7 +163,12 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     getCurrentInterval: (s) => source!.getCurrentInterval(s),
     getPreassignedGatewayIds: (s) => source!.getPreassignedGatewayIds(s),
   };
+  // nodes' rotating Sphinx keys (sphinx-keys.ts); kept beside the deposits database
+  const sphinxKeys = new SphinxKeyRegistry(
+    config.storage.database === ':memory:' ? undefined : resolveHomePath(config, 'sphinx-keys.json'),
+  );
   const cache = new ContractCache({
+    sphinxKeys,
     source: lazySource,
     refreshIntervalMs: config.topology.refreshIntervalMs,
     retryBackoffMs: config.topology.retryBackoffMs,
@@ -232,6 +238,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
 
     await cache.start();
     const handler = createRequestHandler({
+      sphinxKeys,
       cache,
       issuer,
       metrics,

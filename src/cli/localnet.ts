@@ -16,6 +16,7 @@ interface UpFlags {
   reset?: boolean;
   detach?: boolean;
   threshold?: string;
+  rotationSecs?: string;
   mode?: string;
   ports?: string;
   basePort?: string;
@@ -55,6 +56,10 @@ export function register(program: Command): void {
       '--ports <fixed|auto>',
       "'fixed': 26657, 1977 and --base-port; 'auto': free ports (default fixed)",
     )
+    .option(
+      '--rotation-secs <s>',
+      "Sphinx key rotation period, four epochs of s/4 (default 0: Nym's, 24 epochs of 1 h)",
+    )
     .option('--base-port <port>', 'first port of the nym-apis, mix nodes and gateways (default 20000)')
     .option('--host <ip>', 'address every role listens on (default 127.0.0.1)')
     .option('--processes <model>', "'per-node' (default), 'per-role' (one process per role) or 'in-process'")
@@ -88,6 +93,7 @@ export function register(program: Command): void {
           detach: f.detach,
           ...counts,
           threshold: int(f.threshold, 'threshold'),
+          rotationSecs: int(f.rotationSecs, 'rotation-secs'),
           mode: f.mode as never,
           ports: f.ports as 'fixed' | 'auto' | undefined,
           basePort: int(f.basePort, 'base-port'),

@@ -49,6 +49,7 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
   c.chain.mixnetContract = net.chain.contracts.mixnet;
   c.chain.bandwidthContract = net.chain.contracts.bandwidth;
   c.topology.refreshIntervalMs = net.topologyRefreshMs;
+  if (net.keyRotation) c.topology.keyRotationValidityEpochs = net.keyRotation.validityEpochs;
   c.coconut.keyFile = KEY_FILE;
   c.storage.database = join(node.home, 'nym-api.sqlite');
   c.http.corsAllowedOrigins = [...(net.webOrigins ?? [])];

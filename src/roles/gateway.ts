@@ -43,6 +43,7 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     allowedOrigins: [...LOCALNET_PAGE_ORIGINS, ...(net.webOrigins ?? [])],
     maxConnectionsPerIp: LOCALNET_CONNECTIONS_PER_IP,
     chain: chainOf(ctx),
+    sphinxApiUrls: net.apiUrls,
   });
   tuneForLocalnet(t, host);
   writeToml(configPath(node.home), t, '# nymph gateway (written by nymph localnet up)');
