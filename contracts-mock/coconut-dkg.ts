@@ -26,6 +26,8 @@
  *   every dealer that dealt has filed (possibly no complaint) or half the state's time has
  *   passed; verification-key shares are accepted only after.
  * - Timestamps (deadline) are whole seconds, as the generated client types them (number).
+ * - The chain advances a complete or timed-out state at the start of a block (beginBlock),
+ *   so a DKG times out even when no dealer is left to call `advance_epoch_state`.
  */
 import * as vb from 'valibot';
 import {
@@ -240,9 +242,10 @@ function withState(epoch: DkgEpoch, state: DkgEpochState, now: number): DkgEpoch
   return { ...epoch, state, deadline: d === null ? null : now + d };
 }
 
-function freshEpochRecord(id: number): DkgEpochRecord {
+function freshEpochRecord(id: number, resharing = false): DkgEpochRecord {
   return {
     epoch_id: id,
+    resharing,
     threshold: null,
     dealers: {},
     resharing_dealers: [],
@@ -255,7 +258,7 @@ function freshEpochRecord(id: number): DkgEpochRecord {
 
 /** Start epoch `id` in public_key_submission; drop bulky data of epochs older than id-1. */
 function startEpoch(state: DkgState, id: number, resharing: boolean, now: number): DkgState {
-  const epochs: Record<string, DkgEpochRecord> = { ...state.epochs, [id]: freshEpochRecord(id) };
+  const epochs: Record<string, DkgEpochRecord> = { ...state.epochs, [id]: freshEpochRecord(id, resharing) };
   for (const [k, rec] of Object.entries(epochs))
     if (Number(k) < id - 1 && Object.keys(rec.dealings).length)
       epochs[k] = { ...rec, dealings: {}, complaints: {} };
@@ -937,6 +940,7 @@ function query(state: DkgState, env: Env, msg: unknown): unknown {
       const current = b.epoch_id === state.epoch.epoch_id;
       return {
         epoch_id: b.epoch_id,
+        resharing: rec?.resharing ?? false,
         window_closed: rec ? !current || complaintWindowClosed(state, rec, nowSecs(env)) : false,
         records: rec ? Object.values(rec.complaints) : [],
       };
@@ -945,10 +949,49 @@ function query(state: DkgState, env: Env, msg: unknown): unknown {
   throw new InvalidFieldError(C, name, 'unhandled query');
 }
 
+/**
+ * Nymph: the chain advances a complete or timed-out state at the start of a block, as the
+ * mixnet contract advances its epochs, so a DKG whose dealers all stopped still times out.
+ * Dealers may advance it themselves too (Nym's way); whoever comes first does it.
+ */
+function beginBlock(state: DkgState, env: Env): ExecuteResult<DkgState> | null {
+  const name = epochStateName(state.epoch.state);
+  if (name === 'waiting_initialisation') return null;
+  const due = state.epoch.deadline !== null && state.epoch.deadline <= nowSecs(env);
+  if (!due && !(name !== 'in_progress' && stateComplete(state))) return null;
+  return advanceEpochState(state, env);
+}
+
+/**
+ * When the chain must make a block even without txs: the state's deadline, and the moment
+ * the complaint window closes by time (block time is what the contract reads).
+ */
+function nextScheduledNanos(state: DkgState): bigint | null {
+  if (epochStateName(state.epoch.state) === 'waiting_initialisation' || state.epoch.deadline === null)
+    return null;
+  let due = state.epoch.deadline;
+  const rec = state.epochs[state.epoch.epoch_id];
+  if (
+    epochStateName(state.epoch.state) === 'verification_key_submission' &&
+    rec?.vk_submission_started != null
+  ) {
+    const reviewers = completeDealers(rec, state.config.key_size);
+    if (!reviewers.every((d) => rec.complaints[d] !== undefined))
+      due = Math.min(
+        due,
+        rec.vk_submission_started +
+          Math.floor(state.epoch.time_configuration.verification_key_submission_time_secs / 2),
+      );
+  }
+  return BigInt(due) * 1_000_000_000n;
+}
+
 export const coconutDkgContract: Contract<DkgState> = {
   name: DKG_CONTRACT_NAME,
   version: DKG_CONTRACT_VERSION,
   instantiate,
   execute,
   query,
+  beginBlock,
+  nextScheduledNanos,
 };

@@ -269,6 +269,8 @@ export interface DealingComplaintsRecord {
 
 export interface DealingComplaintsResponse {
   epoch_id: number;
+  /** Whether the epoch is a resharing one (its dealings share the previous epoch's key). */
+  resharing: boolean;
   /** Whether no further complaints can come this epoch (so the qualified set is final). */
   window_closed: boolean;
   records: DealingComplaintsRecord[];
@@ -308,6 +310,7 @@ export interface DkgDealerDealings {
 
 export interface DkgEpochRecord {
   epoch_id: number;
+  resharing: boolean;
   threshold: number | null;
   /** Dealers registered in this epoch, by address. */
   dealers: Record<string, DealerRegistrationDetails>;
