@@ -967,14 +967,15 @@ function beginBlock(state: DkgState, env: Env): ExecuteResult<DkgState> | null {
  * the complaint window closes by time (block time is what the contract reads).
  */
 function nextScheduledNanos(state: DkgState): bigint | null {
-  if (epochStateName(state.epoch.state) === 'waiting_initialisation' || state.epoch.deadline === null)
-    return null;
+  const name = epochStateName(state.epoch.state);
+  if (name === 'waiting_initialisation' || state.epoch.deadline === null) return null;
+  // complete: due "now", as a moment in 1970 distinct per epoch and state (the chain makes
+  // one block per due time, and this block's beginBlock advances the state)
+  if (name !== 'in_progress' && stateComplete(state))
+    return BigInt(1 + state.epoch.epoch_id * EPOCH_STATE_ORDER.length + EPOCH_STATE_ORDER.indexOf(name));
   let due = state.epoch.deadline;
   const rec = state.epochs[state.epoch.epoch_id];
-  if (
-    epochStateName(state.epoch.state) === 'verification_key_submission' &&
-    rec?.vk_submission_started != null
-  ) {
+  if (name === 'verification_key_submission' && rec?.vk_submission_started != null) {
     const reviewers = completeDealers(rec, state.config.key_size);
     if (!reviewers.every((d) => rec.complaints[d] !== undefined))
       due = Math.min(

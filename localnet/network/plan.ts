@@ -58,6 +58,12 @@ export interface BaseLayout {
   topologyRefreshMs: number;
   /** Idle block interval of the chain, ms. */
   blockIntervalMs: number;
+  /**
+   * Deal the nym-apis' Coconut key from one place (`nymph api keygen`) instead of running
+   * the DKG through the coconut-dkg contract (the default). A network planned before the
+   * DKG existed reads as true.
+   */
+  trustedDealer: boolean;
 }
 
 /** The layout, with one count per counted role (`mixnodesPerLayer`, `gateways`, …). */
@@ -77,6 +83,7 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   host: '127.0.0.1',
   topologyRefreshMs: 250,
   blockIntervalMs: 500,
+  trustedDealer: false,
 };
 
 /** Layout options that fix a network's shape: a resumed network cannot change them. */
@@ -86,6 +93,7 @@ export const SHAPE_OPTIONS: readonly { key: keyof LayoutOptions; flag: string }[
   { key: 'ports', flag: 'ports' },
   { key: 'basePort', flag: 'base-port' },
   { key: 'host', flag: 'host' },
+  { key: 'trustedDealer', flag: 'trusted-dealer' },
 ];
 
 /**
@@ -143,6 +151,13 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
       );
   }
   checkInt('threshold', l.threshold, 1, l.apis);
+  // the DKG's threshold is the contract's, ⌈2n/3⌉ of the dealers (Nym's)
+  const dkgThreshold = Math.ceil((2 * l.apis) / 3);
+  if (!l.trustedDealer && l.threshold !== dkgThreshold)
+    throw new LocalnetOptionError(
+      'threshold',
+      `the DKG gives ${l.apis} nym-apis the threshold ${dkgThreshold} (⌈2n/3⌉); add --trusted-dealer to choose another`,
+    );
   checkInt('base-port', l.basePort, 1024, 65_535 - FIXED_SPAN);
   checkInt('topology-refresh-ms', l.topologyRefreshMs, 50, 600_000);
   checkInt('block-interval-ms', l.blockIntervalMs, 10, 60_000);
@@ -324,6 +339,8 @@ export function readPlan(home: string): NetworkPlan | undefined {
   for (const spec of COUNTED)
     if (typeof plan.layout[spec.count.option] !== 'number')
       plan.layout[spec.count.option] = nodesOf(plan, spec.name).length / spec.count.nodesPerUnit;
+  // made before the DKG: its nym-apis hold trusted-dealer key files
+  if (typeof plan.layout.trustedDealer !== 'boolean') plan.layout.trustedDealer = true;
   return plan;
 }
 

@@ -7,10 +7,13 @@
  *   plan               read DIR/network.json, or plan a new network from the registry
  *   launch roles       start every role's process now, the chain first: the others load
  *                      their code while the chain starts, and wait for their configs
- *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
+ *   make keys          node keys (and, with --trusted-dealer, the nym-apis' Coconut key shares)
  *   start chain        until the chain answers; its addresses are in chain.json
+ *   initiate dkg       the admin puts the nym-apis' accounts in the signer group and starts
+ *                      the coconut-dkg contract's first epoch (a fresh network only)
  *   write configs      each role's config through its own writer, then release the roles
- *   start apis         until every nym-api is ready
+ *   start apis         until every nym-api is ready: with the DKG, once each holds its share
+ *   dkg                until the DKG epoch is in progress (its time is reported)
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
  *   wait for topology  until every nym-api shows every node
  *   start clients      until every native client is ready (with a bandwidth credential)
@@ -74,6 +77,7 @@ import {
   TopologyTimeoutError,
 } from './errors.js';
 import { selfTest } from './ws-client.js';
+import { initiateDkg, waitForDkg } from './dkg.js';
 import { roleBundle } from './bundle.js';
 
 export const LOCALNET_FILE = 'localnet.json';
@@ -108,7 +112,9 @@ export type PhaseName =
   | 'launch roles'
   | 'make keys'
   | 'start chain'
+  | 'initiate dkg'
   | 'write configs'
+  | 'dkg'
   | `start ${Exclude<RoleStage, 'chain'>}`
   | 'wait for topology'
   | 'self-test'
@@ -128,6 +134,7 @@ export type ProgressEvent =
       ms: number;
     }
   | { step: 'topology'; mixnodes: number; gateways: number; ms: number }
+  | { step: 'dkg'; epoch: number; threshold: number; dealers: number; ms: number }
   | { step: 'self-test'; rttMs: number; ms: number };
 
 export interface UpOptions extends Partial<LayoutOptions> {
@@ -369,7 +376,10 @@ async function makeKeys(u: Up): Promise<void> {
     const mod = await spec.load();
     if (!mod.prepare || !nodes.length) continue;
     for (const n of nodes) mkdirSync(n.home, { recursive: true });
-    Object.assign(u.prepared, await mod.prepare(nodes, u.plan.layout.threshold));
+    Object.assign(
+      u.prepared,
+      await mod.prepare(nodes, u.plan.layout.threshold, { trustedDealer: u.plan.layout.trustedDealer }),
+    );
   }
 }
 
@@ -416,6 +426,7 @@ async function writeConfigs(u: Up): Promise<void> {
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
   };
+  if (!plan.layout.trustedDealer) u.facts.dkgContract = u.chain.contracts.coconut_dkg;
   for (const spec of ROLES) {
     const mod = await spec.load();
     if (!mod.init) continue;
@@ -456,6 +467,19 @@ async function awaitStage(u: Up, stage: RoleStage): Promise<void> {
         ms: u.readyAt.get(node.name) ?? u.since(),
       });
     }
+}
+
+async function initiateDkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const accounts = nodesOf(u.plan, 'api').map((n) => n.account);
+  await initiateDkg(u.chain, accounts, u.opts.signal);
+}
+
+async function dkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const r = await waitForDkg(u.chain, 2 * u.roleTimeoutMs, u.opts.signal);
+  u.prepared.verificationKey = r.verificationKey;
+  u.progress({ step: 'dkg', epoch: r.epoch, threshold: r.threshold, dealers: r.dealers, ms: u.since() });
 }
 
 async function waitForTopologyPhase(u: Up): Promise<void> {
@@ -522,9 +546,11 @@ export const PHASES: readonly Phase[] = [
   { name: 'launch roles', run: launchRoles },
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
+  { name: 'initiate dkg', run: initiateDkgPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },
+    ...(s === 'apis' ? [{ name: 'dkg' as const, run: dkgPhase }] : []),
     // clients need the whole network in nym-api's topology
     ...(s === 'nodes' ? [{ name: 'wait for topology' as const, run: waitForTopologyPhase }] : []),
   ]),

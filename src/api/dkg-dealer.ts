@@ -54,6 +54,7 @@ import {
   reviewDealings,
   verificationKeyOfShare,
   type DealerKeyPair,
+  type Dealing,
   type EpochComplaint,
   type EpochDealer,
   type EpochInput,
@@ -177,6 +178,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export class DkgDealer {
   private readonly memos = new Map<number, EpochMemo>();
+  /** Dealers and dealings of past-dealing-state epochs (they no longer change). */
+  private readonly dealingsRead = new Map<
+    number,
+    {
+      dealers: EpochDealer[];
+      dealings: Map<string, (Uint8Array | undefined)[]>;
+      checked: Map<string, Dealing[] | string>;
+    }
+  >();
   private readonly results = new Map<
     number,
     { result: EpochResult; share: { x: bigint; ys: bigint[] } | null }
@@ -263,16 +273,30 @@ export class DkgDealer {
     await this.maybeAdvance();
   }
 
+  /** When the state was first seen complete or past its deadline, by epoch and state. */
+  private dueSince: { key: string; at: number } | null = null;
+
+  /**
+   * Advance a complete or timed-out state if the chain has not done it within a second (the
+   * localnet chain advances at block start; a chain running Nym's contract needs a dealer).
+   */
   private async maybeAdvance(): Promise<void> {
     const can = await this.q<StateAdvanceResponse>({ can_advance_state: {} });
     // a chain without empty blocks has an old block time: our clock decides the deadline too
     const late = can.deadline !== null && can.deadline !== undefined && Date.now() / 1000 >= can.deadline;
-    if (!can.is_complete && !can.reached_deadline && !late) return;
+    if (!can.is_complete && !can.reached_deadline && !late) {
+      this.dueSince = null;
+      return;
+    }
+    const key = JSON.stringify(can.current_state);
+    if (this.dueSince?.key !== key) this.dueSince = { key, at: Date.now() };
+    if (Date.now() - this.dueSince.at < 1000) return;
+    this.dueSince = null;
     try {
       await this.o.io.execute([{ advance_epoch_state: {} }]);
       this.o.logger.info({ from: epochStateName(can.current_state) }, 'dkg: advanced the epoch state');
     } catch (e) {
-      // another dealer advanced it first
+      // another dealer (or the chain) advanced it first
       this.o.logger.debug({ err: (e as Error).message }, 'dkg: advance refused');
     }
   }
@@ -369,35 +393,42 @@ export class DkgDealer {
 
   /** Everything public about an epoch's dealing round, read from the chain. */
   private async readEpoch(epochId: number, current: boolean): Promise<EpochInput> {
-    const dealers = await this.epochDealers(epochId, current);
     const threshold = await this.q<number | null>({ get_epoch_threshold: { epoch_id: epochId } });
     const keySize = (await this.q<{ key_size: number }>({ get_state: {} })).key_size;
     const complaintsDoc = await this.q<DealingComplaintsResponse>({
       get_dealing_complaints: { epoch_id: epochId },
     });
-    const dealings = new Map<string, (Uint8Array | undefined)[]>();
-    for (const d of dealers) {
-      const status = await this.q<DealerDealingsStatusResponse>({
-        get_dealer_dealings_status: { epoch_id: epochId, dealer: d.address },
-      });
-      if (!status.all_dealings_fully_submitted) continue;
-      const list: (Uint8Array | undefined)[] = [];
-      for (let k = 0; k < keySize; k++) {
-        const meta = await this.q<DealingMetadataResponse>({
-          get_dealings_metadata: { epoch_id: epochId, dealer: d.address, dealing_index: k },
+    // read only once the dealing state is over (the dealer loop never reads it earlier)
+    let read = this.dealingsRead.get(epochId);
+    if (!read) {
+      const dealers = await this.epochDealers(epochId, current);
+      const dealings = new Map<string, (Uint8Array | undefined)[]>();
+      for (const d of dealers) {
+        const status = await this.q<DealerDealingsStatusResponse>({
+          get_dealer_dealings_status: { epoch_id: epochId, dealer: d.address },
         });
-        const count = Object.keys(meta.metadata?.submitted_chunks ?? {}).length;
-        const parts: number[] = [];
-        for (let c = 0; c < count; c++) {
-          const chunk = await this.q<{ chunk: number[] | null }>({
-            get_dealing_chunk: { epoch_id: epochId, dealer: d.address, dealing_index: k, chunk_index: c },
+        if (!status.all_dealings_fully_submitted) continue;
+        const list: (Uint8Array | undefined)[] = [];
+        for (let k = 0; k < keySize; k++) {
+          const meta = await this.q<DealingMetadataResponse>({
+            get_dealings_metadata: { epoch_id: epochId, dealer: d.address, dealing_index: k },
           });
-          parts.push(...(chunk.chunk ?? []));
+          const count = Object.keys(meta.metadata?.submitted_chunks ?? {}).length;
+          const parts: number[] = [];
+          for (let c = 0; c < count; c++) {
+            const chunk = await this.q<{ chunk: number[] | null }>({
+              get_dealing_chunk: { epoch_id: epochId, dealer: d.address, dealing_index: k, chunk_index: c },
+            });
+            parts.push(...(chunk.chunk ?? []));
+          }
+          list.push(Uint8Array.from(parts));
         }
-        list.push(Uint8Array.from(parts));
+        dealings.set(d.address, list);
       }
-      dealings.set(d.address, list);
+      read = { dealers, dealings, checked: new Map() };
+      this.dealingsRead.set(epochId, read);
     }
+    const { dealers, dealings, checked } = read;
     const complaints: EpochComplaint[] = complaintsDoc.records.flatMap((r) =>
       r.complaints.flatMap((c) => {
         try {
@@ -438,6 +469,7 @@ export class DkgDealer {
       dealings,
       complaints,
       resharing,
+      checked,
     };
   }
 
@@ -594,23 +626,30 @@ export class DkgDealer {
     if (!(await this.isRegistered())) return;
     const id = epoch.epoch_id;
     const { result } = await this.judged(id, true);
+    const good: string[] = [];
     for (const s of await this.verifiedShares(id)) {
       if (s.verified || m.voted.has(s.owner)) continue;
       m.voted.add(s.owner);
       try {
         checkVerificationKeyShare(this.o.params, result, s.node_index, this.decodeVk(s.share));
+        good.push(s.owner);
       } catch (e) {
         this.o.logger.warn(
           { owner: s.owner, err: (e as Error).message },
           'dkg: verification-key share refused',
         );
-        continue;
       }
-      try {
-        await this.o.io.execute([{ verify_verification_key_share: { owner: s.owner, resharing } }]);
-      } catch (e) {
-        this.o.logger.debug({ owner: s.owner, err: (e as Error).message }, 'dkg: vote refused');
-      }
+    }
+    if (!good.length) return;
+    const votes = good.map((owner) => ({ verify_verification_key_share: { owner, resharing } }));
+    try {
+      await this.o.io.execute(votes);
+    } catch {
+      // one refused vote fails the batch: vote one by one
+      for (const v of votes)
+        await this.o.io
+          .execute([v])
+          .catch((e: Error) => this.o.logger.debug({ err: e.message }, 'dkg: vote refused'));
     }
   }
 

@@ -53,6 +53,11 @@ export interface EpochInput {
   complaints: readonly EpochComplaint[];
   /** Resharing: the previous epoch's threshold and its verified key shares by dealer address. */
   resharing?: { previousThreshold: number; previousShares: ReadonlyMap<string, VerificationKey> };
+  /**
+   * Decoded and publicly checked dealings (or why they fail) by dealer address, filled on
+   * first use: a reader that judges the same epoch twice (review, then derive) decodes once.
+   */
+  checked?: Map<string, Dealing[] | string>;
 }
 
 export interface ExcludedDealer {
@@ -76,6 +81,14 @@ const sorted = (dealers: readonly EpochDealer[]) => [...dealers].sort((a, b) => 
 
 /** Decode and publicly check one dealer's dealings; the reason it fails, or its dealings. */
 function publicDealings(input: EpochInput, dealer: EpochDealer, receivers: number[]): Dealing[] | string {
+  const have = input.checked?.get(dealer.address);
+  if (have !== undefined) return have;
+  const r = checkDealings(input, dealer, receivers);
+  input.checked?.set(dealer.address, r);
+  return r;
+}
+
+function checkDealings(input: EpochInput, dealer: EpochDealer, receivers: number[]): Dealing[] | string {
   const raw = input.dealings.get(dealer.address);
   if (!raw) return 'no dealings';
   const out: Dealing[] = [];
