@@ -239,6 +239,8 @@ function loadLayout(opts: UpOptions): LayoutOptions {
     const v = opts[k];
     if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
   }
+  // the DKG's threshold is the contract's: ⌈2n/3⌉ of the nym-apis, unless asked otherwise
+  if (!l.trustedDealer && opts.threshold === undefined) l.threshold = Math.ceil((2 * l.apis) / 3);
   return validateLayout(l);
 }
 

@@ -274,3 +274,26 @@ describe('coconut-dkg contract', () => {
     expect(details.dealer_type).toEqual({ past: { assigned_index: 3 } });
   });
 });
+
+describe('coconut-dkg contract and the chain clock', () => {
+  it('schedules a block at each deadline, or at once when complete, and advances in beginBlock', () => {
+    const h = new Harness();
+    expect(dkg.nextScheduledNanos!(h.state)).toBeNull();
+    expect(dkg.beginBlock!(h.state, h.env())).toBeNull();
+    h.exec(ADMIN, { update_members: { add: [A, B].map((addr) => ({ addr, weight: 1 })), remove: [] } });
+    h.exec(ADMIN, { initiate_dkg: {} });
+    const deadline = h.query<{ deadline: number }>({ get_current_epoch_state: {} }).deadline;
+    expect(dkg.nextScheduledNanos!(h.state)).toBe(BigInt(deadline) * 1_000_000_000n);
+    expect(dkg.beginBlock!(h.state, h.env())).toBeNull(); // neither due nor complete
+    register(h, A);
+    register(h, B);
+    // complete: due "now" (a moment in 1970, distinct per epoch and state)
+    expect(dkg.nextScheduledNanos!(h.state)! < T0).toBe(true);
+    h.state = dkg.beginBlock!(h.state, h.env())!.state;
+    expect(h.stateName()).toBe('dealing_exchange');
+    // nobody deals: at the deadline the chain times the state out
+    h.secs += 100;
+    h.state = dkg.beginBlock!(h.state, h.env())!.state;
+    expect(h.stateName()).toBe('verification_key_submission');
+  });
+});
