@@ -194,23 +194,53 @@ export function reviewDealings(
   rng: RandomBytes,
 ): EpochComplaint[] {
   const receivers = sorted(input.dealers).map((d) => d.index);
-  const out: EpochComplaint[] = [];
+  const { g2 } = input.backend;
+  const mine: { dealer: string; dealingIndex: number; dealing: Dealing; share: bigint | null }[] = [];
   for (const dealer of sorted(input.dealers)) {
     if (dealer.address === self.address || !input.dealings.has(dealer.address)) continue;
     const r = publicDealings(input, dealer, receivers);
     if (typeof r === 'string') continue; // everyone excludes it already
-    r.forEach((dealing, k) => {
-      const share = decryptShare(input.backend, dealing, self.index, self.secret);
-      if (share === null || !shareMatchesCommitments(input.backend, dealing, self.index, share))
-        out.push({
-          complainer: self.address,
-          dealer: dealer.address,
-          dealingIndex: k,
-          proof: makeComplaint(input.backend, dealing, self.index, self.secret, rng),
-        });
-    });
+    r.forEach((dealing, k) =>
+      mine.push({
+        dealer: dealer.address,
+        dealingIndex: k,
+        dealing,
+        share: decryptShare(input.backend, dealing, self.index, self.secret),
+      }),
+    );
   }
-  return out;
+  // One random linear combination checks every share at once (Σ ρ·(g2^s − Σ_j i^j·C_j) = 0
+  // fails with probability 1/r for any bad share); only when it fails is each share checked.
+  const present = mine.filter((m) => m.share !== null);
+  let allGood = present.length === mine.length;
+  if (allGood && present.length) {
+    const x = BigInt(self.index);
+    const points: G2[] = [];
+    const scalars: bigint[] = [];
+    let sum = 0n;
+    for (const m of present) {
+      const rho = fr.random(rng);
+      sum = fr.add(sum, fr.mul(rho, m.share!));
+      let p = rho;
+      for (const c of m.dealing.commitments) {
+        points.push(c);
+        scalars.push(p);
+        p = fr.mul(p, x);
+      }
+    }
+    allGood = g2.equals(g2.mul(g2.generator, sum), g2.msmPublic(points, scalars));
+  }
+  const bad = allGood
+    ? []
+    : mine.filter(
+        (m) => m.share === null || !shareMatchesCommitments(input.backend, m.dealing, self.index, m.share),
+      );
+  return bad.map((m) => ({
+    complainer: self.address,
+    dealer: m.dealer,
+    dealingIndex: m.dealingIndex,
+    proof: makeComplaint(input.backend, m.dealing, self.index, self.secret, rng),
+  }));
 }
 
 /** This member's secret share of each key scalar (x, y₁..y_q). */
