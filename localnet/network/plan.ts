@@ -151,13 +151,6 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
       );
   }
   checkInt('threshold', l.threshold, 1, l.apis);
-  // the DKG's threshold is the contract's, ⌈2n/3⌉ of the dealers (Nym's)
-  const dkgThreshold = Math.ceil((2 * l.apis) / 3);
-  if (!l.trustedDealer && l.threshold !== dkgThreshold)
-    throw new LocalnetOptionError(
-      'threshold',
-      `the DKG gives ${l.apis} nym-apis the threshold ${dkgThreshold} (⌈2n/3⌉); add --trusted-dealer to choose another`,
-    );
   checkInt('base-port', l.basePort, 1024, 65_535 - FIXED_SPAN);
   checkInt('topology-refresh-ms', l.topologyRefreshMs, 50, 600_000);
   checkInt('block-interval-ms', l.blockIntervalMs, 10, 60_000);
@@ -165,6 +158,21 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
     throw new LocalnetOptionError('mode', `one of ${Object.keys(TRAFFIC_MODES).join(', ')}`);
   if (l.ports !== 'fixed' && l.ports !== 'auto') throw new LocalnetOptionError('ports', "'fixed' or 'auto'");
   return l;
+}
+
+/**
+ * With the DKG (no trusted dealer) the threshold is the contract's, ⌈2n/3⌉ of the nym-apis
+ * (Nym's): it is set so, and a different `--threshold` asked for is refused.
+ */
+export function applyDkgThreshold(l: LayoutOptions, asked?: number): LayoutOptions {
+  if (l.trustedDealer) return l;
+  const t = Math.ceil((2 * l.apis) / 3);
+  if (asked !== undefined && asked !== t)
+    throw new LocalnetOptionError(
+      'threshold',
+      `the DKG gives ${l.apis} nym-apis the threshold ${t} (⌈2n/3⌉); add --trusted-dealer to choose another`,
+    );
+  return { ...l, threshold: t };
 }
 
 /**

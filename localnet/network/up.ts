@@ -55,6 +55,7 @@ import {
 import {
   DEFAULT_LAYOUT,
   PLAN_FILE,
+  applyDkgThreshold,
   SHAPE_OPTIONS,
   chainOf,
   hostOf,
@@ -239,9 +240,7 @@ function loadLayout(opts: UpOptions): LayoutOptions {
     const v = opts[k];
     if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
   }
-  // the DKG's threshold is the contract's: ⌈2n/3⌉ of the nym-apis, unless asked otherwise
-  if (!l.trustedDealer && opts.threshold === undefined) l.threshold = Math.ceil((2 * l.apis) / 3);
-  return validateLayout(l);
+  return validateLayout(applyDkgThreshold(l, opts.threshold));
 }
 
 // ---------------------------------------------------------------------------- the phases
