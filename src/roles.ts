@@ -89,6 +89,8 @@ export interface NetworkFacts {
   /** The coconut-dkg contract, when the nym-apis run the DKG (no trusted dealer). */
   dkgContract?: string;
   gatewayIdentities?: string[];
+  /** Origins of the network's own web pages (nym-api allows them by CORS). */
+  webOrigins?: string[];
 }
 
 export type PreparedFacts = Pick<NetworkFacts, 'verificationKey' | 'gatewayIdentities'>;

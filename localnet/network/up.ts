@@ -11,6 +11,8 @@
  *   start chain        until the chain answers; its addresses are in chain.json
  *   initiate dkg       the admin puts the nym-apis' accounts in the signer group and starts
  *                      the coconut-dkg contract's first epoch (a fresh network only)
+ *   serve pages        the chat page and explorer (./pages.ts), whose origin nym-api and
+ *                      the gateways let in
  *   write configs      each role's config through its own writer, then release the roles
  *   start apis         until every nym-api is ready: with the DKG, once each holds its share
  *   dkg                until the DKG epoch is in progress (its time is reported)
@@ -80,6 +82,7 @@ import {
 import { selfTest } from './ws-client.js';
 import { initiateDkg, waitForDkg } from './dkg.js';
 import { roleBundle } from './bundle.js';
+import { servePages, type PagesServer } from './pages.js';
 
 export const LOCALNET_FILE = 'localnet.json';
 
@@ -103,6 +106,8 @@ export interface LocalnetInfo {
   clients: { name: string; websocket: string; address: string; home: string }[];
   processes: { name: string; pid: number; log: string }[];
   self_test: { rtt_ms: number } | null;
+  /** The chat page and the network explorer (served by `up` itself, see ./pages.ts). */
+  web: { chat: string; explorer: string } | null;
   /** Further roles' sections (their registry entry's `info.section`). */
   [section: string]: unknown;
 }
@@ -114,6 +119,7 @@ export type PhaseName =
   | 'make keys'
   | 'start chain'
   | 'initiate dkg'
+  | 'serve pages'
   | 'write configs'
   | 'dkg'
   | `start ${Exclude<RoleStage, 'chain'>}`
@@ -156,6 +162,8 @@ export interface UpOptions extends Partial<LayoutOptions> {
   signal?: AbortSignal;
   /** Where each role runs (a fresh network only; a resumed one keeps its plan). */
   placement?: PlacementFn;
+  /** Browser origins nym-api and the gateways let in besides the network's own pages. */
+  webOrigins?: string[];
 }
 
 export interface RunningLocalnet {
@@ -206,6 +214,7 @@ interface Up {
   ownsHome: boolean;
   exited(name: string, code: number | string): void;
   info?: LocalnetInfo;
+  pages?: PagesServer;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -412,6 +421,14 @@ async function startChainPhase(u: Up): Promise<void> {
     );
 }
 
+/** The chat page and explorer; their origin goes into nym-api's CORS list (write configs). */
+async function servePagesPhase(u: Up): Promise<void> {
+  const host = u.plan.layout.host;
+  u.pages = await servePages(host, u.plan.layout.ports, () => u.info, u.plan.layout.mode);
+  const pages = u.pages;
+  u.handles.push({ name: 'pages', stop: () => pages.close() });
+}
+
 async function writeConfigs(u: Up): Promise<void> {
   const { plan } = u;
   u.facts = {
@@ -426,6 +443,7 @@ async function writeConfigs(u: Up): Promise<void> {
     topologyRefreshMs: plan.layout.topologyRefreshMs,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
+    webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],
   };
   if (!plan.layout.trustedDealer) u.facts.dkgContract = u.chain.contracts.coconut_dkg;
   for (const spec of ROLES) {
@@ -516,6 +534,7 @@ function buildInfo(u: Up): LocalnetInfo {
     clients,
     processes: records(u).map((r) => ({ name: r.name, pid: r.pid, log: r.logFile })),
     self_test: null,
+    web: u.pages ? { chat: u.pages.chatUrl, explorer: u.pages.explorerUrl } : null,
   };
 }
 
@@ -548,6 +567,7 @@ export const PHASES: readonly Phase[] = [
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
   { name: 'initiate dkg', run: initiateDkgPhase },
+  { name: 'serve pages', run: servePagesPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },

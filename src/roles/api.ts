@@ -67,6 +67,7 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
     c.dkg.pollIntervalMs = 250;
   }
   c.storage.database = join(node.home, 'nym-api.sqlite');
+  c.http.corsAllowedOrigins = [...(net.webOrigins ?? [])];
   writeConfig(c);
 }
 

@@ -215,6 +215,7 @@ describe('localnet plan (from the registry of roles)', () => {
       'make keys',
       'start chain',
       'initiate dkg',
+      'serve pages',
       'write configs',
       'start apis',
       'dkg',
