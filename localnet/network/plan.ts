@@ -63,6 +63,12 @@ export interface BaseLayout {
    * rotation (one of them the overlap). 0: Nym's schedule (1 h epochs, 24 a rotation).
    */
   rotationSecs: number;
+  /**
+   * Deal the nym-apis' Coconut key from one place (`nymph api keygen`) instead of running
+   * the DKG through the coconut-dkg contract (the default). A network planned before the
+   * DKG existed reads as true.
+   */
+  trustedDealer: boolean;
 }
 
 /** Epochs per key rotation when `rotationSecs` is set (the overlap is one of them). */
@@ -86,6 +92,7 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   topologyRefreshMs: 250,
   blockIntervalMs: 500,
   rotationSecs: 0,
+  trustedDealer: false,
 };
 
 /** Layout options that fix a network's shape: a resumed network cannot change them. */
@@ -95,6 +102,7 @@ export const SHAPE_OPTIONS: readonly { key: keyof LayoutOptions; flag: string }[
   { key: 'ports', flag: 'ports' },
   { key: 'basePort', flag: 'base-port' },
   { key: 'host', flag: 'host' },
+  { key: 'trustedDealer', flag: 'trusted-dealer' },
 ];
 
 /**
@@ -160,6 +168,21 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
     throw new LocalnetOptionError('mode', `one of ${Object.keys(TRAFFIC_MODES).join(', ')}`);
   if (l.ports !== 'fixed' && l.ports !== 'auto') throw new LocalnetOptionError('ports', "'fixed' or 'auto'");
   return l;
+}
+
+/**
+ * With the DKG (no trusted dealer) the threshold is the contract's, ⌈2n/3⌉ of the nym-apis
+ * (Nym's): it is set so, and a different `--threshold` asked for is refused.
+ */
+export function applyDkgThreshold(l: LayoutOptions, asked?: number): LayoutOptions {
+  if (l.trustedDealer) return l;
+  const t = Math.ceil((2 * l.apis) / 3);
+  if (asked !== undefined && asked !== t)
+    throw new LocalnetOptionError(
+      'threshold',
+      `the DKG gives ${l.apis} nym-apis the threshold ${t} (⌈2n/3⌉); add --trusted-dealer to choose another`,
+    );
+  return { ...l, threshold: t };
 }
 
 /**
@@ -334,6 +357,8 @@ export function readPlan(home: string): NetworkPlan | undefined {
   for (const spec of COUNTED)
     if (typeof plan.layout[spec.count.option] !== 'number')
       plan.layout[spec.count.option] = nodesOf(plan, spec.name).length / spec.count.nodesPerUnit;
+  // made before the DKG: its nym-apis hold trusted-dealer key files
+  if (typeof plan.layout.trustedDealer !== 'boolean') plan.layout.trustedDealer = true;
   return plan;
 }
 

@@ -7,12 +7,15 @@
  *   plan               read DIR/network.json, or plan a new network from the registry
  *   launch roles       start every role's process now, the chain first: the others load
  *                      their code while the chain starts, and wait for their configs
- *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
+ *   make keys          node keys (and, with --trusted-dealer, the nym-apis' Coconut key shares)
  *   start chain        until the chain answers; its addresses are in chain.json
+ *   initiate dkg       the admin puts the nym-apis' accounts in the signer group and starts
+ *                      the coconut-dkg contract's first epoch (a fresh network only)
  *   serve pages        the chat page and explorer (./pages.ts), whose origin nym-api and
  *                      the gateways let in
  *   write configs      each role's config through its own writer, then release the roles
- *   start apis         until every nym-api is ready
+ *   start apis         until every nym-api is ready: with the DKG, once each holds its share
+ *   dkg                until the DKG epoch is in progress (its time is reported)
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
  *   wait for topology  until every nym-api shows every node
  *   start clients      until every native client is ready (with a bandwidth credential)
@@ -55,6 +58,7 @@ import {
 import {
   DEFAULT_LAYOUT,
   PLAN_FILE,
+  applyDkgThreshold,
   SHAPE_OPTIONS,
   chainOf,
   hostOf,
@@ -78,6 +82,7 @@ import {
   TopologyTimeoutError,
 } from './errors.js';
 import { selfTest } from './ws-client.js';
+import { initiateDkg, waitForDkg } from './dkg.js';
 import { roleBundle } from './bundle.js';
 import { servePages, type PagesServer } from './pages.js';
 
@@ -115,8 +120,10 @@ export type PhaseName =
   | 'launch roles'
   | 'make keys'
   | 'start chain'
+  | 'initiate dkg'
   | 'serve pages'
   | 'write configs'
+  | 'dkg'
   | `start ${Exclude<RoleStage, 'chain'>}`
   | 'wait for topology'
   | 'self-test'
@@ -136,6 +143,7 @@ export type ProgressEvent =
       ms: number;
     }
   | { step: 'topology'; mixnodes: number; gateways: number; ms: number }
+  | { step: 'dkg'; epoch: number; threshold: number; dealers: number; ms: number }
   | { step: 'self-test'; rttMs: number; ms: number };
 
 export interface UpOptions extends Partial<LayoutOptions> {
@@ -243,7 +251,7 @@ function loadLayout(opts: UpOptions): LayoutOptions {
     const v = opts[k];
     if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
   }
-  return validateLayout(l);
+  return validateLayout(applyDkgThreshold(l, opts.threshold));
 }
 
 // ---------------------------------------------------------------------------- the phases
@@ -380,7 +388,10 @@ async function makeKeys(u: Up): Promise<void> {
     const mod = await spec.load();
     if (!mod.prepare || !nodes.length) continue;
     for (const n of nodes) mkdirSync(n.home, { recursive: true });
-    Object.assign(u.prepared, await mod.prepare(nodes, u.plan.layout.threshold));
+    Object.assign(
+      u.prepared,
+      await mod.prepare(nodes, u.plan.layout.threshold, { trustedDealer: u.plan.layout.trustedDealer }),
+    );
   }
 }
 
@@ -462,6 +473,7 @@ async function writeConfigs(u: Up): Promise<void> {
     ...u.prepared,
     webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],
   };
+  if (!plan.layout.trustedDealer) u.facts.dkgContract = u.chain.contracts.coconut_dkg;
   for (const spec of ROLES) {
     const mod = await spec.load();
     if (!mod.init) continue;
@@ -502,6 +514,19 @@ async function awaitStage(u: Up, stage: RoleStage): Promise<void> {
         ms: u.readyAt.get(node.name) ?? u.since(),
       });
     }
+}
+
+async function initiateDkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const accounts = nodesOf(u.plan, 'api').map((n) => n.account);
+  await initiateDkg(u.chain, accounts, u.opts.signal);
+}
+
+async function dkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const r = await waitForDkg(u.chain, 2 * u.roleTimeoutMs, u.opts.signal);
+  u.prepared.verificationKey = r.verificationKey;
+  u.progress({ step: 'dkg', epoch: r.epoch, threshold: r.threshold, dealers: r.dealers, ms: u.since() });
 }
 
 async function waitForTopologyPhase(u: Up): Promise<void> {
@@ -569,10 +594,12 @@ export const PHASES: readonly Phase[] = [
   { name: 'launch roles', run: launchRoles },
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
+  { name: 'initiate dkg', run: initiateDkgPhase },
   { name: 'serve pages', run: servePagesPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },
+    ...(s === 'apis' ? [{ name: 'dkg' as const, run: dkgPhase }] : []),
     // clients need the whole network in nym-api's topology
     ...(s === 'nodes' ? [{ name: 'wait for topology' as const, run: waitForTopologyPhase }] : []),
   ]),

@@ -36,6 +36,8 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     clientsPort: node.ports.clients,
     httpApiPort: node.ports.metrics,
     verificationKey: net.verificationKey,
+    // from the DKG: fetched from the nym-apis at start (they are up before the gateways)
+    apiUrls: net.verificationKey ? undefined : net.apiUrls,
     // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
     freeBandwidth: true,
     // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
@@ -46,6 +48,7 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     sphinxApiUrls: net.apiUrls,
   });
   tuneForLocalnet(t, host);
+  if (!net.verificationKey) (t.credentials as Record<string, unknown>).threshold = net.threshold;
   writeToml(configPath(node.home), t, '# nymph gateway (written by nymph localnet up)');
   initGatewayTls(node.home, t);
 }
