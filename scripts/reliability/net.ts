@@ -66,6 +66,8 @@ export interface ReliabilityNet {
   crashed(): string[];
   /** Starts again every role that is not running (stopped by a scenario that failed half-way). */
   repair(): Promise<string[]>;
+  /** When the role's current process started (performance.now() ms). */
+  startedAt(name: string): number;
   /** Resident set size of each role, in KiB (roles that are not running are left out). */
   rss(): Record<string, number>;
   /** A gateway's metrics counter (Prometheus text), 0 when absent. */
@@ -144,6 +146,9 @@ export async function startNet(opts: NetOptions): Promise<ReliabilityNet> {
     throw err;
   }
   const pids = new Map<string, number>(up.pids.map((p: PidRecord) => [p.name, p.pid]));
+  const started = new Map<string, number>(
+    up.pids.map((p: PidRecord) => [p.name, performance.now() - up.upMs]),
+  );
   const restarted: RoleProcess[] = [];
   /** Roles a scenario stopped on purpose and has not restarted yet. */
   const stopped = new Set<string>();
@@ -202,6 +207,7 @@ export async function startNet(opts: NetOptions): Promise<ReliabilityNet> {
       });
       restarted.push(role);
       pids.set(name, role.pid);
+      started.set(name, performance.now());
       stopped.delete(name);
       return readyEvent(logFile, offset, spec.readyEvent, role, 60_000);
     },
@@ -213,6 +219,7 @@ export async function startNet(opts: NetOptions): Promise<ReliabilityNet> {
       for (const name of down) await net.restart(name);
       return down;
     },
+    startedAt: (name) => started.get(name) ?? 0,
     rss() {
       const out: Record<string, number> = {};
       for (const [name, pid] of pids) {

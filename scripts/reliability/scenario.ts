@@ -10,17 +10,23 @@ import type { ReliabilityNet } from './net.js';
 export interface Sizes {
   /** Messages through a mix node killed mid-transfer. */
   mixKill: number;
-  /** Messages stored at a gateway killed with them (and again mid-drain). */
+  /** Messages stored at a gateway killed with them. */
   gatewayStored: number;
+  /** Messages stored at a gateway killed mid-drain (more: a drain of few is over at once). */
+  gatewayDrain: number;
   /** Messages waiting while the native client restarts. */
   clientWaiting: number;
   /** Messages sent while the chain is down. */
   chainOutage: number;
-  /** Idle sockets opened on a mix port. */
+  /** Idle sockets opened on a mix port (and on each of the other ports). */
   idleSockets: number;
+  /** An idle socket still open this long after it opened was held without a deadline. */
+  idleDeadlineMs: number;
   /** Fuzzed inputs per decoder. */
   fuzzInputs: number;
   load: { streams: number; perSecond: number; seconds: number; window: number; sampleMs: number };
+  /** How long a scenario waits for its last messages (a loss costs this much time). */
+  awaitMs: number;
   /** Largest RSS slope after warm-up counted as flat, KiB per minute. */
   rssFlatKiBPerMin: number;
 }
@@ -28,22 +34,28 @@ export interface Sizes {
 export const SHORT: Sizes = {
   mixKill: 200,
   gatewayStored: 200,
+  gatewayDrain: 400,
   clientWaiting: 20,
   chainOutage: 50,
   idleSockets: 500,
+  idleDeadlineMs: 15_000,
   fuzzInputs: 10_000,
   load: { streams: 6, perSecond: 5, seconds: 30, window: 50, sampleMs: 2_000 },
+  awaitMs: 20_000,
   rssFlatKiBPerMin: 8 * 1024,
 };
 
 export const LONG: Sizes = {
   mixKill: 1_000,
   gatewayStored: 1_000,
+  gatewayDrain: 1_000,
   clientWaiting: 20,
   chainOutage: 200,
   idleSockets: 500,
+  idleDeadlineMs: 20_000,
   fuzzInputs: 1_000_000,
   load: { streams: 50, perSecond: 20, seconds: 600, window: 100, sampleMs: 10_000 },
+  awaitMs: 90_000,
   rssFlatKiBPerMin: 1024,
 };
 

@@ -38,7 +38,7 @@ async function receiverBack(ctx: Ctx): Promise<void> {
 }
 
 /**
- * Sends `n` messages of `tag` to the offline receiver and waits (30 s at most) until its
+ * Sends `n` messages of `tag` to the offline receiver and waits (`awaitMs` at most) until its
  * gateway stored them all; returns how many it stored (a shortfall shows at the receiver).
  */
 async function storeAtGateway(ctx: Ctx, gateway: string, tag: string, n: number): Promise<number> {
@@ -47,10 +47,10 @@ async function storeAtGateway(ctx: Ctx, gateway: string, tag: string, n: number)
   let stored = 0;
   await until(
     async () => (stored = (await ctx.net.gatewayCounter(gateway, GW_STORED)) - before) >= n,
-    30_000,
+    ctx.sizes.awaitMs,
     `${n} messages stored at ${gateway}`,
     200,
-  ).catch(() => ctx.log(`${gateway} stored ${stored} of ${n} within 30 s; going on`));
+  ).catch(() => ctx.log(`${gateway} stored ${stored} of ${n} within ${ctx.sizes.awaitMs} ms; going on`));
   return stored;
 }
 
@@ -71,7 +71,7 @@ export const mixnodeKill: Scenario = {
     await ctx.net.kill9(victim);
     ctx.log(`killed ${victim} after ${ctx.receiverCounter.distinct(tag)} of ${n} delivered`);
     await sending;
-    const t = await ctx.receiverCounter.await(tag, n, 90_000);
+    const t = await ctx.receiverCounter.await(tag, n, ctx.sizes.awaitMs);
     await ctx.net.restart(victim);
     return { numbers: tallyNumbers('mixnode_kill', t), failures: tallyFailures('mix node kill -9', t) };
   },
@@ -89,9 +89,9 @@ export const gatewayKillStored: Scenario = {
     ctx.log(`${stored} of ${n} stored at ${gw}; killed it`);
     await ctx.net.restart(gw);
     await receiverBack(ctx);
-    const t = await ctx.receiverCounter.await(tag, n, 60_000);
+    const t = await ctx.receiverCounter.await(tag, n, ctx.sizes.awaitMs);
     return {
-      numbers: tallyNumbers('gateway_kill_stored', t),
+      numbers: { ...tallyNumbers('gateway_kill_stored', t), gateway_kill_stored_at_gateway: stored },
       failures: tallyFailures('gateway kill -9 stored', t),
     };
   },
@@ -100,20 +100,21 @@ export const gatewayKillStored: Scenario = {
 export const gatewayKillMidDrain: Scenario = {
   name: 'gateway kill -9 mid-drain, the client killed too',
   async run(ctx) {
-    const n = ctx.sizes.gatewayStored;
+    const n = ctx.sizes.gatewayDrain;
     const tag = `${ctx.run}-gwdrain`;
     const gw = receiverGateway(ctx);
     await receiverOffline(ctx);
     await storeAtGateway(ctx, gw, tag, n);
     const delivered0 = await ctx.net.gatewayCounter(gw, GW_DELIVERED);
-    // the client comes back and the gateway starts pushing; both die part of the way through
+    // the client comes back and the gateway starts pushing; both die at the first push seen
+    // (a drain is quick: the gateway's metrics are read as often as it answers)
     const back = receiverBack(ctx).catch((e: unknown) => e);
     let pushed = 0;
     await until(
-      async () => (pushed = (await ctx.net.gatewayCounter(gw, GW_DELIVERED)) - delivered0) >= n / 10,
+      async () => (pushed = (await ctx.net.gatewayCounter(gw, GW_DELIVERED)) - delivered0) > 0,
       60_000,
       `${gw} pushing stored messages`,
-      5,
+      1,
     );
     await Promise.all([ctx.net.kill9(gw), ctx.net.kill9(ctx.receiverName)]);
     await back;
@@ -121,7 +122,7 @@ export const gatewayKillMidDrain: Scenario = {
     ctx.log(`killed ${gw} and ${ctx.receiverName} after ${pushed} of ${n} pushed`);
     await ctx.net.restart(gw);
     await receiverBack(ctx);
-    const t = await ctx.receiverCounter.await(tag, n, 60_000);
+    const t = await ctx.receiverCounter.await(tag, n, ctx.sizes.awaitMs);
     return {
       numbers: { ...tallyNumbers('gateway_kill_drain', t), gateway_kill_drain_pushed_before_kill: pushed },
       failures: tallyFailures('gateway kill -9 mid-drain', t),
@@ -142,7 +143,7 @@ export const clientRestart: Scenario = {
     await until(() => !isRunning(pid), 15_000, `${ctx.receiverName} stopped`, 50);
     await storeAtGateway(ctx, gw, tag, n);
     await receiverBack(ctx);
-    const waiting = await ctx.receiverCounter.await(tag, n, 30_000);
+    const waiting = await ctx.receiverCounter.await(tag, n, ctx.sizes.awaitMs);
 
     // messages to a running client while no app is attached: the next app gets them
     const tagNoApp = `${ctx.run}-noapp`;
@@ -152,7 +153,7 @@ export const clientRestart: Scenario = {
     await ctx.sender.sendRange(ctx.receiverAddress, tagNoApp, 0, m);
     await sleep(3_000);
     await ctx.reconnectReceiver();
-    const noApp = await ctx.receiverCounter.await(tagNoApp, m, 10_000);
+    const noApp = await ctx.receiverCounter.await(tagNoApp, m, ctx.sizes.awaitMs / 2);
     return {
       numbers: { ...tallyNumbers('client_restart', waiting), ...tallyNumbers('client_no_app', noApp) },
       failures: [
@@ -221,7 +222,7 @@ export const chainKill: Scenario = {
     const n = ctx.sizes.chainOutage;
     const tag = `${ctx.run}-chain`;
     await ctx.sender.sendRange(ctx.receiverAddress, tag, 0, n);
-    const outage = await ctx.receiverCounter.await(tag, n, 30_000);
+    const outage = await ctx.receiverCounter.await(tag, n, ctx.sizes.awaitMs);
     await ctx.net.restart('chain');
 
     const lostFacts: string[] = [];

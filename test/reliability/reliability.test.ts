@@ -52,7 +52,7 @@ describe('reliability (short form)', () => {
   it('gateway and client kill -9 mid-drain: every message once', () => {
     expect(report.numbers.gateway_kill_drain_pushed_before_kill).toBeGreaterThan(0);
     expect(numbersOf('gateway_kill_drain_')).toMatchObject({
-      gateway_kill_drain_sent: sizes.gatewayStored,
+      gateway_kill_drain_sent: sizes.gatewayDrain,
       gateway_kill_drain_lost: 0,
       gateway_kill_drain_duplicated: 0,
     });
@@ -104,7 +104,7 @@ describe('reliability (short form)', () => {
     });
     for (const role of ['mixnode', 'gateway', 'api', 'client']) {
       expect(report.numbers[`idle_${role}_sent`]).toBe(sizes.idleSockets);
-      expect(report.numbers[`idle_${role}_held_20s`]).toBe(0);
+      expect(report.numbers[`idle_${role}_held_at_deadline`]).toBe(0);
     }
     expect(missed('attacks')).toEqual([]);
   });
