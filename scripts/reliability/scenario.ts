@@ -42,7 +42,7 @@ export const SHORT: Sizes = {
   fuzzInputs: 10_000,
   load: { streams: 6, perSecond: 5, seconds: 30, window: 50, sampleMs: 2_000 },
   awaitMs: 20_000,
-  rssFlatKiBPerMin: 8 * 1024,
+  rssFlatKiBPerMin: 32 * 1024,
 };
 
 export const LONG: Sizes = {

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHORT } from '../../scripts/reliability/scenario.js';
 import { runSuite, type SuiteReport } from '../../scripts/reliability/suite.js';
 
-/** The short load: 6 streams × 5 msg/s for 20 s over three native clients. */
-const sizes = { ...SHORT, load: { ...SHORT.load, seconds: 20 } };
+/** As `npm run reliability` without --long: the load is 6 streams × 5 msg/s for 30 s over three native clients. */
+const sizes = SHORT;
 let report: SuiteReport;
 const lines: string[] = [];
 
@@ -24,18 +24,23 @@ const numbersOf = (prefix: string) =>
 describe('reliability (short form)', () => {
   beforeAll(async () => {
     report = await runSuite({ sizes, log: (m) => lines.push(m) });
-  }, 360_000);
+  }, 600_000);
   afterAll(() => {
-    // the JSON line the script prints, for the log of a failed run
-    process.stderr.write(`${JSON.stringify(report?.numbers ?? {})}\n`);
+    // the progress and the JSON line the script prints, for the log of a failed run
+    process.stderr.write(`${lines.join('\n')}\n${JSON.stringify(report?.numbers ?? {})}\n`);
   });
 
-  it('mix node kill -9 mid-transfer: every message once', () => {
+  it('mix node kill -9 mid-transfer: every message once, and after its restart too', () => {
     expect(numbersOf('mixnode_kill_')).toMatchObject({
       mixnode_kill_sent: sizes.mixKill,
       mixnode_kill_delivered: sizes.mixKill,
       mixnode_kill_lost: 0,
       mixnode_kill_duplicated: 0,
+    });
+    expect(numbersOf('mixnode_restarted_')).toMatchObject({
+      mixnode_restarted_sent: sizes.mixKill,
+      mixnode_restarted_lost: 0,
+      mixnode_restarted_duplicated: 0,
     });
     expect(missed('mixnode')).toEqual([]);
   });
@@ -50,7 +55,6 @@ describe('reliability (short form)', () => {
   });
 
   it('gateway and client kill -9 mid-drain: every message once', () => {
-    expect(report.numbers.gateway_kill_drain_pushed_before_kill).toBeGreaterThan(0);
     expect(numbersOf('gateway_kill_drain_')).toMatchObject({
       gateway_kill_drain_sent: sizes.gatewayDrain,
       gateway_kill_drain_lost: 0,
