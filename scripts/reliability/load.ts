@@ -5,12 +5,30 @@
  * most `window` messages sent and not yet received (a closed loop: the offered rate is an
  * upper bound, the achieved one is reported). Every role's RSS is sampled from /proc; the
  * slope after warm-up (the first third, and a restarted process's first minute) is fitted
- * by least squares, per node, and the largest of each role is reported in KiB per minute.
+ * by least squares to the floor of the samples (lowerEnvelope), per node, and the largest
+ * of each role is reported in KiB per minute.
  */
 import { Counter, CountingApp, payload } from './apps.js';
 import { sleep } from './net.js';
 import { tallyFailures, tallyNumbers, type Scenario } from './scenario.js';
 import type { Tally } from './apps.js';
+
+/**
+ * The lower envelope of RSS samples: the smallest of each run of `k`, at the run's mean
+ * time. A collector's sawtooth (tens of MB on a nym-api) swamps a short window's slope;
+ * its floor is what grows when memory is kept.
+ */
+export function lowerEnvelope(
+  points: readonly { t: number; y: number }[],
+  k = 3,
+): { t: number; y: number }[] {
+  const out: { t: number; y: number }[] = [];
+  for (let i = 0; i + k <= points.length; i += k) {
+    const run = points.slice(i, i + k);
+    out.push({ t: run.reduce((a, p) => a + p.t, 0) / k, y: Math.min(...run.map((p) => p.y)) });
+  }
+  return out;
+}
 
 /** Least-squares slope of (t ms, y) points, per minute. */
 export function slopePerMinute(points: readonly { t: number; y: number }[]): number {
@@ -114,7 +132,7 @@ export const load: Scenario = {
         const pts = samples
           .filter((x) => x.t >= from && x.rss[name] !== undefined)
           .map((x) => ({ t: x.t, y: x.rss[name] }));
-        if (pts.length >= 3) max = Math.max(max, slopePerMinute(pts));
+        if (pts.length >= 6) max = Math.max(max, slopePerMinute(lowerEnvelope(pts)));
         else skipped++;
       }
       if (max === -Infinity) continue;

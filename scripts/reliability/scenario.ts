@@ -40,7 +40,7 @@ export const SHORT: Sizes = {
   idleSockets: 500,
   idleDeadlineMs: 15_000,
   fuzzInputs: 10_000,
-  load: { streams: 6, perSecond: 5, seconds: 30, window: 50, sampleMs: 2_000 },
+  load: { streams: 6, perSecond: 5, seconds: 30, window: 50, sampleMs: 1_000 },
   awaitMs: 20_000,
   rssFlatKiBPerMin: 32 * 1024,
 };

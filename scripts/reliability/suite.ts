@@ -147,10 +147,12 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
     }
     record('fuzz', r, performance.now() - f0);
   }
-  // the suite's totals: every transfer's losses and duplicates, every crash
+  // the suite's totals: every transfer's losses and duplicates, every crash (each count
+  // once: the fuzz runner's own totals are left out)
+  const aggregates = new Set(['fuzz_inputs', 'fuzz_crashes']);
   const sum = (suffix: string) =>
     Object.entries(report.numbers)
-      .filter(([k]) => k.endsWith(suffix) && !k.includes('total_'))
+      .filter(([k]) => k.endsWith(suffix) && !k.startsWith('total_') && !aggregates.has(k))
       .reduce((a, [, v]) => a + v, 0);
   report.numbers.total_lost = sum('_lost');
   report.numbers.total_duplicated = sum('_duplicated');
