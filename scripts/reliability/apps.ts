@@ -107,6 +107,9 @@ export class CountingApp {
     timeoutMs = 10_000,
   ): Promise<CountingApp> {
     const ws = new WebSocket(url, { perMessageDeflate: false, headers });
+    // listening before the upgrade completes: messages the client holds for the next app
+    // come right behind its answer, before an `open` handler's continuation would run
+    const app = new CountingApp(ws, counter);
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => {
         ws.terminate();
@@ -126,7 +129,7 @@ export class CountingApp {
         reject(new Error(`refused with HTTP ${res.statusCode}`));
       });
     });
-    return new CountingApp(ws, counter);
+    return app;
   }
 
   /** The client's address; also switches the connection to text answers (Nym's rule). */
