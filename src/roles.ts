@@ -83,6 +83,8 @@ export interface NetworkFacts {
   /** Made by `prepare`: the nym-apis' aggregated verification key, the gateways' identities. */
   verificationKey?: string;
   gatewayIdentities?: string[];
+  /** Origins of the network's own web pages (nym-api allows them by CORS). */
+  webOrigins?: string[];
 }
 
 export type PreparedFacts = Pick<NetworkFacts, 'verificationKey' | 'gatewayIdentities'>;

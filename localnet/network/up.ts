@@ -9,6 +9,8 @@
  *                      their code while the chain starts, and wait for their configs
  *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
  *   start chain        until the chain answers; its addresses are in chain.json
+ *   serve pages        the chat page and explorer (./pages.ts), whose origin nym-api and
+ *                      the gateways let in
  *   write configs      each role's config through its own writer, then release the roles
  *   start apis         until every nym-api is ready
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
@@ -75,6 +77,7 @@ import {
 } from './errors.js';
 import { selfTest } from './ws-client.js';
 import { roleBundle } from './bundle.js';
+import { servePages, type PagesServer } from './pages.js';
 
 export const LOCALNET_FILE = 'localnet.json';
 
@@ -98,6 +101,8 @@ export interface LocalnetInfo {
   clients: { name: string; websocket: string; address: string; home: string }[];
   processes: { name: string; pid: number; log: string }[];
   self_test: { rtt_ms: number } | null;
+  /** The chat page and the network explorer (served by `up` itself, see ./pages.ts). */
+  web: { chat: string; explorer: string } | null;
   /** Further roles' sections (their registry entry's `info.section`). */
   [section: string]: unknown;
 }
@@ -108,6 +113,7 @@ export type PhaseName =
   | 'launch roles'
   | 'make keys'
   | 'start chain'
+  | 'serve pages'
   | 'write configs'
   | `start ${Exclude<RoleStage, 'chain'>}`
   | 'wait for topology'
@@ -148,6 +154,8 @@ export interface UpOptions extends Partial<LayoutOptions> {
   signal?: AbortSignal;
   /** Where each role runs (a fresh network only; a resumed one keeps its plan). */
   placement?: PlacementFn;
+  /** Browser origins nym-api and the gateways let in besides the network's own pages. */
+  webOrigins?: string[];
 }
 
 export interface RunningLocalnet {
@@ -198,6 +206,7 @@ interface Up {
   ownsHome: boolean;
   exited(name: string, code: number | string): void;
   info?: LocalnetInfo;
+  pages?: PagesServer;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -401,6 +410,14 @@ async function startChainPhase(u: Up): Promise<void> {
     );
 }
 
+/** The chat page and explorer; their origin goes into nym-api's CORS list (write configs). */
+async function servePagesPhase(u: Up): Promise<void> {
+  const host = u.plan.layout.host;
+  u.pages = await servePages(host, u.plan.layout.ports, () => u.info, u.plan.layout.mode);
+  const pages = u.pages;
+  u.handles.push({ name: 'pages', stop: () => pages.close() });
+}
+
 async function writeConfigs(u: Up): Promise<void> {
   const { plan } = u;
   u.facts = {
@@ -415,6 +432,7 @@ async function writeConfigs(u: Up): Promise<void> {
     topologyRefreshMs: plan.layout.topologyRefreshMs,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
+    webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],
   };
   for (const spec of ROLES) {
     const mod = await spec.load();
@@ -491,6 +509,7 @@ function buildInfo(u: Up): LocalnetInfo {
     clients,
     processes: records(u).map((r) => ({ name: r.name, pid: r.pid, log: r.logFile })),
     self_test: null,
+    web: u.pages ? { chat: u.pages.chatUrl, explorer: u.pages.explorerUrl } : null,
   };
 }
 
@@ -522,6 +541,7 @@ export const PHASES: readonly Phase[] = [
   { name: 'launch roles', run: launchRoles },
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
+  { name: 'serve pages', run: servePagesPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },

@@ -139,6 +139,10 @@ export function register(program: Command): void {
         out(`  ${''.padEnd(16)} address ${c.address}`);
       }
       if (i.self_test) out(`  self-test        round trip ${i.self_test.rtt_ms} ms`);
+      if (i.web) {
+        out(`  chat page        ${i.web.chat}`);
+        out(`  explorer         ${i.web.explorer}`);
+      }
       out(`  endpoints        ${join(i.home, 'localnet.json')}`);
       if (f.json) process.stdout.write(`${JSON.stringify(i)}\n`);
       if (f.detach) {

@@ -51,6 +51,7 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
   c.topology.refreshIntervalMs = net.topologyRefreshMs;
   c.coconut.keyFile = KEY_FILE;
   c.storage.database = join(node.home, 'nym-api.sqlite');
+  c.http.corsAllowedOrigins = [...(net.webOrigins ?? [])];
   writeConfig(c);
 }
 

@@ -14,8 +14,8 @@ import type { PreparedFacts, RoleInitContext, RoleNode, RoleStartOptions, Runnin
 import { chainOf, loggerOf, makeNodeKeys, tableOf, tuneForLocalnet } from './node-role.js';
 
 /**
- * Browser origins of localnet's own pages, let in on the gateways' client ports (the
- * config hook is `[gateway] allowed_origins`). Localnet serves no page yet: none.
+ * Browser origins let in on the gateways' client ports (`[gateway] allowed_origins`)
+ * besides those of localnet's own pages (`net.webOrigins`): none.
  */
 export const LOCALNET_PAGE_ORIGINS: readonly string[] = [];
 
@@ -40,7 +40,7 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     freeBandwidth: true,
     // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
     clientsWssPort: -1,
-    allowedOrigins: [...LOCALNET_PAGE_ORIGINS],
+    allowedOrigins: [...LOCALNET_PAGE_ORIGINS, ...(net.webOrigins ?? [])],
     maxConnectionsPerIp: LOCALNET_CONNECTIONS_PER_IP,
     chain: chainOf(ctx),
   });

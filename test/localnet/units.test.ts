@@ -214,6 +214,7 @@ describe('localnet plan (from the registry of roles)', () => {
       'launch roles',
       'make keys',
       'start chain',
+      'serve pages',
       'write configs',
       'start apis',
       'start nodes',
