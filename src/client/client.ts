@@ -22,7 +22,7 @@ import { AbortedError, InvalidStateError, NotConnectedError, throwIfAborted } fr
 import type { DeliveryFailedError } from './errors.js';
 import { GatewayLink, type CredentialSource } from './gateway-link.js';
 import { addressOf, generateKeys, type ClientKeys } from './identity.js';
-import type { ClientMessage } from './message.js';
+import { plainMessage, repliableMessage, replyMessage, type NymMessage } from '../nymsphinx/index.js';
 import { PacketBuilder, type RealPacket } from './packet-builder.js';
 import { ReceivedBuffer, type Listener, type ReceivedMessage } from './received-buffer.js';
 import { Receiver } from './receiver.js';
@@ -82,6 +82,7 @@ export class MixnetClientCore {
       ...ctx,
       store: opts.replyStore,
       makeSurb: () => this.builder.replySurb(),
+      self: () => this.builder.self(),
       sendTo: (recipient, m) => this.sendClientMessage(recipient, m, {}),
       sendThroughSurbs: (senderTag, m) => this.enqueue(this.builder.packets(m, { kind: 'reply', senderTag })),
     });
@@ -186,8 +187,8 @@ export class MixnetClientCore {
       keys,
       takeReplyKey: (digest) => replies.takeReplyKey(digest),
       onAck: (key) => acks.acked(key),
-      onMessage: (m, replyTag) => {
-        const forApp = replies.received(m, replyTag);
+      onMessage: (m) => {
+        const forApp = replies.received(m);
         if (forApp) buffer.deliver(forApp);
       },
     });
@@ -211,7 +212,7 @@ export class MixnetClientCore {
 
   /** Send `message` to `recipient`; resolves once every fragment is acknowledged. */
   send(recipient: Recipient, message: Uint8Array, opts: SendOptions = {}): Promise<void> {
-    return this.sendClientMessage(recipient, { kind: 'plain', data: message }, opts);
+    return this.sendClientMessage(recipient, plainMessage(message), opts);
   }
 
   /** Send with reply SURBs: the recipient sees our sender tag, never our address, and can `reply`. */
@@ -219,18 +220,18 @@ export class MixnetClientCore {
     this.checkReady(opts.signal);
     const senderTag = this.replies.senderTagFor(recipient);
     const surbs = this.replies.makeReplySurbs(senderTag, replySurbs);
-    return this.sendClientMessage(recipient, { kind: 'repliable', senderTag, surbs, data: message }, opts);
+    return this.sendClientMessage(recipient, repliableMessage(message, senderTag, surbs, 1), opts);
   }
 
   /** Answer an anonymous sender through the reply SURBs it gave us. */
   async reply(senderTag: Uint8Array, message: Uint8Array, opts: SendOptions = {}): Promise<void> {
     this.checkReady(opts.signal);
-    const packets = this.builder.packets({ kind: 'reply', data: message }, { kind: 'reply', senderTag });
+    const packets = this.builder.packets(replyMessage(message), { kind: 'reply', senderTag });
     await this.replies.prepareReply(senderTag, packets.length, opts.signal);
     return this.enqueue(packets, opts.signal);
   }
 
-  private async sendClientMessage(recipient: Recipient, m: ClientMessage, opts: SendOptions): Promise<void> {
+  private async sendClientMessage(recipient: Recipient, m: NymMessage, opts: SendOptions): Promise<void> {
     this.checkReady(opts.signal);
     const gateway = base58.encode(recipient.gateway);
     await this.routes.ensureGateway(gateway, opts.signal);

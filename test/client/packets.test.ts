@@ -15,7 +15,13 @@ import { ReplyController } from '../../src/client/replies.js';
 import { Routes } from '../../src/client/routes.js';
 import { newStats } from '../../src/client/stats.js';
 import { MemoryReplyStore } from '../../src/client/store.js';
-import type { ClientMessage } from '../../src/client/message.js';
+import {
+  plainMessage,
+  repliableMessage,
+  replyMessage,
+  surbRequestMessage,
+  type NymMessage,
+} from '../../src/nymsphinx/index.js';
 import {
   InsufficientSurbsError,
   InvalidSurbCountError,
@@ -45,8 +51,8 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
   await routes.refresh();
   const gateway = net.topology.gatewayByIdentity(net.gatewayIdentity);
   const acked: string[] = [];
-  const sentTo: { to: string; m: ClientMessage }[] = [];
-  const throughSurbs: ClientMessage[] = [];
+  const sentTo: { to: string; m: NymMessage }[] = [];
+  const throughSurbs: NymMessage[] = [];
   const inbox: ReceivedMessage[] = [];
   const buffer = new ReceivedBuffer();
   buffer.subscribe((m) => inbox.push(m));
@@ -59,6 +65,8 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
     surbTopUpAmount: 5,
     surbWaitTimeoutMs: 1000,
     surbMaxAgeMs: 60_000,
+    stats,
+    self: () => builder.self(),
     makeSurb: () => builder.replySurb(),
     sendTo: async (r, m) => void sentTo.push({ to: base58.encode(r.identity), m }),
     sendThroughSurbs: async (_tag, m) => void throughSurbs.push(m),
@@ -83,8 +91,8 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
     stats,
     takeReplyKey: (d) => replies.takeReplyKey(d),
     onAck: (key) => acked.push(key),
-    onMessage: (m, tag) => {
-      const forApp = replies.received(m, tag);
+    onMessage: (m) => {
+      const forApp = replies.received(m);
       if (forApp) buffer.deliver(forApp);
     },
   });
@@ -120,10 +128,10 @@ describe('packet building and receiving', () => {
   it('sends a message through three layers and the gateway, and its SURB-ack comes back', async () => {
     const net = testNetwork(2);
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
-    const packets = a.builder.packets(
-      { kind: 'plain', data: utf8.encode('hello') },
-      { kind: 'forward', recipient: b.address },
-    );
+    const packets = a.builder.packets(plainMessage(utf8.encode('hello')), {
+      kind: 'forward',
+      recipient: b.address,
+    });
     expect(packets).toHaveLength(1);
     const built = packets[0].build();
     expect(built.sphinxBytes).toBe(packetLengthFor('regular'));
@@ -146,10 +154,7 @@ describe('packet building and receiving', () => {
     const net = testNetwork(1);
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
     const big = seededRng('big')(fragmentLength('regular') * 4 + 100);
-    const packets = a.builder.packets(
-      { kind: 'plain', data: big },
-      { kind: 'forward', recipient: b.address },
-    );
+    const packets = a.builder.packets(plainMessage(big), { kind: 'forward', recipient: b.address });
     expect(packets.length).toBe(5);
     transmit(net, a, b, packets, [4, 2, 2, 0, 3, 1, 1]);
     expect(b.inbox).toHaveLength(1);
@@ -168,8 +173,8 @@ describe('packet building and receiving', () => {
     const rng = seededRng('two');
     const m1 = rng(fragmentLength('regular') * 2);
     const m2 = rng(fragmentLength('regular') * 2);
-    const p1 = a.builder.packets({ kind: 'plain', data: m1 }, { kind: 'forward', recipient: b.address });
-    const p2 = a.builder.packets({ kind: 'plain', data: m2 }, { kind: 'forward', recipient: b.address });
+    const p1 = a.builder.packets(plainMessage(m1), { kind: 'forward', recipient: b.address });
+    const p2 = a.builder.packets(plainMessage(m2), { kind: 'forward', recipient: b.address });
     transmit(net, a, b, [...p1, ...p2], [0, 3, 1, 5, 4, 2]);
     expect(b.inbox.map((m) => Buffer.from(m.message))).toEqual([Buffer.from(m2), Buffer.from(m1)]);
   });
@@ -193,10 +198,10 @@ describe('packet building and receiving', () => {
     const rng = seededRng('junk');
     for (const p of [new Uint8Array(0), rng(31), rng(32), rng(500), rng(2000)]) b.receiver.payload(p);
     // a message for alice opened by bob: decrypts to garbage
-    const [p] = a.builder.packets(
-      { kind: 'plain', data: utf8.encode('not yours') },
-      { kind: 'forward', recipient: a.address },
-    );
+    const [p] = a.builder.packets(plainMessage(utf8.encode('not yours')), {
+      kind: 'forward',
+      recipient: a.address,
+    });
     b.receiver.payload(deliverMixPacket(net, p.build().mixPacket).message);
     expect(b.stats.malformed).toBe(6);
     expect(b.inbox).toEqual([]);
@@ -218,10 +223,7 @@ describe('packet building and receiving', () => {
     const net = testNetwork(1);
     const a = await client(net, 'alice', { maxMessageBytes: 1000 });
     expect(() =>
-      a.builder.packets(
-        { kind: 'plain', data: new Uint8Array(1001) },
-        { kind: 'forward', recipient: a.address },
-      ),
+      a.builder.packets(plainMessage(new Uint8Array(1001)), { kind: 'forward', recipient: a.address }),
     ).toThrow(MessageTooLargeError);
   });
 });
@@ -237,10 +239,10 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(
-        { kind: 'repliable', senderTag: tag, surbs, data: utf8.encode('who?') },
-        { kind: 'forward', recipient: b.address },
-      ),
+      a.builder.packets(repliableMessage(utf8.encode('who?'), tag, surbs, 1), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
     );
     expect(b.inbox).toHaveLength(1);
     expect(b.inbox[0].kind).toBe('repliable');
@@ -248,10 +250,7 @@ describe('anonymous replies', () => {
     // bob has 3 SURBs: one reply leaves 2, not below the watermark of 2: no SURB request
     await b.replies.prepareReply(tag, 1);
     expect(b.throughSurbs).toEqual([]);
-    const reply = b.builder.packets(
-      { kind: 'reply', data: utf8.encode('me') },
-      { kind: 'reply', senderTag: tag },
-    );
+    const reply = b.builder.packets(replyMessage(utf8.encode('me')), { kind: 'reply', senderTag: tag });
     const [d] = transmit(net, b, a, reply);
     expect(Buffer.from(d.d.destination.subarray(0, 32)).equals(Buffer.from(a.keys.identityPublic))).toBe(
       true,
@@ -272,23 +271,24 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(
-        { kind: 'repliable', senderTag: tag, surbs, data: utf8.encode('q') },
-        { kind: 'forward', recipient: b.address },
-      ),
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 1), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
     );
     // 2 SURBs, a reply of 1 fragment would leave 1 < watermark 2: a SURB request goes first,
     // and the reply waits for enough SURBs (1 for the request + 1 for the reply is there)
     await b.replies.prepareReply(tag, 1);
-    expect(b.throughSurbs).toEqual([{ kind: 'surbRequest', amount: 5 }]);
-    // the request travels through one of the SURBs, so alice knows which tag asks
+    expect(b.throughSurbs).toEqual([surbRequestMessage(b.address, 5)]);
+    // the request travels through one of the SURBs and names bob's address: alice finds her tag by it
     const req = b.builder.packets(b.throughSurbs[0], { kind: 'reply', senderTag: tag });
     transmit(net, b, a, req);
     expect(a.inbox).toEqual([]); // a control message, not for the app
     expect(a.sentTo).toHaveLength(1);
     expect(a.sentTo[0].to).toBe(base58.encode(b.keys.identityPublic));
     const more = a.sentTo[0].m;
-    expect(more.kind === 'additionalSurbs' && more.surbs.length).toBe(5);
+    expect(more).toMatchObject({ kind: 'repliable', senderTag: tag, content: { type: 'additionalSurbs' } });
+    expect(more.kind === 'repliable' && more.content.replySurbs.length).toBe(5);
     transmit(net, a, b, a.builder.packets(more, { kind: 'forward', recipient: b.address }));
     expect(b.inbox).toHaveLength(1); // only the question; additional SURBs are not for the app
     await b.replies.prepareReply(tag, 3); // 1 + 5 = 6 left: enough without asking
@@ -305,10 +305,10 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(
-        { kind: 'repliable', senderTag: tag, surbs, data: utf8.encode('q') },
-        { kind: 'forward', recipient: b.address },
-      ),
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 1), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
     );
     const waiting = b.replies.prepareReply(tag, 4);
     b.clock.advance(1000);
@@ -323,17 +323,18 @@ describe('anonymous replies', () => {
     await expect(w2).rejects.toBeInstanceOf(InsufficientSurbsError);
   });
 
-  it('ignores a SURB request that did not come through our own SURBs', async () => {
+  it('drops and counts a SURB request from an address we never sent SURBs to', async () => {
     const net = testNetwork(1);
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
     transmit(
       net,
       b,
       a,
-      b.builder.packets({ kind: 'surbRequest', amount: 50 }, { kind: 'forward', recipient: a.address }),
+      b.builder.packets(surbRequestMessage(b.address, 50), { kind: 'forward', recipient: a.address }),
     );
     expect(a.sentTo).toEqual([]);
     expect(a.inbox).toEqual([]);
     expect(a.stats.received).toBe(1);
+    expect(a.stats.drops).toEqual({ unknown_surb_request: 1 });
   });
 });
