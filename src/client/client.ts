@@ -22,7 +22,13 @@ import { AbortedError, InvalidStateError, NotConnectedError, throwIfAborted } fr
 import type { DeliveryFailedError } from './errors.js';
 import { GatewayLink, type CredentialSource } from './gateway-link.js';
 import { addressOf, generateKeys, type ClientKeys } from './identity.js';
-import { plainMessage, repliableMessage, replyMessage, type NymMessage } from '../nymsphinx/index.js';
+import {
+  plainMessage,
+  repliableMessage,
+  replyMessage,
+  requiredPackets,
+  type NymMessage,
+} from '../nymsphinx/index.js';
 import { PacketBuilder, type RealPacket } from './packet-builder.js';
 import { ReceivedBuffer, type Listener, type ReceivedMessage } from './received-buffer.js';
 import { Receiver } from './receiver.js';
@@ -84,7 +90,8 @@ export class MixnetClientCore {
       makeSurb: () => this.builder.replySurb(),
       self: () => this.builder.self(),
       sendTo: (recipient, m) => this.sendClientMessage(recipient, m, {}),
-      sendThroughSurbs: (senderTag, m) => this.enqueue(this.builder.packets(m, { kind: 'reply', senderTag })),
+      sendThroughSurbs: async (senderTag, m) =>
+        this.enqueue(this.builder.packets(m, { kind: 'reply', senderTag })),
     });
   }
 
@@ -179,6 +186,7 @@ export class MixnetClientCore {
       routes: this.routes,
       ownGateway: () => this.link.gateway!,
       takeSurb: (tag) => replies.takeSurb(tag),
+      surbCount: (tag) => this.opts.replyStore.surbCount(tag),
     });
     this.receiver = new Receiver({
       ...config,
@@ -226,9 +234,13 @@ export class MixnetClientCore {
   /** Answer an anonymous sender through the reply SURBs it gave us. */
   async reply(senderTag: Uint8Array, message: Uint8Array, opts: SendOptions = {}): Promise<void> {
     this.checkReady(opts.signal);
-    const packets = this.builder.packets(replyMessage(message), { kind: 'reply', senderTag });
-    await this.replies.prepareReply(senderTag, packets.length, opts.signal);
-    return this.enqueue(packets, opts.signal);
+    const reply = replyMessage(message);
+    const required = requiredPackets(reply, this.config.packetSize);
+    const delivered = await this.replies.prepareReply(senderTag, required, opts.signal, () => {
+      this.checkReady(opts.signal);
+      return this.enqueue(this.builder.packets(reply, { kind: 'reply', senderTag }), opts.signal);
+    });
+    return delivered!;
   }
 
   private async sendClientMessage(recipient: Recipient, m: NymMessage, opts: SendOptions): Promise<void> {

@@ -77,8 +77,12 @@ export type Destination =
   | { readonly kind: 'forward'; readonly recipient: Recipient }
   | { readonly kind: 'reply'; readonly senderTag: Uint8Array };
 
-/** One fragment to send, with what it takes to (re)build it on a fresh route. */
-export type FragmentJob = Destination & { readonly fragment: Fragment };
+/**
+ * One fragment to send, with what it takes to (re)build it on a fresh route. A reply's
+ * first SURB is taken from the store when the message is queued (so the stock the replier
+ * sees counts the replies already waiting); a retransmission takes another.
+ */
+export type FragmentJob = Destination & { readonly fragment: Fragment; surb?: Uint8Array };
 
 /** A packet waiting to leave; built only when it goes, so that every attempt gets a fresh route. */
 export interface OutPacket {
@@ -112,6 +116,8 @@ export interface PacketBuilderOptions {
   ownGateway(): GatewayEntry;
   /** One stored reply SURB of the anonymous sender behind `tag`, removed from the store. */
   takeSurb(tag: Uint8Array): Uint8Array | undefined;
+  /** Reply SURBs stored for `tag`. */
+  surbCount(tag: Uint8Array): number;
 }
 
 /** One of our reply SURBs (encoded as Nym's `ReplySurb`) and the key its reply comes under. */
@@ -152,10 +158,18 @@ export class PacketBuilder {
    * built when it leaves; throws MessageTooLargeError beyond the configured maximum.
    */
   packets(m: NymMessage, to: Destination): RealPacket[] {
+    const { o } = this;
     const len = encodedLength(m);
-    if (len > this.o.maxMessageBytes) throw new MessageTooLargeError(len, this.o.maxMessageBytes);
-    return messageToFragments(m, this.o.packetSize, () => randomSetId(this.o.rng)).map((fragment) => {
-      const job: FragmentJob = { ...to, fragment };
+    if (len > o.maxMessageBytes) throw new MessageTooLargeError(len, o.maxMessageBytes);
+    const fragments = messageToFragments(m, o.packetSize, () => randomSetId(o.rng));
+    if (to.kind === 'reply') {
+      const have = o.surbCount(to.senderTag);
+      if (have < fragments.length)
+        throw new InsufficientSurbsError(have, fragments.length, base58.encode(to.senderTag));
+    }
+    return fragments.map((fragment) => {
+      const job: FragmentJob =
+        to.kind === 'reply' ? { ...to, fragment, surb: o.takeSurb(to.senderTag) } : { ...to, fragment };
       return { key: fragmentIdKey(fragmentIdentifier(fragment)), build: () => this.fragment(job) };
     });
   }
@@ -178,7 +192,8 @@ export class PacketBuilder {
       });
       return this.mix(p, d.totalMs);
     }
-    const surbBytes = o.takeSurb(job.senderTag);
+    const surbBytes = job.surb ?? o.takeSurb(job.senderTag);
+    job.surb = undefined; // one SURB per attempt
     if (!surbBytes) throw new InsufficientSurbsError(0, 1, base58.encode(job.senderTag));
     const replySurb = replySurbFromBytes(surbBytes);
     o.routes.health.newAttempt(key);

@@ -34,7 +34,7 @@ import {
 import type { OwnReplySurb } from './packet-builder.js';
 import type { ReceivedMessage } from './received-buffer.js';
 import { countDrop, type ClientStats } from './stats.js';
-import type { ReplyStore } from './store.js';
+import { tagKey, type ReplyStore } from './store.js';
 import { silentLogger, type Logger } from './transport.js';
 
 export interface ReplyConfig {
@@ -74,6 +74,8 @@ export interface ReplyControllerOptions extends ReplyConfig {
 
 export class ReplyController {
   private readonly waiters = new Set<() => void>();
+  /** When we last asked the sender behind a tag for more SURBs, until they come. */
+  private readonly requested = new Map<string, number>();
   private stopped = false;
   private readonly log: Logger;
 
@@ -122,27 +124,47 @@ export class ReplyController {
   }
 
   /**
-   * Make sure `required` SURBs of `tag` are there for a reply: ask for more before running
-   * out (Nym #1832), spending one SURB on the request, and wait for them when too few.
+   * Make sure `required` SURBs of `tag` are there for a reply, then run `use` at once (it
+   * takes them: checking and taking in one synchronous step, so replies queued together
+   * never count the same SURBs twice). Asks for more before running out (Nym #1832),
+   * spending one SURB on the request, and waits for them when too few are left.
    */
-  async prepareReply(tag: Uint8Array, required: number, signal?: AbortSignal): Promise<void> {
+  async prepareReply<T>(
+    tag: Uint8Array,
+    required: number,
+    signal?: AbortSignal,
+    use?: () => T,
+  ): Promise<T | undefined> {
     if (!(tag instanceof Uint8Array) || tag.length !== SENDER_TAG_LEN)
       throw new UnknownSenderTagError(String((tag as { length?: number } | undefined)?.length ?? tag));
-    const { surbLowWatermark: low, surbTopUpAmount } = this.o;
-    const available = this.o.store.surbCount(tag);
-    if (available === 0) throw new InsufficientSurbsError(0, required, base58.encode(tag));
-    let reserved = 0;
-    if (available < required + low) {
-      const amount = Math.min(
-        MAX_SURBS_PER_REQUEST,
-        Math.max(surbTopUpAmount, required + low - available + 1),
-      );
-      this.o
-        .sendThroughSurbs(tag, surbRequestMessage(this.o.self(), amount))
-        .catch((e) => this.log.warn({ err: (e as Error).message }, 'SURB request not delivered'));
-      reserved = 1;
+    const { store } = this.o;
+    if (store.surbCount(tag) === 0 && !this.asking(tag))
+      throw new InsufficientSurbsError(0, required, base58.encode(tag));
+    for (;;) {
+      this.requestIfLow(tag, required);
+      if (store.surbCount(tag) >= required) return use?.();
+      await this.waitForSurbs(tag, required, signal);
     }
-    if (available - reserved < required) await this.waitForSurbs(tag, required + reserved, signal);
+  }
+
+  /** Did we ask the sender behind `tag` for SURBs recently, and none came yet? */
+  private asking(tag: Uint8Array): boolean {
+    const at = this.requested.get(tagKey(tag));
+    // one request at a time per tag until SURBs come (Nym's re-request waiting period)
+    return at !== undefined && this.o.now() - at < this.o.surbWaitTimeoutMs;
+  }
+
+  /** Before a reply would leave fewer than the low watermark, ask for more (one at a time). */
+  private requestIfLow(tag: Uint8Array, required: number): void {
+    const { surbLowWatermark: low, surbTopUpAmount, store } = this.o;
+    const available = store.surbCount(tag);
+    if (available >= required + low || available === 0 || this.asking(tag)) return;
+    const amount = Math.min(MAX_SURBS_PER_REQUEST, Math.max(surbTopUpAmount, required + low - available + 1));
+    this.requested.set(tagKey(tag), this.o.now());
+    // the request spends one of the SURBs, taken as it is queued
+    this.o
+      .sendThroughSurbs(tag, surbRequestMessage(this.o.self(), amount))
+      .catch((e) => this.log.warn({ err: (e as Error).message }, 'SURB request not delivered'));
   }
 
   /** Wait until `required` SURBs for `tag` are stored (after a SURB request). */
@@ -222,6 +244,7 @@ export class ReplyController {
       surbs.map((s) => replySurbToBytes(s.surb)),
       this.o.now(),
     );
+    this.requested.delete(tagKey(tag));
     for (const w of [...this.waiters]) w();
   }
 

@@ -56,8 +56,9 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
   const inbox: ReceivedMessage[] = [];
   const buffer = new ReceivedBuffer();
   buffer.subscribe((m) => inbox.push(m));
+  const store = new MemoryReplyStore();
   const replies = new ReplyController({
-    store: new MemoryReplyStore(),
+    store,
     rng,
     now: clock.now,
     clock,
@@ -82,6 +83,7 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
     routes,
     ownGateway: () => gateway,
     takeSurb: (tag) => replies.takeSurb(tag),
+    surbCount: (tag) => store.surbCount(tag),
   });
   const receiver = new Receiver({
     crypto: nodeBackend,
@@ -312,7 +314,7 @@ describe('anonymous replies', () => {
     );
     const waiting = b.replies.prepareReply(tag, 4);
     b.clock.advance(1000);
-    await expect(waiting).rejects.toMatchObject({ code: 'insufficient_surbs', required: 5 });
+    await expect(waiting).rejects.toMatchObject({ code: 'insufficient_surbs', required: 4 });
     await expect(b.replies.prepareReply(new Uint8Array(3), 1)).rejects.toMatchObject({
       code: 'unknown_sender_tag',
     });
