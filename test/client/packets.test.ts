@@ -16,6 +16,15 @@ import { Routes } from '../../src/client/routes.js';
 import { newStats } from '../../src/client/stats.js';
 import { MemoryReplyStore } from '../../src/client/store.js';
 import {
+  encodeFragment,
+  encodeNymMessage,
+  fragmentCapacity,
+  padToFullPacketLengths,
+  sealRegularPayload,
+  splitIntoFragments,
+  surbKeyDigest,
+  v2ReplySurbLen,
+  SURB_ACK_LEN,
   plainMessage,
   repliableMessage,
   replyMessage,
@@ -338,5 +347,121 @@ describe('anonymous replies', () => {
     expect(a.inbox).toEqual([]);
     expect(a.stats.received).toBe(1);
     expect(a.stats.drops).toEqual({ unknown_surb_request: 1 });
+  });
+});
+
+/** What the gateway delivers for a fragment's bytes sealed to `to` (Nym's regular payload). */
+function delivered(to: Client, fragmentBytes: Uint8Array, rng = seededRng('seal')): Uint8Array {
+  const sealed = sealRegularPayload({
+    surbAck: new Uint8Array(SURB_ACK_LEN),
+    fragment: fragmentBytes,
+    recipientEncryptionKey: to.address.encryptionKey,
+    random: rng,
+  });
+  return sealed.plaintext.subarray(SURB_ACK_LEN); // the gateway cuts the SURB-ack off
+}
+
+/** Raw fragment bytes (header ‖ zero payload) filling a regular packet, fields unchecked. */
+function rawFragment(setId: number, total: number, index: number): Uint8Array {
+  const b = new Uint8Array(fragmentCapacity('regular'));
+  new DataView(b.buffer).setUint32(0, (setId | 0x80000000) >>> 0);
+  b[4] = total;
+  b[5] = index;
+  return b;
+}
+
+/** Any bytes as a padded, fragmented, sealed message: the deliveries a recipient gets. */
+let nextSetId = 4242;
+function messageDeliveries(to: Client, messageBytes: Uint8Array): Uint8Array[] {
+  const capacity = fragmentCapacity('regular');
+  let id = (nextSetId += 1000);
+  return splitIntoFragments(padToFullPacketLengths(messageBytes, capacity), capacity, () => id++).map((f) =>
+    delivered(to, encodeFragment(f)),
+  );
+}
+
+describe('bad input is dropped and counted, never thrown, never partial', () => {
+  it('fragments with a wrong set id, total or index', async () => {
+    const net = testNetwork(1);
+    const b = await client(net, 'bob');
+    b.receiver.payload(delivered(b, rawFragment(0, 1, 1))); // set id 0 is cover's, never a fragment's
+    b.receiver.payload(delivered(b, rawFragment(77, 0, 1))); // total 0
+    b.receiver.payload(delivered(b, rawFragment(77, 2, 0))); // index 0
+    b.receiver.payload(delivered(b, rawFragment(77, 2, 3))); // index beyond the total
+    // a set whose fragments disagree on the total never completes
+    b.receiver.payload(delivered(b, rawFragment(88, 2, 1)));
+    b.receiver.payload(delivered(b, rawFragment(88, 3, 2)));
+    expect(b.stats.drops).toEqual({
+      'invalid-set-id': 1,
+      'invalid-fragment-position': 3,
+      'set-total-mismatch': 1,
+    });
+    expect(b.stats.malformed).toBe(5);
+    expect(b.receiver.incomplete).toBe(1); // the first of set 88 waits, alone, and expires
+    expect(b.inbox).toEqual([]);
+  });
+
+  it('a truncated or oversized reply SURB, an unknown message kind', async () => {
+    const net = testNetwork(1);
+    const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
+    const tag = a.replies.senderTagFor(b.address);
+    const good = encodeNymMessage(
+      repliableMessage(utf8.encode('q'), tag, a.replies.makeReplySurbs(tag, 2), 1),
+    );
+    // v1 list of 2 SURBs with the last byte of the second missing (and no data after)
+    const truncated = good.slice(0, good.length - 2);
+    // a v2 list whose SURBs claim 9 hops (Sphinx has at most 5)
+    const oversized = new Uint8Array(1 + 16 + 1 + 4 + v2ReplySurbLen(9) + 1);
+    oversized[0] = 1;
+    oversized.set(tag, 1);
+    oversized[17] = 3; // data, v2 list
+    new DataView(oversized.buffer).setUint16(18, 1);
+    oversized[20] = 9;
+    const unknownKind = Uint8Array.of(7, 1, 2, 3);
+    for (const m of [truncated, oversized, unknownKind])
+      for (const d of messageDeliveries(b, m)) b.receiver.payload(d);
+    expect(b.stats.drops).toEqual({
+      'truncated-message': 1,
+      'reply-surb-material': 1,
+      'unknown-message-kind': 1,
+    });
+    expect(b.inbox).toEqual([]);
+    expect(b.replies.takeSurb(tag)).toBeUndefined(); // no SURB of a bad message was kept
+    // the same message intact goes through
+    for (const d of messageDeliveries(b, good)) b.receiver.payload(d);
+    expect(b.inbox.map(text)).toEqual(['q']);
+  });
+
+  it('a reply under a key we do not hold, and a reply to a tag we have no SURBs for', async () => {
+    const net = testNetwork(1);
+    const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
+    const tag = a.replies.senderTagFor(b.address);
+    const surbs = a.replies.makeReplySurbs(tag, 2);
+    transmit(
+      net,
+      a,
+      b,
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 1), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
+    );
+    // alice forgets the key of the SURB bob will use: the reply is noise to her
+    a.replies.takeReplyKey(surbKeyDigest(surbs[0].surb));
+    const [d] = transmit(
+      net,
+      b,
+      a,
+      b.builder.packets(replyMessage(utf8.encode('lost')), { kind: 'reply', senderTag: tag }),
+    );
+    expect(d.d.message.length).toBeGreaterThan(32);
+    expect(a.inbox).toEqual([]);
+    expect(a.stats.malformed).toBe(1);
+    // bob replying to a tag nobody gave him SURBs for: a typed refusal, nothing sent
+    const stranger = seededRng('stranger')(16);
+    await expect(b.replies.prepareReply(stranger, 1)).rejects.toBeInstanceOf(InsufficientSurbsError);
+    expect(() =>
+      b.builder.packets(replyMessage(utf8.encode('x')), { kind: 'reply', senderTag: stranger }),
+    ).toThrow(InsufficientSurbsError);
   });
 });
