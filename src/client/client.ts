@@ -32,7 +32,7 @@ import {
 import { PacketBuilder, type RealPacket } from './packet-builder.js';
 import { ReceivedBuffer, type Listener, type ReceivedMessage } from './received-buffer.js';
 import { Receiver } from './receiver.js';
-import { ReplyController } from './replies.js';
+import { ReplyController, SURB_LIST_VERSION } from './replies.js';
 import { Routes } from './routes.js';
 import { newStats } from './stats.js';
 import { TrafficPump } from './traffic.js';
@@ -228,7 +228,11 @@ export class MixnetClientCore {
     this.checkReady(opts.signal);
     const senderTag = this.replies.senderTagFor(recipient);
     const surbs = this.replies.makeReplySurbs(senderTag, replySurbs);
-    return this.sendClientMessage(recipient, repliableMessage(message, senderTag, surbs, 1), opts);
+    return this.sendClientMessage(
+      recipient,
+      repliableMessage(message, senderTag, surbs, SURB_LIST_VERSION),
+      opts,
+    );
   }
 
   /** Answer an anonymous sender through the reply SURBs it gave us. */

@@ -11,8 +11,13 @@
  *
  * Every real packet and every cover packet fills its Sphinx plaintext (messages are padded
  * to whole fragments, cover is sealed as a whole fragment), so they are the same size on
- * every link. Packets, acks and reply SURBs use Nym's legacy Sphinx format (version 258,
- * `DEFAULT_USE_LEGACY_SPHINX_FORMAT`), reply SURBs go out in v1 lists, as Nym's client does.
+ * every link. Packets, acks and reply SURBs use Sphinx version 259 (payload key seeds) and
+ * reply SURBs go out in v2 lists, as Nym's 1.4.1 client really sends them: its config says
+ * `use_legacy_sphinx_format = true`, but client-core's `message_handler::Config::
+ * disable_mix_hops` (always called) resets it to false for real packets, acks and SURBs
+ * (captured from its wasm client: test/vectors/nymsphinx/nym-wasm-captured.json). Its loop
+ * cover keeps the legacy version 258; Nymph's cover uses 259 like its real packets, so the
+ * version a mix node reads cannot tell cover from real.
  *
  * Every route is fresh: a retransmission is rebuilt on a new route (a reply on a new SURB),
  * and the routes of a fragment (forward and ack) are noted so that their fate counts
@@ -35,7 +40,6 @@ import {
   replySurbFromBytes,
   replySurbToBytes,
   sphinxVersionFor,
-  DEFAULT_USE_LEGACY_SPHINX_FORMAT,
   encodedLength,
   surbKeyDigest,
   type Fragment,
@@ -60,8 +64,9 @@ export function fragmentLength(size: MessagePacketSize): number {
 export const FRAGMENT_LEN = fragmentLength('regular');
 
 const HOPS = 3;
-/** Nym's client builds legacy (version 258) packets, acks and SURBs by default. */
-export const SPHINX_VERSION = sphinxVersionFor(DEFAULT_USE_LEGACY_SPHINX_FORMAT);
+/** What Nym's client builds in effect: not the legacy format (see above). */
+export const USE_LEGACY_SPHINX_FORMAT = false;
+export const SPHINX_VERSION = sphinxVersionFor(USE_LEGACY_SPHINX_FORMAT);
 
 export interface BuiltPacket {
   /** What goes to the gateway in a forward frame. */
@@ -211,7 +216,7 @@ export class PacketBuilder {
     return this.mix(p, 0);
   }
 
-  /** One of our reply SURBs (Nym's `ReplySurb::construct`), legacy format for v1 lists. */
+  /** One of our reply SURBs (Nym's `ReplySurb::construct`), seeded, for v2 lists. */
   replySurb(): OwnReplySurb {
     const { o } = this;
     const route = routeNodes(o.routes.mixRoute(), o.ownGateway());
@@ -221,7 +226,7 @@ export class PacketBuilder {
       delaysNs: d.ns,
       self: this.self(),
       random: o.rng,
-      legacy: DEFAULT_USE_LEGACY_SPHINX_FORMAT,
+      legacy: USE_LEGACY_SPHINX_FORMAT,
       backend: o.crypto,
     });
     return { surb, bytes: replySurbToBytes(surb), key: surb.encryptionKey, digest: surbKeyDigest(surb) };

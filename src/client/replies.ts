@@ -3,8 +3,8 @@
  * storage, reply controller), over the `ReplyStore` interface (store.ts) and Nym's
  * `NymMessage` kinds (src/nymsphinx/message.ts):
  *
- * - as a sender: a stable sender tag per recipient; reply SURBs made for it (v1 lists of
- *   legacy SURBs, as Nym's client), their one-use keys stored by BLAKE3 digest; when the
+ * - as a sender: a stable sender tag per recipient; reply SURBs made for it (v2 lists of
+ *   seeded SURBs, as Nym's client), their one-use keys stored by BLAKE3 digest; when the
  *   recipient runs low it sends a SURB request naming its own address (reply content 1:
  *   recipient ‖ amount), and more SURBs go back to that address as `additionalSurbs`
  *   under the tag we use with it (Nym's `on_additional_surbs_request`);
@@ -48,12 +48,12 @@ export interface ReplyConfig {
   readonly surbMaxAgeMs: number;
 }
 
-/** Most SURBs attached to one message by the app (a v1 list of 1164-byte SURBs). */
+/** Most SURBs attached to one message by the app (a v2 list of 460-byte SURBs). */
 export const MAX_SURBS_PER_MESSAGE = 1000;
 /** Most SURBs handed out for one request of the other side (Nym's `maximum_allowed_reply_surb_request_size`). */
 export const MAX_SURBS_PER_REQUEST = 500;
-/** SURB lists go out as v1, as Nym's client (legacy SURBs) sends them. */
-const SURB_LIST_VERSION = 1;
+/** SURB lists go out as v2 (seeded SURBs), as Nym's client sends them (packet-builder.ts). */
+export const SURB_LIST_VERSION = 2;
 
 export interface ReplyControllerOptions extends ReplyConfig {
   readonly store: ReplyStore;
@@ -103,7 +103,7 @@ export class ReplyController {
     const keys: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[] = [];
     for (let i = 0; i < n; i++) {
       const s = this.o.makeSurb();
-      // legacy SURBs carry no key rotation (v1 lists have none)
+      // Nym's client leaves the rotation unknown too (captured: rotation byte 0)
       surbs.push({ surb: s.surb, keyRotation: SphinxKeyRotation.Unknown });
       keys.push({ digest: s.digest, key: s.key, tag });
     }

@@ -250,7 +250,7 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(repliableMessage(utf8.encode('who?'), tag, surbs, 1), {
+      a.builder.packets(repliableMessage(utf8.encode('who?'), tag, surbs, 2), {
         kind: 'forward',
         recipient: b.address,
       }),
@@ -282,7 +282,7 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 1), {
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 2), {
         kind: 'forward',
         recipient: b.address,
       }),
@@ -316,7 +316,7 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 1), {
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 2), {
         kind: 'forward',
         recipient: b.address,
       }),
@@ -406,7 +406,7 @@ describe('bad input is dropped and counted, never thrown, never partial', () => 
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
     const tag = a.replies.senderTagFor(b.address);
     const good = encodeNymMessage(
-      repliableMessage(utf8.encode('q'), tag, a.replies.makeReplySurbs(tag, 2), 1),
+      repliableMessage(utf8.encode('q'), tag, a.replies.makeReplySurbs(tag, 2), 2),
     );
     // v1 list of 2 SURBs with the last byte of the second missing (and no data after)
     const truncated = good.slice(0, good.length - 2);
@@ -441,7 +441,7 @@ describe('bad input is dropped and counted, never thrown, never partial', () => 
       net,
       a,
       b,
-      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 1), {
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 2), {
         kind: 'forward',
         recipient: b.address,
       }),
