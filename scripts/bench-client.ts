@@ -304,3 +304,5 @@ async function main() {
 }
 
 await main();
+// Nym's wasm client keeps timers and sockets of its own alive
+process.exit(0);
