@@ -189,9 +189,10 @@ async function nymWasmRtts(
           resolve(bytes);
         };
       });
-      void nymph.send(me, big);
+      const sent = nymph.send(me, big);
       if ((await back).length !== big.length) throw new Error('1 MB to the wasm client arrived cut');
       fromNymph.push(performance.now() - t);
+      await sent; // its last SURB-acks, before the network closes
     }
     client.free();
     return { rtts, toNymph, fromNymph };
