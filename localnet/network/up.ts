@@ -7,10 +7,15 @@
  *   plan               read DIR/network.json, or plan a new network from the registry
  *   launch roles       start every role's process now, the chain first: the others load
  *                      their code while the chain starts, and wait for their configs
- *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
+ *   make keys          node keys (and, with --trusted-dealer, the nym-apis' Coconut key shares)
  *   start chain        until the chain answers; its addresses are in chain.json
+ *   initiate dkg       the admin puts the nym-apis' accounts in the signer group and starts
+ *                      the coconut-dkg contract's first epoch (a fresh network only)
+ *   serve pages        the chat page and explorer (./pages.ts), whose origin nym-api and
+ *                      the gateways let in
  *   write configs      each role's config through its own writer, then release the roles
- *   start apis         until every nym-api is ready
+ *   start apis         until every nym-api is ready: with the DKG, once each holds its share
+ *   dkg                until the DKG epoch is in progress (its time is reported)
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
  *   wait for topology  until every nym-api shows every node
  *   start clients      until every native client is ready (with a bandwidth credential)
@@ -27,6 +32,7 @@ import { setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { ChainInfo } from '../chain/index.js';
+import { connectSigningClients } from '../../src/chain/index.js';
 import {
   ROLES,
   STAGES,
@@ -52,11 +58,13 @@ import {
 import {
   DEFAULT_LAYOUT,
   PLAN_FILE,
+  applyDkgThreshold,
   SHAPE_OPTIONS,
   chainOf,
   hostOf,
   makePlan,
   nodesOf,
+  ROTATION_EPOCHS,
   readPlan,
   validateLayout,
   writeJson,
@@ -74,7 +82,9 @@ import {
   TopologyTimeoutError,
 } from './errors.js';
 import { selfTest } from './ws-client.js';
+import { initiateDkg, waitForDkg } from './dkg.js';
 import { roleBundle } from './bundle.js';
+import { servePages, type PagesServer } from './pages.js';
 
 export const LOCALNET_FILE = 'localnet.json';
 
@@ -98,6 +108,8 @@ export interface LocalnetInfo {
   clients: { name: string; websocket: string; address: string; home: string }[];
   processes: { name: string; pid: number; log: string }[];
   self_test: { rtt_ms: number } | null;
+  /** The chat page and the network explorer (served by `up` itself, see ./pages.ts). */
+  web: { chat: string; explorer: string } | null;
   /** Further roles' sections (their registry entry's `info.section`). */
   [section: string]: unknown;
 }
@@ -108,7 +120,10 @@ export type PhaseName =
   | 'launch roles'
   | 'make keys'
   | 'start chain'
+  | 'initiate dkg'
+  | 'serve pages'
   | 'write configs'
+  | 'dkg'
   | `start ${Exclude<RoleStage, 'chain'>}`
   | 'wait for topology'
   | 'self-test'
@@ -128,6 +143,7 @@ export type ProgressEvent =
       ms: number;
     }
   | { step: 'topology'; mixnodes: number; gateways: number; ms: number }
+  | { step: 'dkg'; epoch: number; threshold: number; dealers: number; ms: number }
   | { step: 'self-test'; rttMs: number; ms: number };
 
 export interface UpOptions extends Partial<LayoutOptions> {
@@ -148,6 +164,8 @@ export interface UpOptions extends Partial<LayoutOptions> {
   signal?: AbortSignal;
   /** Where each role runs (a fresh network only; a resumed one keeps its plan). */
   placement?: PlacementFn;
+  /** Browser origins nym-api and the gateways let in besides the network's own pages. */
+  webOrigins?: string[];
 }
 
 export interface RunningLocalnet {
@@ -198,6 +216,7 @@ interface Up {
   ownsHome: boolean;
   exited(name: string, code: number | string): void;
   info?: LocalnetInfo;
+  pages?: PagesServer;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -232,7 +251,7 @@ function loadLayout(opts: UpOptions): LayoutOptions {
     const v = opts[k];
     if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
   }
-  return validateLayout(l);
+  return validateLayout(applyDkgThreshold(l, opts.threshold));
 }
 
 // ---------------------------------------------------------------------------- the phases
@@ -369,7 +388,10 @@ async function makeKeys(u: Up): Promise<void> {
     const mod = await spec.load();
     if (!mod.prepare || !nodes.length) continue;
     for (const n of nodes) mkdirSync(n.home, { recursive: true });
-    Object.assign(u.prepared, await mod.prepare(nodes, u.plan.layout.threshold));
+    Object.assign(
+      u.prepared,
+      await mod.prepare(nodes, u.plan.layout.threshold, { trustedDealer: u.plan.layout.trustedDealer }),
+    );
   }
 }
 
@@ -401,8 +423,41 @@ async function startChainPhase(u: Up): Promise<void> {
     );
 }
 
+/** The chat page and explorer; their origin goes into nym-api's CORS list (write configs). */
+async function servePagesPhase(u: Up): Promise<void> {
+  const host = u.plan.layout.host;
+  u.pages = await servePages(host, u.plan.layout.ports, () => u.info, u.plan.layout.mode);
+  const pages = u.pages;
+  u.handles.push({ name: 'pages', stop: () => pages.close() });
+}
+
+/**
+ * A short key rotation period (`rotationSecs`): the contract's epochs shortened by its
+ * admin (account 0), nym-api told how many make a rotation. Nym's mixnet contract keeps
+ * 720 epochs an interval.
+ */
+async function shortenEpochs(u: Up): Promise<NetworkFacts['keyRotation']> {
+  const secs = u.plan.layout.rotationSecs;
+  if (!secs) return undefined;
+  const c = await connectSigningClients({
+    rpcUrl: u.chain.rpc,
+    mnemonic: u.chain.mnemonic,
+    accountIndex: 0,
+    contracts: { mixnet: u.chain.contracts.mixnet, bandwidth: u.chain.contracts.bandwidth },
+    signal: u.opts.signal,
+  });
+  const epochSecs = Math.max(1, Math.round(secs / ROTATION_EPOCHS));
+  try {
+    await c.mixnet.updateIntervalConfig(720, epochSecs);
+  } finally {
+    c.disconnect();
+  }
+  return { validityEpochs: ROTATION_EPOCHS, epochMs: epochSecs * 1000 };
+}
+
 async function writeConfigs(u: Up): Promise<void> {
   const { plan } = u;
+  const keyRotation = await shortenEpochs(u);
   u.facts = {
     chain: {
       rpc: u.chain.rpc,
@@ -413,9 +468,12 @@ async function writeConfigs(u: Up): Promise<void> {
     threshold: plan.layout.threshold,
     mode: plan.layout.mode,
     topologyRefreshMs: plan.layout.topologyRefreshMs,
+    keyRotation,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
+    webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],
   };
+  if (!plan.layout.trustedDealer) u.facts.dkgContract = u.chain.contracts.coconut_dkg;
   for (const spec of ROLES) {
     const mod = await spec.load();
     if (!mod.init) continue;
@@ -458,6 +516,19 @@ async function awaitStage(u: Up, stage: RoleStage): Promise<void> {
     }
 }
 
+async function initiateDkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const accounts = nodesOf(u.plan, 'api').map((n) => n.account);
+  await initiateDkg(u.chain, accounts, u.opts.signal);
+}
+
+async function dkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const r = await waitForDkg(u.chain, 2 * u.roleTimeoutMs, u.opts.signal);
+  u.prepared.verificationKey = r.verificationKey;
+  u.progress({ step: 'dkg', epoch: r.epoch, threshold: r.threshold, dealers: r.dealers, ms: u.since() });
+}
+
 async function waitForTopologyPhase(u: Up): Promise<void> {
   const mixnodes = nodesOf(u.plan, 'mixnode').length;
   const gateways = nodesOf(u.plan, 'gateway').length;
@@ -491,6 +562,7 @@ function buildInfo(u: Up): LocalnetInfo {
     clients,
     processes: records(u).map((r) => ({ name: r.name, pid: r.pid, log: r.logFile })),
     self_test: null,
+    web: u.pages ? { chat: u.pages.chatUrl, explorer: u.pages.explorerUrl } : null,
   };
 }
 
@@ -522,9 +594,12 @@ export const PHASES: readonly Phase[] = [
   { name: 'launch roles', run: launchRoles },
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
+  { name: 'initiate dkg', run: initiateDkgPhase },
+  { name: 'serve pages', run: servePagesPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },
+    ...(s === 'apis' ? [{ name: 'dkg' as const, run: dkgPhase }] : []),
     // clients need the whole network in nym-api's topology
     ...(s === 'nodes' ? [{ name: 'wait for topology' as const, run: waitForTopologyPhase }] : []),
   ]),

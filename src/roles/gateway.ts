@@ -14,8 +14,8 @@ import type { PreparedFacts, RoleInitContext, RoleNode, RoleStartOptions, Runnin
 import { chainOf, loggerOf, makeNodeKeys, tableOf, tuneForLocalnet } from './node-role.js';
 
 /**
- * Browser origins of localnet's own pages, let in on the gateways' client ports (the
- * config hook is `[gateway] allowed_origins`). Localnet serves no page yet: none.
+ * Browser origins let in on the gateways' client ports (`[gateway] allowed_origins`)
+ * besides those of localnet's own pages (`net.webOrigins`): none.
  */
 export const LOCALNET_PAGE_ORIGINS: readonly string[] = [];
 
@@ -36,15 +36,19 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     clientsPort: node.ports.clients,
     httpApiPort: node.ports.metrics,
     verificationKey: net.verificationKey,
+    // from the DKG: fetched from the nym-apis at start (they are up before the gateways)
+    apiUrls: net.verificationKey ? undefined : net.apiUrls,
     // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
     freeBandwidth: true,
     // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
     clientsWssPort: -1,
-    allowedOrigins: [...LOCALNET_PAGE_ORIGINS],
+    allowedOrigins: [...LOCALNET_PAGE_ORIGINS, ...(net.webOrigins ?? [])],
     maxConnectionsPerIp: LOCALNET_CONNECTIONS_PER_IP,
     chain: chainOf(ctx),
+    sphinxApiUrls: net.apiUrls,
   });
   tuneForLocalnet(t, host);
+  if (!net.verificationKey) (t.credentials as Record<string, unknown>).threshold = net.threshold;
   writeToml(configPath(node.home), t, '# nymph gateway (written by nymph localnet up)');
   initGatewayTls(node.home, t);
 }

@@ -2,13 +2,25 @@
  * Browser entry of the SDK: `connect({ nymApi, storage })` with the page's WebSocket, the
  * client's keys and reply state in the IndexedDB database `storage` (in memory when absent,
  * so a new address per page load), and the web crypto backend that the "browser" condition
- * of `#crypto-default-backend` selects. No Node-only imports (see test/sdk).
+ * of `#crypto-default-backend` selects (wasm where the page may compile WebAssembly, the
+ * pure one under a CSP without `wasm-unsafe-eval`); which one is reported once at start.
+ * No Node-only imports (see test/sdk).
+ *
+ * Bandwidth: without `credentials`, the client claims the gateway's free bandwidth; a
+ * gateway that refuses it fails `connect` (or, later, every send) with `NoBandwidthError`
+ * at once, and the client stops rather than retry (browser-bandwidth.ts).
+ *
+ * The same client runs in a Web Worker (./worker.ts, ./worker-client.ts), so cover traffic
+ * and Sphinx work stay off the page's main thread.
  */
 import { MixnetClientCore, type MixnetClientCoreOptions } from '../client/client.js';
+import { errorCode, throwIfAborted } from '../client/errors.js';
 import { MemoryKeyStore } from '../client/identity.js';
 import { MemoryReplyStore } from '../client/store.js';
 import { nymApiTopologySource } from '../client/topology-source.js';
-import type { WebSocketFactory, WebSocketLike } from '../client/transport.js';
+import type { Logger, WebSocketFactory, WebSocketLike } from '../client/transport.js';
+import { defaultBackend } from '../crypto/index.js';
+import { BandwidthWatch, NoBandwidthError } from './browser-bandwidth.js';
 import { MixnetClient, type CallOptions } from './client.js';
 import { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, type StorageError } from './indexeddb.js';
 
@@ -22,6 +34,10 @@ export {
 export { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, StorageError } from './indexeddb.js';
 export { parseRecipient, recipientToString } from '../client/address.js';
 export * from '../client/errors.js';
+export { NoBandwidthError } from './browser-bandwidth.js';
+
+/** `wasm`: the web backend's WebAssembly hashes, ciphers and X25519; `pure`: plain JS. */
+export type CryptoBackendKind = 'wasm' | 'pure';
 
 export type BrowserConnectOptions = Omit<
   MixnetClientCoreOptions,
@@ -42,6 +58,8 @@ export type BrowserConnectOptions = Omit<
     readonly wsFactory?: WebSocketFactory;
     /** A reply-state write that IndexedDB refused (the session goes on from memory). */
     readonly onStorageError?: (e: StorageError) => void;
+    /** Called once at start with the crypto backend in use (default: one `console.info` line). */
+    readonly onBackend?: (kind: CryptoBackendKind, name: string) => void;
   };
 
 const pageWebSocket: WebSocketFactory = (url) => {
@@ -49,10 +67,107 @@ const pageWebSocket: WebSocketFactory = (url) => {
   return new WebSocket(url) as unknown as WebSocketLike;
 };
 
+export const backendKind = (name: string): CryptoBackendKind => (name === 'pure' ? 'pure' : 'wasm');
+
+/**
+ * The SDK client of a page: `MixnetClient` plus the crypto backend in use, idle mode, and
+ * sends that fail at once with `NoBandwidthError` when the gateway has no bandwidth left
+ * for us and there is no way to get more.
+ */
+export class BrowserMixnetClient extends MixnetClient {
+  private readonly failSends = new Set<(e: NoBandwidthError) => void>();
+  private noBandwidth: NoBandwidthError | undefined;
+  private readonly bandwidthListeners = new Set<(e: NoBandwidthError) => void>();
+
+  /** @internal use `connect` */
+  constructor(
+    core: MixnetClientCore,
+    readonly backend: CryptoBackendKind,
+    private readonly watch: BandwidthWatch,
+  ) {
+    super(core);
+    watch.onChange(() => {
+      const why = watch.blocked;
+      if (why && !this.noBandwidth) this.outOfBandwidth(new NoBandwidthError(why));
+    });
+  }
+
+  /** Bytes the gateway will still forward for us, as it last said. */
+  get bandwidth(): number | undefined {
+    return this.watch.available;
+  }
+
+  /**
+   * Idle: no application is sending, so loop cover traffic slows down by the mode's
+   * `idleCoverSlowdown` (10× in `nym` mode); pages call it when hidden.
+   */
+  setIdle(idle: boolean): void {
+    this.core.setIdle(idle);
+  }
+
+  /** Called once when sending became impossible (the client has stopped by then). */
+  onNoBandwidth(cb: (e: NoBandwidthError) => void): () => void {
+    if (this.noBandwidth) cb(this.noBandwidth);
+    this.bandwidthListeners.add(cb);
+    return () => this.bandwidthListeners.delete(cb);
+  }
+
+  override send(
+    recipient: Parameters<MixnetClient['send']>[0],
+    message: Uint8Array | string,
+    opts: CallOptions = {},
+  ) {
+    return this.guard(() => super.send(recipient, message, opts));
+  }
+
+  override sendAnonymous(
+    recipient: Parameters<MixnetClient['sendAnonymous']>[0],
+    message: Uint8Array | string,
+    opts: CallOptions & { replySurbs?: number } = {},
+  ) {
+    return this.guard(() => super.sendAnonymous(recipient, message, opts));
+  }
+
+  override reply(senderTag: Uint8Array | string, message: Uint8Array | string, opts: CallOptions = {}) {
+    return this.guard(() => super.reply(senderTag, message, opts));
+  }
+
+  /** A send that rejects with NoBandwidthError as soon as bandwidth is known to be gone. */
+  private guard(start: () => Promise<void>): Promise<void> {
+    if (this.noBandwidth) return Promise.reject(this.noBandwidth);
+    return new Promise<void>((resolve, reject) => {
+      const fail = (e: NoBandwidthError) => reject(e);
+      this.failSends.add(fail);
+      start()
+        .then(resolve, reject)
+        .finally(() => this.failSends.delete(fail));
+    });
+  }
+
+  private outOfBandwidth(e: NoBandwidthError): void {
+    this.noBandwidth = e;
+    for (const f of [...this.failSends]) f(e);
+    this.failSends.clear();
+    for (const l of this.bandwidthListeners) l(e);
+    // nothing can be sent: stop the cover streams and retransmissions rather than spin
+    void this.disconnect();
+  }
+}
+
+function reportBackend(opts: BrowserConnectOptions, name: string): CryptoBackendKind {
+  const kind = backendKind(name);
+  if (opts.onBackend) opts.onBackend(kind, name);
+  else if (opts.logger) opts.logger.info({ backend: kind, name }, 'crypto backend');
+  else console.info(`nymph sdk: crypto backend ${kind} (${name})`);
+  return kind;
+}
+
 /** Start a mixnet client in this page and connect it to its gateway. */
-export async function connect(opts: BrowserConnectOptions): Promise<MixnetClient> {
+export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixnetClient> {
   const topology = opts.topology ?? (opts.nymApi?.length ? nymApiTopologySource(opts.nymApi) : undefined);
   if (!topology) throw new RangeError('sdk: pass nymApi URLs or a topology source');
+  const crypto = opts.crypto ?? defaultBackend;
+  const backend = reportBackend(opts, crypto.name);
   let keyStore;
   let replyStore;
   if (opts.storage !== undefined) {
@@ -68,12 +183,29 @@ export async function connect(opts: BrowserConnectOptions): Promise<MixnetClient
     keyStore = new MemoryKeyStore();
     replyStore = new MemoryReplyStore();
   }
+  const watch = new BandwidthWatch(!!opts.credentials);
   const core = new MixnetClientCore({
     ...opts,
+    crypto,
     topology,
     keyStore,
     replyStore,
-    wsFactory: opts.wsFactory ?? pageWebSocket,
+    logger: opts.logger as Logger | undefined,
+    credentials: opts.credentials && watch.credentials(opts.credentials),
+    wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
   });
-  return MixnetClient.fromCore(core, opts);
+  try {
+    throwIfAborted(opts.signal, 'connect');
+    await core.start(opts.signal);
+  } catch (e) {
+    await core.stop();
+    // a gateway that refuses free bandwidth to a client without credentials: typed, at once
+    if (errorCode(e) === 'free_bandwidth_disabled')
+      throw new NoBandwidthError('the gateway gives no free bandwidth and no credential source was given', {
+        cause: e,
+      });
+    throw e;
+  }
+  core.setIdle(false);
+  return new BrowserMixnetClient(core, backend, watch);
 }
