@@ -18,7 +18,7 @@ import {
   type VerificationKey,
 } from '../coconut/index.js';
 import { fetchAggregatedVerificationKey } from '../api-client/index.js';
-import type { BandwidthSigningClient } from '../chain/index.js';
+import { TxRejectedError, type BandwidthSigningClient } from '../chain/index.js';
 import { decodeCredentialPayload } from './protocol/credential.js';
 import { CredentialInvalidError, CredentialSpentError, GatewayConfigError } from './errors.js';
 import type { GatewayStore } from './store.js';
@@ -122,8 +122,10 @@ export class CredentialVerifier {
         try {
           await args.ledger.spend(serial, p.value, args.signal);
         } catch (e) {
-          // a concurrent spend elsewhere lands between our query and our tx
-          if (/already spent/i.test((e as Error).message)) throw new CredentialSpentError(serial, 'chain');
+          // a concurrent spend elsewhere lands between our query and our tx; as with wasmd, the
+          // contract's error reaches us only as the rejected tx's log text
+          if (e instanceof TxRejectedError && /already spent/i.test(e.log))
+            throw new CredentialSpentError(serial, 'chain');
           throw e;
         }
       }

@@ -38,6 +38,7 @@ import type { MessagePacketSize } from '../client/config.js';
 import { credentialsOf, topologySourceOf, waitForRoutes } from '../client/native-runner.js';
 import { applyOverrides, configPath, readToml, writeToml, type TomlTable } from '../node/config.js';
 import { NodeConfigError } from '../node/errors.js';
+import { deadline } from '../api-client/deadline.js';
 import { base58 } from '@scure/base';
 import type { NetworkFacts, RoleNode } from '../roles.js';
 
@@ -217,8 +218,10 @@ export interface ServiceClientOptions {
 /** Starts the service's client core (registering with its gateway on first run). */
 export async function startServiceClient(o: ServiceClientOptions): Promise<RunningServiceClient> {
   const c = o.config;
-  const timeout = AbortSignal.timeout(c.startup.timeout_ms);
-  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  // a timer-held deadline (see src/api-client/deadline.ts for why not AbortSignal.any), which
+  // bounds the start only: once started, work begun under it (a credential prefetch) goes on
+  const startup = deadline(c.startup.timeout_ms, o.signal);
+  const signal = startup.signal;
   // The native client's own start-up pieces: a service's client is a native client's core.
   const topology = topologySourceOf(c);
   const paid = credentialsOf(c, o.home, o.logger, signal);
@@ -249,6 +252,8 @@ export async function startServiceClient(o: ServiceClientOptions): Promise<Runni
     await core?.stop().catch(() => undefined);
     await paid?.close();
     throw e;
+  } finally {
+    startup.clear();
   }
 }
 

@@ -12,6 +12,8 @@
  *    with a given topology is compiled out), and nym-api lists a gateway there only once the
  *    contract gives it a node id (`get_preassigned_gateway_ids`); until both are there this
  *    part is skipped, saying which is missing.
+ * 3. A reload: the same storage after the old sockets die re-authenticates (authenticateV2)
+ *    at the gateway it registered with and keeps its address.
  */
 import 'fake-indexeddb/auto';
 import { createRequire } from 'node:module';
@@ -30,7 +32,13 @@ import { startLocalNet, type LocalNet } from '../client/harness.js';
  * dispatch goes on. wasm-bindgen's close listener throws once the client has dropped its
  * closure ("closure invoked recursively or after being dropped"), which a browser only logs.
  */
+/** Every socket the wasm client opened, so a test can cut them as a page reload would. */
+const opened: WebSocket[] = [];
 class BrowserLikeWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    opened.push(this);
+  }
   private readonly wrapped = new Map<unknown, (ev: unknown) => void>();
   override addEventListener(type: string, listener: unknown, options?: unknown): void {
     if (typeof listener !== 'function') return;
@@ -239,5 +247,44 @@ describe("Nym's NymClient sends to itself through Nymph", () => {
     await new Promise((r) => setTimeout(r, Math.max(0, sentAt + 8_000 - Date.now())));
     expect((await metric(gw, 'client_packets_total')) - before).toBe(1);
     client.free();
+  }, 120_000);
+
+  it('comes back after a reload: same storage, re-authenticates (v2) and keeps its address', async (ctx) => {
+    if (missing) {
+      ctx.skip(`${missing}; the 1.4.1 client needs it`);
+      return;
+    }
+    const gw = net!.gateway;
+    const opts = {
+      clientId: `nymph-reload-${Date.now()}`,
+      nymApiUrl: net!.apiUrl,
+      // Without it the 1.4.1 client looks for a gateway it has not registered with on every
+      // start (wasm/client/src/client.rs start_client_async) and fails with
+      // NoNewGatewaysAvailable on a network of one gateway: Nym's behaviour, not the gateway's.
+      preferredGateway: gw.identityKey,
+      clientOverride: {
+        coverTraffic: { disableLoopCoverTrafficStream: true },
+        traffic: { disableMainPoissonPacketDistribution: true },
+        topology: { minimumMixnodePerformance: 0, minimumGatewayPerformance: 0 },
+      },
+    };
+    const first = await new nym.NymClient(() => undefined, opts);
+    const address = first.selfAddress();
+    const errors = await metric(gw, 'client_errors_total');
+    // a reload: the page's sockets go away without a close handshake; the gateway's ping to
+    // the old connection goes unanswered, so the new one takes over (as Nym's gateway does)
+    for (const s of opened.splice(0)) s.terminate();
+    first.free();
+    // authenticateV2's timestamp has whole seconds, and one may not be used twice (Nym's
+    // ensure_timestamp_not_reused): a reload within the second of the last start is refused
+    await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 50));
+    const received: Uint8Array[] = [];
+    const again = await new nym.NymClient((m: unknown) => received.push(m as Uint8Array), opts);
+    expect(again.selfAddress()).toBe(address);
+    // no refused authenticate (v1) and no duplicate_connection on the way
+    expect(await metric(gw, 'client_errors_total')).toBe(errors);
+    await again.send_regular_message(new TextEncoder().encode('after the reload'), address);
+    await until(() => received.length > 0, 30_000, 'the message after the reload');
+    again.free();
   }, 120_000);
 });
