@@ -5,7 +5,8 @@
  *
  *   sphinx          unwrapPacket (a node's key), surbFromBytes, decodeNodeAddress
  *   node_frame      FrameDecoder.push: node-to-node TCP framing (src/node/framing.ts)
- *   gateway_frame   decodeForwardFrame (AEAD-sealed), decodeMixPacket v1/v2, decodePushedFrame
+ *   gateway_frame   decodeForwardFrame (AEAD-sealed), decodeMixPacket v1/v2, decodePushedFrame,
+ *                   splitSurbAck, readNymAddress, decodeCredentialPayload
  *   gateway_text    parseClientRequest, parseGatewayResponse: Nym's JSON client protocol
  *   native_api      the native client's websocket API: decodeBinaryRequest, decodeTextRequest
  *   socks           SocksHandshake.feed (an app's SOCKS4/4a/5 bytes, split into two chunks),
@@ -33,6 +34,7 @@ import {
   encodeTextRequest,
 } from '../../src/client/ws-api/codec.js';
 import {
+  decodeCredentialPayload,
   decodeForwardFrame,
   decodeMixPacket,
   decodePushedFrame,
@@ -45,6 +47,9 @@ import {
   GatewayProtocolError,
   parseClientRequest,
   parseGatewayResponse,
+  readNymAddress,
+  splitSurbAck,
+  withSurbAck,
 } from '../../src/gateway/protocol/index.js';
 import { BadFrameError, NodeError } from '../../src/node/errors.js';
 import { encodeFrame, FrameDecoder } from '../../src/node/framing.js';
@@ -173,6 +178,7 @@ function gatewayFrameTarget(): FuzzTarget {
       encodePushedFrame(key, nonce, utf8.encode('pushed message')),
       v2,
       v1Packet,
+      withSurbAck({ firstHop: nextHop, ackPacket: filler(32, 386) }, utf8.encode('message after its ack')),
     ],
     maxRandomLength: 600,
     entries: [
@@ -180,6 +186,9 @@ function gatewayFrameTarget(): FuzzTarget {
       (b) => decodePushedFrame(b, key),
       (b) => decodeMixPacket(b, 1),
       (b) => decodeMixPacket(b, 2),
+      (b) => splitSurbAck(b),
+      (b) => readNymAddress(b),
+      (b) => decodeCredentialPayload(b),
     ],
     isTyped: typedAs(GatewayProtocolError),
   };
