@@ -6,7 +6,12 @@
  */
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { createGuardedServer, type GuardEvent, type GuardedServer } from '../net-limits/index.js';
+import {
+  createGuardedServer,
+  guardLogGate,
+  type GuardEvent,
+  type GuardedServer,
+} from '../net-limits/index.js';
 import type { ApiConfig } from './config.js';
 
 const LOG_EVERY_MS = 60_000;
@@ -16,21 +21,12 @@ export function createApiHttpServer(
   handler: http.RequestListener,
   logger: Logger,
 ): GuardedServer {
-  const lastLogged = new Map<string, number>();
-  const counts = new Map<string, number>();
+  const gate = guardLogGate(LOG_EVERY_MS);
   const onEvent = (e: GuardEvent) => {
-    const kind = e.kind === 'refused' ? `refused_${e.reason}` : `timed_out_${e.phase}`;
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    const now = Date.now();
-    if (now - (lastLogged.get(kind) ?? -Infinity) < LOG_EVERY_MS) return;
-    lastLogged.set(kind, now);
+    const { log, kind, total } = gate(e);
+    if (!log) return;
     logger.warn(
-      {
-        kind,
-        peer: e.peer,
-        total: counts.get(kind),
-        limits: { max: c.maxConnections, perHost: c.maxConnectionsPerHost },
-      },
+      { kind, peer: e.peer, total, limits: { max: c.maxConnections, perHost: c.maxConnectionsPerHost } },
       e.kind === 'refused'
         ? 'connection refused over the limit'
         : 'request head not received in time, connection closed',

@@ -167,3 +167,23 @@ export function createGuardedServer(
     },
   };
 }
+
+/**
+ * Counts guard events by kind and says when one should be logged: the first of each kind,
+ * then at most once per `everyMs`, so a flood of refused sockets is a few log lines.
+ */
+export function guardLogGate(
+  everyMs = 60_000,
+): (e: GuardEvent) => { log: boolean; kind: string; total: number } {
+  const last = new Map<string, number>();
+  const totals = new Map<string, number>();
+  return (e) => {
+    const kind = e.kind === 'refused' ? `refused_${e.reason}` : `timed_out_${e.phase}`;
+    const total = (totals.get(kind) ?? 0) + 1;
+    totals.set(kind, total);
+    const now = Date.now();
+    const log = now - (last.get(kind) ?? -Infinity) >= everyMs;
+    if (log) last.set(kind, now);
+    return { log, kind, total };
+  };
+}

@@ -17,8 +17,10 @@ import {
   configFromToml,
   createNymApi,
   defaultConfig,
+  validateConfig,
   type NymApi,
 } from '../../src/api/index.js';
+import { guardLogGate } from '../../src/net-limits/index.js';
 
 let dir: string;
 let chain: RunningChain;
@@ -55,10 +57,12 @@ async function nymApi(http: Partial<ReturnType<typeof defaultConfig>['http']>): 
   return api;
 }
 
+/** A connected socket, or one the server already closed (it may be refused before our connect event). */
 const open = (port: number) =>
   new Promise<net.Socket>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => resolve(s));
     s.on('error', () => undefined);
+    s.once('close', () => resolve(s));
   });
 const closed = (s: net.Socket) =>
   new Promise<number>((resolve) =>
@@ -78,7 +82,8 @@ describe('nym-api connection limits', () => {
     for (const s of sockets.slice(0, 250)) s.write('GET /v1/mixnodes HTTP/1.1\r\nHost: x\r\n'); // never ends
     const t0 = Date.now();
     const times = await Promise.all(sockets.map(closed));
-    expect(Math.max(...times) - t0).toBeLessThan(1_500); // 500 ms after the last accept
+    // 500 ms after the last accept; the margin is for a loaded machine (Node alone: 30-60 s)
+    expect(Math.max(...times) - t0).toBeLessThan(4_000);
     const r = await fetch(`${api.url}/v1/mixnodes`);
     expect(r.status).toBe(200);
   }, 30_000);
@@ -89,7 +94,7 @@ describe('nym-api connection limits', () => {
     // the 20 past the per-host cap are closed at accept, long before the headers timeout
     const early = await Promise.race([
       Promise.all(sockets.slice(10).map(closed)).then(() => 'refused'),
-      new Promise((r) => setTimeout(() => r('still open'), 1_000)),
+      new Promise((r) => setTimeout(() => r('still open'), 2_500)),
     ]);
     expect(early).toBe('refused');
     expect(sockets.slice(0, 10).every((s) => !s.destroyed)).toBe(true);
@@ -114,10 +119,25 @@ describe('nym-api connection limits', () => {
     expect(Date.now() - t0).toBeLessThan(2_500);
   }, 30_000);
 
+  it('logs the first refusal of each kind, then at most one per period', () => {
+    const gate = guardLogGate(60_000);
+    const refused = { kind: 'refused', reason: 'host_limit', peer: '127.0.0.1' } as const;
+    const timedOut = { kind: 'timed_out', phase: 'headers', peer: '127.0.0.1' } as const;
+    expect(gate(refused)).toEqual({ log: true, kind: 'refused_host_limit', total: 1 });
+    expect(gate(refused)).toEqual({ log: false, kind: 'refused_host_limit', total: 2 });
+    expect(gate(timedOut)).toEqual({ log: true, kind: 'timed_out_headers', total: 1 });
+    expect(guardLogGate(0)(refused).log && guardLogGate(0)(refused).log).toBe(true);
+  });
+
   it('reads the limits from [http] and refuses zero', () => {
     const c = configFromToml('/h', '[http]\nmax_connections = 7\nheaders_timeout_ms = 250\n');
     expect(c.http.maxConnections).toBe(7);
     expect(c.http.headersTimeoutMs).toBe(250);
     expect(() => configFromToml('/h', '[http]\nidle_timeout_ms = -1\n')).toThrow(ConfigError);
+    const zero = configFromToml(
+      '/h',
+      '[http]\nmax_connections_per_host = 0\n[chain]\nmixnet_contract = "n1x"\nbandwidth_contract = "n1y"\n',
+    );
+    expect(() => validateConfig(zero)).toThrow(/http\.max_connections_per_host/);
   });
 });

@@ -20,7 +20,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createGuardedServer, originAllowed, peerKey, type GuardEvent } from '../../net-limits/index.js';
+import {
+  createGuardedServer,
+  guardLogGate,
+  originAllowed,
+  peerKey,
+  type GuardEvent,
+} from '../../net-limits/index.js';
 import type { MixnetClientCore, ReceivedMessage } from '../client.js';
 import { silentLogger, type Logger } from '../transport.js';
 import {
@@ -95,10 +101,16 @@ export async function startWsApi(
   const allowedOrigins = opts.allowedOrigins ?? [];
   const maxHeld = opts.maxHeldMessages ?? DEFAULT_MAX_HELD_MESSAGES;
 
-  const onGuard = (e: GuardEvent) =>
-    e.kind === 'refused'
-      ? log.warn({ peer: e.peer, reason: e.reason }, 'ws-api: connection refused over the limit')
-      : log.warn({ peer: e.peer }, 'ws-api: handshake not completed in time, connection closed');
+  // the first refusal or timeout of each kind is logged, then one a minute with the count
+  const gate = guardLogGate();
+  const onGuard = (e: GuardEvent) => {
+    const { log: due, kind, total } = gate(e);
+    if (!due) return;
+    if (e.kind === 'refused')
+      log.warn({ peer: e.peer, kind, total }, 'ws-api: connection refused over the limit');
+    else
+      log.warn({ peer: e.peer, kind, total }, 'ws-api: handshake not completed in time, connection closed');
+  };
   const guarded = createGuardedServer(
     {
       maxConnections: limits.maxConnections,
