@@ -40,7 +40,6 @@ export function createApiHttpServer(
       requestTimeoutMs: c.requestTimeoutMs,
       idleTimeoutMs: c.idleTimeoutMs,
     },
-    handler,
-    onEvent,
+    { onRequest: handler, onEvent },
   );
 }

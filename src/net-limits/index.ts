@@ -21,6 +21,7 @@
  */
 import http from 'node:http';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface ConnectionLimits {
   /** Open connections at once; more are refused at accept. */
@@ -96,15 +97,22 @@ export interface GuardedServer {
   destroyAll(): void;
 }
 
-/**
- * An HTTP server that applies `limits` to every connection; `onEvent` hears each refusal
- * and timeout. Websocket servers attach to its `upgrade` event (`noServer` mode).
- */
-export function createGuardedServer(
-  limits: ConnectionLimits,
-  handler: http.RequestListener | undefined,
-  onEvent: (e: GuardEvent) => void = () => undefined,
-): GuardedServer {
+/** What a guarded server does with requests. */
+export interface GuardedHandlers {
+  readonly onRequest: http.RequestListener;
+  /**
+   * Websocket upgrades (a `ws` server in `noServer` mode). Without it no `upgrade` listener
+   * is added, so Node answers upgrade requests as plain requests and no socket is left
+   * unowned.
+   */
+  readonly onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Each refusal and timeout (for logs and metrics). */
+  readonly onEvent?: (e: GuardEvent) => void;
+}
+
+/** An HTTP server that applies `limits` to every connection. */
+export function createGuardedServer(limits: ConnectionLimits, handlers: GuardedHandlers): GuardedServer {
+  const onEvent = handlers.onEvent ?? (() => undefined);
   const server = http.createServer({
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
@@ -112,7 +120,7 @@ export function createGuardedServer(
     // Node checks the two timeouts above on this period (30 s by default)
     connectionsCheckingInterval: Math.max(50, Math.floor(limits.headersTimeoutMs / 4)),
   });
-  if (handler) server.on('request', handler);
+  server.on('request', handlers.onRequest);
   const counter = new ConnectionCounter(limits.maxConnections, limits.maxConnectionsPerHost);
   const sockets = new Set<net.Socket>();
   const waiting = new Map<net.Socket, ReturnType<typeof setTimeout>>();
@@ -154,8 +162,12 @@ export function createGuardedServer(
   // later requests on a kept-alive socket: `keepAliveTimeout` while it is silent, then Node's
   // `headersTimeout` (checked every quarter of it) for a half-sent head
   server.on('request', (req: http.IncomingMessage) => headArrived(req.socket));
-  // `upgrade` listeners added by the websocket side run after this one
-  server.prependListener('upgrade', (req: http.IncomingMessage) => headArrived(req.socket));
+  const onUpgrade = handlers.onUpgrade;
+  if (onUpgrade)
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      headArrived(req.socket);
+      onUpgrade(req, socket, head);
+    });
 
   return {
     server,

@@ -119,11 +119,14 @@ export async function startWsApi(
       requestTimeoutMs: limits.handshakeTimeoutMs,
       idleTimeoutMs: limits.handshakeTimeoutMs,
     },
-    (_req: IncomingMessage, res: ServerResponse) => {
-      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
-      res.end('websocket only\n');
+    {
+      onRequest: (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+        res.end('websocket only\n');
+      },
+      onUpgrade: (req, socket, head) => onUpgrade(req, socket, head),
+      onEvent: onGuard,
     },
-    onGuard,
   );
   const http = guarded.server;
   const wss = new WebSocketServer({ noServer: true, maxPayload });
@@ -240,7 +243,7 @@ export async function startWsApi(
     ws.on('error', (e) => log.warn({ err: e.message }, 'ws-api: connection error'));
   };
 
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin, allowedOrigins)) {
       log.warn(
@@ -255,7 +258,7 @@ export async function startWsApi(
       return;
     }
     wss.handleUpgrade(req, socket, head, onApp);
-  });
+  }
 
   const sweep = setInterval(
     () => {
