@@ -102,6 +102,8 @@ export interface RunFlagsContext {
   host: string;
   chainAccounts: number;
   blockIntervalMs: number;
+  /** Browser origins to let in (CORS): localnet's pages' origin. */
+  webOrigins?: readonly string[];
 }
 
 export interface RoleStartOptions {
@@ -183,10 +185,11 @@ export const ROLES: readonly RoleSpec[] = [
     ports: [{ key: 'rpc', fixed: { absolute: 26_657 } }],
     accounts: 0,
     readyEvent: 'chain_ready',
-    runFlags: ({ node, host, chainAccounts, blockIntervalMs }) => ({
+    runFlags: ({ node, host, chainAccounts, blockIntervalMs, webOrigins }) => ({
       rpc: `${host}:${node.ports.rpc}`,
       accounts: String(chainAccounts),
       'block-interval-ms': String(blockIntervalMs),
+      ...(webOrigins?.length ? { 'cors-allowed-origins': webOrigins.join(',') } : {}),
     }),
     load: () => import('./cli/chain.js'),
   },

@@ -211,10 +211,10 @@ describe('localnet plan (from the registry of roles)', () => {
     expect(PHASES.map((p) => p.name)).toEqual([
       'prepare home',
       'plan',
+      'serve pages',
       'launch roles',
       'make keys',
       'start chain',
-      'serve pages',
       'write configs',
       'start apis',
       'start nodes',
