@@ -85,6 +85,8 @@ export interface NetworkFacts {
   gatewayIdentities?: string[];
   /** Origins of the network's own web pages (nym-api allows them by CORS). */
   webOrigins?: string[];
+  /** Gateways grant Nym's free testnet bandwidth (default true); false: credentials only. */
+  gatewayFreeBandwidth?: boolean;
 }
 
 export type PreparedFacts = Pick<NetworkFacts, 'verificationKey' | 'gatewayIdentities'>;

@@ -156,6 +156,11 @@ export interface UpOptions extends Partial<LayoutOptions> {
   placement?: PlacementFn;
   /** Browser origins nym-api and the gateways let in besides the network's own pages. */
   webOrigins?: string[];
+  /**
+   * Gateways grant free bandwidth (default true). False: every client pays with a Coconut
+   * credential (native clients have one; a browser page needs the SDK's `bandwidth`).
+   */
+  gatewayFreeBandwidth?: boolean;
 }
 
 export interface RunningLocalnet {
@@ -441,6 +446,7 @@ async function writeConfigs(u: Up): Promise<void> {
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
     webOrigins: webOriginsOf(u),
+    gatewayFreeBandwidth: u.opts.gatewayFreeBandwidth ?? true,
   };
   for (const spec of ROLES) {
     const mod = await spec.load();

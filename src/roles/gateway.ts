@@ -36,8 +36,8 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     clientsPort: node.ports.clients,
     httpApiPort: node.ports.metrics,
     verificationKey: net.verificationKey,
-    // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
-    freeBandwidth: true,
+    // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it) unless told not to
+    freeBandwidth: net.gatewayFreeBandwidth ?? true,
     // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
     clientsWssPort: -1,
     allowedOrigins: [...LOCALNET_PAGE_ORIGINS, ...(net.webOrigins ?? [])],

@@ -8,7 +8,10 @@
  *
  * Bandwidth: without `credentials`, the client claims the gateway's free bandwidth; a
  * gateway that refuses it fails `connect` (or, later, every send) with `NoBandwidthError`
- * at once, and the client stops rather than retry (browser-bandwidth.ts).
+ * at once, and the client stops rather than retry (browser-bandwidth.ts). With `bandwidth`
+ * (a funded account, the chain's RPC, the nym-apis), the free claim comes first and, where
+ * the gateway refuses it, the client connects again paying with a Coconut credential
+ * obtained in the page (browser-credentials.ts, kept in IndexedDB with `storage`).
  *
  * The same client runs in a Web Worker (./worker.ts, ./worker-client.ts), so cover traffic
  * and Sphinx work stay off the page's main thread.
@@ -23,6 +26,7 @@ import { defaultBackend } from '../crypto/index.js';
 import { BandwidthWatch, NoBandwidthError } from './browser-bandwidth.js';
 import { MixnetClient, type CallOptions } from './client.js';
 import { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, type StorageError } from './indexeddb.js';
+import type { BrowserBandwidthOptions, BrowserCredentialSource } from './browser-credentials.js';
 
 export {
   MixnetClient,
@@ -35,6 +39,8 @@ export { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, StorageError }
 export { parseRecipient, recipientToString } from '../client/address.js';
 export * from '../client/errors.js';
 export { NoBandwidthError } from './browser-bandwidth.js';
+export type { BrowserBandwidthOptions } from './browser-credentials.js';
+export { CredentialOptionsError } from './browser-credentials.js';
 
 /** `wasm`: the web backend's WebAssembly hashes, ciphers and X25519; `pure`: plain JS. */
 export type CryptoBackendKind = 'wasm' | 'pure';
@@ -60,6 +66,11 @@ export type BrowserConnectOptions = Omit<
     readonly onStorageError?: (e: StorageError) => void;
     /** Called once at start with the crypto backend in use (default: one `console.info` line). */
     readonly onBackend?: (kind: CryptoBackendKind, name: string) => void;
+    /**
+     * Pay for bandwidth where the gateway gives none free: Coconut credentials obtained in
+     * this page (deposit through CosmJS, shares from the nym-apis). Ignored with `credentials`.
+     */
+    readonly bandwidth?: BrowserBandwidthOptions;
   };
 
 const pageWebSocket: WebSocketFactory = (url) => {
@@ -84,6 +95,8 @@ export class BrowserMixnetClient extends MixnetClient {
     core: MixnetClientCore,
     readonly backend: CryptoBackendKind,
     private readonly watch: BandwidthWatch,
+    /** The page's own credential source (`bandwidth` option), when the gateway wanted one. */
+    readonly credentialSource?: BrowserCredentialSource,
   ) {
     super(core);
     watch.onChange(() => {
@@ -103,6 +116,14 @@ export class BrowserMixnetClient extends MixnetClient {
    */
   setIdle(idle: boolean): void {
     this.core.setIdle(idle);
+  }
+
+  override async disconnect(opts: CallOptions = {}): Promise<void> {
+    try {
+      await super.disconnect(opts);
+    } finally {
+      this.credentialSource?.close();
+    }
   }
 
   /** Called once when sending became impossible (the client has stopped by then). */
@@ -183,29 +204,54 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
     keyStore = new MemoryKeyStore();
     replyStore = new MemoryReplyStore();
   }
-  const watch = new BandwidthWatch(!!opts.credentials);
-  const core = new MixnetClientCore({
-    ...opts,
-    crypto,
-    topology,
-    keyStore,
-    replyStore,
-    logger: opts.logger as Logger | undefined,
-    credentials: opts.credentials && watch.credentials(opts.credentials),
-    wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
-  });
+  const start = async (credentials: MixnetClientCoreOptions['credentials']) => {
+    const watch = new BandwidthWatch(!!credentials);
+    const core = new MixnetClientCore({
+      ...opts,
+      crypto,
+      topology,
+      keyStore,
+      replyStore,
+      logger: opts.logger as Logger | undefined,
+      credentials: credentials && watch.credentials(credentials),
+      wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
+    });
+    try {
+      throwIfAborted(opts.signal, 'connect');
+      await core.start(opts.signal);
+    } catch (e) {
+      await core.stop();
+      throw e;
+    }
+    return { core, watch };
+  };
+  const freeRefused = (e: unknown) => errorCode(e) === 'free_bandwidth_disabled';
+  let started: { core: MixnetClientCore; watch: BandwidthWatch };
+  let source: BrowserCredentialSource | undefined;
   try {
-    throwIfAborted(opts.signal, 'connect');
-    await core.start(opts.signal);
+    started = await start(opts.credentials);
   } catch (e) {
-    await core.stop();
-    // a gateway that refuses free bandwidth to a client without credentials: typed, at once
-    if (errorCode(e) === 'free_bandwidth_disabled')
+    if (!freeRefused(e)) throw e;
+    if (!opts.bandwidth)
+      // a gateway that refuses free bandwidth to a client without credentials: typed, at once
       throw new NoBandwidthError('the gateway gives no free bandwidth and no credential source was given', {
         cause: e,
       });
-    throw e;
+    // the gateway wants a credential: loaded only now (CosmJS and Coconut are large)
+    const c = await import('./browser-credentials.js');
+    const store =
+      opts.storage !== undefined
+        ? await c.indexedDbCredentialStore(`${opts.storage}-credentials`, opts.indexedDB)
+        : c.memoryCredentialStore();
+    source = c.browserCredentialSource(opts.bandwidth, store);
+    try {
+      started = await start(source);
+    } catch (e2) {
+      source.close();
+      throw e2;
+    }
   }
+  const { core, watch } = started;
   core.setIdle(false);
-  return new BrowserMixnetClient(core, backend, watch);
+  return new BrowserMixnetClient(core, backend, watch, source);
 }
