@@ -189,29 +189,29 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
   if (!topology) throw new RangeError('sdk: pass nymApi URLs or a topology source');
   const crypto = opts.crypto ?? defaultBackend;
   const backend = reportBackend(opts, crypto.name);
-  let keyStore;
-  let replyStore;
-  if (opts.storage !== undefined) {
+  const memory = { keyStore: new MemoryKeyStore(), replyStore: new MemoryReplyStore() };
+  // opened per start: a stopped core closes its database (a second start, with a credential
+  // source, opens it again)
+  const openStores = async () => {
+    if (opts.storage === undefined) return memory;
     const db = await openSdkDatabase(opts.storage, opts.indexedDB);
-    keyStore = new IndexedDbKeyStore(db);
     try {
-      replyStore = await IndexedDbReplyStore.open(db, opts.onStorageError);
+      return {
+        keyStore: new IndexedDbKeyStore(db),
+        replyStore: await IndexedDbReplyStore.open(db, opts.onStorageError),
+      };
     } catch (e) {
       db.close();
       throw e;
     }
-  } else {
-    keyStore = new MemoryKeyStore();
-    replyStore = new MemoryReplyStore();
-  }
+  };
   const start = async (credentials: MixnetClientCoreOptions['credentials']) => {
     const watch = new BandwidthWatch(!!credentials);
     const core = new MixnetClientCore({
       ...opts,
       crypto,
       topology,
-      keyStore,
-      replyStore,
+      ...(await openStores()),
       logger: opts.logger as Logger | undefined,
       credentials: credentials && watch.credentials(credentials),
       wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
