@@ -11,8 +11,10 @@
  * Database layout (version 1), one object store, out-of-line auto-increment keys:
  *   credentials   n -> JSON text of { credential: BandwidthCredential JSON, verificationKey: base58 }
  *
- * No Node-only imports: bundles for the browser (the browser SDK imports it lazily, so pages
- * without a credential source do not download CosmJS and Coconut).
+ * No Node-only imports: bundles for the browser. Its own entry (`nymph/browser/credentials`,
+ * ~2.4 MB minified with CosmJS and Coconut), so pages that do not pay do not load it:
+ *
+ *   connect({ nymApi, storage: 'chat', bandwidth: browserBandwidth({ mnemonic, rpcUrl, ... }) })
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import {
@@ -34,6 +36,7 @@ import type { CredentialSource } from '../client/gateway-link.js';
 import type { ClientKeys } from '../client/identity.js';
 import { encodeCredentialPayload } from '../gateway/protocol/credential.js';
 import { StorageError } from './indexeddb.js';
+import type { PaidBandwidth } from './browser.js';
 
 /** How a page pays for bandwidth: a funded account and where to get a credential. */
 export interface BrowserBandwidthOptions {
@@ -259,3 +262,20 @@ const freshKeys = (): Keys => ({
   identitySecret: ed25519.utils.randomSecretKey(),
   encryptionSecret: x25519.utils.randomSecretKey(),
 });
+
+/**
+ * Paid bandwidth for the browser SDK's `connect` (its `bandwidth` option). Bad options are
+ * refused here, at once (CredentialOptionsError naming the field).
+ */
+export function browserBandwidth(o: BrowserBandwidthOptions): PaidBandwidth {
+  check(o);
+  return {
+    async open(storage, indexedDB) {
+      const store =
+        storage !== undefined
+          ? await indexedDbCredentialStore(`${storage}-credentials`, indexedDB)
+          : memoryCredentialStore();
+      return browserCredentialSource(o, store);
+    },
+  };
+}

@@ -9,9 +9,10 @@
  * Bandwidth: without `credentials`, the client claims the gateway's free bandwidth; a
  * gateway that refuses it fails `connect` (or, later, every send) with `NoBandwidthError`
  * at once, and the client stops rather than retry (browser-bandwidth.ts). With `bandwidth`
- * (a funded account, the chain's RPC, the nym-apis), the free claim comes first and, where
- * the gateway refuses it, the client connects again paying with a Coconut credential
- * obtained in the page (browser-credentials.ts, kept in IndexedDB with `storage`).
+ * (`browserBandwidth({ mnemonic, rpcUrl, ... })` from browser-credentials.ts, its own entry
+ * `nymph/browser/credentials`: CosmJS and Coconut stay out of pages that do not pay), the
+ * free claim comes first and, where the gateway refuses it, the client connects again paying
+ * with a Coconut credential obtained in the page (kept in IndexedDB with `storage`).
  *
  * The same client runs in a Web Worker (./worker.ts, ./worker-client.ts), so cover traffic
  * and Sphinx work stay off the page's main thread.
@@ -26,7 +27,7 @@ import { defaultBackend } from '../crypto/index.js';
 import { BandwidthWatch, NoBandwidthError } from './browser-bandwidth.js';
 import { MixnetClient, type CallOptions } from './client.js';
 import { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, type StorageError } from './indexeddb.js';
-import type { BrowserBandwidthOptions, BrowserCredentialSource } from './browser-credentials.js';
+import type { BrowserCredentialSource } from './browser-credentials.js';
 
 export {
   MixnetClient,
@@ -39,8 +40,13 @@ export { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, StorageError }
 export { parseRecipient, recipientToString } from '../client/address.js';
 export * from '../client/errors.js';
 export { NoBandwidthError } from './browser-bandwidth.js';
-export type { BrowserBandwidthOptions } from './browser-credentials.js';
-export { CredentialOptionsError } from './browser-credentials.js';
+export type { BrowserBandwidthOptions, BrowserCredentialSource } from './browser-credentials.js';
+
+/** Bandwidth a page pays for: `browserBandwidth(options)` from `nymph/browser/credentials`. */
+export interface PaidBandwidth {
+  /** The credential source; unspent credentials kept in IndexedDB under `storage`, else in memory. */
+  open(storage: string | undefined, indexedDB?: IDBFactory): Promise<BrowserCredentialSource>;
+}
 
 /** `wasm`: the web backend's WebAssembly hashes, ciphers and X25519; `pure`: plain JS. */
 export type CryptoBackendKind = 'wasm' | 'pure';
@@ -70,7 +76,7 @@ export type BrowserConnectOptions = Omit<
      * Pay for bandwidth where the gateway gives none free: Coconut credentials obtained in
      * this page (deposit through CosmJS, shares from the nym-apis). Ignored with `credentials`.
      */
-    readonly bandwidth?: BrowserBandwidthOptions;
+    readonly bandwidth?: PaidBandwidth;
   };
 
 const pageWebSocket: WebSocketFactory = (url) => {
@@ -237,13 +243,8 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
       throw new NoBandwidthError('the gateway gives no free bandwidth and no credential source was given', {
         cause: e,
       });
-    // the gateway wants a credential: loaded only now (CosmJS and Coconut are large)
-    const c = await import('./browser-credentials.js');
-    const store =
-      opts.storage !== undefined
-        ? await c.indexedDbCredentialStore(`${opts.storage}-credentials`, opts.indexedDB)
-        : c.memoryCredentialStore();
-    source = c.browserCredentialSource(opts.bandwidth, store);
+    // the gateway wants a credential
+    source = await opts.bandwidth.open(opts.storage, opts.indexedDB);
     try {
       started = await start(source);
     } catch (e2) {

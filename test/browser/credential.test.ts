@@ -12,8 +12,11 @@
  *   connects with it, making no new deposit;
  * - a page on an origin the chain does not let in cannot deposit (CORS really applies).
  *
- * The page's script is this repository's browser SDK bundled by esbuild for the browser
- * (code splitting on: CosmJS and Coconut load only when a gateway asks for a credential).
+ * The page's script is this repository's browser SDK and its credentials entry, bundled by
+ * esbuild for the browser (no Node built-ins: the build fails on one).
+ *
+ * Bad `bandwidth` options are refused at once with CredentialOptionsError (checked in Node,
+ * the same module).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
 import { launchChromium, openPage, screenshot } from './chromium.js';
+import { browserBandwidth, CredentialOptionsError } from '../../src/sdk/browser-credentials.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 let net: RunningLocalnet;
@@ -37,11 +41,8 @@ const pages: TestPage[] = [];
 
 const ENTRY = `
 import { connect, NoBandwidthError } from ${JSON.stringify(resolve('src/sdk/browser.ts'))};
-window.nymph = {
-  connect,
-  NoBandwidthError,
-  credentials: () => import(${JSON.stringify(resolve('src/sdk/browser-credentials.ts'))}),
-};
+import * as credentials from ${JSON.stringify(resolve('src/sdk/browser-credentials.ts'))};
+window.nymph = { connect, NoBandwidthError, credentials };
 window.nymphReady = true;
 `;
 
@@ -55,7 +56,6 @@ async function buildPage(): Promise<void> {
     entryPoints: [join(pageDir, 'entry.ts')],
     outdir: pageDir,
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'browser',
     conditions: ['browser'],
@@ -134,13 +134,14 @@ interface PageWindow {
       nextMessage(): Promise<{ message: Uint8Array }>;
       disconnect(): Promise<void>;
     }>;
-    credentials(): Promise<{
+    credentials: {
+      browserBandwidth(o: unknown): unknown;
       browserCredentialSource(
         o: unknown,
         store: unknown,
       ): { next(k: unknown): Promise<unknown>; close(): void };
       indexedDbCredentialStore(name: string): Promise<unknown>;
-    }>;
+    };
   };
 }
 
@@ -175,7 +176,12 @@ describe('bandwidth credentials obtained in the page', () => {
       async (nymApi: string[], bandwidth: unknown) => {
         const w = window as unknown as PageWindow;
         const t0 = performance.now();
-        const c = await w.nymph.connect({ nymApi, storage: 'cred-a', bandwidth, onBackend: () => undefined });
+        const c = await w.nymph.connect({
+          nymApi,
+          storage: 'cred-a',
+          bandwidth: w.nymph.credentials.browserBandwidth(bandwidth),
+          onBackend: () => undefined,
+        });
         const connectMs = performance.now() - t0;
         const received = c.nextMessage();
         await c.send(c.address, 'paid for in the page');
@@ -209,7 +215,7 @@ describe('bandwidth credentials obtained in the page', () => {
     // reached its gateway)
     await page.evaluate(async (bandwidth: unknown) => {
       const w = window as unknown as PageWindow;
-      const c = await w.nymph.credentials();
+      const c = w.nymph.credentials;
       const store = await c.indexedDbCredentialStore('cred-b-credentials');
       const source = c.browserCredentialSource(bandwidth, store);
       await source.next({});
@@ -220,7 +226,12 @@ describe('bandwidth credentials obtained in the page', () => {
     const got = await page.evaluate(
       async (nymApi: string[], bandwidth: unknown) => {
         const w = window as unknown as PageWindow;
-        const c = await w.nymph.connect({ nymApi, storage: 'cred-b', bandwidth, onBackend: () => undefined });
+        const c = await w.nymph.connect({
+          nymApi,
+          storage: 'cred-b',
+          bandwidth: w.nymph.credentials.browserBandwidth(bandwidth),
+          onBackend: () => undefined,
+        });
         const received = c.nextMessage();
         await c.send(c.address, 'with the stored credential');
         const m = await received;
@@ -265,4 +276,39 @@ describe('bandwidth credentials obtained in the page', () => {
     }, net.info.chain.rpc);
     expect(ok).toBe(net.info.chain.chain_id);
   }, 60_000);
+});
+
+describe('browserBandwidth options', () => {
+  const good = {
+    mnemonic: 'receive carpet recycle card render firm word oppose now silly chuckle lecture',
+    rpcUrl: 'http://127.0.0.1:26657',
+    bandwidthContract: 'n1contract',
+    nymApiUrls: ['http://127.0.0.1:8080', 'http://127.0.0.1:8081'],
+    threshold: 2,
+    amount: '1000',
+  };
+  it('accepts good options and refuses each bad field with CredentialOptionsError', () => {
+    expect(browserBandwidth(good).open).toBeTypeOf('function');
+    const bad: [string, Record<string, unknown>][] = [
+      ['mnemonic', { mnemonic: 'too short' }],
+      ['rpcUrl', { rpcUrl: '' }],
+      ['bandwidthContract', { bandwidthContract: undefined }],
+      ['nymApiUrls', { nymApiUrls: [] }],
+      ['threshold', { threshold: 3 }],
+      ['threshold', { threshold: 0 }],
+      ['amount', { amount: '1.5' }],
+      ['amount', { amount: 0 }],
+    ];
+    for (const [field, patch] of bad) {
+      let err: unknown;
+      try {
+        browserBandwidth({ ...good, ...patch } as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, field).toBeInstanceOf(CredentialOptionsError);
+      expect((err as CredentialOptionsError).field).toBe(field);
+      expect((err as CredentialOptionsError).code).toBe('credential_options_invalid');
+    }
+  });
 });
