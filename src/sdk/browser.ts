@@ -251,6 +251,17 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
       source.close();
       throw e2;
     }
+    // the first credential failed (chain or nym-apis unreachable, deposit refused) and the
+    // gateway gave nothing: typed, at once, rather than a client retrying in the background
+    const w = started.watch;
+    if (w.credentialError !== undefined && !(w.available && w.available > 0)) {
+      await started.core.stop();
+      source.close();
+      const why = w.credentialError as Error;
+      throw new NoBandwidthError(`the credential source failed: ${why?.message ?? String(why)}`, {
+        cause: why,
+      });
+    }
   }
   const { core, watch } = started;
   core.setIdle(false);

@@ -170,6 +170,38 @@ describe('bandwidth credentials obtained in the page', () => {
     expect(got.ms).toBeLessThan(20_000);
   }, 60_000);
 
+  it('a page whose credential source fails gets NoBandwidthError from connect at once', async () => {
+    const page = await tab();
+    // nothing listens on port 9 (discard): CosmJS cannot reach the chain
+    const bandwidth = { ...bandwidthOptions(), rpcUrl: 'http://127.0.0.1:9' };
+    const got = await page.evaluate(
+      async (nymApi: string[], b: unknown) => {
+        const w = window as unknown as PageWindow;
+        const t0 = performance.now();
+        try {
+          await w.nymph.connect({
+            nymApi,
+            bandwidth: w.nymph.credentials.browserBandwidth(b),
+            onBackend: () => undefined,
+          });
+          return { ok: true, ms: performance.now() - t0 };
+        } catch (e) {
+          return {
+            ok: false,
+            code: (e as { code?: string }).code,
+            message: (e as Error).message,
+            ms: performance.now() - t0,
+          };
+        }
+      },
+      net.info.nym_apis,
+      bandwidth,
+    );
+    expect(got).toMatchObject({ ok: false, code: 'no_bandwidth' });
+    expect(got.message).toMatch(/credential source failed/);
+    expect(got.ms).toBeLessThan(30_000);
+  }, 60_000);
+
   it('a page obtains a Coconut credential through CosmJS and sends through the mixnet', async () => {
     const page = await tab();
     const got = await page.evaluate(
