@@ -96,7 +96,16 @@ export default tseslint.config(
   // block below carries every restriction for its files, and more specific blocks come last.
   wall(['src/**/*.ts'], { extra: SRC_WIDE, why: role }),
   // Pure rooms: no sockets, files, timers or loggers; no role, node or client code.
-  wall(['src/sphinx/**/*.ts', 'src/coconut/**/*.ts', 'src/contracts/**/*.ts', 'src/nymsphinx/**/*.ts'], PURE),
+  wall(
+    [
+      'src/sphinx/**/*.ts',
+      'src/coconut/**/*.ts',
+      'src/contracts/**/*.ts',
+      'src/nymsphinx/**/*.ts',
+      'src/dkg/**/*.ts',
+    ],
+    PURE,
+  ),
   // Roles never import each other's internals.
   wall(['src/gateway/**/*.ts'], roleWall(['api', 'mixnode', 'client', 'sdk', 'cli', 'socks5', 'requester'])),
   wall(['src/mixnode/**/*.ts'], roleWall(['api', 'gateway', 'client', 'sdk', 'cli', 'socks5', 'requester'])),

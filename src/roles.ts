@@ -78,10 +78,21 @@ export interface NetworkFacts {
   /** Client traffic mode. */
   mode: string;
   topologyRefreshMs: number;
+  /**
+   * A short Sphinx key rotation (localnet `rotationSecs`): epochs a rotation lasts (nym-api's
+   * `key_rotation_validity_epochs`) and the epoch length; absent: Nym's (24 × 1 h).
+   */
+  keyRotation?: { validityEpochs: number; epochMs: number };
   /** Nodes of each role in the network. */
   counts: Partial<Record<RoleName, number>>;
-  /** Made by `prepare`: the nym-apis' aggregated verification key, the gateways' identities. */
+  /**
+   * Made by `prepare`: the nym-apis' aggregated verification key (trusted dealer only; with
+   * the DKG it exists once the nym-apis are up, and gateways fetch it from them), the
+   * gateways' identities.
+   */
   verificationKey?: string;
+  /** The coconut-dkg contract, when the nym-apis run the DKG (no trusted dealer). */
+  dkgContract?: string;
   gatewayIdentities?: string[];
   /** Origins of the network's own web pages (nym-api allows them by CORS). */
   webOrigins?: string[];
@@ -129,7 +140,11 @@ export interface RunningRole {
 /** What a role's module (`load()`) exports. */
 export interface RoleModule {
   /** Localnet: keys and shares made before the chain starts, for every node of the role. */
-  prepare?(nodes: RoleNode[], threshold: number): Promise<Partial<PreparedFacts>>;
+  prepare?(
+    nodes: RoleNode[],
+    threshold: number,
+    opts?: { trustedDealer: boolean },
+  ): Promise<Partial<PreparedFacts>>;
   /** Localnet: the node's config, written through the role's own writer. */
   init?(ctx: RoleInitContext): Promise<void>;
   /** The role itself, in this process. */
@@ -214,7 +229,8 @@ export const ROLES: readonly RoleSpec[] = [
     },
     groupable: true,
     ports: [{ key: 'http', fixed: { base: 0 } }],
-    accounts: 0,
+    // each nym-api is a DKG dealer signing with its own account
+    accounts: 1,
     readyEvent: 'api_ready',
     load: () => import('./roles/api.js'),
   },

@@ -12,6 +12,7 @@ import {
   genesisContracts,
   MIXNET_CODE_ID,
   BANDWIDTH_CODE_ID,
+  COCONUT_DKG_CODE_ID,
 } from '../../contracts-mock/index.js';
 import type { Contract } from '../../contracts-mock/types.js';
 import { loadConfig, parseHostPort, type ChainConfig } from './config.js';
@@ -34,7 +35,7 @@ export interface ContractSet {
   names?: ReadonlyMap<number, string>;
 }
 
-/** Nym's mixnet (code 1) and bandwidth (code 2) contracts. */
+/** Nym's mixnet (code 1), bandwidth (code 2) and coconut-dkg (code 3) contracts. */
 export function defaultContracts(): ContractSet {
   return {
     codes: builtinContracts,
@@ -42,6 +43,7 @@ export function defaultContracts(): ContractSet {
     names: new Map([
       [MIXNET_CODE_ID, 'mixnet'],
       [BANDWIDTH_CODE_ID, 'bandwidth'],
+      [COCONUT_DKG_CODE_ID, 'coconut_dkg'],
     ]),
   };
 }

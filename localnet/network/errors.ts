@@ -87,3 +87,22 @@ export class LocalnetPhaseError extends LocalnetError {
     super(`${phase}: ${why}`);
   }
 }
+
+/** The chain has no coconut-dkg contract (a chain made before it existed). */
+export class NoDkgContractError extends LocalnetError {
+  override readonly code = 'no_dkg_contract';
+  constructor() {
+    super('the chain has no coconut-dkg contract (start afresh with --reset, or use --trusted-dealer)');
+  }
+}
+
+/** The DKG did not reach "in progress" in time. */
+export class DkgTimeoutError extends LocalnetError {
+  override readonly code = 'dkg_timeout';
+  constructor(
+    readonly state: unknown,
+    readonly timeoutMs: number,
+  ) {
+    super(`the DKG is still in ${JSON.stringify(state)} after ${timeoutMs} ms`);
+  }
+}

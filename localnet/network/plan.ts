@@ -58,7 +58,21 @@ export interface BaseLayout {
   topologyRefreshMs: number;
   /** Idle block interval of the chain, ms. */
   blockIntervalMs: number;
+  /**
+   * Sphinx key rotation period, s: epochs of rotationSecs / ROTATION_EPOCHS, that many a
+   * rotation (one of them the overlap). 0: Nym's schedule (1 h epochs, 24 a rotation).
+   */
+  rotationSecs: number;
+  /**
+   * Deal the nym-apis' Coconut key from one place (`nymph api keygen`) instead of running
+   * the DKG through the coconut-dkg contract (the default). A network planned before the
+   * DKG existed reads as true.
+   */
+  trustedDealer: boolean;
 }
+
+/** Epochs per key rotation when `rotationSecs` is set (the overlap is one of them). */
+export const ROTATION_EPOCHS = 4;
 
 /** The layout, with one count per counted role (`mixnodesPerLayer`, `gateways`, …). */
 export type LayoutOptions = BaseLayout & Record<CountOption, number>;
@@ -77,6 +91,8 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   host: '127.0.0.1',
   topologyRefreshMs: 250,
   blockIntervalMs: 500,
+  rotationSecs: 0,
+  trustedDealer: false,
 };
 
 /** Layout options that fix a network's shape: a resumed network cannot change them. */
@@ -86,6 +102,7 @@ export const SHAPE_OPTIONS: readonly { key: keyof LayoutOptions; flag: string }[
   { key: 'ports', flag: 'ports' },
   { key: 'basePort', flag: 'base-port' },
   { key: 'host', flag: 'host' },
+  { key: 'trustedDealer', flag: 'trusted-dealer' },
 ];
 
 /**
@@ -146,10 +163,26 @@ export function validateLayout(l: LayoutOptions): LayoutOptions {
   checkInt('base-port', l.basePort, 1024, 65_535 - FIXED_SPAN);
   checkInt('topology-refresh-ms', l.topologyRefreshMs, 50, 600_000);
   checkInt('block-interval-ms', l.blockIntervalMs, 10, 60_000);
+  if (l.rotationSecs !== 0) checkInt('rotation-secs', l.rotationSecs, 2 * ROTATION_EPOCHS, 30 * 24 * 3600);
   if (!(l.mode in TRAFFIC_MODES))
     throw new LocalnetOptionError('mode', `one of ${Object.keys(TRAFFIC_MODES).join(', ')}`);
   if (l.ports !== 'fixed' && l.ports !== 'auto') throw new LocalnetOptionError('ports', "'fixed' or 'auto'");
   return l;
+}
+
+/**
+ * With the DKG (no trusted dealer) the threshold is the contract's, ⌈2n/3⌉ of the nym-apis
+ * (Nym's): it is set so, and a different `--threshold` asked for is refused.
+ */
+export function applyDkgThreshold(l: LayoutOptions, asked?: number): LayoutOptions {
+  if (l.trustedDealer) return l;
+  const t = Math.ceil((2 * l.apis) / 3);
+  if (asked !== undefined && asked !== t)
+    throw new LocalnetOptionError(
+      'threshold',
+      `the DKG gives ${l.apis} nym-apis the threshold ${t} (⌈2n/3⌉); add --trusted-dealer to choose another`,
+    );
+  return { ...l, threshold: t };
 }
 
 /**
@@ -324,6 +357,8 @@ export function readPlan(home: string): NetworkPlan | undefined {
   for (const spec of COUNTED)
     if (typeof plan.layout[spec.count.option] !== 'number')
       plan.layout[spec.count.option] = nodesOf(plan, spec.name).length / spec.count.nodesPerUnit;
+  // made before the DKG: its nym-apis hold trusted-dealer key files
+  if (typeof plan.layout.trustedDealer !== 'boolean') plan.layout.trustedDealer = true;
   return plan;
 }
 

@@ -9,10 +9,13 @@
  *                      RPC, nym-api and the gateways let in
  *   launch roles       start every role's process now, the chain first: the others load
  *                      their code while the chain starts, and wait for their configs
- *   make keys          node keys and the nym-apis' Coconut key shares (kept across restarts)
+ *   make keys          node keys (and, with --trusted-dealer, the nym-apis' Coconut key shares)
  *   start chain        until the chain answers; its addresses are in chain.json
+ *   initiate dkg       the admin puts the nym-apis' accounts in the signer group and starts
+ *                      the coconut-dkg contract's first epoch (a fresh network only)
  *   write configs      each role's config through its own writer, then release the roles
- *   start apis         until every nym-api is ready
+ *   start apis         until every nym-api is ready: with the DKG, once each holds its share
+ *   dkg                until the DKG epoch is in progress (its time is reported)
  *   start nodes        until every mix node and gateway is ready (each bonds itself)
  *   wait for topology  until every nym-api shows every node
  *   start clients      until every native client is ready (with a bandwidth credential)
@@ -29,6 +32,7 @@ import { setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { ChainInfo } from '../chain/index.js';
+import { connectSigningClients } from '../../src/chain/index.js';
 import {
   ROLES,
   STAGES,
@@ -54,11 +58,13 @@ import {
 import {
   DEFAULT_LAYOUT,
   PLAN_FILE,
+  applyDkgThreshold,
   SHAPE_OPTIONS,
   chainOf,
   hostOf,
   makePlan,
   nodesOf,
+  ROTATION_EPOCHS,
   readPlan,
   validateLayout,
   writeJson,
@@ -76,6 +82,7 @@ import {
   TopologyTimeoutError,
 } from './errors.js';
 import { selfTest } from './ws-client.js';
+import { initiateDkg, waitForDkg } from './dkg.js';
 import { roleBundle } from './bundle.js';
 import { servePages, type PagesServer } from './pages.js';
 
@@ -113,8 +120,10 @@ export type PhaseName =
   | 'launch roles'
   | 'make keys'
   | 'start chain'
+  | 'initiate dkg'
   | 'serve pages'
   | 'write configs'
+  | 'dkg'
   | `start ${Exclude<RoleStage, 'chain'>}`
   | 'wait for topology'
   | 'self-test'
@@ -134,6 +143,7 @@ export type ProgressEvent =
       ms: number;
     }
   | { step: 'topology'; mixnodes: number; gateways: number; ms: number }
+  | { step: 'dkg'; epoch: number; threshold: number; dealers: number; ms: number }
   | { step: 'self-test'; rttMs: number; ms: number };
 
 export interface UpOptions extends Partial<LayoutOptions> {
@@ -246,7 +256,7 @@ function loadLayout(opts: UpOptions): LayoutOptions {
     const v = opts[k];
     if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
   }
-  return validateLayout(l);
+  return validateLayout(applyDkgThreshold(l, opts.threshold));
 }
 
 // ---------------------------------------------------------------------------- the phases
@@ -384,7 +394,10 @@ async function makeKeys(u: Up): Promise<void> {
     const mod = await spec.load();
     if (!mod.prepare || !nodes.length) continue;
     for (const n of nodes) mkdirSync(n.home, { recursive: true });
-    Object.assign(u.prepared, await mod.prepare(nodes, u.plan.layout.threshold));
+    Object.assign(
+      u.prepared,
+      await mod.prepare(nodes, u.plan.layout.threshold, { trustedDealer: u.plan.layout.trustedDealer }),
+    );
   }
 }
 
@@ -431,8 +444,33 @@ async function servePagesPhase(u: Up): Promise<void> {
   u.handles.push({ name: 'pages', stop: () => pages.close() });
 }
 
+/**
+ * A short key rotation period (`rotationSecs`): the contract's epochs shortened by its
+ * admin (account 0), nym-api told how many make a rotation. Nym's mixnet contract keeps
+ * 720 epochs an interval.
+ */
+async function shortenEpochs(u: Up): Promise<NetworkFacts['keyRotation']> {
+  const secs = u.plan.layout.rotationSecs;
+  if (!secs) return undefined;
+  const c = await connectSigningClients({
+    rpcUrl: u.chain.rpc,
+    mnemonic: u.chain.mnemonic,
+    accountIndex: 0,
+    contracts: { mixnet: u.chain.contracts.mixnet, bandwidth: u.chain.contracts.bandwidth },
+    signal: u.opts.signal,
+  });
+  const epochSecs = Math.max(1, Math.round(secs / ROTATION_EPOCHS));
+  try {
+    await c.mixnet.updateIntervalConfig(720, epochSecs);
+  } finally {
+    c.disconnect();
+  }
+  return { validityEpochs: ROTATION_EPOCHS, epochMs: epochSecs * 1000 };
+}
+
 async function writeConfigs(u: Up): Promise<void> {
   const { plan } = u;
+  const keyRotation = await shortenEpochs(u);
   u.facts = {
     chain: {
       rpc: u.chain.rpc,
@@ -443,11 +481,13 @@ async function writeConfigs(u: Up): Promise<void> {
     threshold: plan.layout.threshold,
     mode: plan.layout.mode,
     topologyRefreshMs: plan.layout.topologyRefreshMs,
+    keyRotation,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
     webOrigins: webOriginsOf(u),
     gatewayFreeBandwidth: u.opts.gatewayFreeBandwidth ?? true,
   };
+  if (!plan.layout.trustedDealer) u.facts.dkgContract = u.chain.contracts.coconut_dkg;
   for (const spec of ROLES) {
     const mod = await spec.load();
     if (!mod.init) continue;
@@ -488,6 +528,19 @@ async function awaitStage(u: Up, stage: RoleStage): Promise<void> {
         ms: u.readyAt.get(node.name) ?? u.since(),
       });
     }
+}
+
+async function initiateDkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const accounts = nodesOf(u.plan, 'api').map((n) => n.account);
+  await initiateDkg(u.chain, accounts, u.opts.signal);
+}
+
+async function dkgPhase(u: Up): Promise<void> {
+  if (u.plan.layout.trustedDealer) return;
+  const r = await waitForDkg(u.chain, 2 * u.roleTimeoutMs, u.opts.signal);
+  u.prepared.verificationKey = r.verificationKey;
+  u.progress({ step: 'dkg', epoch: r.epoch, threshold: r.threshold, dealers: r.dealers, ms: u.since() });
 }
 
 async function waitForTopologyPhase(u: Up): Promise<void> {
@@ -557,9 +610,11 @@ export const PHASES: readonly Phase[] = [
   { name: 'launch roles', run: launchRoles },
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
+  { name: 'initiate dkg', run: initiateDkgPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },
+    ...(s === 'apis' ? [{ name: 'dkg' as const, run: dkgPhase }] : []),
     // clients need the whole network in nym-api's topology
     ...(s === 'nodes' ? [{ name: 'wait for topology' as const, run: waitForTopologyPhase }] : []),
   ]),

@@ -23,6 +23,7 @@ import type { CredentialIssuer } from './issuer.js';
 import type { ApiMetrics } from './metrics.js';
 import { NYM_ROUTES, serveNymRoute } from './nym-routes.js';
 import { parseBlindSignBody, parseVerifyBody } from './schema.js';
+import { registerSphinxKeyRoutes, type SphinxKeyRegistry } from './sphinx-keys.js';
 
 export interface AppDeps {
   cache: ContractCache;
@@ -37,6 +38,8 @@ export interface AppDeps {
   startedAt: number;
   /** Aborted at shutdown: in-flight chain calls stop. */
   shutdown: AbortSignal;
+  /** Nodes' rotating Sphinx keys (`POST /v1/nym-nodes/sphinx-keys`); absent: route off. */
+  sphinxKeys?: SphinxKeyRegistry;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -224,6 +227,15 @@ export function createApp(d: AppDeps): express.Express {
     void req;
     return time.signal;
   };
+
+  if (d.sphinxKeys)
+    registerSphinxKeyRoutes(app, {
+      registry: d.sphinxKeys,
+      isBonded: (identity) => d.cache.isBonded(identity),
+      jsonBody,
+      // a node's key for the current rotation changed (it was down): show it now
+      onChange: () => void d.cache.refresh(),
+    });
 
   app.post('/v1/coconut/bandwidth/blind-sign', ...jsonBody, async (req: Request, res: Response) => {
     const issuer = requireIssuer();

@@ -51,6 +51,25 @@ export interface ApiConfig {
     /** BLS12-381 backend: 'mcl' (WebAssembly, fast) or 'noble' (pure JavaScript). */
     backend: 'mcl' | 'noble';
   };
+  /**
+   * The validators' DKG (src/dkg/README.md): with `enabled`, this instance is a dealer of the
+   * coconut-dkg contract and takes its key share from the DKG instead of `coconut.key_file`
+   * (which it then writes, for the record).
+   */
+  dkg: {
+    enabled: boolean;
+    /** coconut-dkg contract address. */
+    contract: string;
+    /** Mnemonic and account index of the chain account this dealer signs with. */
+    mnemonic: string;
+    account: number;
+    /** The dealer's DKG key (made on first start, mode 0600). */
+    keyFile: string;
+    /** How often the contract is polled, ms. */
+    pollIntervalMs: number;
+    /** URL announced on chain (default: the listening URL). */
+    announceAddress: string;
+  };
   storage: {
     /** SQLite file holding used deposits; ':memory:' for none. */
     database: string;
@@ -86,6 +105,15 @@ export function defaultConfig(home: string): ApiConfig {
       keyRotationValidityEpochs: 24,
     },
     coconut: { enabled: true, keyFile: 'coconut-key.json', backend: 'mcl' },
+    dkg: {
+      enabled: false,
+      contract: '',
+      mnemonic: '',
+      account: 0,
+      keyFile: 'dkg-key.json',
+      pollIntervalMs: 500,
+      announceAddress: '',
+    },
     storage: { database: 'nym-api.sqlite' },
     log: { level: 'info' },
   };
@@ -135,6 +163,28 @@ export const CONFIG_KEYS: readonly { path: string; flag: string; kind: Kind; hel
     flag: 'coconut-backend',
     kind: 'backend',
     help: 'BLS12-381 backend: mcl or noble',
+  },
+  { path: 'dkg.enabled', flag: 'dkg', kind: 'bool', help: 'take the key share from the DKG (true/false)' },
+  { path: 'dkg.contract', flag: 'dkg-contract', kind: 'string', help: 'coconut-dkg contract address' },
+  {
+    path: 'dkg.mnemonic',
+    flag: 'dkg-mnemonic',
+    kind: 'string',
+    help: "mnemonic of the dealer's chain account",
+  },
+  { path: 'dkg.account', flag: 'dkg-account', kind: 'int', help: "index of the dealer's chain account" },
+  { path: 'dkg.key_file', flag: 'dkg-key-file', kind: 'string', help: "the dealer's DKG key file" },
+  {
+    path: 'dkg.poll_interval_ms',
+    flag: 'dkg-poll-interval-ms',
+    kind: 'int',
+    help: 'DKG contract poll interval',
+  },
+  {
+    path: 'dkg.announce_address',
+    flag: 'dkg-announce-address',
+    kind: 'string',
+    help: 'URL announced to the DKG',
   },
   { path: 'storage.database', flag: 'database', kind: 'string', help: 'SQLite file of used deposits' },
   { path: 'log.level', flag: 'log-level', kind: 'level', help: 'pino log level' },
@@ -263,6 +313,8 @@ export function validateConfig(config: ApiConfig): void {
   if (config.coconut.enabled && !config.chain.bandwidthContract) {
     throw new ConfigError('chain.bandwidth_contract', 'is required when coconut is enabled');
   }
+  if (config.dkg.enabled && (!config.dkg.contract || !config.dkg.mnemonic))
+    throw new ConfigError('dkg', 'contract and mnemonic are required when dkg is enabled');
   if (config.http.port > 65535) throw new ConfigError('http.port', 'must be at most 65535');
   if (config.topology.refreshIntervalMs < 50)
     throw new ConfigError('topology.refresh_interval_ms', 'below 50 ms');

@@ -20,7 +20,13 @@ import type { SkippedNode } from '../topology/index.js';
 import { deadline } from '../api-client/deadline.js';
 import { MalformedContractDataError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
-import { buildNymBodies, DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS, pageBody } from './nym-nodes.js';
+import {
+  buildNymBodies,
+  DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS,
+  keyRotationInfo,
+  pageBody,
+} from './nym-nodes.js';
+import { withRotationKeys } from './sphinx-keys.js';
 import type { NymBodies, NymInputs, NymListing, NymSkip } from './nym-nodes.js';
 import { cachingResolver, resolveHosts } from './resolve.js';
 import type { HostResolver } from './resolve.js';
@@ -228,6 +234,8 @@ export interface ContractCacheOptions {
   resolveHost?: HostResolver;
   /** Nym's key rotation validity, in epochs (default 24, as Nym's contract). */
   keyRotationValidityEpochs?: number;
+  /** Nodes' announced Sphinx keys: the topology shows each node's key of the current rotation. */
+  sphinxKeys?: { readonly version: number; keyFor(identity: string, rotation: number): string | undefined };
 }
 
 export class ContractCache {
@@ -256,6 +264,16 @@ export class ContractCache {
 
   get snapshot(): CacheSnapshot | null {
     return this.snap;
+  }
+
+  /** Whether a mix node or gateway with this identity is bonded (in the current snapshot). */
+  isBonded(identity: string): boolean {
+    const s = this.snap;
+    if (!s) return false;
+    return (
+      s.mixnodes.some((d) => d.bond_information.mix_node.identity_key === identity) ||
+      s.gateways.some((g) => g.gateway.identity_key === identity)
+    );
   }
 
   /** Number of completed refreshes (successful or not). */
@@ -335,8 +353,19 @@ export class ContractCache {
           ),
         );
       }
-      const mix = { ok: valid.mixnodes };
-      const gw = { ok: valid.gateways };
+      const interval0 = v.safeParse(CurrentIntervalSchema, current, { abortEarly: true });
+      const validity = this.opts.keyRotationValidityEpochs ?? DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS;
+      const keyed =
+        this.opts.sphinxKeys && interval0.success
+          ? withRotationKeys(
+              valid.mixnodes,
+              valid.gateways,
+              keyRotationInfo(interval0.output.interval, validity).progress.current_key_rotation_id,
+              (id, r) => this.opts.sphinxKeys!.keyFor(id, r),
+            )
+          : valid;
+      const mix = { ok: keyed.mixnodes };
+      const gw = { ok: keyed.gateways };
       const rewarded = new Map<number, RewardedSetNodeStatus>();
       for (const pair of rewardedPairs) {
         const r = v.safeParse(RewardedEntrySchema, pair);
@@ -362,7 +391,17 @@ export class ContractCache {
       };
       // Rebuild the serialised bodies only when the data changed.
       const fp = createHash('sha256')
-        .update(JSON.stringify([mix.ok, gw.ok, [...rewarded], interval, [...gatewayIds], [...addresses]]))
+        .update(
+          JSON.stringify([
+            mix.ok,
+            gw.ok,
+            [...rewarded],
+            interval,
+            [...gatewayIds],
+            [...addresses],
+            this.opts.sphinxKeys?.version ?? 0,
+          ]),
+        )
         .digest('hex');
       this.failures = 0;
       metrics.markRefreshed();

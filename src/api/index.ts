@@ -74,3 +74,7 @@ export type { NymInputs, NymListing, NymSkip } from './nym-nodes.js';
 export type { ApiMetrics } from './metrics.js';
 export { openApiDocument, DOCUMENTED_ROUTES } from './openapi.js';
 export * from './errors.js';
+export { DkgDealer, connectDkgContract, loadOrCreateDealerKey, DKG_KEY_FILE_TYPE } from './dkg-dealer.js';
+export type { DkgContractIo, DkgDealerOptions } from './dkg-dealer.js';
+export { startDkg } from './dkg-service.js';
+export type { RunningDkg } from './dkg-service.js';

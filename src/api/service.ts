@@ -16,12 +16,15 @@ import { deadline } from '../api-client/deadline.js';
 import { createRequestHandler } from './app.js';
 import type { ApiConfig } from './config.js';
 import { resolveHomePath, validateConfig } from './config.js';
+import { SphinxKeyRegistry } from './sphinx-keys.js';
 import { ContractCache } from './contract-cache.js';
 import type { MixnetSource } from './contract-cache.js';
 import { ChainUnavailableError, MalformedContractDataError } from './errors.js';
+import { startDkg } from './dkg-service.js';
+import type { RunningDkg } from './dkg-service.js';
 import { CredentialIssuer } from './issuer.js';
 import type { IssuerChain } from './issuer.js';
-import { keyShareFromJson, readKeyFile } from './keys.js';
+import { keyShareFromJson, readKeyFile, writeKeyFile } from './keys.js';
 import type { KeyFileJson, KeyShare } from './keys.js';
 import { createMetrics } from './metrics.js';
 import type { ApiMetrics } from './metrics.js';
@@ -63,6 +66,8 @@ export interface NymApi {
   readonly metrics: ApiMetrics;
   /** Refresh the contract cache now (tests; the poller runs anyway). */
   refresh(): Promise<void>;
+  /** The DKG dealer, when `dkg.enabled` (its chain address, its current key share). */
+  readonly dkg: RunningDkg['dealer'] | null;
 }
 
 /** Most pages of gateway ids followed in one refresh (a cursor that never ends is the contract's bug). */
@@ -149,6 +154,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
   let queries: QueryClients | null = null;
   let server: Server | null = null;
   let store: DepositStore | null = null;
+  let dkg: RunningDkg | null = null;
   let address = '';
   let port = 0;
   let started = false;
@@ -162,7 +168,12 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     getCurrentInterval: (s) => source!.getCurrentInterval(s),
     getPreassignedGatewayIds: (s) => source!.getPreassignedGatewayIds(s),
   };
+  // nodes' rotating Sphinx keys (sphinx-keys.ts); kept beside the deposits database
+  const sphinxKeys = new SphinxKeyRegistry(
+    config.storage.database === ':memory:' ? undefined : resolveHomePath(config, 'sphinx-keys.json'),
+  );
   const cache = new ContractCache({
+    sphinxKeys,
     source: lazySource,
     refreshIntervalMs: config.topology.refreshIntervalMs,
     retryBackoffMs: config.topology.retryBackoffMs,
@@ -200,38 +211,46 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     source = mixnetSource(queries, config.topology.pageLimit);
 
     let issuer: CredentialIssuer | null = null;
+    let makeIssuer: ((key: KeyShare) => CredentialIssuer) | null = null;
     if (config.coconut.enabled) {
       const backend = await loadBackend(config.coconut.backend);
       const params = voucherParameters(backend);
-      const given = options.keyShare;
-      const key =
-        given === undefined
-          ? readKeyFile(params, resolveHomePath(config, config.coconut.keyFile))
-          : 'type' in given
-            ? keyShareFromJson(params, given, 'keyShare option')
-            : given;
       store =
         options.store ??
         (config.storage.database === ':memory:'
           ? new MemoryDepositStore()
           : new SqliteDepositStore(resolveHomePath(config, config.storage.database)));
-      issuer = new CredentialIssuer({
-        params,
-        key,
-        chain: issuerChain(queries, config.chain.rpcUrl, config.chain.queryTimeoutMs),
-        store,
-        bandwidthContract: config.chain.bandwidthContract,
-        denom: config.chain.denom,
-        rng: options.rng ?? secureRandom,
-      });
-      logger.info(
-        { index: key.index, threshold: key.threshold, authorities: key.authorities },
-        'coconut key share loaded',
-      );
+      const chain = issuerChain(queries, config.chain.rpcUrl, config.chain.queryTimeoutMs);
+      const deposits = store;
+      makeIssuer = (key) =>
+        new CredentialIssuer({
+          params,
+          key,
+          chain,
+          store: deposits,
+          bandwidthContract: config.chain.bandwidthContract,
+          denom: config.chain.denom,
+          rng: options.rng ?? secureRandom,
+        });
+      if (!config.dkg.enabled) {
+        const given = options.keyShare;
+        const key =
+          given === undefined
+            ? readKeyFile(params, resolveHomePath(config, config.coconut.keyFile))
+            : 'type' in given
+              ? keyShareFromJson(params, given, 'keyShare option')
+              : given;
+        issuer = makeIssuer(key);
+        logger.info(
+          { index: key.index, threshold: key.threshold, authorities: key.authorities },
+          'coconut key share loaded',
+        );
+      }
     }
 
     await cache.start();
-    const handler = createRequestHandler({
+    const deps = {
+      sphinxKeys,
       cache,
       issuer,
       metrics,
@@ -242,7 +261,8 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
       corsAllowedOrigins: config.http.corsAllowedOrigins,
       startedAt: Date.now(),
       shutdown: shutdown.signal,
-    });
+    };
+    const handler = createRequestHandler(deps);
     const srv = createServer(handler);
     srv.requestTimeout = config.http.requestTimeoutMs;
     srv.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
@@ -258,6 +278,33 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     port = a.port;
     address = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     logger.info({ url: address, rpc: config.chain.rpcUrl }, 'nym-api listening');
+    if (config.dkg.enabled && makeIssuer) {
+      // the DKG gives the key share; the issuer follows every completed epoch (resharing)
+      const backend = await loadBackend(config.coconut.backend);
+      const toIssuer = makeIssuer;
+      const started = performance.now();
+      dkg = await startDkg({
+        config,
+        params: voucherParameters(backend),
+        rng: options.rng ?? secureRandom,
+        logger,
+        url: address,
+        signal: signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal,
+        onKey: (key, epochId) => {
+          deps.issuer = toIssuer(key);
+          writeKeyFile(backend, resolveHomePath(config, config.coconut.keyFile), key);
+          logger.info(
+            {
+              epoch: epochId,
+              index: key.index,
+              threshold: key.threshold,
+              ms: Math.round(performance.now() - started),
+            },
+            'coconut key share from the DKG',
+          );
+        },
+      });
+    }
   }
 
   async function stop(): Promise<void> {
@@ -275,6 +322,8 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
       clearTimeout(timer);
     }
     shutdown.abort(new Error('nym-api stopped'));
+    await dkg?.stop();
+    dkg = null;
     await cache.stop();
     store?.close();
     store = null;
@@ -295,5 +344,8 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
     cache,
     metrics,
     refresh: () => cache.refresh(),
+    get dkg() {
+      return dkg?.dealer ?? null;
+    },
   };
 }

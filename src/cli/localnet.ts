@@ -16,6 +16,8 @@ interface UpFlags {
   reset?: boolean;
   detach?: boolean;
   threshold?: string;
+  rotationSecs?: string;
+  trustedDealer?: boolean;
   mode?: string;
   ports?: string;
   basePort?: string;
@@ -49,11 +51,22 @@ export function register(program: Command): void {
     .option('--reset', 'stop and delete any previous network under --home first')
     .option('--detach', 'return once the network is up, leaving the roles running');
   for (const c of COUNTED) up.option(`--${c.flag} <n>`, `${c.help} (default ${c.default})`);
-  up.option('--threshold <t>', 'Coconut threshold: shares needed for a credential (default 2)')
+  up.option(
+    '--threshold <t>',
+    'Coconut threshold: shares needed for a credential (the DKG sets ⌈2n/3⌉ of n nym-apis; default 2)',
+  )
+    .option(
+      '--trusted-dealer',
+      "deal the nym-apis' Coconut key from one place (nymph api keygen) instead of running the DKG",
+    )
     .option('--mode <mode>', 'client traffic mode: localnet, nym, no-delays, no-cover (default localnet)')
     .option(
       '--ports <fixed|auto>',
       "'fixed': 26657, 1977 and --base-port; 'auto': free ports (default fixed)",
+    )
+    .option(
+      '--rotation-secs <s>',
+      "Sphinx key rotation period, four epochs of s/4 (default 0: Nym's, 24 epochs of 1 h)",
     )
     .option('--base-port <port>', 'first port of the nym-apis, mix nodes and gateways (default 20000)')
     .option('--host <ip>', 'address every role listens on (default 127.0.0.1)')
@@ -88,6 +101,8 @@ export function register(program: Command): void {
           detach: f.detach,
           ...counts,
           threshold: int(f.threshold, 'threshold'),
+          rotationSecs: int(f.rotationSecs, 'rotation-secs'),
+          trustedDealer: f.trustedDealer ? true : undefined,
           mode: f.mode as never,
           ports: f.ports as 'fixed' | 'auto' | undefined,
           basePort: int(f.basePort, 'base-port'),
@@ -110,9 +125,15 @@ export function register(program: Command): void {
               case 'fresh':
                 return out(`  new network under ${e.home}`);
               case 'chain':
-                return out(`${t}chain up at ${e.rpc} (mixnet and bandwidth contracts at genesis)`);
+                return out(
+                  `${t}chain up at ${e.rpc} (mixnet, bandwidth and coconut-dkg contracts at genesis)`,
+                );
               case 'role':
                 return out(`${t}${e.name} up${e.summary ? ` ${e.summary}` : ''}`);
+              case 'dkg':
+                return out(
+                  `${t}DKG epoch ${e.epoch} in progress: ${e.dealers} nym-apis dealt a ${e.threshold}-of-${e.dealers} Coconut key (no trusted dealer)`,
+                );
               case 'topology':
                 return out(`${t}nym-api topology shows ${e.mixnodes} mix nodes and ${e.gateways} gateways`);
               case 'self-test':

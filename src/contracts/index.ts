@@ -7,6 +7,7 @@
 export type { Coin } from './coin.js';
 export * from './mixnet.js';
 export * from './bandwidth.js';
+export * from './coconut-dkg.js';
 export * from './nym-messages.js';
 export { ownerSignatureMessage, signOwnerPayload, verifyOwnerSignature } from './signing.js';
 export type { OwnerSignatureForm, OwnerSignaturePayload } from './signing.js';

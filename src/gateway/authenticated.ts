@@ -149,7 +149,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
       const remaining = this.bandwidth.use(mp.packet.length);
       this.ctx.metrics.clientPackets.inc();
       // the frame buffer is the socket's; the outbound queue keeps the packet
-      this.ctx.forward(mp.nextHop, mp.packet.slice());
+      this.ctx.forward(mp.nextHop, mp.packet.slice(), mp.keyRotation);
       this.send({ type: 'send', remainingBandwidth: remaining });
     } catch (e) {
       this.fail(e);

@@ -96,7 +96,7 @@ export interface GatewayContext {
   /** Coconut credentials; absent: this gateway accepts none. */
   readonly credentials?: CredentialCheck;
   /** Sends a Sphinx packet to the node at a 32-byte Sphinx node address. */
-  forward(nextHop: Uint8Array, packet: Uint8Array): boolean;
+  forward(nextHop: Uint8Array, packet: Uint8Array, keyRotation?: number): boolean;
   readonly random: RandomBytes;
   readonly now: () => number;
   readonly aead: Aead;

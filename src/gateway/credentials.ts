@@ -17,7 +17,7 @@ import {
   type PreparedVerificationKey,
   type VerificationKey,
 } from '../coconut/index.js';
-import { fetchAggregatedVerificationKey } from '../api-client/index.js';
+import { fetchAggregatedVerificationKey, NotEnoughSharesError } from '../api-client/index.js';
 import { TxRejectedError, type BandwidthSigningClient } from '../chain/index.js';
 import { decodeCredentialPayload } from './protocol/credential.js';
 import { CredentialInvalidError, CredentialSpentError, GatewayConfigError } from './errors.js';
@@ -32,6 +32,11 @@ export interface CredentialConfig {
   apiUrls?: string[];
   threshold?: number;
   timeoutMs?: number;
+  /**
+   * How long to keep asking the nym-apis at start while fewer than `threshold` answer, ms
+   * (default 120000): validators still running their DKG have no key share yet.
+   */
+  startWaitMs?: number;
 }
 
 /** The chain side of a spend: the bandwidth contract, or nothing (no chain configured). */
@@ -75,13 +80,23 @@ export class CredentialVerifier {
         throw new GatewayConfigError('credentials.verification_key', (e as Error).message);
       }
     } else if (cfg.apiUrls && cfg.apiUrls.length > 0) {
-      vk = await fetchAggregatedVerificationKey({
-        apiUrls: cfg.apiUrls,
-        threshold: cfg.threshold ?? Math.floor((2 * cfg.apiUrls.length) / 3) + 1,
-        backend,
-        signal,
-        timeoutMs: cfg.timeoutMs,
-      });
+      const until = Date.now() + (cfg.startWaitMs ?? 120_000);
+      for (;;) {
+        try {
+          vk = await fetchAggregatedVerificationKey({
+            apiUrls: cfg.apiUrls,
+            threshold: cfg.threshold ?? Math.floor((2 * cfg.apiUrls.length) / 3) + 1,
+            backend,
+            signal,
+            timeoutMs: cfg.timeoutMs,
+          });
+          break;
+        } catch (e) {
+          if (!(e instanceof NotEnoughSharesError) || Date.now() > until) throw e;
+          signal?.throwIfAborted();
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
     } else throw new GatewayConfigError('credentials', 'need verification_key or api_urls');
     return new CredentialVerifier(params, prepareVerificationKey(vk));
   }

@@ -22,6 +22,8 @@ import type { ConnectionPoolOptions } from '../node/connection-pool.js';
 import type { NodeKeys } from '../node/keys.js';
 import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
 import { PacketPipeline } from '../node/pipeline.js';
+import { replayDirOf, SphinxRotation, type NodeSphinxOptions } from '../node/key-rotation.js';
+import { ReplayFilters } from '../node/replay-store.js';
 import { decodeAddress } from '../node/sphinx-adapter.js';
 import { encodeNodeAddress } from '../sphinx/index.js';
 import { ClientListener } from './client-listener.js';
@@ -69,8 +71,8 @@ export interface GatewayConfig {
   keys: NodeKeys;
   workers?: number;
   batchSize?: number;
-  keyEpoch?: number;
-  replayBloomBits?: number;
+  /** Sphinx key rotation (schedule, announcements, replay filter sizing); absent: one key. */
+  sphinx?: NodeSphinxOptions;
   outbound?: ConnectionPoolOptions;
   /** Largest websocket message accepted (default 64 KiB; a 32 KiB packet frame fits). */
   maxMessageBytes?: number;
@@ -165,17 +167,18 @@ export function createGateway(config: GatewayConfig): Gateway {
   const timers: ReturnType<typeof setInterval>[] = [];
   let running = false;
 
-  const sendTo = (address: Uint8Array, packet: Uint8Array): boolean => {
+  // the client's key-rotation marker goes on with the packet (Nym's MixPacket key_rotation)
+  const sendTo = (address: Uint8Array, packet: Uint8Array, keyRotation = 0): boolean => {
     const dest = decodeAddress(address);
-    return dest !== undefined && pipeline.sendTo(dest, packet);
+    return dest !== undefined && pipeline.sendTo(dest, packet, keyRotation);
   };
+  const filters = new ReplayFilters({ dir: replayDirOf(config.home) });
+  let rotation: SphinxRotation | undefined;
   const pipeline: PacketPipeline = new PacketPipeline({
     host: config.host,
     port: config.mixPort,
-    sphinxSecret: config.keys.sphinxSecret,
-    replayDir: path.join(config.home, 'data', 'replay'),
-    keyEpoch: config.keyEpoch,
-    replayBloomBits: config.replayBloomBits,
+    keys: [],
+    replay: filters,
     workers: config.workers,
     batchSize: config.batchSize,
     pool: config.outbound,
@@ -234,6 +237,11 @@ export function createGateway(config: GatewayConfig): Gateway {
         logger,
       };
       ctx = context;
+      rotation = await SphinxRotation.open(
+        { ...config.sphinx, home: config.home, filters, initialSecret: config.keys.sphinxSecret, logger },
+        signal,
+      );
+      pipeline.setKeys(rotation.workerKeys);
       await pipeline.start(signal);
 
       listener = new ClientListener({
@@ -288,6 +296,8 @@ export function createGateway(config: GatewayConfig): Gateway {
           logger,
           signal,
         });
+      // after bonding: nym-api takes key announcements from bonded nodes only
+      rotation.start(pipeline);
       logger.info(
         { identityKey, mixPort: pipeline.port, clientsPort, clientsWssPort, metricsUrl },
         'gateway running',
@@ -305,6 +315,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       await listener?.stop();
       listener = null;
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
+      rotation?.stop();
       await pipeline.stop();
       disconnectChain?.();
       store?.close();

@@ -2,7 +2,7 @@
  * The gateway's TOML config (`<home>/config.toml`) and its mapping onto GatewayConfig.
  *
  *   [gateway]      host, announce_host, mix_port, clients_port, http_api_host,
- *                  http_api_port (-1 = off), workers, batch_size, key_epoch, replay_bloom_bits,
+ *                  http_api_port (-1 = off), workers, batch_size,
  *                  max_message_bytes, inbox_batch, max_message_age_ms, purge_interval_ms,
  *                  initial_message_timeout_ms, handshake_timeout_ms, auth_max_skew_ms,
  *                  ping_timeout_ms, location,
@@ -18,6 +18,7 @@
  *                  handshake timeout, 1500), idle_timeout_ms (60000)
  *   [credentials]  backend ("mcl" | "noble"), verification_key (base58, aggregated) or
  *                  api_urls + threshold (fetched and aggregated at start)
+ *   [sphinx]       key rotation and replay filter sizing (src/node/node-config.ts)
  *   [outbound]     as the mix node's
  *   [chain]        as the mix node's, plus bandwidth_contract for credential spends
  */
@@ -25,7 +26,14 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { optBool, optNumber, optString, optStringArray, section, type TomlTable } from '../node/config.js';
 import type { NodeKeys } from '../node/keys.js';
-import { chainFromToml, chainToml, outboundFromToml, type NodeChainOptions } from '../node/node-config.js';
+import {
+  chainFromToml,
+  chainToml,
+  outboundFromToml,
+  sphinxFromToml,
+  sphinxToml,
+  type NodeChainOptions,
+} from '../node/node-config.js';
 import type { BackendName } from '../coconut/index.js';
 import { GatewayConfigError } from './errors.js';
 import type { GatewayConfig } from './gateway.js';
@@ -48,6 +56,8 @@ export interface GatewayInitOptions {
   allowedOrigins?: string[];
   maxConnectionsPerIp?: number;
   apiUrls?: string[];
+  /** nym-apis for the key rotation schedule and key announcements (`[sphinx] api_urls`). */
+  sphinxApiUrls?: string[];
   verificationKey?: string;
   chain?: NodeChainOptions;
 }
@@ -71,8 +81,6 @@ export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
       http_api_port: o.httpApiPort ?? 8080,
       workers: 0,
       batch_size: 32,
-      key_epoch: 0,
-      replay_bloom_bits: 2 ** 27,
       max_message_bytes: 64 * 1024,
       inbox_batch: 100,
       max_message_age_ms: 24 * 3600_000,
@@ -89,6 +97,7 @@ export function defaultGatewayToml(o: GatewayInitOptions = {}): TomlTable {
       verification_key: o.verificationKey ?? '',
       api_urls: o.apiUrls ?? [],
     },
+    sphinx: sphinxToml({ apiUrls: o.sphinxApiUrls }),
     outbound: {
       max_queued_packets: 20_000,
       connect_timeout_ms: 3_000,
@@ -154,8 +163,7 @@ export function gatewayConfigFromToml(
     keys,
     workers: optNumber(g, 'workers', 0),
     batchSize: optNumber(g, 'batch_size', 32),
-    keyEpoch: optNumber(g, 'key_epoch', 0),
-    replayBloomBits: optNumber(g, 'replay_bloom_bits', 2 ** 27),
+    sphinx: sphinxFromToml(t, keys),
     maxMessageBytes: optNumber(g, 'max_message_bytes', 64 * 1024),
     inboxBatch: optNumber(g, 'inbox_batch', 100),
     maxMessageAgeMs: optNumber(g, 'max_message_age_ms', 24 * 3600_000),

@@ -2,9 +2,10 @@
  * The mix node's TOML config (`<home>/config.toml`) and its mapping onto MixnodeConfig.
  *
  *   [mixnode]   host, announce_host, mix_port, http_api_host, http_api_port (0 = free, -1 = off),
- *               workers (0 = one per core), batch_size, max_delay_ms, key_epoch, replay_bloom_bits
+ *               workers (0 = one per core), batch_size, max_delay_ms
  *   [outbound]  max_queued_packets, connect_timeout_ms, reconnect_initial_ms, reconnect_max_ms,
  *               max_failed_attempts
+ *   [sphinx]    key rotation and replay filter sizing (src/node/node-config.ts)
  *   [chain]     rpc_url, mnemonic, account_index, mixnet_contract, bandwidth_contract, pledge_amount, pledge_denom
  *               (no rpc_url: the node does not bond)
  */
@@ -16,6 +17,8 @@ import {
   chainToml,
   inboundFromToml,
   outboundFromToml,
+  sphinxFromToml,
+  sphinxToml,
   type NodeChainOptions,
 } from '../node/node-config.js';
 import type { NodeKeys } from '../node/keys.js';
@@ -27,6 +30,8 @@ export interface MixnodeInitOptions {
   mixPort?: number;
   httpApiPort?: number;
   chain?: NodeChainOptions;
+  /** nym-apis for the key rotation schedule and key announcements (`[sphinx] api_urls`). */
+  sphinxApiUrls?: string[];
 }
 
 export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
@@ -40,9 +45,8 @@ export function defaultMixnodeToml(o: MixnodeInitOptions = {}): TomlTable {
       workers: 0,
       batch_size: 32,
       max_delay_ms: 60_000,
-      key_epoch: 0,
-      replay_bloom_bits: 2 ** 27,
     },
+    sphinx: sphinxToml({ apiUrls: o.sphinxApiUrls }),
     outbound: {
       max_queued_packets: 20_000,
       connect_timeout_ms: 3_000,
@@ -82,8 +86,7 @@ export function mixnodeConfigFromToml(
     workers: optNumber(m, 'workers', 0),
     batchSize: optNumber(m, 'batch_size', 32),
     maxDelayMs: optNumber(m, 'max_delay_ms', 60_000),
-    keyEpoch: optNumber(m, 'key_epoch', 0),
-    replayBloomBits: optNumber(m, 'replay_bloom_bits', 2 ** 27),
+    sphinx: sphinxFromToml(t, keys),
     outbound: outboundFromToml(t),
     inbound: inboundFromToml(t),
     bond: chain

@@ -2,7 +2,6 @@
  * A mix node: the packet pipeline (listen, unwrap on workers, replay check, Loopix delay,
  * forward) plus its metrics endpoint and, when configured, its bond on the chain.
  */
-import path from 'node:path';
 import { base58 } from '@scure/base';
 import pino, { type Logger } from 'pino';
 import type http from 'node:http';
@@ -11,6 +10,8 @@ import type { ConnectionPoolOptions } from '../node/connection-pool.js';
 import type { NodeKeys } from '../node/keys.js';
 import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
 import { PacketPipeline, type InboundLimits } from '../node/pipeline.js';
+import { replayDirOf, SphinxRotation, type NodeSphinxOptions } from '../node/key-rotation.js';
+import { ReplayFilters } from '../node/replay-store.js';
 
 /** What a node announces (and bonds): Nym's `MixNode` contract struct fields. */
 export interface MixnodeAnnouncement {
@@ -22,7 +23,7 @@ export interface MixnodeAnnouncement {
 }
 
 export interface MixnodeConfig {
-  /** Home directory: replay tags live under `<home>/data/replay`. */
+  /** Home directory: rotating keys under `<home>/keys`, replay filters under `<home>/data/replay`. */
   home: string;
   /** Listen address for the mix port. */
   host: string;
@@ -36,8 +37,8 @@ export interface MixnodeConfig {
   workers?: number;
   batchSize?: number;
   maxDelayMs?: number;
-  keyEpoch?: number;
-  replayBloomBits?: number;
+  /** Sphinx key rotation (schedule, announcements, replay filter sizing); absent: one key. */
+  sphinx?: NodeSphinxOptions;
   outbound?: ConnectionPoolOptions;
   inbound?: InboundLimits;
   /** Called once listening, before start() resolves: bonds the node on the chain if needed. */
@@ -56,18 +57,21 @@ export interface Mixnode {
   readonly metrics: PacketMetrics;
   readonly announcement: MixnodeAnnouncement;
   readonly identityKey: string;
+  /** The bonded Sphinx key (the first rotation's). */
   readonly sphinxKey: string;
+  /** The key rotation controller (valid after start). */
+  readonly rotation: SphinxRotation | undefined;
 }
 
 export function createMixnode(config: MixnodeConfig): Mixnode {
   const logger = config.logger ?? pino({ name: 'mixnode', level: process.env.NYMPH_LOG_LEVEL ?? 'info' });
+  const filters = new ReplayFilters({ dir: replayDirOf(config.home) });
+  let rotation: SphinxRotation | undefined;
   const pipeline = new PacketPipeline({
     host: config.host,
     port: config.port,
-    sphinxSecret: config.keys.sphinxSecret,
-    replayDir: path.join(config.home, 'data', 'replay'),
-    keyEpoch: config.keyEpoch,
-    replayBloomBits: config.replayBloomBits,
+    keys: [],
+    replay: filters,
     workers: config.workers,
     batchSize: config.batchSize,
     maxDelayMs: config.maxDelayMs,
@@ -87,6 +91,17 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
     async start(signal) {
       if (started) return;
       started = true;
+      rotation = await SphinxRotation.open(
+        {
+          ...config.sphinx,
+          home: config.home,
+          filters,
+          initialSecret: config.keys.sphinxSecret,
+          logger,
+        },
+        signal,
+      );
+      pipeline.setKeys(rotation.workerKeys);
       await pipeline.start(signal);
       if (config.metrics) {
         const m = await startMetricsServer(
@@ -98,6 +113,8 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
         metricsUrl = `http://${config.metrics.host}:${m.port}/metrics`;
       }
       if (config.bond) await config.bond(node.announcement, signal);
+      // after bonding: nym-api takes key announcements from bonded nodes only
+      rotation.start(pipeline);
       logger.info({ identityKey, port: pipeline.port, metricsUrl }, 'mix node running');
     },
     async stop() {
@@ -106,6 +123,7 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
       const srv = metricsServer;
       metricsServer = null;
       if (srv) await new Promise<void>((r) => srv.close(() => r()));
+      rotation?.stop();
       await pipeline.stop();
     },
     get address() {
@@ -129,6 +147,9 @@ export function createMixnode(config: MixnodeConfig): Mixnode {
     },
     identityKey,
     sphinxKey,
+    get rotation() {
+      return rotation;
+    },
   };
   return node;
 }

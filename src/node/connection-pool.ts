@@ -8,6 +8,9 @@
 import net from 'node:net';
 import { FRAME_HEADER_SIZE, sharedFrameHeader } from './framing.js';
 
+/** Byte of the frame header that holds the key-rotation marker. */
+const KEY_ROTATION_OFFSET = 3;
+
 const WRITE_CHUNK_BYTES = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
@@ -40,6 +43,8 @@ class Peer {
   socket: net.Socket | null = null;
   connected = false;
   queue: Uint8Array[] = [];
+  /** Each queued packet's key-rotation marker (framing.ts), in step with `queue`. */
+  marks: number[] = [];
   head = 0;
   flushScheduled = false;
   failures = 0;
@@ -98,10 +103,11 @@ export class ConnectionPool {
   }
 
   /**
-   * Queues one whole Sphinx packet (allowed size; the caller checked) for `dest`. The
+   * Queues one whole Sphinx packet (allowed size; the caller checked) for `dest`, its frame
+   * marked with `keyRotation` (0 unknown, 1 odd, 2 even: the key it was built for). The
    * buffer must stay untouched until written. Returns false if it was dropped.
    */
-  send(dest: Destination, packet: Uint8Array): boolean {
+  send(dest: Destination, packet: Uint8Array, keyRotation = 0): boolean {
     if (this.closed) return false;
     const key = `${dest.host}|${dest.port}`;
     let peer = this.peers.get(key);
@@ -116,6 +122,7 @@ export class ConnectionPool {
       return false;
     }
     peer.queue.push(packet);
+    peer.marks.push(keyRotation);
     if (peer.connected && !peer.flushScheduled) {
       peer.flushScheduled = true;
       setImmediate(() => this.flush(peer));
@@ -178,6 +185,7 @@ export class ConnectionPool {
       if (peer.failures >= this.o.maxFailedAttempts && peer.depth > 0) {
         this.o.onDrop?.('unreachable', peer.depth);
         peer.queue = [];
+        peer.marks = [];
         peer.head = 0;
       }
       if (peer.depth === 0 && peer.failures >= this.o.maxFailedAttempts) {
@@ -212,6 +220,7 @@ export class ConnectionPool {
       for (let k = i; k < j; k++) {
         const pkt = q[k];
         out.set(sharedFrameHeader(pkt.length)!, o);
+        out[o + KEY_ROTATION_OFFSET] = peer.marks[k];
         out.set(pkt, o + FRAME_HEADER_SIZE);
         o += FRAME_HEADER_SIZE + pkt.length;
         q[k] = EMPTY;
@@ -221,11 +230,13 @@ export class ConnectionPool {
     }
     if (i >= q.length) {
       peer.queue = [];
+      peer.marks = [];
       peer.head = 0;
     } else {
       peer.head = i;
       if (peer.head > 4096) {
         peer.queue = q.slice(peer.head);
+        peer.marks = peer.marks.slice(peer.head);
         peer.head = 0;
       }
       // the rest goes out on 'drain'

@@ -15,7 +15,7 @@ export class NodeError extends Error {
 export class BadFrameError extends NodeError {
   override readonly code = 'bad_frame';
   constructor(
-    readonly field: 'version' | 'size' | 'packetType',
+    readonly field: 'version' | 'size' | 'packetType' | 'keyRotation',
     readonly value: number,
   ) {
     super(`bad frame header: ${field} ${value}`);
@@ -38,5 +38,35 @@ export class WorkerPoolError extends NodeError {
   override readonly code = 'worker_pool';
   constructor(readonly detail: string) {
     super(`unwrap workers: ${detail}`);
+  }
+}
+
+/** A rotating Sphinx key file that does not hold `rotation id (u32 BE) ‖ secret (32)`. */
+export class SphinxKeyFileError extends NodeError {
+  override readonly code = 'sphinx_key_file';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`sphinx key ${file}: ${detail}`);
+  }
+}
+
+/** A replay filter file that is not one this node wrote (wrong magic, size or rotation). */
+export class ReplayFilterFileError extends NodeError {
+  override readonly code = 'replay_filter_file';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`replay filter ${file}: ${detail}`);
+  }
+}
+
+/** A key rotation step that the keys held do not allow (Nym logs these as inconsistencies). */
+export class KeyRotationError extends NodeError {
+  override readonly code = 'key_rotation';
+  constructor(readonly detail: string) {
+    super(`key rotation: ${detail}`);
   }
 }

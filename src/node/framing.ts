@@ -9,9 +9,11 @@
  *   size tag        1 regular 2413 | 2 ack 386 | 3 extended32 33133 | 4 extended8 8557 |
  *                   5 extended16 16749    (Nym's PacketSize numbering; payload + 365 bytes)
  *   packet type     0 Sphinx (Nym's PacketType::Mix); Outfox (2) is not supported
- *   key rotation    0 unknown, 1 even, 2 odd epoch of the sender's view of the node key
- *                   (Nym's SphinxKeyRotation); informational: a node holding one key
- *                   unwraps with it and the replay store is scoped to that key's epoch
+ *   key rotation    0 unknown, 1 odd, 2 even rotation of the key the packet was built for
+ *                   (Nym's SphinxKeyRotation, common/nymsphinx/params/src/key_rotation.rs);
+ *                   a marked packet is unwrapped with the held key of that parity only,
+ *                   an unmarked one with the primary key, then the secondary; any other
+ *                   value is a bad frame (Nym's InvalidSphinxKeyRotation)
  *
  * Pure: a streaming decoder over chunks, no sockets.
  */
@@ -21,6 +23,8 @@ import { BadFrameError } from './errors.js';
 export const FRAME_VERSION = 1;
 export const FRAME_HEADER_SIZE = 4;
 export const PACKET_TYPE_SPHINX = 0;
+/** Largest key-rotation marker (2, even rotation). */
+export const MAX_KEY_ROTATION = 2;
 
 /** Size tag -> Sphinx packet size (Nym's PacketSize numbering). */
 export const SIZE_TAGS: ReadonlyMap<number, PacketSize> = new Map<number, PacketSize>([
@@ -113,6 +117,7 @@ export class FrameDecoder {
     if (buf[off] !== FRAME_VERSION) err = new BadFrameError('version', buf[off]);
     else if (len === undefined) err = new BadFrameError('size', buf[off + 1]);
     else if (buf[off + 2] !== PACKET_TYPE_SPHINX) err = new BadFrameError('packetType', buf[off + 2]);
+    else if (buf[off + 3] > MAX_KEY_ROTATION) err = new BadFrameError('keyRotation', buf[off + 3]);
     if (err) {
       this.failed = err;
       this.pending = null;

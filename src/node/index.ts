@@ -16,7 +16,23 @@ export {
   FRAME_VERSION,
   MAX_PACKET_SIZE,
 } from './framing.js';
-export { ReplayStore, BloomFilter, REPLAY_TAG_SIZE, type ReplayStoreOptions } from './replay-store.js';
+export {
+  ReplayFilters,
+  BloomFilter,
+  bloomSizing,
+  falsePositiveRate,
+  REPLAY_TAG_SIZE,
+  type ReplayFiltersOptions,
+  type BloomSizing,
+} from './replay-store.js';
+export {
+  SphinxRotation,
+  DEFAULT_REPLAY_SIZING,
+  type NodeSphinxOptions,
+  type SphinxKeyAnnouncement,
+} from './key-rotation.js';
+export { SphinxKeyStore, type RotationKey } from './sphinx-keys.js';
+export * from './rotation-schedule.js';
 export { DelayQueue } from './delay-queue.js';
 export { ConnectionPool, type ConnectionPoolOptions, type Destination } from './connection-pool.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
@@ -38,5 +54,7 @@ export {
   chainToml,
   inboundFromToml,
   outboundFromToml,
+  sphinxFromToml,
+  sphinxToml,
   type NodeChainOptions,
 } from './node-config.js';

@@ -10,6 +10,7 @@ export type DropCause =
   | 'bad_frame'
   | 'malformed'
   | 'replay'
+  | 'expired_key'
   | 'queue_full'
   | 'unreachable'
   | 'workers_busy'
@@ -31,7 +32,15 @@ export class PacketMetrics {
 
   constructor(
     readonly prefix: string,
-    depths: { delayQueue: () => number; outbound: () => number; unwrapBacklog: () => number },
+    depths: {
+      delayQueue: () => number;
+      outbound: () => number;
+      unwrapBacklog: () => number;
+      /** Replay tags held over every key rotation's filter. */
+      replayTags?: () => number;
+      /** Rotation id of the primary Sphinx key. */
+      keyRotation?: () => number;
+    },
   ) {
     const r = this.registry;
     this.received = new Counter({
@@ -79,6 +88,10 @@ export class PacketMetrics {
     gauge('delay_queue_packets', 'Packets held for their mixing delay', depths.delayQueue);
     gauge('outbound_queue_packets', 'Packets queued for next hops', depths.outbound);
     gauge('unwrap_backlog_packets', 'Packets waiting for or inside unwrap workers', depths.unwrapBacklog);
+    if (depths.replayTags)
+      gauge('replay_filter_tags', 'Replay tags held (all key rotations)', depths.replayTags);
+    if (depths.keyRotation)
+      gauge('sphinx_key_rotation', 'Rotation id of the primary Sphinx key', depths.keyRotation);
   }
 
   drop(cause: DropCause, n = 1): void {

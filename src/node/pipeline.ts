@@ -12,11 +12,15 @@ import { DelayQueue } from './delay-queue.js';
 import { BadFrameError } from './errors.js';
 import { FrameDecoder, isAllowedPacketSize } from './framing.js';
 import { PacketMetrics, type DropCause } from './metrics.js';
-import { ReplayStore } from './replay-store.js';
-import { decodeAddress } from './sphinx-adapter.js';
+import type { ReplayFilters } from './replay-store.js';
+import { decodeAddress, type WorkerKey } from './sphinx-adapter.js';
 import {
+  REC_ERR_EXPIRED_KEY,
   REC_HEADER_SIZE,
   REC_OFF_ADDRESS,
+  REC_OFF_ERROR,
+  REC_OFF_MARKER,
+  REC_OFF_ROTATION,
   REC_OFF_DELAY,
   REC_OFF_LEN,
   REC_OFF_STATUS,
@@ -50,10 +54,10 @@ export interface InboundLimits {
 export interface PipelineOptions {
   host: string;
   port: number;
-  sphinxSecret: Uint8Array;
-  replayDir: string;
-  keyEpoch?: number;
-  replayBloomBits?: number;
+  /** The Sphinx keys held: [primary, secondary?] (the rotation controller changes them). */
+  keys: readonly WorkerKey[];
+  /** One replay filter per key rotation; closed when the pipeline stops. */
+  replay: ReplayFilters;
   workers?: number;
   batchSize?: number;
   /** Largest per-hop delay honoured; longer ones are dropped (a memory bound). */
@@ -75,13 +79,15 @@ export interface PipelineOptions {
 interface Held {
   dest: Destination;
   packet: Uint8Array;
+  /** Frame key-rotation marker for the next hop: the one the packet came with, as Nym's. */
+  mark: number;
 }
 
 export class PacketPipeline {
   readonly metrics: PacketMetrics;
   readonly outbound: ConnectionPool;
   private readonly workers: WorkerPool;
-  private readonly replay: ReplayStore;
+  private readonly replay: ReplayFilters;
   private readonly delays: DelayQueue<Held>;
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
@@ -95,7 +101,7 @@ export class PacketPipeline {
 
   constructor(private readonly o: PipelineOptions) {
     this.pauseAbove = o.maxUnwrapBacklog ?? 4096;
-    this.replay = new ReplayStore({ dir: o.replayDir, epoch: o.keyEpoch ?? 0, bits: o.replayBloomBits });
+    this.replay = o.replay;
     this.outbound = new ConnectionPool({
       ...o.pool,
       onDrop: (cause, n) => this.drop(cause, n),
@@ -103,7 +109,7 @@ export class PacketPipeline {
     });
     this.delays = new DelayQueue<Held>((items) => this.sendAll(items));
     this.workers = new WorkerPool({
-      sphinxSecret: o.sphinxSecret,
+      keys: o.keys,
       workers: o.workers,
       batchSize: o.batchSize,
       onResult: (r) => this.onResult(r),
@@ -114,6 +120,8 @@ export class PacketPipeline {
       delayQueue: () => this.delays.size,
       outbound: () => this.outbound.queuedPackets,
       unwrapBacklog: () => this.workers.backlog,
+      replayTags: () => this.replayTags,
+      keyRotation: () => this.primaryRotation,
     });
   }
 
@@ -121,8 +129,19 @@ export class PacketPipeline {
     return this.boundPort;
   }
 
+  /** Tags recorded under every rotation held. */
   get replayTags(): number {
-    return this.replay.count;
+    let n = 0;
+    for (const r of this.replay.rotations) n += this.replay.count(r);
+    return n;
+  }
+
+  private primaryRotation = 0;
+
+  /** New keys for the unwrap workers ([primary, secondary?]); their replay filters must be open. */
+  setKeys(keys: readonly WorkerKey[]): void {
+    this.primaryRotation = keys[0]?.rotationId ?? 0;
+    this.workers.setKeys(keys);
   }
 
   async start(signal?: AbortSignal): Promise<void> {
@@ -149,8 +168,8 @@ export class PacketPipeline {
   }
 
   /** Sends a packet straight to a next hop (a gateway's client traffic, SURB-acks). */
-  sendTo(dest: Destination, packet: Uint8Array): boolean {
-    const ok = this.outbound.send(dest, packet);
+  sendTo(dest: Destination, packet: Uint8Array, keyRotation = 0): boolean {
+    const ok = this.outbound.send(dest, packet, keyRotation);
     if (ok) this.metrics.forwarded.inc();
     return ok;
   }
@@ -184,9 +203,9 @@ export class PacketPipeline {
     s.setNoDelay(true);
     let received = 0;
     let framed = false;
-    const decoder = new FrameDecoder((pkt) => {
+    const decoder = new FrameDecoder((pkt, marker) => {
       received++;
-      this.workers.submit(pkt);
+      this.workers.submit(pkt, marker);
     });
     // Until its first whole frame a socket gets a short deadline; then the idle timeout.
     s.setTimeout(this.o.inbound?.firstFrameTimeoutMs ?? 10_000, () => {
@@ -245,6 +264,7 @@ export class PacketPipeline {
     const now: Held[] = [];
     const finals: FinalPacket[] = [];
     let malformed = 0;
+    let expired = 0;
     let replays = 0;
     let o = 0;
     const maxDelayMs = this.o.maxDelayMs ?? 60_000;
@@ -254,10 +274,17 @@ export class PacketPipeline {
       const rec = o;
       o += REC_HEADER_SIZE + len;
       if (status !== REC_STATUS_FORWARD && status !== REC_STATUS_FINAL) {
-        malformed++;
+        if (out[rec + REC_OFF_ERROR] === REC_ERR_EXPIRED_KEY) expired++;
+        else malformed++;
         continue;
       }
-      if (!this.replay.check(out, rec + REC_OFF_TAG)) {
+      const rotation = view.getUint32(rec + REC_OFF_ROTATION, true);
+      if (!this.replay.has(rotation)) {
+        // unwrapped by a worker just before its key was purged
+        expired++;
+        continue;
+      }
+      if (!this.replay.check(rotation, out, rec + REC_OFF_TAG)) {
         replays++;
         continue;
       }
@@ -284,13 +311,15 @@ export class PacketPipeline {
         continue;
       }
       const delayMs = Number(view.getBigUint64(rec + REC_OFF_DELAY, true)) / 1e6;
-      if (delayMs <= 0) now.push({ dest, packet: body });
+      const mark = out[rec + REC_OFF_MARKER];
+      if (delayMs <= 0) now.push({ dest, packet: body, mark });
       else if (delayMs > maxDelayMs) this.drop('delay_too_long');
-      else this.delays.push({ dest, packet: body }, delayMs);
+      else this.delays.push({ dest, packet: body, mark }, delayMs);
     }
     // tags reach the file before any packet of the batch leaves
     this.replay.flush();
     if (malformed) this.drop('malformed', malformed);
+    if (expired) this.drop('expired_key', expired);
     if (replays) this.drop('replay', replays);
     if (now.length) this.sendAll(now);
     if (finals.length) this.o.onFinal!(finals);
@@ -298,7 +327,7 @@ export class PacketPipeline {
 
   private sendAll(items: Held[]): void {
     let sent = 0;
-    for (const it of items) if (this.outbound.send(it.dest, it.packet)) sent++;
+    for (const it of items) if (this.outbound.send(it.dest, it.packet, it.mark)) sent++;
     if (sent) this.metrics.forwarded.inc(sent);
   }
 

@@ -3,14 +3,17 @@
  * packets into result records (see unwrap-records.ts). Buffers come and go transferred.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createUnwrapper } from './sphinx-adapter.js';
+import { createKeyedUnwrapper, type WorkerKey } from './sphinx-adapter.js';
 import {
+  REC_ERR_EXPIRED_KEY,
   REC_ERR_MALFORMED,
   REC_HEADER_SIZE,
   REC_OFF_ADDRESS,
   REC_OFF_DELAY,
   REC_OFF_ERROR,
   REC_OFF_LEN,
+  REC_OFF_MARKER,
+  REC_OFF_ROTATION,
   REC_OFF_STATUS,
   REC_OFF_SURB_ID,
   REC_OFF_TAG,
@@ -19,12 +22,19 @@ import {
   REC_STATUS_FORWARD,
   type BatchRequest,
   type BatchResponse,
+  type KeysMessage,
 } from './unwrap-records.js';
 
-const unwrap = createUnwrapper(new Uint8Array(workerData.sphinxSecret as Uint8Array));
+const copyKeys = (keys: WorkerKey[]) =>
+  keys.map((k) => ({ rotationId: k.rotationId, secret: new Uint8Array(k.secret) }));
+const unwrapper = createKeyedUnwrapper(copyKeys(workerData.keys as WorkerKey[]));
 const port = parentPort!;
 
-port.on('message', (req: BatchRequest) => {
+port.on('message', (req: BatchRequest | KeysMessage) => {
+  if ('keys' in req) {
+    unwrapper.setKeys(copyKeys(req.keys));
+    return;
+  }
   const input = new Uint8Array(req.buf);
   let total = 0;
   for (let i = 0; i < req.lens.length; i++) total += REC_HEADER_SIZE + req.lens[i];
@@ -35,19 +45,25 @@ port.on('message', (req: BatchRequest) => {
   let o = 0;
   for (let i = 0; i < req.lens.length; i++) {
     const len = req.lens[i];
-    const r = unwrap(input.subarray(inOff, inOff + len));
+    const r = unwrapper.unwrap(input.subarray(inOff, inOff + len), req.markers[i]);
     inOff += len;
-    if (r.kind === 'error' || (r.kind === 'forward' ? r.packet : r.payload).length > len) {
+    if (
+      r.kind === 'error' ||
+      r.kind === 'expired_key' ||
+      (r.kind === 'forward' ? r.packet : r.payload).length > len
+    ) {
       out[o + REC_OFF_STATUS] = REC_STATUS_ERROR;
-      out[o + REC_OFF_ERROR] = REC_ERR_MALFORMED;
+      out[o + REC_OFF_ERROR] = r.kind === 'expired_key' ? REC_ERR_EXPIRED_KEY : REC_ERR_MALFORMED;
       view.setUint32(o + REC_OFF_LEN, 0, true);
       o += REC_HEADER_SIZE;
       continue;
     }
     const body = r.kind === 'forward' ? r.packet : r.payload;
     out[o + REC_OFF_STATUS] = r.kind === 'forward' ? REC_STATUS_FORWARD : REC_STATUS_FINAL;
+    out[o + REC_OFF_MARKER] = req.markers[i];
     view.setUint32(o + REC_OFF_LEN, body.length, true);
     out.set(r.replayTag, o + REC_OFF_TAG);
+    view.setUint32(o + REC_OFF_ROTATION, r.rotationId, true);
     if (r.kind === 'forward') {
       view.setBigUint64(o + REC_OFF_DELAY, r.delayNs, true);
       out.set(r.nextAddress, o + REC_OFF_ADDRESS);

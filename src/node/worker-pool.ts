@@ -12,10 +12,12 @@ import { Worker } from 'node:worker_threads';
 import { bundledTwin } from './worker-bundle.js';
 import { WorkerPoolError } from './errors.js';
 import { MAX_PACKET_SIZE } from './framing.js';
-import type { BatchRequest, BatchResponse } from './unwrap-records.js';
+import type { WorkerKey } from './sphinx-adapter.js';
+import type { BatchRequest, BatchResponse, KeysMessage } from './unwrap-records.js';
 
 export interface WorkerPoolOptions {
-  sphinxSecret: Uint8Array;
+  /** The node's Sphinx keys: [primary, secondary?] (see sphinx-adapter's createKeyedUnwrapper). */
+  keys: readonly WorkerKey[];
   workers?: number;
   batchSize?: number;
   /** Batches in flight per worker before batches queue on the main thread. */
@@ -58,6 +60,8 @@ export class WorkerPool {
   private readonly maxQueued: number;
   private buf: Uint8Array;
   private lens: number[] = [];
+  private markers: number[] = [];
+  private keys: readonly WorkerKey[];
   private used = 0;
   private flushScheduled = false;
   private queued: BatchRequest[] = [];
@@ -69,6 +73,14 @@ export class WorkerPool {
     this.maxInFlight = o.maxInFlightPerWorker ?? 4;
     this.maxQueued = o.maxQueuedBatches ?? 256;
     this.buf = new Uint8Array(this.batchSize * 2413 + MAX_PACKET_SIZE);
+    this.keys = o.keys;
+  }
+
+  /** Gives every worker (and any restarted later) new keys; batches after this use them. */
+  setKeys(keys: readonly WorkerKey[]): void {
+    this.keys = keys;
+    const m: KeysMessage = { keys: keys.map((k) => ({ rotationId: k.rotationId, secret: k.secret })) };
+    for (const s of this.slots) s.worker.postMessage(m);
   }
 
   get workers(): number {
@@ -107,7 +119,7 @@ export class WorkerPool {
   /** Starts (or restarts) the worker of a slot; resolves when it has loaded. */
   private spawn(slot: Slot, signal?: AbortSignal): Promise<void> {
     const worker = startTsWorker(new URL('./unwrap-worker.ts', import.meta.url), {
-      sphinxSecret: this.o.sphinxSecret,
+      keys: this.keys.map((k) => ({ rotationId: k.rotationId, secret: k.secret })),
     });
     slot.worker = worker;
     slot.ready = false;
@@ -144,13 +156,14 @@ export class WorkerPool {
     });
   }
 
-  /** Copies one packet into the current batch. */
-  submit(packet: Uint8Array): void {
+  /** Copies one packet (with its frame's key-rotation marker) into the current batch. */
+  submit(packet: Uint8Array, marker = 0): void {
     if (this.stopped) return;
     if (this.used + packet.length > this.buf.length) this.cut();
     this.buf.set(packet, this.used);
     this.used += packet.length;
     this.lens.push(packet.length);
+    this.markers.push(marker);
     if (this.lens.length >= this.batchSize) this.cut();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -174,8 +187,10 @@ export class WorkerPool {
       id: this.nextId++,
       buf: this.buf.buffer.slice(0, this.used) as ArrayBuffer,
       lens: Uint32Array.from(this.lens),
+      markers: Uint8Array.from(this.markers),
     };
     this.lens = [];
+    this.markers = [];
     this.used = 0;
     if (this.queued.length >= this.maxQueued) {
       this.o.onDrop?.(batch.lens.length);
@@ -194,7 +209,7 @@ export class WorkerPool {
       const b = this.queued.shift()!;
       best.inFlight++;
       best.packets += b.lens.length;
-      best.worker.postMessage(b, [b.buf, b.lens.buffer as ArrayBuffer]);
+      best.worker.postMessage(b, [b.buf, b.lens.buffer as ArrayBuffer, b.markers.buffer as ArrayBuffer]);
     }
   }
 }

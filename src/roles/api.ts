@@ -1,7 +1,8 @@
 /**
  * nym-api as a role: its config written through nym-api's own `defaultConfig`/`writeConfig`,
- * the Coconut key shares a local network deals before start (a trusted dealer: the
- * localnet's stand-in for Nym's DKG), and the service itself.
+ * its Coconut key share (by default from the DKG through the coconut-dkg contract, which
+ * each nym-api joins as a dealer from its own account; with `--trusted-dealer`, dealt
+ * before start as `nymph api keygen` does), and the service itself.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +25,16 @@ import { RoleOptionError } from './errors.js';
 const KEY_FILE = 'coconut-key.json';
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Deals the key shares once (kept across restarts); returns the aggregated verification key. */
-export async function prepare(nodes: RoleNode[], threshold: number): Promise<Partial<PreparedFacts>> {
+/**
+ * Trusted dealer only: deals the key shares once (kept across restarts) and returns the
+ * aggregated verification key. With the DKG there is nothing to make before start.
+ */
+export async function prepare(
+  nodes: RoleNode[],
+  threshold: number,
+  opts: { trustedDealer: boolean } = { trustedDealer: true },
+): Promise<Partial<PreparedFacts>> {
+  if (!opts.trustedDealer) return {};
   const keyFile = (n: RoleNode) => join(n.home, KEY_FILE);
   if (!nodes.every((n) => existsSync(keyFile(n)))) {
     const backend = await loadBackend('mcl');
@@ -49,7 +58,15 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
   c.chain.mixnetContract = net.chain.contracts.mixnet;
   c.chain.bandwidthContract = net.chain.contracts.bandwidth;
   c.topology.refreshIntervalMs = net.topologyRefreshMs;
+  if (net.keyRotation) c.topology.keyRotationValidityEpochs = net.keyRotation.validityEpochs;
   c.coconut.keyFile = KEY_FILE;
+  if (net.dkgContract) {
+    c.dkg.enabled = true;
+    c.dkg.contract = net.dkgContract;
+    c.dkg.mnemonic = net.chain.mnemonic;
+    c.dkg.account = node.account;
+    c.dkg.pollIntervalMs = 250;
+  }
   c.storage.database = join(node.home, 'nym-api.sqlite');
   c.http.corsAllowedOrigins = [...(net.webOrigins ?? [])];
   writeConfig(c);

@@ -103,6 +103,9 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
     wait_gateways: net.counts.gateway ?? 0,
   };
   c.debug.topology_refresh_ms = 60_000;
+  // with short key rotations the topology must be newer than the one-epoch overlap
+  if (net.keyRotation)
+    c.debug.topology_refresh_ms = Math.min(60_000, Math.max(250, net.keyRotation.epochMs / 4));
   writeNativeConfig(node.home, c, '# nymph native client (written by nymph localnet up)');
 }
 

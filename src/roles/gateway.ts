@@ -36,6 +36,8 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     clientsPort: node.ports.clients,
     httpApiPort: node.ports.metrics,
     verificationKey: net.verificationKey,
+    // from the DKG: fetched from the nym-apis at start (they are up before the gateways)
+    apiUrls: net.verificationKey ? undefined : net.apiUrls,
     // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it) unless told not to
     freeBandwidth: net.gatewayFreeBandwidth ?? true,
     // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
@@ -43,8 +45,10 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     allowedOrigins: [...LOCALNET_PAGE_ORIGINS, ...(net.webOrigins ?? [])],
     maxConnectionsPerIp: LOCALNET_CONNECTIONS_PER_IP,
     chain: chainOf(ctx),
+    sphinxApiUrls: net.apiUrls,
   });
   tuneForLocalnet(t, host);
+  if (!net.verificationKey) (t.credentials as Record<string, unknown>).threshold = net.threshold;
   writeToml(configPath(node.home), t, '# nymph gateway (written by nymph localnet up)');
   initGatewayTls(node.home, t);
 }

@@ -17,6 +17,7 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     mixPort: node.ports.mix,
     httpApiPort: node.ports.metrics,
     chain: chainOf(ctx),
+    sphinxApiUrls: ctx.net.apiUrls,
   });
   tuneForLocalnet(t, host);
   writeToml(configPath(node.home), t, '# nymph mix node (written by nymph localnet up)');

@@ -15,8 +15,13 @@ import {
 } from '../node/index.js';
 import type { PreparedFacts, RoleInitContext, RoleNode, RoleStartOptions } from '../roles.js';
 
-/** Small enough to allocate quickly, large enough for a development network's packets. */
-const LOCALNET_BLOOM_BITS = 2 ** 22;
+/**
+ * A development network's expected packet rate: its replay filters are sized from it and
+ * from the rotation length (20/s over Nym's 25 h key life: 8 MiB a filter at 1e-5).
+ */
+const LOCALNET_PACKETS_PER_SECOND = 20;
+/** How often nodes look at the rotation schedule and re-announce their keys. */
+const LOCALNET_SPHINX_POLL_MS = 2_000;
 
 export async function makeNodeKeys(nodes: RoleNode[]): Promise<Partial<PreparedFacts>> {
   for (const n of nodes) if (!hasNodeKeys(n.home)) writeNodeKeys(n.home, generateNodeKeys());
@@ -34,13 +39,16 @@ export const chainOf = ({ node, net }: RoleInitContext) => ({
 /**
  * What a local network changes beyond a node's `init` defaults, only where the role's own
  * writer produced the key (so a key the role no longer has is never introduced): one
- * unwrap worker per node (many nodes share few cores), a smaller replay filter, and the
+ * unwrap worker per node (many nodes share few cores), replay filters sized for its rate,
+ * a faster look at the key rotation schedule, and the
  * metrics listener on the node's address.
  */
 export function tuneForLocalnet(t: TomlTable, host: string): void {
   const want: Record<string, unknown> = {
     workers: 1,
-    replay_bloom_bits: LOCALNET_BLOOM_BITS,
+    packets_per_second: LOCALNET_PACKETS_PER_SECOND,
+    poll_ms: LOCALNET_SPHINX_POLL_MS,
+    announce_every_ms: LOCALNET_SPHINX_POLL_MS,
     http_api_host: host,
   };
   for (const section of Object.values(t)) {

@@ -73,7 +73,7 @@ describe('localnet end to end (role processes)', () => {
     expect(info.chain.rpc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.chain.mnemonic.split(' ')).toHaveLength(24);
     expect(info.chain.accounts.length).toBeGreaterThan(10);
-    expect(Object.keys(info.chain.contracts).sort()).toEqual(['bandwidth', 'mixnet']);
+    expect(Object.keys(info.chain.contracts).sort()).toEqual(['bandwidth', 'coconut_dkg', 'mixnet']);
     expect(info.nym_apis).toHaveLength(3);
     expect(info.client.websocket).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(info.client.address).toMatch(

@@ -146,8 +146,8 @@ export class TestClient {
   }
 
   /** Sends a mix packet (to its first hop, a 32-byte Sphinx node address) in a ForwardSphinxV2 frame. */
-  sendPacket(nextHop: Uint8Array, packet: Uint8Array): void {
-    const pt = encodeMixPacket({ packetType: PACKET_TYPE_SPHINX, nextHop, packet });
+  sendPacket(nextHop: Uint8Array, packet: Uint8Array, keyRotation?: number): void {
+    const pt = encodeMixPacket({ packetType: PACKET_TYPE_SPHINX, keyRotation, nextHop, packet });
     this.ws.send(encodeForwardFrame(this.sharedKey!, random(12), pt));
   }
 

@@ -127,24 +127,24 @@ describe('localnet plan (from the registry of roles)', () => {
     expect(at('mixnode-3').ports).toEqual({ mix: B + 102, metrics: B + 152 });
     expect(at('gateway-2').ports).toEqual({ mix: B + 201, clients: B + 251, metrics: B + 301 });
     expect(at('client-2').ports).toEqual({ websocket: 1978 });
-    // 0 is the admin; mix nodes 1..6, gateways 7..8, clients 9..10, the requester 11, the
-    // SOCKS client 12; the apis pay nothing
+    // 0 is the admin; the nym-apis 1..3 (their DKG dealers sign), mix nodes 4..9,
+    // gateways 10..11, clients 12..13, the requester 14, the SOCKS client 15
     expect(plan.nodes.map((x) => [x.name, x.account])).toEqual([
       ['chain', -1],
-      ['nym-api-1', -1],
-      ['nym-api-2', -1],
-      ['nym-api-3', -1],
-      ...[1, 2, 3, 4, 5, 6].map((i) => [`mixnode-${i}`, i]),
-      ['gateway-1', 7],
-      ['gateway-2', 8],
-      ['client-1', 9],
-      ['client-2', 10],
-      ['requester-1', 11],
-      ['socks5-1', 12],
+      ['nym-api-1', 1],
+      ['nym-api-2', 2],
+      ['nym-api-3', 3],
+      ...[1, 2, 3, 4, 5, 6].map((i) => [`mixnode-${i}`, i + 3]),
+      ['gateway-1', 10],
+      ['gateway-2', 11],
+      ['client-1', 12],
+      ['client-2', 13],
+      ['requester-1', 14],
+      ['socks5-1', 15],
     ]);
     expect(at('socks5-1').ports).toEqual({ socks: 1080 });
     expect(at('mixnode-1').home).toBe('/tmp/h/mixnode-1');
-    expect(plan.chainAccounts).toBe(17);
+    expect(plan.chainAccounts).toBe(20);
   });
 
   it('refuses counts that do not fit a fixed port block, and allows them on free ports', async () => {
@@ -215,8 +215,10 @@ describe('localnet plan (from the registry of roles)', () => {
       'launch roles',
       'make keys',
       'start chain',
+      'initiate dkg',
       'write configs',
       'start apis',
+      'dkg',
       'start nodes',
       'wait for topology',
       'start clients',

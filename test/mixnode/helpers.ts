@@ -32,16 +32,20 @@ export async function startSink(listenPort = 0): Promise<{
   port: number;
   address: Uint8Array;
   packets: Uint8Array[];
+  /** Each packet's frame key-rotation marker. */
+  markers: number[];
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }> {
   const packets: Uint8Array[] = [];
+  const markers: number[] = [];
   const sockets = new Set<net.Socket>();
   let waiters: (() => void)[] = [];
   const server = net.createServer((s) => {
     sockets.add(s);
-    const d = new FrameDecoder((p) => {
+    const d = new FrameDecoder((p, marker) => {
       packets.push(p.slice());
+      markers.push(marker);
       for (const w of waiters) w();
     });
     s.on('data', (c) => d.push(c));
@@ -54,6 +58,7 @@ export async function startSink(listenPort = 0): Promise<{
     port,
     address: encodeNodeAddress({ host: '127.0.0.1', port }),
     packets,
+    markers,
     async waitFor(n, timeoutMs = 10_000) {
       const t0 = Date.now();
       while (packets.length < n) {

@@ -1,4 +1,4 @@
-/** Mix node building blocks: framing, the delay queue, the replay store. */
+/** Mix node building blocks: framing, the delay queue, the unwrap workers (replay filters: test/node). */
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { BadFrameError } from '../../src/node/errors.js';
 import { DelayQueue } from '../../src/node/delay-queue.js';
 import { FrameDecoder, PACKET_SIZES, encodeFrame } from '../../src/node/framing.js';
-import { ReplayStore } from '../../src/node/replay-store.js';
 import { packetLengthFor } from '../../src/sphinx/index.js';
 import { random, tempHome, until } from './helpers.js';
 
@@ -76,40 +75,13 @@ describe('delay queue', () => {
   });
 });
 
-describe('replay store', () => {
-  it('detects replays, survives a reopen, and starts clean in a new epoch', () => {
-    const dir = path.join(tempHome('replay'), 'r');
-    const tags = Array.from({ length: 500 }, () => random(32));
-    let s = new ReplayStore({ dir, epoch: 3, bits: 2 ** 20 });
-    for (const t of tags) expect(s.check(t)).toBe(true);
-    for (const t of tags.slice(0, 10)) expect(s.check(t)).toBe(false);
-    s.close();
-    // a torn record at the end (crash mid-write) is ignored
-    fs.appendFileSync(path.join(dir, 'epoch-3.tags'), Buffer.alloc(7));
-    s = new ReplayStore({ dir, epoch: 3, bits: 2 ** 20 });
-    expect(s.count).toBe(500);
-    for (const t of tags) expect(s.check(t)).toBe(false);
-    const fresh = random(32);
-    expect(s.check(fresh)).toBe(true);
-    s.rotate(4);
-    expect(s.check(tags[0])).toBe(true);
-    s.close();
-    expect(fs.readdirSync(dir)).toEqual(['epoch-4.tags']);
-    s = new ReplayStore({ dir, epoch: 4, bits: 2 ** 20 });
-    expect(s.check(tags[0])).toBe(false);
-    expect(s.check(fresh)).toBe(true);
-    s.close();
-    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
-  });
-});
-
 describe('unwrap worker pool', () => {
   it('answers every packet in batches, and replaces a worker that dies', async () => {
     const { WorkerPool } = await import('../../src/node/worker-pool.js');
     const results: number[] = [];
     const errors: string[] = [];
     const pool = new WorkerPool({
-      sphinxSecret: random(32),
+      keys: [{ rotationId: 0, secret: random(32) }],
       workers: 1,
       onResult: (r) => results.push(r.count),
       onError: (e) => errors.push(e.message),
@@ -147,12 +119,12 @@ describe('unwrap worker pool', () => {
     const before = process.env[WORKER_BUNDLE_ENV];
     try {
       process.env[WORKER_BUNDLE_ENV] = dir;
-      const twin = startTsWorker(source, { sphinxSecret: random(32) });
+      const twin = startTsWorker(source, { keys: [{ rotationId: 0, secret: random(32) }] });
       expect(await firstMessage(twin)).toEqual({ ready: true, twin: true });
       await twin.terminate();
       // no twin of that name there: the TypeScript module itself, through tsx
       fs.rmSync(path.join(dir, 'unwrap-worker.mjs'));
-      const ts = startTsWorker(source, { sphinxSecret: random(32) });
+      const ts = startTsWorker(source, { keys: [{ rotationId: 0, secret: random(32) }] });
       expect(await firstMessage(ts)).toEqual({ ready: true });
       await ts.terminate();
     } finally {
