@@ -78,6 +78,7 @@ export interface CredentialStore {
   list(): Promise<{ key: IDBValidKey; value: StoredCredential }[]>;
   add(c: StoredCredential): Promise<IDBValidKey>;
   remove(key: IDBValidKey): Promise<void>;
+  close(): void;
 }
 
 export function memoryCredentialStore(): CredentialStore {
@@ -93,6 +94,7 @@ export function memoryCredentialStore(): CredentialStore {
       m.delete(key as number);
       return Promise.resolve();
     },
+    close: () => undefined,
   };
 }
 
@@ -139,6 +141,7 @@ export async function indexedDbCredentialStore(
     remove: async (key) => {
       await request('remove credential', tx('readwrite').delete(key));
     },
+    close: () => db.close(),
   };
 }
 
@@ -253,6 +256,8 @@ export function browserCredentialSource(
     },
     close() {
       void signer?.then((s) => s.signingClient.disconnect()).catch(() => undefined);
+      // after a pending removal (IndexedDB finishes queued transactions before closing)
+      store.close();
     },
   };
 }
