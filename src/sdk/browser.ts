@@ -24,6 +24,7 @@ import { MemoryReplyStore } from '../client/store.js';
 import { nymApiTopologySource } from '../client/topology-source.js';
 import type { Logger, WebSocketFactory, WebSocketLike } from '../client/transport.js';
 import { defaultBackend } from '../crypto/index.js';
+import { Geometry } from '../sphinx/index.js';
 import { BandwidthWatch, NoBandwidthError } from './browser-bandwidth.js';
 import { MixnetClient, type CallOptions } from './client.js';
 import { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, type StorageError } from './indexeddb.js';
@@ -222,6 +223,8 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
       credentials: credentials && watch.credentials(credentials),
       wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
     });
+    // with credentials, the client waits below one packet's bandwidth for a top-up
+    if (credentials) watch.needBytes = Geometry.of(core.config.packetSize).packetLength;
     try {
       throwIfAborted(opts.signal, 'connect');
       await core.start(opts.signal);
@@ -253,14 +256,11 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
     }
     // the first credential failed (chain or nym-apis unreachable, deposit refused) and the
     // gateway gave nothing: typed, at once, rather than a client retrying in the background
-    const w = started.watch;
-    if (w.credentialError !== undefined && !(w.available && w.available > 0)) {
+    const blocked = started.watch.blocked;
+    if (blocked) {
       await started.core.stop();
       source.close();
-      const why = w.credentialError as Error;
-      throw new NoBandwidthError(`the credential source failed: ${why?.message ?? String(why)}`, {
-        cause: why,
-      });
+      throw new NoBandwidthError(blocked, { cause: started.watch.credentialError });
     }
   }
   const { core, watch } = started;

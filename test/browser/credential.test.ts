@@ -27,6 +27,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
 import { launchChromium, openPage, screenshot } from './chromium.js';
 import { browserBandwidth, CredentialOptionsError } from '../../src/sdk/browser-credentials.js';
+import { BandwidthWatch } from '../../src/sdk/browser-bandwidth.js';
+import { encodeGatewayResponse } from '../../src/gateway/protocol/index.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 let net: RunningLocalnet;
@@ -342,5 +344,32 @@ describe('browserBandwidth options', () => {
       expect((err as CredentialOptionsError).field).toBe(field);
       expect((err as CredentialOptionsError).code).toBe('credential_options_invalid');
     }
+  });
+});
+
+describe('a page paying with credentials', () => {
+  it('is blocked once its credential source fails while it has less than a packet left', async () => {
+    const w = new BandwidthWatch(true);
+    w.needBytes = 2048;
+    let fail = false;
+    const source = w.credentials({
+      next: () =>
+        fail
+          ? Promise.reject(new Error('chain unreachable'))
+          : Promise.resolve({ payload: new Uint8Array(1), spent: () => undefined }),
+    });
+    w.observe(encodeGatewayResponse({ type: 'bandwidth', availableTotal: 100_000 }));
+    await source.next({} as never);
+    fail = true;
+    // plenty left: a failed top-up does not stop sending
+    await expect(source.next({} as never)).rejects.toThrow('chain unreachable');
+    expect(w.blocked).toBeUndefined();
+    // below one packet the client waits for a top-up that cannot come: blocked, no loop
+    w.observe(encodeGatewayResponse({ type: 'send', remainingBandwidth: 1000 }));
+    expect(w.blocked).toMatch(/credential source failed: chain unreachable/);
+    // a top-up that works unblocks
+    fail = false;
+    await source.next({} as never);
+    expect(w.blocked).toBeUndefined();
   });
 });
