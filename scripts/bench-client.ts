@@ -12,6 +12,9 @@
  *   nym_wasm_rtt_ms_p50  the same send-to-self round trip (1 KB, delays, cover and Poisson
  *                 pacing off) by Nym's published wasm client (@nymproject/nym-client-wasm-node
  *                 1.4.1) on the same network: its nym-api routes, gateway protocol v5, mix nodes
+ *   nym_wasm_1mb_ms  a 1 MB message from Nym's wasm client to a Nymph SDK client: send to
+ *                 the whole message reassembled on the Nymph side (one transfer); and
+ *   nymph_to_nym_wasm_1mb_ms  the other way, to the whole message in the wasm app's hands
  *   baseline      X25519 and one 4-hop Sphinx packet on this machine (a message costs
  *                 two packets at the sender: the message and its SURB-ack)
  *
@@ -121,8 +124,14 @@ interface NymWasmClient {
   free(): void;
 }
 
+type SdkClient = Awaited<ReturnType<Awaited<ReturnType<typeof startLocalNet>>['client']>>;
+
 /** Round trips to self by Nym's own wasm client through this network (1 KB, delays off). */
-async function nymWasmRtts(apiUrl: string, rounds: number): Promise<number[]> {
+async function nymWasmRtts(
+  apiUrl: string,
+  rounds: number,
+  nymph: SdkClient,
+): Promise<{ rtts: number[]; toNymph: number[]; fromNymph: number[] }> {
   (globalThis as { WebSocket?: unknown }).WebSocket = BrowserLikeWebSocket;
   const nym = createRequire(import.meta.url)('@nymproject/nym-client-wasm-node') as {
     NymClient: new (
@@ -130,11 +139,11 @@ async function nymWasmRtts(apiUrl: string, rounds: number): Promise<number[]> {
       opts: Record<string, unknown>,
     ) => Promise<NymWasmClient>;
   };
-  let waiter: (() => void) | undefined;
+  let waiter: ((bytes: Uint8Array) => void) | undefined;
   const log = console.log;
   console.log = () => {}; // the wasm client logs every send
   try {
-    const client = await new nym.NymClient(() => waiter?.(), {
+    const client = await new nym.NymClient((bytes) => waiter?.(bytes), {
       clientId: `bench-${Date.now()}`,
       nymApiUrl: apiUrl,
       clientOverride: {
@@ -160,8 +169,33 @@ async function nymWasmRtts(apiUrl: string, rounds: number): Promise<number[]> {
       await got;
       if (i >= 10) rtts.push(performance.now() - t);
     }
+    // 1 MB between Nym's wasm client and a Nymph client, each way
+    const big = random(1 << 20);
+    const toNymph: number[] = [];
+    const fromNymph: number[] = [];
+    for (let i = 0; i < 1; i++) {
+      let t = performance.now();
+      const got = nymph.nextMessage({ signal: AbortSignal.timeout(300_000) });
+      await client.send_regular_message(big, nymph.address);
+      const m = await got;
+      toNymph.push(performance.now() - t);
+      if (m.message.length !== big.length)
+        throw new Error(`1 MB from the wasm client arrived as ${m.message.length} bytes`);
+      t = performance.now();
+      const back = new Promise<Uint8Array>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('wasm client: no 1 MB message in 300 s')), 300_000);
+        waiter = (bytes) => {
+          clearTimeout(timer);
+          resolve(bytes);
+        };
+      });
+      const sent = nymph.send(me, big);
+      if ((await back).length !== big.length) throw new Error('1 MB to the wasm client arrived cut');
+      fromNymph.push(performance.now() - t);
+      await sent; // its last SURB-acks, before the network closes
+    }
     client.free();
-    return rtts;
+    return { rtts, toNymph, fromNymph };
   } finally {
     console.log = log;
   }
@@ -240,10 +274,15 @@ async function main() {
       `throughput: ${N} × 1 KB to self in ${r2(secs)} s = ${Math.round(mps)} msgs/s`,
       JSON.stringify(a.core.stats),
     );
-    const wasmRtts = await nymWasmRtts(net.apiUrl, 200);
+    // a fresh Nymph client for the 1 MB transfers: `a` still holds the throughput run's messages
+    const wasm = await nymWasmRtts(net.apiUrl, 200, await net.client());
+    const wasmRtts = wasm.rtts;
     const wasmP50 = pct(wasmRtts, 50);
     console.log(
       `Nym's wasm client, send-to-self RTT (1 KB, delays off): p50 ${r2(wasmP50)} ms, p99 ${r2(pct(wasmRtts, 99))} ms`,
+    );
+    console.log(
+      `1 MB Nym wasm → Nymph: ${wasm.toNymph.map(Math.round).join(', ')} ms; Nymph → Nym wasm: ${wasm.fromNymph.map(Math.round).join(', ')} ms`,
     );
     console.log(
       JSON.stringify({
@@ -252,6 +291,8 @@ async function main() {
         rtt_ms_p50: r2(p50),
         rtt_ms_p99: r2(p99),
         nym_wasm_rtt_ms_p50: r2(wasmP50),
+        nym_wasm_1mb_ms: Math.round(median(wasm.toNymph)),
+        nymph_to_nym_wasm_1mb_ms: Math.round(median(wasm.fromNymph)),
         msgs_per_sec: Math.round(mps),
         baseline_x25519_us: r2(base.x25519Us),
         baseline_sphinx_packet_us: r2(base.packetUs),
@@ -264,3 +305,5 @@ async function main() {
 }
 
 await main();
+// Nym's wasm client keeps timers and sockets of its own alive
+process.exit(0);

@@ -22,11 +22,17 @@ import { AbortedError, InvalidStateError, NotConnectedError, throwIfAborted } fr
 import type { DeliveryFailedError } from './errors.js';
 import { GatewayLink, type CredentialSource } from './gateway-link.js';
 import { addressOf, generateKeys, type ClientKeys } from './identity.js';
-import type { ClientMessage } from './message.js';
+import {
+  plainMessage,
+  repliableMessage,
+  replyMessage,
+  requiredPackets,
+  type NymMessage,
+} from '../nymsphinx/index.js';
 import { PacketBuilder, type RealPacket } from './packet-builder.js';
 import { ReceivedBuffer, type Listener, type ReceivedMessage } from './received-buffer.js';
 import { Receiver } from './receiver.js';
-import { ReplyController } from './replies.js';
+import { ReplyController, SURB_LIST_VERSION } from './replies.js';
 import { Routes } from './routes.js';
 import { newStats } from './stats.js';
 import { TrafficPump } from './traffic.js';
@@ -82,8 +88,10 @@ export class MixnetClientCore {
       ...ctx,
       store: opts.replyStore,
       makeSurb: () => this.builder.replySurb(),
+      self: () => this.builder.self(),
       sendTo: (recipient, m) => this.sendClientMessage(recipient, m, {}),
-      sendThroughSurbs: (senderTag, m) => this.enqueue(this.builder.packets(m, { kind: 'reply', senderTag })),
+      sendThroughSurbs: async (senderTag, m) =>
+        this.enqueue(this.builder.packets(m, { kind: 'reply', senderTag })),
     });
   }
 
@@ -178,6 +186,7 @@ export class MixnetClientCore {
       routes: this.routes,
       ownGateway: () => this.link.gateway!,
       takeSurb: (tag) => replies.takeSurb(tag),
+      surbCount: (tag) => this.opts.replyStore.surbCount(tag),
     });
     this.receiver = new Receiver({
       ...config,
@@ -186,8 +195,8 @@ export class MixnetClientCore {
       keys,
       takeReplyKey: (digest) => replies.takeReplyKey(digest),
       onAck: (key) => acks.acked(key),
-      onMessage: (m, replyTag) => {
-        const forApp = replies.received(m, replyTag);
+      onMessage: (m) => {
+        const forApp = replies.received(m);
         if (forApp) buffer.deliver(forApp);
       },
     });
@@ -211,7 +220,7 @@ export class MixnetClientCore {
 
   /** Send `message` to `recipient`; resolves once every fragment is acknowledged. */
   send(recipient: Recipient, message: Uint8Array, opts: SendOptions = {}): Promise<void> {
-    return this.sendClientMessage(recipient, { kind: 'plain', data: message }, opts);
+    return this.sendClientMessage(recipient, plainMessage(message), opts);
   }
 
   /** Send with reply SURBs: the recipient sees our sender tag, never our address, and can `reply`. */
@@ -219,18 +228,26 @@ export class MixnetClientCore {
     this.checkReady(opts.signal);
     const senderTag = this.replies.senderTagFor(recipient);
     const surbs = this.replies.makeReplySurbs(senderTag, replySurbs);
-    return this.sendClientMessage(recipient, { kind: 'repliable', senderTag, surbs, data: message }, opts);
+    return this.sendClientMessage(
+      recipient,
+      repliableMessage(message, senderTag, surbs, SURB_LIST_VERSION),
+      opts,
+    );
   }
 
   /** Answer an anonymous sender through the reply SURBs it gave us. */
   async reply(senderTag: Uint8Array, message: Uint8Array, opts: SendOptions = {}): Promise<void> {
     this.checkReady(opts.signal);
-    const packets = this.builder.packets({ kind: 'reply', data: message }, { kind: 'reply', senderTag });
-    await this.replies.prepareReply(senderTag, packets.length, opts.signal);
-    return this.enqueue(packets, opts.signal);
+    const reply = replyMessage(message);
+    const required = requiredPackets(reply, this.config.packetSize);
+    const delivered = await this.replies.prepareReply(senderTag, required, opts.signal, () => {
+      this.checkReady(opts.signal);
+      return this.enqueue(this.builder.packets(reply, { kind: 'reply', senderTag }), opts.signal);
+    });
+    return delivered!;
   }
 
-  private async sendClientMessage(recipient: Recipient, m: ClientMessage, opts: SendOptions): Promise<void> {
+  private async sendClientMessage(recipient: Recipient, m: NymMessage, opts: SendOptions): Promise<void> {
     this.checkReady(opts.signal);
     const gateway = base58.encode(recipient.gateway);
     await this.routes.ensureGateway(gateway, opts.signal);

@@ -1,6 +1,6 @@
 /**
  * Client core: what app developers touch, through the native websocket client, the SDK
- * and the SOCKS5 client. Pure codecs (address, fragments, messages, payload, native API),
+ * and the SOCKS5 client. Pure codecs (address, Nym's message layer from src/nymsphinx, native API),
  * the core (`MixnetClientCore`) and its Node wiring (`createNodeClient`, `startWsApi`).
  */
 export * from './errors.js';
@@ -14,42 +14,11 @@ export {
   recipientToString,
   type Recipient,
 } from './address.js';
-export {
-  LINKED_HEADER_LEN,
-  MAX_FRAGMENTS_PER_SET,
-  UNLINKED_HEADER_LEN,
-  Reassembler,
-  decodeFragment,
-  encodeFragment,
-  fragmentCount,
-  padMessage,
-  paddedLength,
-  splitMessage,
-  unpadMessage,
-  type Fragment,
-  type FragmentHeader,
-  type InsertResult,
-  type ReassemblerOptions,
-} from './fragment.js';
-export { SENDER_TAG_LEN, decodeMessage, encodeMessage, type ClientMessage } from './message.js';
-export {
-  ACK_PAYLOAD_LEN,
-  KEY_SLOT_LEN,
-  decodeFragmentId,
-  encodeFragmentId,
-  fragmentIdKey,
-  openAckId,
-  openRegular,
-  openReply,
-  replyKeyDigest,
-  sealAckId,
-  sealPayload,
-  sealReplyPayload,
-  splitPayload,
-  type FragmentId,
-} from './payload.js';
+// the message layer: Nym's, byte for byte
+export * as nymsphinx from '../nymsphinx/index.js';
+export { SENDER_TAG_LEN } from '../nymsphinx/index.js';
 export { sampleExponential, sampleHopDelays } from './poisson.js';
-export { randomSetId, randomUnit, secureRandom, type RandomBytes } from './crypto.js';
+export { randomUnit, secureRandom, type RandomBytes } from './crypto.js';
 export { AckTracker, DEFAULT_RETRANSMIT, ackTimeout, type RetransmitConfig } from './retransmit.js';
 export { MemoryReplyStore, type ReplyStore } from './store.js';
 export { SqliteReplyStore } from './store-sqlite.js';

@@ -6,10 +6,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, Registry } from 'prom-client';
 import type { MixnetClientCore } from './client.js';
+import type { ClientStats } from './stats.js';
+
+type Counter = { [K in keyof ClientStats]: ClientStats[K] extends number ? K : never }[keyof ClientStats];
 
 export function clientRegistry(core: MixnetClientCore): Registry {
   const r = new Registry();
-  const stat = (name: keyof MixnetClientCore['stats'], help: string) =>
+  const stat = (name: Counter, help: string) =>
     new Gauge({
       name: `nymph_client_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`,
       help,
@@ -25,9 +28,19 @@ export function clientRegistry(core: MixnetClientCore): Registry {
   stat('received', 'Messages reassembled and delivered to the application');
   stat('duplicates', 'Duplicate fragments suppressed');
   stat('malformed', 'Received payloads dropped as malformed');
+  stat('coverReceived', 'Loop cover packets that came back');
   stat('failed', 'Messages reported as undeliverable');
   stat('reconnects', 'Reconnections to the gateway');
   stat('credentials', 'Bandwidth credentials shown to the gateway');
+  new Gauge({
+    name: 'nymph_client_dropped_total',
+    help: 'Received input dropped, by error code (malformed payloads, unanswerable requests)',
+    labelNames: ['code'],
+    registers: [r],
+    collect() {
+      for (const [code, n] of Object.entries(core.stats.drops)) this.set({ code }, n);
+    },
+  });
   new Gauge({
     name: 'nymph_client_queue_length',
     help: 'Packets waiting to be sent',

@@ -1,65 +1,72 @@
 /**
- * Packet building: client messages into fragments, fragments into Sphinx packets that
- * carry a SURB-ack, loop cover, and our reply SURBs (Nym's message_handler.rs in
- * common/client-core/src/client/real_messages_control/ and common/nymsphinx/src/preparer/).
+ * Packet building: messages into fragments, fragments into Sphinx packets that carry a
+ * SURB-ack, loop cover, and our reply SURBs (Nym's message_handler.rs in
+ * common/client-core/src/client/real_messages_control/), over `src/nymsphinx`, Nym's
+ * message layer byte for byte (common/nymsphinx/src/preparer/, cover/, anonymous-replies/):
  *
- *   mix packet    = what the gateway forwards: packet type ‖ first hop ‖ Sphinx packet
- *   Sphinx payload (regular) = SURB-ack ‖ ephemeral key ‖ AES-CTR(k, fragment)   (payload.ts)
- *   Sphinx payload (reply)   = SURB-ack ‖ reply key digest ‖ AES-CTR(reply key, fragment)
- *   SURB-ack      = first hop ‖ ack Sphinx packet back to our own gateway, carrying the
- *                   encrypted fragment id                        (gateway/protocol/surb-ack.ts)
+ *   mix packet    = what the gateway forwards: packet type ‖ key rotation ‖ first hop ‖ Sphinx packet
+ *   Sphinx plaintext (regular) = SURB-ack (405) ‖ e·G (32)              ‖ AES-128-CTR(k, fragment)
+ *   Sphinx plaintext (reply)   = SURB-ack (405) ‖ BLAKE3(reply key) (32) ‖ AES-128-CTR(reply key, fragment)
+ *   Sphinx plaintext (cover)   = SURB-ack (405) ‖ e·G (32) ‖ AES-128-CTR(k, "The cake is a lie!" ‖ 0x01 ‖ 0…)
  *
- * Every route is fresh: a retransmission is rebuilt on a new route, and the routes of a
- * fragment (forward and ack) are noted so that their fate counts towards node health.
+ * Every real packet and every cover packet fills its Sphinx plaintext (messages are padded
+ * to whole fragments, cover is sealed as a whole fragment), so they are the same size on
+ * every link. Packets, acks and reply SURBs use Sphinx version 259 (payload key seeds) and
+ * reply SURBs go out in v2 lists, as Nym's 1.4.1 client really sends them: its config says
+ * `use_legacy_sphinx_format = true`, but client-core's `message_handler::Config::
+ * disable_mix_hops` (always called) resets it to false for real packets, acks and SURBs
+ * (captured from its wasm client: test/vectors/nymsphinx/nym-wasm-captured.json). Its loop
+ * cover keeps the legacy version 258; Nymph's cover uses 259 like its real packets, so the
+ * version a mix node reads cannot tell cover from real.
+ *
+ * Every route is fresh: a retransmission is rebuilt on a new route (a reply on a new SURB),
+ * and the routes of a fragment (forward and ack) are noted so that their fate counts
+ * towards node health.
  */
 import { base58 } from '@scure/base';
+import { encodeNodeAddress, type RouteNode } from '../sphinx/index.js';
+import { encodeMixPacket, PACKET_TYPE_SPHINX } from '../gateway/protocol/index.js';
 import {
-  createPacket,
-  createSurb,
-  encodeNodeAddress,
-  surbFromBytes,
-  surbToBytes,
-  useSurb,
-  Geometry,
-  type RouteNode,
-} from '../sphinx/index.js';
-import {
-  encodeMixPacket,
-  encodeSurbAck,
-  PACKET_TYPE_SPHINX,
-  SURB_ACK_SIZE,
-} from '../gateway/protocol/index.js';
-import type { GatewayEntry, MixNodeEntry } from '../topology/index.js';
-import type { Recipient } from './address.js';
-import type { MessagePacketSize } from './config.js';
-import { aesCtrZeroIv, randomSetId, type CryptoBackend, type RandomBytes } from './crypto.js';
-import { InsufficientSurbsError, MessageTooLargeError } from './errors.js';
-import { encodeFragment, splitMessage } from './fragment.js';
-import type { ClientKeys } from './identity.js';
-import { encodeMessage, type ClientMessage } from './message.js';
-import {
-  KEY_SLOT_LEN,
+  createReplySurb,
+  fragmentCapacity,
+  fragmentIdentifier,
   fragmentIdKey,
-  replyKeyDigest,
-  sealAckId,
-  sealPayload,
-  sealReplyPayload,
-  type FragmentId,
-} from './payload.js';
+  makeRecipient,
+  messageToFragments,
+  prepareFragmentPacket,
+  prepareLoopCoverPacket,
+  prepareReplyPacket,
+  randomSetId,
+  replySurbFromBytes,
+  replySurbToBytes,
+  sphinxVersionFor,
+  encodedLength,
+  surbKeyDigest,
+  type Fragment,
+  type NymMessage,
+  type PreparedPacket,
+  type Recipient,
+  type ReplySurb,
+} from '../nymsphinx/index.js';
+import type { GatewayEntry, MixNodeEntry } from '../topology/index.js';
+import type { MessagePacketSize } from './config.js';
+import type { CryptoBackend, RandomBytes } from './crypto.js';
+import { InsufficientSurbsError, MessageTooLargeError } from './errors.js';
+import type { ClientKeys } from './identity.js';
 import { sampleHopDelays } from './poisson.js';
 
-/** Fragment capacity of a packet size: plaintext minus SURB-ack and key slot. */
+/** Fragment capacity of a packet size: plaintext minus SURB-ack and key slot (header included). */
 export function fragmentLength(size: MessagePacketSize): number {
-  return Geometry.of(size).plaintextLength - SURB_ACK_SIZE - KEY_SLOT_LEN;
+  return fragmentCapacity(size);
 }
 
-/** Fragment capacity of a regular packet. */
+/** Fragment capacity of a regular packet (1611 bytes). */
 export const FRAGMENT_LEN = fragmentLength('regular');
 
-/** Set id 0 never names a real set: a fragment starting with it is loop cover. */
-const COVER_FRAGMENT = new Uint8Array(7);
-const ZERO_SURB_ID = new Uint8Array(16);
 const HOPS = 3;
+/** What Nym's client builds in effect: not the legacy format (see above). */
+export const USE_LEGACY_SPHINX_FORMAT = false;
+export const SPHINX_VERSION = sphinxVersionFor(USE_LEGACY_SPHINX_FORMAT);
 
 export interface BuiltPacket {
   /** What goes to the gateway in a forward frame. */
@@ -75,8 +82,12 @@ export type Destination =
   | { readonly kind: 'forward'; readonly recipient: Recipient }
   | { readonly kind: 'reply'; readonly senderTag: Uint8Array };
 
-/** One fragment to send, with what it takes to (re)build it on a fresh route. */
-export type FragmentJob = Destination & { readonly bytes: Uint8Array; readonly id: FragmentId };
+/**
+ * One fragment to send, with what it takes to (re)build it on a fresh route. A reply's
+ * first SURB is taken from the store when the message is queued (so the stock the replier
+ * sees counts the replies already waiting); a retransmission takes another.
+ */
+export type FragmentJob = Destination & { readonly fragment: Fragment; surb?: Uint8Array };
 
 /** A packet waiting to leave; built only when it goes, so that every attempt gets a fresh route. */
 export interface OutPacket {
@@ -110,10 +121,23 @@ export interface PacketBuilderOptions {
   ownGateway(): GatewayEntry;
   /** One stored reply SURB of the anonymous sender behind `tag`, removed from the store. */
   takeSurb(tag: Uint8Array): Uint8Array | undefined;
+  /** Reply SURBs stored for `tag`. */
+  surbCount(tag: Uint8Array): number;
+}
+
+/** One of our reply SURBs (encoded as Nym's `ReplySurb`) and the key its reply comes under. */
+export interface OwnReplySurb {
+  readonly surb: ReplySurb;
+  readonly bytes: Uint8Array;
+  readonly key: Uint8Array;
+  /** BLAKE3 of the key: what a reply carries in its key slot. */
+  readonly digest: Uint8Array;
 }
 
 export class PacketBuilder {
   readonly fragmentLen: number;
+  /** Our address, remade only when our gateway changes (its key checks are not free). */
+  private selfCache: { gateway: GatewayEntry; recipient: Recipient } | undefined;
 
   constructor(private readonly o: PacketBuilderOptions) {
     this.fragmentLen = fragmentLength(o.packetSize);
@@ -123,132 +147,122 @@ export class PacketBuilder {
     return this.o.keys;
   }
 
+  /** Our own address at our gateway: where acks, cover and replies come back. */
+  self(): Recipient {
+    const gateway = this.o.ownGateway();
+    if (this.selfCache?.gateway !== gateway) {
+      const { keys } = this.o;
+      const recipient = makeRecipient(keys.identityPublic, keys.encryptionPublic, gateway.identityKeyBytes);
+      this.selfCache = { gateway, recipient };
+    }
+    return this.selfCache.recipient;
+  }
+
   /**
-   * The packets of a message to `to`, one per fragment, each built when it leaves; throws
-   * MessageTooLargeError beyond the configured maximum.
+   * The packets of a message to `to`, one per fragment (Nym's padding and chunking), each
+   * built when it leaves; throws MessageTooLargeError beyond the configured maximum.
    */
-  packets(m: ClientMessage, to: Destination): RealPacket[] {
-    const encoded = encodeMessage(m);
-    if (encoded.length > this.o.maxMessageBytes)
-      throw new MessageTooLargeError(encoded.length, this.o.maxMessageBytes);
-    return splitMessage(encoded, this.fragmentLen, () => randomSetId(this.o.rng)).map((f) => {
-      const job: FragmentJob = {
-        ...to,
-        bytes: encodeFragment(f),
-        id: { setId: f.header.setId, index: f.header.index },
-      };
-      return { key: fragmentIdKey(job.id), build: () => this.fragment(job) };
+  packets(m: NymMessage, to: Destination): RealPacket[] {
+    const { o } = this;
+    const len = encodedLength(m);
+    if (len > o.maxMessageBytes) throw new MessageTooLargeError(len, o.maxMessageBytes);
+    const fragments = messageToFragments(m, o.packetSize, () => randomSetId(o.rng));
+    if (to.kind === 'reply') {
+      const have = o.surbCount(to.senderTag);
+      if (have < fragments.length)
+        throw new InsufficientSurbsError(have, fragments.length, base58.encode(to.senderTag));
+    }
+    return fragments.map((fragment) => {
+      const job: FragmentJob =
+        to.kind === 'reply' ? { ...to, fragment, surb: o.takeSurb(to.senderTag) } : { ...to, fragment };
+      return { key: fragmentIdKey(fragmentIdentifier(fragment)), build: () => this.fragment(job) };
     });
   }
 
   /** The Sphinx packet of a fragment, on a fresh route. */
   fragment(job: FragmentJob): BuiltPacket {
-    return job.kind === 'forward' ? this.forward(job) : this.reply(job);
-  }
-
-  private forward(job: { recipient: Recipient; bytes: Uint8Array; id: FragmentId }): BuiltPacket {
+    const key = fragmentIdKey(fragmentIdentifier(job.fragment));
     const { o } = this;
-    const gw = o.routes.gateway(base58.encode(job.recipient.gateway));
-    const key = fragmentIdKey(job.id);
-    o.routes.health.newAttempt(key);
-    const route = routeNodes(o.routes.mixRoute(key), gw);
-    const d = this.delays(o.averagePacketDelayMs);
-    const ack = this.surbAck(job.id, key);
-    const payload = sealPayload(o.crypto, o.rng, ack.surbAck, job.recipient.encryptionKey, job.bytes);
-    const packet = createPacket({
-      route,
-      delaysNs: d.ns,
-      destination: { address: job.recipient.identity, surbId: ZERO_SURB_ID },
-      payload,
-      size: o.packetSize,
-      random: o.rng,
-      backend: o.crypto,
-    });
-    return this.mix(route[0].address, packet, d.totalMs + ack.delayMs);
-  }
-
-  private reply(job: { senderTag: Uint8Array; bytes: Uint8Array; id: FragmentId }): BuiltPacket {
-    const { o } = this;
-    const surbBytes = o.takeSurb(job.senderTag);
+    if (job.kind === 'forward') {
+      const gw = o.routes.gateway(base58.encode(job.recipient.gateway));
+      o.routes.health.newAttempt(key);
+      const route = routeNodes(o.routes.mixRoute(key), gw);
+      const d = this.delays(o.averagePacketDelayMs);
+      const p = prepareFragmentPacket({
+        ...this.common(key),
+        fragment: job.fragment,
+        recipient: job.recipient,
+        route,
+        delaysNs: d.ns,
+      });
+      return this.mix(p, d.totalMs);
+    }
+    const surbBytes = job.surb ?? o.takeSurb(job.senderTag);
+    job.surb = undefined; // one SURB per attempt
     if (!surbBytes) throw new InsufficientSurbsError(0, 1, base58.encode(job.senderTag));
-    const surb = surbFromBytes(surbBytes);
-    const key = fragmentIdKey(job.id);
+    const replySurb = replySurbFromBytes(surbBytes);
     o.routes.health.newAttempt(key);
-    const ack = this.surbAck(job.id, key);
-    const plain = sealReplyPayload(o.crypto, ack.surbAck, surb.encryptionKey, job.bytes);
-    // useSurb encrypts its whole input under the SURB key; pre-applying the same keystream
-    // leaves the SURB-ack readable for the receiving gateway (Nym encrypts only the fragment)
-    const { packet, firstHopAddress } = useSurb(surb, aesCtrZeroIv(o.crypto, surb.encryptionKey, plain), {
-      size: o.packetSize,
-      backend: o.crypto,
-    });
+    const p = prepareReplyPacket({ ...this.common(key), fragment: job.fragment, replySurb });
     // the SURB's delays were drawn by its creator; assume our own mean
-    return this.mix(firstHopAddress, packet, HOPS * o.averagePacketDelayMs + ack.delayMs);
+    return this.mix(p, HOPS * o.averagePacketDelayMs);
   }
 
-  /** A loop cover packet to ourselves, with a real SURB-ack: complete cover traffic. */
+  /** A loop cover packet to ourselves (Nym's cover crate): a whole fragment's size, a real SURB-ack. */
   cover(): BuiltPacket {
     const { o } = this;
     const route = routeNodes(o.routes.mixRoute(), o.ownGateway());
     const d = this.delays(o.averagePacketDelayMs);
-    const ack = this.surbAck({ setId: 0, index: 0 });
-    const payload = sealPayload(o.crypto, o.rng, ack.surbAck, o.keys.encryptionPublic, COVER_FRAGMENT);
-    const packet = createPacket({
-      route,
-      delaysNs: d.ns,
-      destination: { address: o.keys.identityPublic, surbId: ZERO_SURB_ID },
-      payload,
-      size: o.packetSize,
-      random: o.rng,
-      backend: o.crypto,
-    });
-    return this.mix(route[0].address, packet, 0);
+    const p = prepareLoopCoverPacket({ ...this.common(), route, delaysNs: d.ns, size: o.packetSize });
+    return this.mix(p, 0);
   }
 
-  /** One of our reply SURBs, and the one-use key its user encrypts the reply with. */
-  replySurb(): { surb: Uint8Array; key: Uint8Array; digest: Uint8Array } {
+  /** One of our reply SURBs (Nym's `ReplySurb::construct`), seeded, for v2 lists. */
+  replySurb(): OwnReplySurb {
     const { o } = this;
     const route = routeNodes(o.routes.mixRoute(), o.ownGateway());
     const d = this.delays(o.averagePacketDelayMs);
-    const { surb, replyKey } = createSurb({
+    const surb = createReplySurb({
       route,
       delaysNs: d.ns,
-      destination: { address: o.keys.identityPublic, surbId: o.rng(16) },
+      self: this.self(),
       random: o.rng,
+      legacy: USE_LEGACY_SPHINX_FORMAT,
       backend: o.crypto,
     });
-    const key = replyKey.encryptionKey;
-    return { surb: surbToBytes(surb), key, digest: replyKeyDigest(key) };
+    return { surb, bytes: replySurbToBytes(surb), key: surb.encryptionKey, digest: surbKeyDigest(surb) };
   }
 
-  /** SURB-ack: a ready ack packet back to our own gateway carrying the encrypted fragment id. */
-  private surbAck(id: FragmentId, key?: string): { surbAck: Uint8Array; delayMs: number } {
+  /** What every prepared packet shares: us as the ack's destination, a fresh ack route. */
+  private common(key?: string) {
     const { o } = this;
-    const route = routeNodes(o.routes.mixRoute(key), o.ownGateway());
-    const d = this.delays(o.averageAckDelayMs);
-    const ackPacket = createPacket({
-      route,
-      delaysNs: d.ns,
-      destination: { address: o.keys.identityPublic, surbId: ZERO_SURB_ID },
-      payload: sealAckId(o.crypto, o.rng, o.keys.ackKey, id),
-      size: 'ack',
+    const ackRoute = routeNodes(o.routes.mixRoute(key), o.ownGateway());
+    return {
+      sender: this.self(),
+      ackKey: o.keys.ackKey,
+      ack: { route: ackRoute, delaysNs: this.delays(o.averageAckDelayMs).ns },
       random: o.rng,
+      version: SPHINX_VERSION,
       backend: o.crypto,
-    });
-    return { surbAck: encodeSurbAck({ firstHop: route[0].address, ackPacket }), delayMs: d.totalMs };
+    };
   }
 
-  private mix(firstHop: Uint8Array, packet: Uint8Array, expectedDelayMs: number): BuiltPacket {
+  private mix(p: PreparedPacket, delayMs: number): BuiltPacket {
     return {
-      mixPacket: encodeMixPacket({ packetType: PACKET_TYPE_SPHINX, nextHop: firstHop, packet }),
-      sphinxBytes: packet.length,
-      expectedDelayMs,
+      mixPacket: encodeMixPacket({
+        packetType: PACKET_TYPE_SPHINX,
+        nextHop: p.firstHopAddress,
+        packet: p.packet,
+      }),
+      sphinxBytes: p.packet.length,
+      expectedDelayMs: delayMs + Number(p.ackDelayNs) / 1e6,
     };
   }
 
   private delays(meanMs: number): { ns: bigint[]; totalMs: number } {
     const ms = sampleHopDelays(HOPS, meanMs, this.o.rng);
-    return { ns: ms.map((d) => BigInt(Math.round(d * 1e6))), totalMs: ms.reduce((a, b) => a + b, 0) };
+    // the gateway (last hop) does not delay; Nym gives it a zero delay
+    const ns = [...ms.map((d) => BigInt(Math.round(d * 1e6))), 0n];
+    return { ns, totalMs: ms.reduce((a, b) => a + b, 0) };
   }
 }
 

@@ -1,31 +1,23 @@
 /**
  * Receiving: what the gateway pushes to us, unwrapped (Nym's message receiver in
  * common/client-core/src/client/received_buffer.rs and the ack listener of
- * real_messages_control/acknowledgement_control/acknowledgement_listener.rs).
+ * real_messages_control/acknowledgement_control/acknowledgement_listener.rs), over
+ * nymsphinx's `MessageReceiver`:
  *
- * A delivered payload (the gateway has already cut off its SURB-ack) is one of:
- *   ack         21 bytes: iv ‖ encrypted fragment id of one of our packets (payload.ts)
- *   reply       SHA-256(reply key) ‖ AES-CTR(reply key, fragment): came back through one
+ *   ack         21 bytes: IV ‖ AES-128-CTR(ack key, IV, set id ‖ position) of one of our packets
+ *   reply       BLAKE3(reply key) ‖ AES-128-CTR(reply key, fragment): came back through one
  *               of our reply SURBs; the digest finds the one-use key
- *   regular     ephemeral X25519 key ‖ AES-CTR(k, fragment)
- * A fragment whose first four bytes are zero is loop cover (set id 0 is never real).
+ *   regular     e·G ‖ AES-128-CTR(k, fragment); loop cover decrypts to "The cake is a lie!"
+ *
  * Fragments go into the reassembler in any order, duplicates dropped; a complete set is
- * unpadded and decoded as a client message. Bad input is counted and dropped, never thrown.
+ * unpadded and decoded as a `NymMessage`. Bad input is counted by its code and dropped,
+ * never thrown, and nothing partial goes further.
  */
-import type { ClientKeys } from './identity.js';
+import { fragmentIdKey, MessageReceiver, type NymMessage } from '../nymsphinx/index.js';
 import type { CryptoBackend } from './crypto.js';
-import { Reassembler, decodeFragment, unpadMessage } from './fragment.js';
-import { decodeMessage, type ClientMessage } from './message.js';
-import {
-  ACK_PAYLOAD_LEN,
-  fragmentIdKey,
-  openAckId,
-  openRegular,
-  openReply,
-  splitPayload,
-  type FragmentId,
-} from './payload.js';
-import type { ClientStats } from './stats.js';
+import { errorCode } from './errors.js';
+import type { ClientKeys } from './identity.js';
+import { countDrop, type ClientStats } from './stats.js';
 import { silentLogger, type Logger } from './transport.js';
 
 export interface ReceiverOptions {
@@ -36,74 +28,75 @@ export interface ReceiverOptions {
   readonly now: () => number;
   readonly stats: ClientStats;
   readonly log?: Logger;
-  /** The key of one of our reply SURBs, by its digest; each key is used once. */
-  takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined;
+  /** The key of one of our reply SURBs, by its BLAKE3 digest; each key is used once. */
+  takeReplyKey(digest: Uint8Array): Uint8Array | undefined;
   /** A SURB-ack of one of our real packets came back: its fragment's key. */
   onAck(fragmentKey: string): void;
-  /** A complete message; `replyTag` is our sender tag when it came through our reply SURB. */
-  onMessage(m: ClientMessage, replyTag: Uint8Array | undefined): void;
+  /** A complete message. */
+  onMessage(m: NymMessage): void;
 }
 
 export class Receiver {
-  private readonly reassembler: Reassembler;
+  private readonly rx: MessageReceiver;
   private readonly log: Logger;
 
   constructor(private readonly o: ReceiverOptions) {
-    this.reassembler = new Reassembler({ timeoutMs: o.reassemblyTimeoutMs });
+    this.rx = new MessageReceiver({
+      timeoutMs: o.reassemblyTimeoutMs,
+      encryptionSecret: o.keys.encryptionSecret,
+      ackKey: o.keys.ackKey,
+      takeReplyKey: (digest) => o.takeReplyKey(digest),
+      backend: o.crypto,
+    });
     this.log = o.log ?? silentLogger;
   }
 
   /** Fragment sets waiting for more fragments. */
   get incomplete(): number {
-    return this.reassembler.pendingSets;
+    return this.rx.reassembler.pendingSets;
   }
 
   /** One payload pushed by the gateway. */
   payload(p: Uint8Array): void {
-    const { crypto, keys, stats } = this.o;
-    let done: { message: ClientMessage; replyTag: Uint8Array | undefined } | undefined;
+    const { stats } = this.o;
+    let message: NymMessage;
     try {
-      if (p.length === ACK_PAYLOAD_LEN) return this.ack(openAckId(crypto, keys.ackKey, p));
-      const opened = splitPayload(p, 0);
-      const reply = this.o.takeReplyKey(opened.keySlot);
-      const fragment = reply
-        ? openReply(crypto, opened, reply.key)
-        : openRegular(crypto, opened, keys.encryptionSecret, keys.encryptionPublic);
-      if (isCover(fragment)) return;
-      const r = this.reassembler.insert(decodeFragment(fragment), this.o.now());
-      if (r.kind === 'duplicate') stats.duplicates++;
-      if (r.kind !== 'complete') return;
-      done = { message: decodeMessage(unpadMessage(r.data)), replyTag: reply?.tag };
+      const r = this.rx.receive(p, this.o.now());
+      switch (r.kind) {
+        case 'ack':
+          // the ack of our own loop cover carries the cover id
+          if (!r.cover) this.o.onAck(fragmentIdKey(r.fragmentId));
+          return;
+        case 'cover':
+          stats.coverReceived++;
+          return;
+        case 'duplicate':
+          stats.duplicates++;
+          return;
+        case 'incomplete':
+          return;
+        case 'message':
+          message = r.message;
+      }
     } catch (e) {
       stats.malformed++;
+      countDrop(stats, errorCode(e) ?? 'malformed');
       this.log.debug({ err: (e as Error).message, len: p.length }, 'dropped malformed payload');
       return;
     }
     stats.received++;
     // a consumer that throws is not a malformed payload
     try {
-      this.o.onMessage(done.message, done.replyTag);
+      this.o.onMessage(message);
     } catch (e) {
-      this.log.error({ err: (e as Error).message, kind: done.message.kind }, 'received message not handled');
+      this.log.error({ err: (e as Error).message, kind: message.kind }, 'received message not handled');
     }
-  }
-
-  private ack(id: FragmentId): void {
-    if (id.setId === 0) return; // the ack of our own loop cover
-    this.o.onAck(fragmentIdKey(id));
   }
 
   /** Drop fragment sets that saw nothing new for the reassembly timeout; returns how many. */
   expire(now: number): number {
-    const dropped = this.reassembler.expire(now);
+    const dropped = this.rx.expire(now);
     if (dropped) this.log.info({ dropped }, 'incomplete messages expired');
     return dropped;
   }
-}
-
-/** Loop cover: a fragment that starts with set id 0 (the flag bit of a real header is 1). */
-function isCover(fragment: Uint8Array): boolean {
-  return (
-    fragment.length >= 4 && fragment[0] === 0 && fragment[1] === 0 && fragment[2] === 0 && fragment[3] === 0
-  );
 }

@@ -17,6 +17,10 @@ export interface ClientStats {
   duplicates: number;
   /** payloads that failed to decrypt or decode (receiving) */
   malformed: number;
+  /** loop cover packets that came back to us (receiving) */
+  coverReceived: number;
+  /** dropped input by error code: malformed payloads, unanswerable control messages */
+  drops: Record<string, number>;
   /** messages that exhausted their retransmissions or could not be built (acks) */
   failed: number;
   /** successful reconnections to the gateway (gateway link) */
@@ -34,8 +38,15 @@ export function newStats(): ClientStats {
     received: 0,
     duplicates: 0,
     malformed: 0,
+    coverReceived: 0,
+    drops: {},
     failed: 0,
     reconnects: 0,
     credentials: 0,
   };
+}
+
+/** Count one dropped input under its error code. */
+export function countDrop(stats: ClientStats, code: string): void {
+  stats.drops[code] = (stats.drops[code] ?? 0) + 1;
 }

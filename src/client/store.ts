@@ -16,7 +16,7 @@ export interface ReplyStore {
   setSenderTag(recipient: string, tag: Uint8Array): void;
   /** The recipient we use `tag` with (to send it more SURBs when it asks). */
   recipientForTag(tag: Uint8Array): string | undefined;
-  /** Keys of the reply SURBs we attached, by SHA-256 digest. */
+  /** Keys of the reply SURBs we attached, by BLAKE3 digest (what a reply carries). */
   putReplyKeys(entries: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[], now: number): void;
   takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined;
   /** How many of our reply keys for `tag` are still unused (the other side's stock). */

@@ -7,7 +7,7 @@ import { base58 } from '@scure/base';
 import { parseRecipient, recipientToString, type Recipient } from '../client/address.js';
 import { MixnetClientCore, type MixnetClientCoreOptions, type ReceivedMessage } from '../client/client.js';
 import { AbortedError, UnknownSenderTagError, throwIfAborted } from '../client/errors.js';
-import { SENDER_TAG_LEN } from '../client/message.js';
+import { SENDER_TAG_LEN } from '../nymsphinx/index.js';
 
 export type { ReceivedMessage, Recipient };
 

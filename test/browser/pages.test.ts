@@ -375,50 +375,39 @@ describe("Nym's own web packages (1.4.1) against Nymph", () => {
     await screenshot(nymPage, 'nym-sdk');
   }, 120_000);
 
-  // Nym's message layer (fragment and message formats) is not yet in Nymph's client core:
-  // Nymph's packets reach the Nym page's gateway and are acked, but Nym's client cannot read
-  // them, nor Nymph's client Nym's. These two run and are expected to fail until that work
-  // lands; `it.fails` then fails, and they become `it`.
-  it.fails(
-    '@nymproject/sdk and a Nymph chat tab exchange messages',
-    async () => {
-      expect(nymPage, 'the Nym SDK page of the test before').toBeDefined();
-      const nymph = await chatTab('name=nym-peer');
-      await sendFrom(nymph.page, { to: nymAddress, text: 'hello Nym, from Nymph' });
-      await nymPage!.waitForFunction(
-        () => (window as unknown as { nymReceived: string[] }).nymReceived.includes('hello Nym, from Nymph'),
-        { timeout: 15_000 },
-      );
-      await nymPage!.evaluate(
-        (a: string) =>
-          (window as unknown as { nymSend(r: string, t: string): Promise<void> }).nymSend(
-            a,
-            'hello Nymph, from Nym',
-          ),
-        nymph.address,
-      );
-      await incoming(nymph.page, 'hello Nymph, from Nym');
-    },
-    90_000,
-  );
+  // Nym's client and Nymph's speak one message layer (src/nymsphinx), both ways.
+  it('@nymproject/sdk and a Nymph chat tab exchange messages', async () => {
+    expect(nymPage, 'the Nym SDK page of the test before').toBeDefined();
+    const nymph = await chatTab('name=nym-peer');
+    await sendFrom(nymph.page, { to: nymAddress, text: 'hello Nym, from Nymph' });
+    await nymPage!.waitForFunction(
+      () => (window as unknown as { nymReceived: string[] }).nymReceived.includes('hello Nym, from Nymph'),
+      { timeout: 15_000 },
+    );
+    await nymPage!.evaluate(
+      (a: string) =>
+        (window as unknown as { nymSend(r: string, t: string): Promise<void> }).nymSend(
+          a,
+          'hello Nymph, from Nym',
+        ),
+      nymph.address,
+    );
+    await incoming(nymph.page, 'hello Nymph, from Nym');
+  }, 90_000);
 
-  it.fails(
-    "@nymproject/mix-fetch fetches a local page through Nymph's network requester",
-    async () => {
-      const site: Server = createServer((_req, res) => res.end('served to the mixnet'));
-      await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
-      try {
-        const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-        const requester = (net.info.requesters as { address: string }[])[0].address;
-        const page = await tab(`${statics.origin}/nym/fetch/?${query({ requester, url })}`);
-        const r = await page.evaluate(
-          () => (window as unknown as { mixFetchResult: Promise<unknown> }).mixFetchResult,
-        );
-        expect(r).toEqual({ status: 200, body: 'served to the mixnet' });
-      } finally {
-        await new Promise<void>((r) => site.close(() => r()));
-      }
-    },
-    90_000,
-  );
+  it("@nymproject/mix-fetch fetches a local page through Nymph's network requester", async () => {
+    const site: Server = createServer((_req, res) => res.end('served to the mixnet'));
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+      const requester = (net.info.requesters as { address: string }[])[0].address;
+      const page = await tab(`${statics.origin}/nym/fetch/?${query({ requester, url })}`);
+      const r = await page.evaluate(
+        () => (window as unknown as { mixFetchResult: Promise<unknown> }).mixFetchResult,
+      );
+      expect(r).toEqual({ status: 200, body: 'served to the mixnet' });
+    } finally {
+      await new Promise<void>((r) => site.close(() => r()));
+    }
+  }, 90_000);
 });

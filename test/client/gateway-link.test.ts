@@ -65,6 +65,7 @@ async function link(config: ClientConfigInput = {}, keyStore = new MemoryKeyStor
     routes,
     ownGateway: () => l.gateway!,
     takeSurb: () => undefined,
+    surbCount: () => 0,
   });
   return { l, stats, payloads, givenUp, keyStore, stored, builder, writable: () => writable };
 }

@@ -15,7 +15,22 @@ import { ReplyController } from '../../src/client/replies.js';
 import { Routes } from '../../src/client/routes.js';
 import { newStats } from '../../src/client/stats.js';
 import { MemoryReplyStore } from '../../src/client/store.js';
-import type { ClientMessage } from '../../src/client/message.js';
+import {
+  encodeFragment,
+  encodeNymMessage,
+  fragmentCapacity,
+  padToFullPacketLengths,
+  sealRegularPayload,
+  splitIntoFragments,
+  surbKeyDigest,
+  v2ReplySurbLen,
+  SURB_ACK_LEN,
+  plainMessage,
+  repliableMessage,
+  replyMessage,
+  surbRequestMessage,
+  type NymMessage,
+} from '../../src/nymsphinx/index.js';
 import {
   InsufficientSurbsError,
   InvalidSurbCountError,
@@ -45,13 +60,14 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
   await routes.refresh();
   const gateway = net.topology.gatewayByIdentity(net.gatewayIdentity);
   const acked: string[] = [];
-  const sentTo: { to: string; m: ClientMessage }[] = [];
-  const throughSurbs: ClientMessage[] = [];
+  const sentTo: { to: string; m: NymMessage }[] = [];
+  const throughSurbs: NymMessage[] = [];
   const inbox: ReceivedMessage[] = [];
   const buffer = new ReceivedBuffer();
   buffer.subscribe((m) => inbox.push(m));
+  const store = new MemoryReplyStore();
   const replies = new ReplyController({
-    store: new MemoryReplyStore(),
+    store,
     rng,
     now: clock.now,
     clock,
@@ -59,6 +75,8 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
     surbTopUpAmount: 5,
     surbWaitTimeoutMs: 1000,
     surbMaxAgeMs: 60_000,
+    stats,
+    self: () => builder.self(),
     makeSurb: () => builder.replySurb(),
     sendTo: async (r, m) => void sentTo.push({ to: base58.encode(r.identity), m }),
     sendThroughSurbs: async (_tag, m) => void throughSurbs.push(m),
@@ -74,6 +92,7 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
     routes,
     ownGateway: () => gateway,
     takeSurb: (tag) => replies.takeSurb(tag),
+    surbCount: (tag) => store.surbCount(tag),
   });
   const receiver = new Receiver({
     crypto: nodeBackend,
@@ -83,8 +102,8 @@ async function client(net: TestNetwork, name: string, o: { maxMessageBytes?: num
     stats,
     takeReplyKey: (d) => replies.takeReplyKey(d),
     onAck: (key) => acked.push(key),
-    onMessage: (m, tag) => {
-      const forApp = replies.received(m, tag);
+    onMessage: (m) => {
+      const forApp = replies.received(m);
       if (forApp) buffer.deliver(forApp);
     },
   });
@@ -120,10 +139,10 @@ describe('packet building and receiving', () => {
   it('sends a message through three layers and the gateway, and its SURB-ack comes back', async () => {
     const net = testNetwork(2);
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
-    const packets = a.builder.packets(
-      { kind: 'plain', data: utf8.encode('hello') },
-      { kind: 'forward', recipient: b.address },
-    );
+    const packets = a.builder.packets(plainMessage(utf8.encode('hello')), {
+      kind: 'forward',
+      recipient: b.address,
+    });
     expect(packets).toHaveLength(1);
     const built = packets[0].build();
     expect(built.sphinxBytes).toBe(packetLengthFor('regular'));
@@ -146,10 +165,7 @@ describe('packet building and receiving', () => {
     const net = testNetwork(1);
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
     const big = seededRng('big')(fragmentLength('regular') * 4 + 100);
-    const packets = a.builder.packets(
-      { kind: 'plain', data: big },
-      { kind: 'forward', recipient: b.address },
-    );
+    const packets = a.builder.packets(plainMessage(big), { kind: 'forward', recipient: b.address });
     expect(packets.length).toBe(5);
     transmit(net, a, b, packets, [4, 2, 2, 0, 3, 1, 1]);
     expect(b.inbox).toHaveLength(1);
@@ -168,8 +184,8 @@ describe('packet building and receiving', () => {
     const rng = seededRng('two');
     const m1 = rng(fragmentLength('regular') * 2);
     const m2 = rng(fragmentLength('regular') * 2);
-    const p1 = a.builder.packets({ kind: 'plain', data: m1 }, { kind: 'forward', recipient: b.address });
-    const p2 = a.builder.packets({ kind: 'plain', data: m2 }, { kind: 'forward', recipient: b.address });
+    const p1 = a.builder.packets(plainMessage(m1), { kind: 'forward', recipient: b.address });
+    const p2 = a.builder.packets(plainMessage(m2), { kind: 'forward', recipient: b.address });
     transmit(net, a, b, [...p1, ...p2], [0, 3, 1, 5, 4, 2]);
     expect(b.inbox.map((m) => Buffer.from(m.message))).toEqual([Buffer.from(m2), Buffer.from(m1)]);
   });
@@ -193,10 +209,10 @@ describe('packet building and receiving', () => {
     const rng = seededRng('junk');
     for (const p of [new Uint8Array(0), rng(31), rng(32), rng(500), rng(2000)]) b.receiver.payload(p);
     // a message for alice opened by bob: decrypts to garbage
-    const [p] = a.builder.packets(
-      { kind: 'plain', data: utf8.encode('not yours') },
-      { kind: 'forward', recipient: a.address },
-    );
+    const [p] = a.builder.packets(plainMessage(utf8.encode('not yours')), {
+      kind: 'forward',
+      recipient: a.address,
+    });
     b.receiver.payload(deliverMixPacket(net, p.build().mixPacket).message);
     expect(b.stats.malformed).toBe(6);
     expect(b.inbox).toEqual([]);
@@ -218,10 +234,7 @@ describe('packet building and receiving', () => {
     const net = testNetwork(1);
     const a = await client(net, 'alice', { maxMessageBytes: 1000 });
     expect(() =>
-      a.builder.packets(
-        { kind: 'plain', data: new Uint8Array(1001) },
-        { kind: 'forward', recipient: a.address },
-      ),
+      a.builder.packets(plainMessage(new Uint8Array(1001)), { kind: 'forward', recipient: a.address }),
     ).toThrow(MessageTooLargeError);
   });
 });
@@ -237,10 +250,10 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(
-        { kind: 'repliable', senderTag: tag, surbs, data: utf8.encode('who?') },
-        { kind: 'forward', recipient: b.address },
-      ),
+      a.builder.packets(repliableMessage(utf8.encode('who?'), tag, surbs, 2), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
     );
     expect(b.inbox).toHaveLength(1);
     expect(b.inbox[0].kind).toBe('repliable');
@@ -248,10 +261,7 @@ describe('anonymous replies', () => {
     // bob has 3 SURBs: one reply leaves 2, not below the watermark of 2: no SURB request
     await b.replies.prepareReply(tag, 1);
     expect(b.throughSurbs).toEqual([]);
-    const reply = b.builder.packets(
-      { kind: 'reply', data: utf8.encode('me') },
-      { kind: 'reply', senderTag: tag },
-    );
+    const reply = b.builder.packets(replyMessage(utf8.encode('me')), { kind: 'reply', senderTag: tag });
     const [d] = transmit(net, b, a, reply);
     expect(Buffer.from(d.d.destination.subarray(0, 32)).equals(Buffer.from(a.keys.identityPublic))).toBe(
       true,
@@ -272,23 +282,24 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(
-        { kind: 'repliable', senderTag: tag, surbs, data: utf8.encode('q') },
-        { kind: 'forward', recipient: b.address },
-      ),
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 2), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
     );
     // 2 SURBs, a reply of 1 fragment would leave 1 < watermark 2: a SURB request goes first,
     // and the reply waits for enough SURBs (1 for the request + 1 for the reply is there)
     await b.replies.prepareReply(tag, 1);
-    expect(b.throughSurbs).toEqual([{ kind: 'surbRequest', amount: 5 }]);
-    // the request travels through one of the SURBs, so alice knows which tag asks
+    expect(b.throughSurbs).toEqual([surbRequestMessage(b.address, 5)]);
+    // the request travels through one of the SURBs and names bob's address: alice finds her tag by it
     const req = b.builder.packets(b.throughSurbs[0], { kind: 'reply', senderTag: tag });
     transmit(net, b, a, req);
     expect(a.inbox).toEqual([]); // a control message, not for the app
     expect(a.sentTo).toHaveLength(1);
     expect(a.sentTo[0].to).toBe(base58.encode(b.keys.identityPublic));
     const more = a.sentTo[0].m;
-    expect(more.kind === 'additionalSurbs' && more.surbs.length).toBe(5);
+    expect(more).toMatchObject({ kind: 'repliable', senderTag: tag, content: { type: 'additionalSurbs' } });
+    expect(more.kind === 'repliable' && more.content.replySurbs.length).toBe(5);
     transmit(net, a, b, a.builder.packets(more, { kind: 'forward', recipient: b.address }));
     expect(b.inbox).toHaveLength(1); // only the question; additional SURBs are not for the app
     await b.replies.prepareReply(tag, 3); // 1 + 5 = 6 left: enough without asking
@@ -305,14 +316,14 @@ describe('anonymous replies', () => {
       net,
       a,
       b,
-      a.builder.packets(
-        { kind: 'repliable', senderTag: tag, surbs, data: utf8.encode('q') },
-        { kind: 'forward', recipient: b.address },
-      ),
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 2), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
     );
     const waiting = b.replies.prepareReply(tag, 4);
     b.clock.advance(1000);
-    await expect(waiting).rejects.toMatchObject({ code: 'insufficient_surbs', required: 5 });
+    await expect(waiting).rejects.toMatchObject({ code: 'insufficient_surbs', required: 4 });
     await expect(b.replies.prepareReply(new Uint8Array(3), 1)).rejects.toMatchObject({
       code: 'unknown_sender_tag',
     });
@@ -323,17 +334,134 @@ describe('anonymous replies', () => {
     await expect(w2).rejects.toBeInstanceOf(InsufficientSurbsError);
   });
 
-  it('ignores a SURB request that did not come through our own SURBs', async () => {
+  it('drops and counts a SURB request from an address we never sent SURBs to', async () => {
     const net = testNetwork(1);
     const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
     transmit(
       net,
       b,
       a,
-      b.builder.packets({ kind: 'surbRequest', amount: 50 }, { kind: 'forward', recipient: a.address }),
+      b.builder.packets(surbRequestMessage(b.address, 50), { kind: 'forward', recipient: a.address }),
     );
     expect(a.sentTo).toEqual([]);
     expect(a.inbox).toEqual([]);
     expect(a.stats.received).toBe(1);
+    expect(a.stats.drops).toEqual({ unknown_surb_request: 1 });
+  });
+});
+
+/** What the gateway delivers for a fragment's bytes sealed to `to` (Nym's regular payload). */
+function delivered(to: Client, fragmentBytes: Uint8Array, rng = seededRng('seal')): Uint8Array {
+  const sealed = sealRegularPayload({
+    surbAck: new Uint8Array(SURB_ACK_LEN),
+    fragment: fragmentBytes,
+    recipientEncryptionKey: to.address.encryptionKey,
+    random: rng,
+  });
+  return sealed.plaintext.subarray(SURB_ACK_LEN); // the gateway cuts the SURB-ack off
+}
+
+/** Raw fragment bytes (header ‖ zero payload) filling a regular packet, fields unchecked. */
+function rawFragment(setId: number, total: number, index: number): Uint8Array {
+  const b = new Uint8Array(fragmentCapacity('regular'));
+  new DataView(b.buffer).setUint32(0, (setId | 0x80000000) >>> 0);
+  b[4] = total;
+  b[5] = index;
+  return b;
+}
+
+/** Any bytes as a padded, fragmented, sealed message: the deliveries a recipient gets. */
+let nextSetId = 4242;
+function messageDeliveries(to: Client, messageBytes: Uint8Array): Uint8Array[] {
+  const capacity = fragmentCapacity('regular');
+  let id = (nextSetId += 1000);
+  return splitIntoFragments(padToFullPacketLengths(messageBytes, capacity), capacity, () => id++).map((f) =>
+    delivered(to, encodeFragment(f)),
+  );
+}
+
+describe('bad input is dropped and counted, never thrown, never partial', () => {
+  it('fragments with a wrong set id, total or index', async () => {
+    const net = testNetwork(1);
+    const b = await client(net, 'bob');
+    b.receiver.payload(delivered(b, rawFragment(0, 1, 1))); // set id 0 is cover's, never a fragment's
+    b.receiver.payload(delivered(b, rawFragment(77, 0, 1))); // total 0
+    b.receiver.payload(delivered(b, rawFragment(77, 2, 0))); // index 0
+    b.receiver.payload(delivered(b, rawFragment(77, 2, 3))); // index beyond the total
+    // a set whose fragments disagree on the total never completes
+    b.receiver.payload(delivered(b, rawFragment(88, 2, 1)));
+    b.receiver.payload(delivered(b, rawFragment(88, 3, 2)));
+    expect(b.stats.drops).toEqual({
+      'invalid-set-id': 1,
+      'invalid-fragment-position': 3,
+      'set-total-mismatch': 1,
+    });
+    expect(b.stats.malformed).toBe(5);
+    expect(b.receiver.incomplete).toBe(1); // the first of set 88 waits, alone, and expires
+    expect(b.inbox).toEqual([]);
+  });
+
+  it('a truncated or oversized reply SURB, an unknown message kind', async () => {
+    const net = testNetwork(1);
+    const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
+    const tag = a.replies.senderTagFor(b.address);
+    const good = encodeNymMessage(
+      repliableMessage(utf8.encode('q'), tag, a.replies.makeReplySurbs(tag, 2), 2),
+    );
+    // v1 list of 2 SURBs with the last byte of the second missing (and no data after)
+    const truncated = good.slice(0, good.length - 2);
+    // a v2 list whose SURBs claim 9 hops (Sphinx has at most 5)
+    const oversized = new Uint8Array(1 + 16 + 1 + 4 + v2ReplySurbLen(9) + 1);
+    oversized[0] = 1;
+    oversized.set(tag, 1);
+    oversized[17] = 3; // data, v2 list
+    new DataView(oversized.buffer).setUint16(18, 1);
+    oversized[20] = 9;
+    const unknownKind = Uint8Array.of(7, 1, 2, 3);
+    for (const m of [truncated, oversized, unknownKind])
+      for (const d of messageDeliveries(b, m)) b.receiver.payload(d);
+    expect(b.stats.drops).toEqual({
+      'truncated-message': 1,
+      'reply-surb-material': 1,
+      'unknown-message-kind': 1,
+    });
+    expect(b.inbox).toEqual([]);
+    expect(b.replies.takeSurb(tag)).toBeUndefined(); // no SURB of a bad message was kept
+    // the same message intact goes through
+    for (const d of messageDeliveries(b, good)) b.receiver.payload(d);
+    expect(b.inbox.map(text)).toEqual(['q']);
+  });
+
+  it('a reply under a key we do not hold, and a reply to a tag we have no SURBs for', async () => {
+    const net = testNetwork(1);
+    const [a, b] = [await client(net, 'alice'), await client(net, 'bob')];
+    const tag = a.replies.senderTagFor(b.address);
+    const surbs = a.replies.makeReplySurbs(tag, 2);
+    transmit(
+      net,
+      a,
+      b,
+      a.builder.packets(repliableMessage(utf8.encode('q'), tag, surbs, 2), {
+        kind: 'forward',
+        recipient: b.address,
+      }),
+    );
+    // alice forgets the key of the SURB bob will use: the reply is noise to her
+    a.replies.takeReplyKey(surbKeyDigest(surbs[0].surb));
+    const [d] = transmit(
+      net,
+      b,
+      a,
+      b.builder.packets(replyMessage(utf8.encode('lost')), { kind: 'reply', senderTag: tag }),
+    );
+    expect(d.d.message.length).toBeGreaterThan(32);
+    expect(a.inbox).toEqual([]);
+    expect(a.stats.malformed).toBe(1);
+    // bob replying to a tag nobody gave him SURBs for: a typed refusal, nothing sent
+    const stranger = seededRng('stranger')(16);
+    await expect(b.replies.prepareReply(stranger, 1)).rejects.toBeInstanceOf(InsufficientSurbsError);
+    expect(() =>
+      b.builder.packets(replyMessage(utf8.encode('x')), { kind: 'reply', senderTag: stranger }),
+    ).toThrow(InsufficientSurbsError);
   });
 });

@@ -25,7 +25,7 @@ import {
 } from '../address.js';
 import type { Recipient } from '../address.js';
 import { ClientError } from '../errors.js';
-import { SENDER_TAG_LEN } from '../message.js';
+import { SENDER_TAG_LEN } from '../../nymsphinx/index.js';
 
 /** Nym's ErrorKind codes. */
 export const ErrorKind = {

@@ -1,0 +1,152 @@
+/**
+ * Sustained load with memory watched: `streams` senders, each `perSecond` messages a
+ * second for `seconds`, spread over the localnet's native clients (one websocket app per
+ * client; stream s sends from client s mod C to client s+1 mod C), each stream holding at
+ * most `window` messages sent and not yet received (a closed loop: the offered rate is an
+ * upper bound, the achieved one is reported). Every role's RSS is sampled from /proc; the
+ * slope after warm-up (the first third, and a restarted process's first minute) is fitted
+ * by least squares to the floor of the samples (lowerEnvelope), per node, and the largest
+ * of each role is reported in KiB per minute.
+ */
+import { Counter, CountingApp, payload } from './apps.js';
+import { sleep } from './net.js';
+import { tallyFailures, tallyNumbers, type Scenario } from './scenario.js';
+import type { Tally } from './apps.js';
+
+/**
+ * The lower envelope of RSS samples: the smallest of each run of `k`, at the run's mean
+ * time. A collector's sawtooth (tens of MB on a nym-api) swamps a short window's slope;
+ * its floor is what grows when memory is kept.
+ */
+export function lowerEnvelope(
+  points: readonly { t: number; y: number }[],
+  k = 3,
+): { t: number; y: number }[] {
+  const out: { t: number; y: number }[] = [];
+  for (let i = 0; i + k <= points.length; i += k) {
+    const run = points.slice(i, i + k);
+    out.push({ t: run.reduce((a, p) => a + p.t, 0) / k, y: Math.min(...run.map((p) => p.y)) });
+  }
+  return out;
+}
+
+/** Least-squares slope of (t ms, y) points, per minute. */
+export function slopePerMinute(points: readonly { t: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mt = points.reduce((a, p) => a + p.t, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.t - mt) * (p.y - my);
+    den += (p.t - mt) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 60_000;
+}
+
+const ROLE_KINDS = ['chain', 'api', 'mixnode', 'gateway', 'client'] as const;
+/** A process's own warm-up (code compiled, caches filled): its RSS rises for reasons of its start. */
+const PROCESS_WARM_UP_MS = 60_000;
+
+export const load: Scenario = {
+  name: 'load with RSS sampled',
+  async run(ctx) {
+    const { streams, perSecond, seconds, window, sampleMs } = ctx.sizes.load;
+    // one app per native client, each with its own counter of what it receives
+    const names = ctx.net.names('client');
+    const apps: { app: CountingApp; counter: Counter; address: string }[] = [];
+    const opened: CountingApp[] = [];
+    for (const name of names) {
+      if (name === ctx.receiverName && ctx.receiver)
+        apps.push({ app: ctx.receiver, counter: ctx.receiverCounter, address: ctx.receiverAddress });
+      else if (name === ctx.net.info.clients[0].name)
+        apps.push({ app: ctx.sender, counter: ctx.sender.counter, address: ctx.senderAddress });
+      else {
+        const url = ctx.net.info.clients.find((c) => c.name === name)!.websocket;
+        const app = await CountingApp.connect(url);
+        opened.push(app);
+        apps.push({ app, counter: app.counter, address: await app.selfAddress() });
+      }
+    }
+    if (apps.length < 2) throw new Error('reliability: load needs two native clients at least');
+    const c = apps.length;
+    const tag = (s: number) => `${ctx.run}-load${s}`;
+    const sent = new Array<number>(streams).fill(0);
+    const to = (s: number) => apps[(s + 1) % c];
+    const from = (s: number) => apps[s % c];
+
+    const samples: { t: number; rss: Record<string, number> }[] = [];
+    const t0 = performance.now();
+    const sampler = setInterval(
+      () => samples.push({ t: performance.now() - t0, rss: ctx.net.rss() }),
+      sampleMs,
+    );
+    samples.push({ t: 0, rss: ctx.net.rss() });
+    const endAt = t0 + seconds * 1000;
+    let blocked = 0;
+    while (performance.now() < endAt) {
+      const elapsed = performance.now() - t0;
+      for (let s = 0; s < streams; s++) {
+        const due = Math.floor((elapsed / 1000) * perSecond) - sent[s];
+        const room = window - (sent[s] - to(s).counter.distinct(tag(s)));
+        const k = Math.min(due, room);
+        if (due > 0 && room <= 0) blocked++;
+        for (let i = 0; i < k; i++) from(s).app.send(to(s).address, payload(tag(s), sent[s]++, 64));
+      }
+      await sleep(50);
+    }
+    clearInterval(sampler);
+    samples.push({ t: performance.now() - t0, rss: ctx.net.rss() });
+    const sendMs = performance.now() - t0;
+    // drain: everything sent must arrive
+    const drainDeadline = Date.now() + 60_000;
+    const pending = () => sent.reduce((a, n, s) => a + n - to(s).counter.distinct(tag(s)), 0);
+    while (pending() > 0 && Date.now() < drainDeadline) await sleep(200);
+    await sleep(1_000);
+    const total: Tally = { sent: 0, delivered: 0, lost: 0, duplicated: 0 };
+    for (let s = 0; s < streams; s++) {
+      const t = to(s).counter.tally(tag(s), sent[s]);
+      total.sent += t.sent;
+      total.delivered += t.delivered;
+      total.lost += t.lost;
+      total.duplicated += t.duplicated;
+    }
+    for (const app of opened) app.close();
+
+    // RSS slope after warm-up (the load's first third, and a process's first minute, for
+    // nodes a scenario restarted shortly before), per node, the largest of each role
+    const numbers: Record<string, number> = {
+      ...tallyNumbers('load', total),
+      load_streams: streams,
+      load_offered_per_s: streams * perSecond,
+      load_achieved_per_s: Math.round((total.delivered / (sendMs / 1000)) * 10) / 10,
+      load_window_full_ticks: blocked,
+    };
+    let worst = { role: '', slope: -Infinity };
+    let skipped = 0;
+    for (const kind of ROLE_KINDS) {
+      let max = -Infinity;
+      for (const name of ctx.net.names(kind)) {
+        const from = Math.max(sendMs / 3, ctx.net.startedAt(name) + PROCESS_WARM_UP_MS - t0);
+        const pts = samples
+          .filter((x) => x.t >= from && x.rss[name] !== undefined)
+          .map((x) => ({ t: x.t, y: x.rss[name] }));
+        if (pts.length >= 6) max = Math.max(max, slopePerMinute(lowerEnvelope(pts)));
+        else skipped++;
+      }
+      if (max === -Infinity) continue;
+      numbers[`rss_slope_${kind}_kib_per_min`] = Math.round(max);
+      if (max > worst.slope) worst = { role: kind, slope: max };
+    }
+    numbers.load_rss_samples = samples.length;
+    numbers.load_rss_nodes_warming_up = skipped;
+    numbers.rss_slope_max_kib_per_min = Math.round(worst.slope);
+    const failures = tallyFailures('load', total);
+    if (worst.slope > ctx.sizes.rssFlatKiBPerMin)
+      failures.push(
+        `load: ${worst.role} RSS grew ${Math.round(worst.slope)} KiB/min after warm-up (flat: ≤ ${ctx.sizes.rssFlatKiBPerMin})`,
+      );
+    return { numbers, failures };
+  },
+};
