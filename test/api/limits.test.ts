@@ -79,21 +79,23 @@ const closed = (s: net.Socket) =>
 
 describe('nym-api connection limits', () => {
   it('closes 500 idle and half-sent sockets within the headers timeout and still serves', async () => {
-    const api = await nymApi({ headersTimeoutMs: 500, maxConnectionsPerHost: 600 });
+    const api = await nymApi({ headersTimeoutMs: 1_500, maxConnectionsPerHost: 600 });
     // in batches, so the kernel's accept queue never overflows (a socket left there is the
     // kernel's, not the server's)
     const sockets: net.Socket[] = [];
+    let heldAtFirst = 0;
     for (let i = 0; i < 5; i++) {
       sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => open(api.port)))));
+      if (i === 0) heldAtFirst = heldByServer(api.port); // before any headers deadline ran out
       await new Promise((r) => setTimeout(r, 10));
     }
     for (const s of sockets.slice(0, 250)) s.write('GET /v1/mixnodes HTTP/1.1\r\nHost: x\r\n'); // never ends
-    expect(heldByServer(api.port)).toBeGreaterThan(0);
-    // 500 ms after the last accept; the margin is for a loaded machine (Node alone: 30-60 s)
-    expect(await untilNoneHeld(api.port, 4_000)).toBeLessThan(4_000);
+    expect(heldAtFirst).toBeGreaterThan(0);
+    // 1.5 s after the last accept; the margin is for a loaded machine (Node alone: 30-60 s)
+    expect(await untilNoneHeld(api.port, 8_000)).toBeLessThan(8_000);
     // and the clients see it: all closed, but for any the kernel never handed to the server
     const closedCount = () => sockets.filter((s) => s.destroyed).length;
-    await until(() => closedCount() >= 490, 4_000);
+    await until(() => closedCount() >= 490, 8_000);
     for (const s of sockets) s.destroy();
     const r = await fetch(`${api.url}/v1/mixnodes`);
     expect(r.status).toBe(200);
