@@ -19,7 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GasPrice, SigningStargateClient } from '@cosmjs/stargate';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
+import { accountWallet } from '../../src/chain/wallet.js';
 import { NativeWsApp } from '../../localnet/network/ws-client.js';
 import { launchChromium, openPage, screenshot, SCREENSHOT_DIR } from './chromium.js';
 
@@ -36,6 +38,28 @@ let page: Page & { problems: string[] };
 const home = mkdtempSync(join(tmpdir(), 'nymph-explorer-100-'));
 const results: Record<string, unknown> = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One bank transfer: the local chain makes blocks only for txs (CometBFT's
+ * create_empty_blocks = false), so the height the page shows moves only with one.
+ */
+async function chainTx(): Promise<void> {
+  const wallet = await accountWallet(net.info.chain.mnemonic, 0);
+  const [from] = await wallet.getAccounts();
+  const client = await SigningStargateClient.connectWithSigner(net.info.chain.rpc, wallet, {
+    gasPrice: GasPrice.fromString('0.025unym'),
+  });
+  try {
+    await client.sendTokens(
+      from.address,
+      net.info.chain.accounts[1],
+      [{ denom: 'unym', amount: '1' }],
+      'auto',
+    );
+  } finally {
+    client.disconnect();
+  }
+}
 
 const text = (sel: string) => page.$eval(sel, (e) => e.textContent ?? '');
 const updates = async () =>
@@ -170,7 +194,8 @@ describe.skipIf(!LARGE)('network explorer with 100 nodes', () => {
     }
     expect(received).toBeGreaterThan(0);
     app.close();
-    await nextUpdates(1);
+    await chainTx();
+    await nextUpdates(2);
     const height1 = Number((await text('[data-testid=height]')).replace(/,/g, ''));
     const countdown1 = await text('[data-testid=countdown]');
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
