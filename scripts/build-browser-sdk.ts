@@ -1,7 +1,7 @@
 /**
  * `npm run build:browser`: the browser SDK as plain ES modules in dist/browser/, which the
  * package's `exports` map names (`nymph/browser`, `nymph/browser/worker`,
- * `nymph/browser/worker-client`), so any bundler (Vite with no settings) or a bare
+ * `nymph/browser/worker-client`, `nymph/browser/credentials`), so any bundler (Vite with no settings) or a bare
  * `<script type="module">` imports it. Dependencies are bundled in; no Node built-ins
  * (esbuild fails the build on one: platform browser).
  */
@@ -13,6 +13,8 @@ export const BROWSER_SDK_ENTRIES = {
   index: 'src/sdk/browser.ts',
   worker: 'src/sdk/worker.ts',
   'worker-client': 'src/sdk/worker-client.ts',
+  // paid bandwidth (CosmJS, Coconut): a page that does not pay never loads it
+  credentials: 'src/sdk/browser-credentials.ts',
 } as const;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

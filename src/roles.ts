@@ -96,6 +96,8 @@ export interface NetworkFacts {
   gatewayIdentities?: string[];
   /** Origins of the network's own web pages (nym-api allows them by CORS). */
   webOrigins?: string[];
+  /** Gateways grant Nym's free testnet bandwidth (default true); false: credentials only. */
+  gatewayFreeBandwidth?: boolean;
 }
 
 export type PreparedFacts = Pick<NetworkFacts, 'verificationKey' | 'gatewayIdentities'>;
@@ -113,6 +115,8 @@ export interface RunFlagsContext {
   host: string;
   chainAccounts: number;
   blockIntervalMs: number;
+  /** Browser origins to let in (CORS): localnet's pages' origin. */
+  webOrigins?: readonly string[];
 }
 
 export interface RoleStartOptions {
@@ -198,10 +202,11 @@ export const ROLES: readonly RoleSpec[] = [
     ports: [{ key: 'rpc', fixed: { absolute: 26_657 } }],
     accounts: 0,
     readyEvent: 'chain_ready',
-    runFlags: ({ node, host, chainAccounts, blockIntervalMs }) => ({
+    runFlags: ({ node, host, chainAccounts, blockIntervalMs, webOrigins }) => ({
       rpc: `${host}:${node.ports.rpc}`,
       accounts: String(chainAccounts),
       'block-interval-ms': String(blockIntervalMs),
+      ...(webOrigins?.length ? { 'cors-allowed-origins': webOrigins.join(',') } : {}),
     }),
     load: () => import('./cli/chain.js'),
   },

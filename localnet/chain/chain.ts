@@ -16,6 +16,7 @@ import {
 } from '../../contracts-mock/index.js';
 import type { Contract } from '../../contracts-mock/types.js';
 import { loadConfig, parseHostPort, type ChainConfig } from './config.js';
+import { parseCorsOrigins } from './cors.js';
 import { ChainNode, type GenesisContract } from './node.js';
 import { RpcServer } from './rpc.js';
 import { rfc3339Nanos } from './crypto.js';
@@ -83,6 +84,8 @@ export interface StartChainOptions {
   contracts?: ContractSet;
   logger?: Logger;
   logLevel?: string;
+  /** Browser origins allowed to call the RPC (CORS); default: the config file's, none. */
+  rpcCorsAllowedOrigins?: string[] | string;
   /** Aborting closes the chain. */
   signal?: AbortSignal;
 }
@@ -118,6 +121,10 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
     min_gas_price: options.minGasPrice,
     verify_workers: options.verifyWorkers,
     log_level: options.logLevel,
+    rpc_cors_allowed_origins:
+      options.rpcCorsAllowedOrigins === undefined
+        ? undefined
+        : parseCorsOrigins(options.rpcCorsAllowedOrigins),
   };
   if (options.rpcHost !== undefined || options.rpcPort !== undefined) {
     overrides.rpc = `${options.rpcHost ?? '127.0.0.1'}:${options.rpcPort ?? 26657}`;
@@ -186,6 +193,7 @@ export async function startChain(options: StartChainOptions): Promise<RunningCha
       log,
       commitTimeoutMs: config.commit_timeout_ms,
       maxBodyBytes: 5 * 1024 * 1024,
+      corsAllowedOrigins: config.rpc_cors_allowed_origins,
     });
     const bound = await rpc.listen();
     const urlHost = bound.host.includes(':') ? `[${bound.host}]` : bound.host;

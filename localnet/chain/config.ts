@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parse, stringify } from 'smol-toml';
 import { ChainConfigError } from './errors.js';
+import { parseCorsOrigins } from './cors.js';
 
 /**
  * The documented test mnemonic of the localnet (never use it for real funds). Account i is
@@ -50,6 +51,11 @@ export interface ChainConfig {
   verify_workers: number;
   commit_timeout_ms: number;
   log_level: string;
+  /**
+   * CometBFT's `rpc.cors_allowed_origins`: browser origins (exact `scheme://host[:port]`)
+   * allowed to call the RPC; `*` any. Default none.
+   */
+  rpc_cors_allowed_origins: string[];
 }
 
 export const DEFAULT_CONFIG: ChainConfig = {
@@ -67,6 +73,7 @@ export const DEFAULT_CONFIG: ChainConfig = {
   verify_workers: availableParallelism() > 1 ? 1 : 0,
   commit_timeout_ms: 10_000,
   log_level: 'info',
+  rpc_cors_allowed_origins: [],
 };
 
 const NUMERIC: (keyof ChainConfig)[] = [
@@ -99,6 +106,7 @@ export function validateConfig(c: ChainConfig): ChainConfig {
   if (!/^[0-9]{1,30}$/.test(c.account_balance))
     throw new ChainConfigError('account_balance must be digits', 'account_balance');
   parseHostPort(c.rpc);
+  c.rpc_cors_allowed_origins = parseCorsOrigins(c.rpc_cors_allowed_origins);
   return c;
 }
 

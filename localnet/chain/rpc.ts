@@ -34,6 +34,7 @@ import {
 } from './node.js';
 import type { TxResultData } from './app.js';
 import type { StoredTxRow } from './store.js';
+import { rpcCors, type RpcCors } from './cors.js';
 
 /** A handler result that is already JSON text (cached query answers). */
 export class RawJson {
@@ -51,6 +52,8 @@ export interface RpcServerOptions {
   /** Longest a broadcast_tx_commit waits for inclusion. */
   commitTimeoutMs: number;
   maxBodyBytes: number;
+  /** Browser origins allowed to call (CORS, see ./cors.ts); default none. */
+  corsAllowedOrigins?: readonly string[];
 }
 
 // ---------------------------------------------------------------- tx query language
@@ -162,6 +165,7 @@ export class RpcServer {
   private readonly queryCache = new Map<string, RawJson>();
   private queryCacheHeight = -1;
   private earliest: { hash: string; time: string; appHash: string } | undefined;
+  private readonly cors: RpcCors;
 
   constructor(
     private readonly node: ChainNode,
@@ -210,6 +214,7 @@ export class RpcServer {
         }
       },
     };
+    this.cors = rpcCors(opts.corsAllowedOrigins ?? []);
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 30_000;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxBodyBytes });
@@ -258,6 +263,7 @@ export class RpcServer {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
+    if (this.cors.handle(req, res)) return;
     if (req.method === 'GET') {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = url.pathname.replace(/^\/+/, '');

@@ -5,14 +5,14 @@
  *
  *   prepare home       reset if asked; refuse a home whose network (or a role of it) runs
  *   plan               read DIR/network.json, or plan a new network from the registry
+ *   serve pages        the chat page and explorer (./pages.ts), whose origin the chain's
+ *                      RPC, nym-api and the gateways let in
  *   launch roles       start every role's process now, the chain first: the others load
  *                      their code while the chain starts, and wait for their configs
  *   make keys          node keys (and, with --trusted-dealer, the nym-apis' Coconut key shares)
  *   start chain        until the chain answers; its addresses are in chain.json
  *   initiate dkg       the admin puts the nym-apis' accounts in the signer group and starts
  *                      the coconut-dkg contract's first epoch (a fresh network only)
- *   serve pages        the chat page and explorer (./pages.ts), whose origin nym-api and
- *                      the gateways let in
  *   write configs      each role's config through its own writer, then release the roles
  *   start apis         until every nym-api is ready: with the DKG, once each holds its share
  *   dkg                until the DKG epoch is in progress (its time is reported)
@@ -166,6 +166,11 @@ export interface UpOptions extends Partial<LayoutOptions> {
   placement?: PlacementFn;
   /** Browser origins nym-api and the gateways let in besides the network's own pages. */
   webOrigins?: string[];
+  /**
+   * Gateways grant free bandwidth (default true). False: every client pays with a Coconut
+   * credential (native clients have one; a browser page needs the SDK's `bandwidth`).
+   */
+  gatewayFreeBandwidth?: boolean;
 }
 
 export interface RunningLocalnet {
@@ -385,6 +390,7 @@ async function launchRoles(u: Up): Promise<void> {
         host: hostOf(u.plan, n),
         chainAccounts: u.plan.chainAccounts,
         blockIntervalMs: u.plan.layout.blockIntervalMs,
+        webOrigins: webOriginsOf(u),
       });
       const args = [spec.command, 'run', '--home', n.home, ...asArgs(flags ?? {})];
       launch(u, n.name, spawnRole(u, n.name, args, spec.readyEvent, gated, n.wrap, extraMs));
@@ -414,6 +420,7 @@ async function startChainPhase(u: Up): Promise<void> {
       host: hostOf(u.plan, node),
       chainAccounts: u.plan.chainAccounts,
       blockIntervalMs: u.plan.layout.blockIntervalMs,
+      webOrigins: webOriginsOf(u),
     });
     const chain = await runRole(spec, {
       home: node.home,
@@ -433,7 +440,13 @@ async function startChainPhase(u: Up): Promise<void> {
     );
 }
 
-/** The chat page and explorer; their origin goes into nym-api's CORS list (write configs). */
+/** Browser origins the roles let in (CORS): localnet's pages, and any the caller adds. */
+const webOriginsOf = (u: Up): string[] => [
+  ...(u.pages ? [u.pages.origin] : []),
+  ...(u.opts.webOrigins ?? []),
+];
+
+/** The chat page and explorer; their origin goes into the chain's and nym-api's CORS lists. */
 async function servePagesPhase(u: Up): Promise<void> {
   const host = u.plan.layout.host;
   u.pages = await servePages(host, u.plan.layout.ports, () => u.info, u.plan.layout.mode);
@@ -481,7 +494,8 @@ async function writeConfigs(u: Up): Promise<void> {
     keyRotation,
     counts: Object.fromEntries(ROLES.map((r) => [r.name, nodesOf(plan, r.name).length])),
     ...u.prepared,
-    webOrigins: [...(u.pages ? [u.pages.origin] : []), ...(u.opts.webOrigins ?? [])],
+    webOrigins: webOriginsOf(u),
+    gatewayFreeBandwidth: u.opts.gatewayFreeBandwidth ?? true,
   };
   if (!plan.layout.trustedDealer) u.facts.dkgContract = u.chain.contracts.coconut_dkg;
   for (const spec of ROLES) {
@@ -603,11 +617,12 @@ const stageName = (s: Exclude<RoleStage, 'chain'>) => `start ${s}` as const;
 export const PHASES: readonly Phase[] = [
   { name: 'prepare home', run: prepareHome },
   { name: 'plan', run: planNetwork },
+  // before the roles: the chain's RPC and nym-api let the pages' origin in (CORS)
+  { name: 'serve pages', run: servePagesPhase },
   { name: 'launch roles', run: launchRoles },
   { name: 'make keys', run: makeKeys },
   { name: 'start chain', run: startChainPhase },
   { name: 'initiate dkg', run: initiateDkgPhase },
-  { name: 'serve pages', run: servePagesPhase },
   { name: 'write configs', run: writeConfigs },
   ...STAGES.filter((s): s is Exclude<RoleStage, 'chain'> => s !== 'chain').flatMap((s): Phase[] => [
     { name: stageName(s), run: (u) => awaitStage(u, s) },

@@ -141,7 +141,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
     log('fuzz counts …');
     let r: ScenarioResult;
     try {
-      r = await fuzzCounts(opts.sizes.fuzzInputs);
+      r = fuzzCounts(opts.sizes.fuzzInputs);
     } catch (err) {
       r = { numbers: { fuzz_errors: 1 }, failures: [`error: ${(err as Error).message}`] };
     }

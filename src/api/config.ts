@@ -24,6 +24,14 @@ export interface ApiConfig {
      * any. Default: none (no CORS headers at all).
      */
     corsAllowedOrigins: string[];
+    /** Open connections at once; more are refused at accept (see src/net-limits). */
+    maxConnections: number;
+    /** Open connections from one IP address; more are refused at accept. */
+    maxConnectionsPerHost: number;
+    /** A request head not received whole by then closes the connection, ms. */
+    headersTimeoutMs: number;
+    /** A kept-alive connection with no new request for this long is closed, ms. */
+    idleTimeoutMs: number;
   };
   chain: {
     rpcUrl: string;
@@ -90,6 +98,11 @@ export function defaultConfig(home: string): ApiConfig {
       maxBodyBytes: 64 * 1024,
       requestTimeoutMs: 30_000,
       corsAllowedOrigins: [],
+      // a localnet's clients and nodes all come from 127.0.0.1: the per-host cap stays high
+      maxConnections: 4096,
+      maxConnectionsPerHost: 512,
+      headersTimeoutMs: 10_000,
+      idleTimeoutMs: 5_000,
     },
     chain: {
       rpcUrl: 'http://127.0.0.1:26657',
@@ -131,6 +144,25 @@ export const CONFIG_KEYS: readonly { path: string; flag: string; kind: Kind; hel
     flag: 'cors-allowed-origins',
     kind: 'origins',
     help: 'browser origins allowed by CORS, comma-separated (e.g. https://app.example; * for any)',
+  },
+  { path: 'http.max_connections', flag: 'max-connections', kind: 'int', help: 'open connections at most' },
+  {
+    path: 'http.max_connections_per_host',
+    flag: 'max-connections-per-host',
+    kind: 'int',
+    help: 'open connections from one IP address at most',
+  },
+  {
+    path: 'http.headers_timeout_ms',
+    flag: 'headers-timeout-ms',
+    kind: 'int',
+    help: 'time for a request head to arrive',
+  },
+  {
+    path: 'http.idle_timeout_ms',
+    flag: 'idle-timeout-ms',
+    kind: 'int',
+    help: 'kept-alive connection closed after this long without a request',
   },
   { path: 'chain.rpc_url', flag: 'rpc-url', kind: 'string', help: 'CometBFT JSON-RPC URL of the chain' },
   { path: 'chain.mixnet_contract', flag: 'mixnet-contract', kind: 'string', help: 'mixnet contract address' },
@@ -318,6 +350,13 @@ export function validateConfig(config: ApiConfig): void {
   if (config.http.port > 65535) throw new ConfigError('http.port', 'must be at most 65535');
   if (config.topology.refreshIntervalMs < 50)
     throw new ConfigError('topology.refresh_interval_ms', 'below 50 ms');
+  for (const [key, v] of [
+    ['http.max_connections', config.http.maxConnections],
+    ['http.max_connections_per_host', config.http.maxConnectionsPerHost],
+    ['http.headers_timeout_ms', config.http.headersTimeoutMs],
+    ['http.idle_timeout_ms', config.http.idleTimeoutMs],
+  ] as const)
+    if (v < 1) throw new ConfigError(key, 'must be at least 1');
   if (config.http.maxBodyBytes < 1024) throw new ConfigError('http.max_body_bytes', 'below 1024 bytes');
   if (config.topology.keyRotationValidityEpochs < 1)
     throw new ConfigError('topology.key_rotation_validity_epochs', 'must be at least 1');

@@ -3,7 +3,6 @@
  * and `nymph api run`). It connects to the chain through CosmJS, polls the mixnet
  * contract, and, when it holds a key share, issues credentials.
  */
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -14,6 +13,7 @@ import { loadBackend, secureRandom, voucherParameters } from '../coconut/index.j
 import type { RandomBytes } from '../coconut/index.js';
 import { deadline } from '../api-client/deadline.js';
 import { createRequestHandler } from './app.js';
+import { createApiHttpServer } from './http-server.js';
 import type { ApiConfig } from './config.js';
 import { resolveHomePath, validateConfig } from './config.js';
 import { SphinxKeyRegistry } from './sphinx-keys.js';
@@ -263,9 +263,7 @@ export function createNymApi(config: ApiConfig, options: NymApiOptions = {}): Ny
       shutdown: shutdown.signal,
     };
     const handler = createRequestHandler(deps);
-    const srv = createServer(handler);
-    srv.requestTimeout = config.http.requestTimeoutMs;
-    srv.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+    const srv = createApiHttpServer(config.http, handler, logger).server;
     server = srv;
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);

@@ -43,6 +43,8 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
     blockIntervalMs: intFlag(E, f.blockIntervalMs, 'block-interval-ms'),
     txBatchMs: intFlag(E, f.txBatchMs, 'tx-batch-ms'),
     accounts: intFlag(E, f.accounts, 'accounts'),
+    // a comma-separated list, checked like the config file's (ChainCorsConfigError)
+    rpcCorsAllowedOrigins: f.corsAllowedOrigins === undefined ? undefined : String(f.corsAllowedOrigins),
     logLevel: o.logLevel,
     logger: o.logger,
     signal: o.signal,
@@ -61,6 +63,10 @@ export function register(program: Command): void {
         .option('--block-interval-ms <ms>', 'block interval when idle (default 1000)')
         .option('--tx-batch-ms <ms>', 'delay from the first pending tx to its block (default 10)')
         .option('--accounts <n>', 'funded genesis accounts (default 10)')
+        .option(
+          '--cors-allowed-origins <list>',
+          'browser origins allowed to call the RPC, comma-separated (default none; * for any)',
+        )
         .option('--log-level <level>', 'pino log level (default: the config file, info)'),
   }).description('run the chain; creates a genesis and DIR/chain.json on first run');
 }

@@ -7,7 +7,12 @@
  * client room does not import src/node.
  *
  *   [client]     nym_api_urls, gateway (identity; "" = lowest latency), mode (traffic mode)
- *   [socket]     host, port: Nym's native websocket API (port 1977 as Nym's client)
+ *   [socket]     host, port: Nym's native websocket API (port 1977 as Nym's client);
+ *                allowed_origins (browser origins let in; none by default, "*" any; apps
+ *                that send no Origin are always let in); max_connections,
+ *                max_connections_per_host, handshake_timeout_ms, idle_timeout_ms (the
+ *                names of the nodes' [inbound] caps); max_held_messages (received while no
+ *                app is connected, handed to the next one)
  *   [metrics]    host, port: Prometheus /metrics (-1 = off, 0 = a free port)
  *   [chain]      rpc_url, mixnet_contract, bandwidth_contract: the topology fallback and,
  *                with a mnemonic, where bandwidth deposits are made
@@ -55,7 +60,16 @@ const Schema = v.strictObject({
       `one of ${Object.keys(TRAFFIC_MODES).join(', ')}`,
     ),
   }),
-  socket: v.strictObject({ host: nonEmpty, port: int(0, 65_535) }),
+  socket: v.strictObject({
+    host: nonEmpty,
+    port: int(0, 65_535),
+    allowed_origins: v.array(nonEmpty, 'expected a list of origins'),
+    max_connections: int(1),
+    max_connections_per_host: int(1),
+    handshake_timeout_ms: int(1),
+    idle_timeout_ms: int(1),
+    max_held_messages: int(0),
+  }),
   metrics: v.strictObject({ host: nonEmpty, port: int(-1, 65_535) }),
   chain: v.strictObject({
     rpc_url: v.union([v.literal(''), httpUrl], 'expected a URL or ""'),
@@ -90,7 +104,17 @@ export type NativeClientConfig = v.InferOutput<typeof Schema>;
 export function defaultNativeConfig(): NativeClientConfig {
   return {
     client: { nym_api_urls: [], gateway: '', mode: 'nym' },
-    socket: { host: '127.0.0.1', port: 1977 },
+    // limits: src/client/ws-api/server.ts (DEFAULT_WS_API_LIMITS, DEFAULT_MAX_HELD_MESSAGES)
+    socket: {
+      host: '127.0.0.1',
+      port: 1977,
+      allowed_origins: [],
+      max_connections: 64,
+      max_connections_per_host: 64,
+      handshake_timeout_ms: 5_000,
+      idle_timeout_ms: 60_000,
+      max_held_messages: 10_000,
+    },
     metrics: { host: '127.0.0.1', port: -1 },
     chain: { rpc_url: '', mixnet_contract: '', bandwidth_contract: '' },
     // 1 unym buys 1 KiB at the gateway: 1,000,000 unym is about 1 GB of packets

@@ -194,7 +194,20 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
       logger: log,
     });
     await core.start(signal);
-    const api = await startWsApi(core, { host: c.socket.host, port: c.socket.port, logger: log });
+    const s = c.socket;
+    const api = await startWsApi(core, {
+      host: s.host,
+      port: s.port,
+      allowedOrigins: s.allowed_origins,
+      limits: {
+        maxConnections: s.max_connections,
+        maxConnectionsPerHost: s.max_connections_per_host,
+        handshakeTimeoutMs: s.handshake_timeout_ms,
+        idleTimeoutMs: s.idle_timeout_ms,
+      },
+      maxHeldMessages: s.max_held_messages,
+      logger: log,
+    });
     const metrics =
       c.metrics.port >= 0 ? await startClientMetrics(core, c.metrics.host, c.metrics.port) : undefined;
     const started = core;

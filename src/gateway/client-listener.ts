@@ -23,8 +23,12 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ConnectionCounter, originAllowed, peerKey } from '../net-limits/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { attachWebSocket, type SessionSocket, type SocketEvents } from './session-socket.js';
+
+// shared with nym-api and the native client's websocket API
+export { ConnectionCounter, originAllowed, peerKey };
 
 export interface ClientListenerOptions {
   readonly host: string;
@@ -45,52 +49,8 @@ export interface ClientListenerOptions {
   onConnection(socket: SessionSocket): SocketEvents;
 }
 
-/** `::ffff:1.2.3.4` and `1.2.3.4` are one peer. */
-export function peerKey(address: string | undefined): string {
-  if (!address) return 'unknown';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-/** Whether a browser page of `origin` may open the client port (exact match, or `*`). */
-export function originAllowed(origin: string, allowed: readonly string[]): boolean {
-  const o = origin.toLowerCase();
-  return allowed.some((a) => a === '*' || a.toLowerCase() === o);
-}
-
 function endpoint(s: net.Socket): string {
   return `${s.remoteAddress}|${s.remotePort}`;
-}
-
-/** Open connections by peer address, and in total. */
-export class ConnectionCounter {
-  private readonly byPeer = new Map<string, number>();
-  private total = 0;
-  constructor(
-    private readonly max: number,
-    private readonly maxPerPeer: number,
-  ) {}
-
-  get size(): number {
-    return this.total;
-  }
-
-  /** Takes a place for `peer`, or says why there is none. */
-  admit(peer: string): 'ok' | 'total_limit' | 'ip_limit' {
-    if (this.total >= this.max) return 'total_limit';
-    const n = this.byPeer.get(peer) ?? 0;
-    if (n >= this.maxPerPeer) return 'ip_limit';
-    this.byPeer.set(peer, n + 1);
-    this.total++;
-    return 'ok';
-  }
-
-  release(peer: string): void {
-    const n = this.byPeer.get(peer);
-    if (n === undefined) return;
-    if (n <= 1) this.byPeer.delete(peer);
-    else this.byPeer.set(peer, n - 1);
-    this.total--;
-  }
 }
 
 export class ClientListener {

@@ -79,7 +79,7 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
   c.client.mode = net.mode as typeof c.client.mode;
   // spread the clients over the gateways, in a stable order
   c.client.gateway = gateways.length ? gateways[node.index % gateways.length] : '';
-  c.socket = { host, port: node.ports.websocket };
+  c.socket = { ...c.socket, host, port: node.ports.websocket };
   c.chain = {
     rpc_url: net.chain.rpc,
     mixnet_contract: net.chain.contracts.mixnet,

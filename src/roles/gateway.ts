@@ -38,8 +38,8 @@ export async function init(ctx: RoleInitContext): Promise<void> {
     verificationKey: net.verificationKey,
     // from the DKG: fetched from the nym-apis at start (they are up before the gateways)
     apiUrls: net.verificationKey ? undefined : net.apiUrls,
-    // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it)
-    freeBandwidth: true,
+    // localnet grants Nym's free testnet bandwidth (Nym's own clients claim it) unless told not to
+    freeBandwidth: net.gatewayFreeBandwidth ?? true,
     // no wss in localnet: it would need a port of its own in the plan (src/roles.ts)
     clientsWssPort: -1,
     allowedOrigins: [...LOCALNET_PAGE_ORIGINS, ...(net.webOrigins ?? [])],

@@ -35,13 +35,20 @@ export class BandwidthWatch {
   credentialError: unknown;
   private readonly listeners = new Set<() => void>();
 
+  /**
+   * The least bandwidth one packet takes: a client with credentials stops sending below it
+   * (so the gateway never says it is out) and waits for a top-up.
+   */
+  needBytes = 0;
+
   constructor(readonly hasCredentials: boolean) {}
 
   /** Why sending cannot go on, or undefined while it can. */
   get blocked(): string | undefined {
-    if (!this.exhausted) return undefined;
-    if (this.hasCredentials && this.credentialError !== undefined)
+    const starved = this.exhausted || (this.available ?? 0) < this.needBytes;
+    if (this.hasCredentials && this.credentialError !== undefined && starved)
       return `the credential source failed: ${(this.credentialError as Error)?.message ?? String(this.credentialError)}`;
+    if (!this.exhausted) return undefined;
     if (!this.hasCredentials && this.freeRefused)
       return 'the gateway gives no free bandwidth and no credential source was given';
     return undefined;

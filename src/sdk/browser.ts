@@ -8,7 +8,11 @@
  *
  * Bandwidth: without `credentials`, the client claims the gateway's free bandwidth; a
  * gateway that refuses it fails `connect` (or, later, every send) with `NoBandwidthError`
- * at once, and the client stops rather than retry (browser-bandwidth.ts).
+ * at once, and the client stops rather than retry (browser-bandwidth.ts). With `bandwidth`
+ * (`browserBandwidth({ mnemonic, rpcUrl, ... })` from browser-credentials.ts, its own entry
+ * `nymph/browser/credentials`: CosmJS and Coconut stay out of pages that do not pay), the
+ * free claim comes first and, where the gateway refuses it, the client connects again paying
+ * with a Coconut credential obtained in the page (kept in IndexedDB with `storage`).
  *
  * The same client runs in a Web Worker (./worker.ts, ./worker-client.ts), so cover traffic
  * and Sphinx work stay off the page's main thread.
@@ -20,9 +24,11 @@ import { MemoryReplyStore } from '../client/store.js';
 import { nymApiTopologySource } from '../client/topology-source.js';
 import type { Logger, WebSocketFactory, WebSocketLike } from '../client/transport.js';
 import { defaultBackend } from '../crypto/index.js';
+import { Geometry } from '../sphinx/index.js';
 import { BandwidthWatch, NoBandwidthError } from './browser-bandwidth.js';
 import { MixnetClient, type CallOptions } from './client.js';
 import { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, type StorageError } from './indexeddb.js';
+import type { BrowserCredentialSource } from './browser-credentials.js';
 
 export {
   MixnetClient,
@@ -35,6 +41,13 @@ export { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, StorageError }
 export { parseRecipient, recipientToString } from '../client/address.js';
 export * from '../client/errors.js';
 export { NoBandwidthError } from './browser-bandwidth.js';
+export type { BrowserBandwidthOptions, BrowserCredentialSource } from './browser-credentials.js';
+
+/** Bandwidth a page pays for: `browserBandwidth(options)` from `nymph/browser/credentials`. */
+export interface PaidBandwidth {
+  /** The credential source; unspent credentials kept in IndexedDB under `storage`, else in memory. */
+  open(storage: string | undefined, indexedDB?: IDBFactory): Promise<BrowserCredentialSource>;
+}
 
 /** `wasm`: the web backend's WebAssembly hashes, ciphers and X25519; `pure`: plain JS. */
 export type CryptoBackendKind = 'wasm' | 'pure';
@@ -60,6 +73,11 @@ export type BrowserConnectOptions = Omit<
     readonly onStorageError?: (e: StorageError) => void;
     /** Called once at start with the crypto backend in use (default: one `console.info` line). */
     readonly onBackend?: (kind: CryptoBackendKind, name: string) => void;
+    /**
+     * Pay for bandwidth where the gateway gives none free: Coconut credentials obtained in
+     * this page (deposit through CosmJS, shares from the nym-apis). Ignored with `credentials`.
+     */
+    readonly bandwidth?: PaidBandwidth;
   };
 
 const pageWebSocket: WebSocketFactory = (url) => {
@@ -84,6 +102,8 @@ export class BrowserMixnetClient extends MixnetClient {
     core: MixnetClientCore,
     readonly backend: CryptoBackendKind,
     private readonly watch: BandwidthWatch,
+    /** The page's own credential source (`bandwidth` option), when the gateway wanted one. */
+    readonly credentialSource?: BrowserCredentialSource,
   ) {
     super(core);
     watch.onChange(() => {
@@ -103,6 +123,14 @@ export class BrowserMixnetClient extends MixnetClient {
    */
   setIdle(idle: boolean): void {
     this.core.setIdle(idle);
+  }
+
+  override async disconnect(opts: CallOptions = {}): Promise<void> {
+    try {
+      await super.disconnect(opts);
+    } finally {
+      this.credentialSource?.close();
+    }
   }
 
   /** Called once when sending became impossible (the client has stopped by then). */
@@ -168,44 +196,74 @@ export async function connect(opts: BrowserConnectOptions): Promise<BrowserMixne
   if (!topology) throw new RangeError('sdk: pass nymApi URLs or a topology source');
   const crypto = opts.crypto ?? defaultBackend;
   const backend = reportBackend(opts, crypto.name);
-  let keyStore;
-  let replyStore;
-  if (opts.storage !== undefined) {
+  const memory = { keyStore: new MemoryKeyStore(), replyStore: new MemoryReplyStore() };
+  // opened per start: a stopped core closes its database (a second start, with a credential
+  // source, opens it again)
+  const openStores = async () => {
+    if (opts.storage === undefined) return memory;
     const db = await openSdkDatabase(opts.storage, opts.indexedDB);
-    keyStore = new IndexedDbKeyStore(db);
     try {
-      replyStore = await IndexedDbReplyStore.open(db, opts.onStorageError);
+      return {
+        keyStore: new IndexedDbKeyStore(db),
+        replyStore: await IndexedDbReplyStore.open(db, opts.onStorageError),
+      };
     } catch (e) {
       db.close();
       throw e;
     }
-  } else {
-    keyStore = new MemoryKeyStore();
-    replyStore = new MemoryReplyStore();
-  }
-  const watch = new BandwidthWatch(!!opts.credentials);
-  const core = new MixnetClientCore({
-    ...opts,
-    crypto,
-    topology,
-    keyStore,
-    replyStore,
-    logger: opts.logger as Logger | undefined,
-    credentials: opts.credentials && watch.credentials(opts.credentials),
-    wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
-  });
+  };
+  const start = async (credentials: MixnetClientCoreOptions['credentials']) => {
+    const watch = new BandwidthWatch(!!credentials);
+    const core = new MixnetClientCore({
+      ...opts,
+      crypto,
+      topology,
+      ...(await openStores()),
+      logger: opts.logger as Logger | undefined,
+      credentials: credentials && watch.credentials(credentials),
+      wsFactory: watch.watch(opts.wsFactory ?? pageWebSocket),
+    });
+    // with credentials, the client waits below one packet's bandwidth for a top-up
+    if (credentials) watch.needBytes = Geometry.of(core.config.packetSize).packetLength;
+    try {
+      throwIfAborted(opts.signal, 'connect');
+      await core.start(opts.signal);
+    } catch (e) {
+      await core.stop();
+      throw e;
+    }
+    return { core, watch };
+  };
+  const freeRefused = (e: unknown) => errorCode(e) === 'free_bandwidth_disabled';
+  let started: { core: MixnetClientCore; watch: BandwidthWatch };
+  let source: BrowserCredentialSource | undefined;
   try {
-    throwIfAborted(opts.signal, 'connect');
-    await core.start(opts.signal);
+    started = await start(opts.credentials);
   } catch (e) {
-    await core.stop();
-    // a gateway that refuses free bandwidth to a client without credentials: typed, at once
-    if (errorCode(e) === 'free_bandwidth_disabled')
+    if (!freeRefused(e)) throw e;
+    if (!opts.bandwidth)
+      // a gateway that refuses free bandwidth to a client without credentials: typed, at once
       throw new NoBandwidthError('the gateway gives no free bandwidth and no credential source was given', {
         cause: e,
       });
-    throw e;
+    // the gateway wants a credential
+    source = await opts.bandwidth.open(opts.storage, opts.indexedDB);
+    try {
+      started = await start(source);
+    } catch (e2) {
+      source.close();
+      throw e2;
+    }
+    // the first credential failed (chain or nym-apis unreachable, deposit refused) and the
+    // gateway gave nothing: typed, at once, rather than a client retrying in the background
+    const blocked = started.watch.blocked;
+    if (blocked) {
+      await started.core.stop();
+      source.close();
+      throw new NoBandwidthError(blocked, { cause: started.watch.credentialError });
+    }
   }
+  const { core, watch } = started;
   core.setIdle(false);
-  return new BrowserMixnetClient(core, backend, watch);
+  return new BrowserMixnetClient(core, backend, watch, source);
 }

@@ -211,11 +211,11 @@ describe('localnet plan (from the registry of roles)', () => {
     expect(PHASES.map((p) => p.name)).toEqual([
       'prepare home',
       'plan',
+      'serve pages',
       'launch roles',
       'make keys',
       'start chain',
       'initiate dkg',
-      'serve pages',
       'write configs',
       'start apis',
       'dkg',
