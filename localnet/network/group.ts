@@ -13,15 +13,50 @@ import { LocalnetOptionError } from './errors.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
+/**
+ * Nodes of a group starting at once. Each start is mostly CPU (replay filter, unwrap worker,
+ * wallet) and ends with a chain connection and a bond under a deadline: 99 mix nodes started
+ * together on two cores all reach that deadline starved by each other's start-up and time
+ * out; a few at a time, each finishes well inside it.
+ */
+const GROUP_START_CONCURRENCY = 8;
+
+/** `Promise.allSettled` over `n` tasks, at most `limit` running at once; results in task order. */
+async function settleBounded<T>(
+  n: number,
+  limit: number,
+  task: (i: number) => Promise<T>,
+): Promise<PromiseSettledResult<T>[]> {
+  const out: PromiseSettledResult<T>[] = new Array<PromiseSettledResult<T>>(n);
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    // after a failure the group stops: start no further nodes
+    while (next < n && !failed) {
+      const i = next++;
+      try {
+        out[i] = { status: 'fulfilled', value: await task(i) };
+      } catch (reason) {
+        failed = true;
+        out[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
+  return out.filter((r) => r !== undefined);
+}
+
 async function startGroup(command: string, homes: string[], level: string): Promise<void> {
   const spec = roleByCommand(command);
   if (!spec.groupable)
     throw new LocalnetOptionError('processes', `${spec.name} nodes cannot share a process`);
   const log = pino({ name: spec.logName, level }, pino.destination(2));
-  const settled = await Promise.allSettled(
-    homes.map((home, i) =>
-      runRole(spec, { home: resolve(home), logLevel: level, logger: log.child({ node: nodeName(spec, i) }) }),
-    ),
+  const settled = await settleBounded(homes.length, GROUP_START_CONCURRENCY, (i) =>
+    runRole(spec, {
+      home: resolve(homes[i]),
+      logLevel: level,
+      logger: log.child({ node: nodeName(spec, i) }),
+    }),
   );
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -310,6 +310,7 @@ function spawnRole(
   event: string,
   gated: boolean,
   wrap?: string[],
+  extraMs = 0,
 ): Promise<Record<string, unknown>> {
   if (u.stopping) throw new LocalnetError(`not starting ${name}: the network is stopping`);
   const logFile = join(u.logDir, `${name}.log`);
@@ -337,7 +338,7 @@ function spawnRole(
     async (signal) => {
       ev = await waitForEvent(logFile, offset, event, signal);
     },
-    gated ? 2 * u.roleTimeoutMs : u.roleTimeoutMs,
+    (gated ? 2 * u.roleTimeoutMs : u.roleTimeoutMs) + extraMs,
   ).then(() => ev);
 }
 
@@ -354,9 +355,16 @@ function launch(u: Up, name: string, started: Promise<Record<string, unknown>>):
 async function launchRoles(u: Up): Promise<void> {
   if (u.model === 'in-process') return;
   u.bundle = await roleBundle();
+  // a group's nodes start one after the other, and a later stage's roles (clients need the
+  // topology) wait for the earlier stages: both get PER_GROUPED_NODE_MS per grouped node
+  const grouped = (spec: (typeof ROLES)[number]) =>
+    u.model === 'per-role' && spec.groupable ? Math.max(0, nodesOf(u.plan, spec.name).length - 1) : 0;
+  const earlierStages = (stage: RoleStage) =>
+    ROLES.filter((r) => STAGES.indexOf(r.stage) < STAGES.indexOf(stage)).reduce((a, r) => a + grouped(r), 0);
   for (const spec of ROLES) {
     const nodes = nodesOf(u.plan, spec.name);
     const gated = spec.stage !== 'chain';
+    const extraMs = (earlierStages(spec.stage) + grouped(spec)) * PER_GROUPED_NODE_MS;
     if (u.model === 'per-role' && spec.groupable && nodes.length) {
       const group = spawnRole(
         u,
@@ -364,6 +372,8 @@ async function launchRoles(u: Up): Promise<void> {
         ['group', spec.command, ...nodes.flatMap((n) => ['--home', n.home])],
         'group_ready',
         gated,
+        undefined,
+        extraMs,
       );
       nodes.forEach((n, i) =>
         launch(
@@ -383,7 +393,7 @@ async function launchRoles(u: Up): Promise<void> {
         webOrigins: webOriginsOf(u),
       });
       const args = [spec.command, 'run', '--home', n.home, ...asArgs(flags ?? {})];
-      launch(u, n.name, spawnRole(u, n.name, args, spec.readyEvent, gated, n.wrap));
+      launch(u, n.name, spawnRole(u, n.name, args, spec.readyEvent, gated, n.wrap, extraMs));
     }
   }
 }
@@ -546,7 +556,9 @@ async function dkgPhase(u: Up): Promise<void> {
 async function waitForTopologyPhase(u: Up): Promise<void> {
   const mixnodes = nodesOf(u.plan, 'mixnode').length;
   const gateways = nodesOf(u.plan, 'gateway').length;
-  await waitForTopology(apiUrls(u.plan), mixnodes, gateways, 2 * u.roleTimeoutMs, u.opts.signal);
+  // nym-api takes every node's bond and key announcement into its cache: more nodes, more time
+  const allowance = 2 * u.roleTimeoutMs + (mixnodes + gateways) * PER_GROUPED_NODE_MS;
+  await waitForTopology(apiUrls(u.plan), mixnodes, gateways, allowance, u.opts.signal);
   u.progress({ step: 'topology', mixnodes, gateways, ms: u.since() });
 }
 
@@ -724,6 +736,12 @@ async function waitForEvent(
 }
 
 const GATED_NICE = 10;
+/**
+ * Extra start time per node after the first in a `per-role` group: the nodes of one process
+ * start side by side on the same cores (each opens its replay filter, starts its unwrap
+ * worker and bonds), so a group of 99 mix nodes needs far longer than one node's timeout.
+ */
+const PER_GROUPED_NODE_MS = 2_000;
 
 /** Best effort: lowering a niceness back needs privileges, and is harmless to skip. */
 function setNice(pid: number, nice: number): void {

@@ -10,6 +10,7 @@
  *               (no rpc_url: the node does not bond)
  */
 import type { Logger } from 'pino';
+import { ChainUnavailableError } from '../chain/errors.js';
 import { ensureMixnodeBonded } from '../node/bond.js';
 import { optNumber, optString, section, type TomlTable } from '../node/config.js';
 import {
@@ -23,6 +24,9 @@ import {
 } from '../node/node-config.js';
 import type { NodeKeys } from '../node/keys.js';
 import type { MixnodeConfig } from './node.js';
+
+/** Bond attempts when the chain cannot be reached (see the bond callback). */
+const BOND_ATTEMPTS = 3;
 
 export interface MixnodeInitOptions {
   host?: string;
@@ -91,7 +95,19 @@ export function mixnodeConfigFromToml(
     inbound: inboundFromToml(t),
     bond: chain
       ? async (node, signal) => {
-          await ensureMixnodeBonded({ chain, keys, node, logger, signal });
+          // a chain busy with many nodes bonding at once may drop a connection: bonding is
+          // idempotent (an owner already bonding this node is accepted), so try again
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await ensureMixnodeBonded({ chain, keys, node, logger, signal });
+              return;
+            } catch (e) {
+              if (!(e instanceof ChainUnavailableError) || attempt >= BOND_ATTEMPTS || signal?.aborted)
+                throw e;
+              logger.warn({ err: e.message, attempt }, 'bonding: chain unreachable, retrying');
+              await new Promise((r) => setTimeout(r, 500 * attempt));
+            }
+          }
         }
       : undefined,
     logger,

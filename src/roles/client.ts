@@ -101,6 +101,8 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
     ...c.startup,
     wait_mixnodes: net.counts.mixnode ?? 0,
     wait_gateways: net.counts.gateway ?? 0,
+    // the client starts with the mix nodes and waits for all of them: 99 take minutes
+    timeout_ms: Math.max(c.startup.timeout_ms, 60_000 + 2_000 * (net.counts.mixnode ?? 0)),
   };
   c.debug.topology_refresh_ms = 60_000;
   // with short key rotations the topology must be newer than the one-epoch overlap

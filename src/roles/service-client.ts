@@ -168,6 +168,8 @@ export function localnetClientConfig(
     ...c.startup,
     wait_mixnodes: net.counts.mixnode ?? 0,
     wait_gateways: net.counts.gateway ?? 0,
+    // the client starts with the mix nodes and waits for all of them: 99 take minutes
+    timeout_ms: Math.max(c.startup.timeout_ms, 60_000 + 2_000 * (net.counts.mixnode ?? 0)),
   };
   c.debug.topology_refresh_ms = 60_000;
   return c;

@@ -247,6 +247,12 @@ function tickCountdown(): void {
 
 let lastRows: Row[] = [];
 
+/** Each redraw's main-thread time as an `explorer:draw` measure (read by tests and DevTools); the last 100 kept. */
+function markDraw(start: number): void {
+  performance.measure('explorer:draw', { start, end: performance.now() });
+  if (performance.getEntriesByName('explorer:draw').length > 100) performance.clearMeasures('explorer:draw');
+}
+
 async function refresh(net: Network): Promise<void> {
   const [mixnodes, gateways, activeSet, epoch, state] = await Promise.all([
     fromApi<MixnodeDetailed[]>(net.nymApis, '/v1/mixnodes/detailed'),
@@ -269,8 +275,10 @@ async function refresh(net: Network): Promise<void> {
   $('pps').textContent = rows.reduce((a, r) => a + r.pps, 0).toFixed(1);
   $('issued').textContent = String(state.credentials.issued);
   $('spent').textContent = String(state.credentials.spent);
+  const t0 = performance.now();
   drawTopology(rows);
   drawTable(rows);
+  markDraw(t0);
   $('updated').textContent = `updated ${new Date(state.atMs).toLocaleTimeString()}`;
   const live = $('live');
   live.className = 'pill ok';
