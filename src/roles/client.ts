@@ -6,7 +6,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import {
-  defaultNativeConfig,
   isListKey,
   nativeConfigFromToml,
   NativeConfigError,
@@ -15,6 +14,7 @@ import {
 import { applyOverrides, configPath, readToml, writeToml, type TomlTable } from '../node/config.js';
 import { NodeConfigError } from '../node/errors.js';
 import type { RoleInitContext, RoleStartOptions, RunningRole } from '../roles.js';
+import { localnetClientConfig } from './service-client.js';
 
 /** The client's code, loaded when it starts (localnet's planner loads this module for `init`). */
 export const preload = () => import('../client/native-runner.js');
@@ -69,45 +69,10 @@ export function writeNativeConfig(
   return file;
 }
 
-/** Deposit per credential in a local network: 1,000,000 unym is about 1 GB of packets. */
-const LOCALNET_DEPOSIT = 1_000_000;
-
 export async function init({ node, host, net }: RoleInitContext): Promise<void> {
-  const c = defaultNativeConfig();
-  const gateways = net.gatewayIdentities ?? [];
-  c.client.nym_api_urls = net.apiUrls;
-  c.client.mode = net.mode as typeof c.client.mode;
   // spread the clients over the gateways, in a stable order
-  c.client.gateway = gateways.length ? gateways[node.index % gateways.length] : '';
+  const c = localnetClientConfig(node, net, node.index);
   c.socket = { ...c.socket, host, port: node.ports.websocket };
-  c.chain = {
-    rpc_url: net.chain.rpc,
-    mixnet_contract: net.chain.contracts.mixnet,
-    bandwidth_contract: net.chain.contracts.bandwidth,
-  };
-  c.bandwidth = {
-    ...c.bandwidth,
-    mnemonic: net.chain.mnemonic,
-    account_index: node.account,
-    amount: LOCALNET_DEPOSIT,
-    threshold: net.threshold,
-    // the nym-apis start with the client: wait for t of them, and ask at once
-    share_retries: 200,
-    share_retry_ms: 50,
-    prefetch: true,
-  };
-  // the whole network in its first topology: any client can reach any other at once
-  c.startup = {
-    ...c.startup,
-    wait_mixnodes: net.counts.mixnode ?? 0,
-    wait_gateways: net.counts.gateway ?? 0,
-    // the client starts with the mix nodes and waits for all of them: 99 take minutes
-    timeout_ms: Math.max(c.startup.timeout_ms, 60_000 + 2_000 * (net.counts.mixnode ?? 0)),
-  };
-  c.debug.topology_refresh_ms = 60_000;
-  // with short key rotations the topology must be newer than the one-epoch overlap
-  if (net.keyRotation)
-    c.debug.topology_refresh_ms = Math.min(60_000, Math.max(250, net.keyRotation.epochMs / 4));
   writeNativeConfig(node.home, c, '# nymph native client (written by nymph localnet up)');
 }
 

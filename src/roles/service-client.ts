@@ -135,8 +135,8 @@ export function clientSectionsTable(c: NativeClientConfig): TomlTable {
 // ---------------------------------------------------------------- a local network
 
 /**
- * The client sections for a service node of a local network, as the native client's are
- * written (src/roles/client.ts): nym-apis, traffic mode, a gateway of its own, the chain,
+ * The client sections for a client of a local network (the native client, SOCKS client and
+ * requester alike): nym-apis, traffic mode, a gateway of its own, the chain,
  * a bandwidth deposit from its account, and the whole network in its first topology.
  */
 export function localnetClientConfig(
@@ -172,6 +172,9 @@ export function localnetClientConfig(
     timeout_ms: Math.max(c.startup.timeout_ms, 60_000 + 2_000 * (net.counts.mixnode ?? 0)),
   };
   c.debug.topology_refresh_ms = 60_000;
+  // with short key rotations the topology must be newer than the one-epoch overlap
+  if (net.keyRotation)
+    c.debug.topology_refresh_ms = Math.min(60_000, Math.max(250, net.keyRotation.epochMs / 4));
   return c;
 }
 
