@@ -10,7 +10,6 @@
  * - reply SURBs both ways, including a replier that runs low and asks for more.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { base58 } from '@scure/base';
 import { startLocalNet, type LocalNet } from './harness.js';
 import { startWasmClient, waitUntilListed, type WasmClientHandle } from './nym-wasm.js';
@@ -19,6 +18,7 @@ import { decodeBinaryResponse, encodeBinaryRequest, type WsResponse } from '../.
 import { parseRecipient } from '../../src/client/address.js';
 import type { MixnetClient } from '../../src/sdk/client.js';
 import { receive } from './harness.js';
+import { connectWsApp } from './ws-app.js';
 
 const utf8 = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -54,28 +54,7 @@ afterAll(async () => {
 
 /** An app on the native client's websocket API, as Nym apps talk to Nym's native client. */
 async function app(format: 'json' | 'binary' = 'json') {
-  const ws = new WebSocket(`ws://127.0.0.1:${api.port}`);
-  await new Promise((r, j) => {
-    ws.once('open', r);
-    ws.once('error', j);
-  });
-  const inbox: { data: Buffer; binary: boolean }[] = [];
-  let wake: (() => void) | undefined;
-  ws.on('message', (data: Buffer, binary) => {
-    inbox.push({ data, binary });
-    wake?.();
-  });
-  const next = async (timeoutMs = 30_000) => {
-    const t0 = Date.now();
-    while (!inbox.length) {
-      if (Date.now() - t0 > timeoutMs) throw new Error('app: no message');
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 50);
-      });
-    }
-    return inbox.shift()!;
-  };
+  const { ws, next } = await connectWsApp(api.port, 30_000);
   // the server answers in the format of an app's last request
   ws.send(
     format === 'json'

@@ -11,6 +11,7 @@ import {
   type WsResponse,
 } from '../../src/client/ws-api/codec.js';
 import { parseRecipient } from '../../src/client/address.js';
+import { connectWsApp } from './ws-app.js';
 
 let net: LocalNet;
 let api: WsApiServer;
@@ -26,28 +27,7 @@ afterAll(async () => {
 
 /** A plain websocket app: what existing Nym apps do. */
 async function app() {
-  const ws = new WebSocket(`ws://127.0.0.1:${api.port}`);
-  await new Promise((r, j) => {
-    ws.once('open', r);
-    ws.once('error', j);
-  });
-  const inbox: { data: Buffer; binary: boolean }[] = [];
-  let wake: (() => void) | undefined;
-  ws.on('message', (data: Buffer, binary) => {
-    inbox.push({ data, binary });
-    wake?.();
-  });
-  const next = async (timeoutMs = 10_000) => {
-    const t0 = Date.now();
-    while (!inbox.length) {
-      if (Date.now() - t0 > timeoutMs) throw new Error('no message');
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 50);
-      });
-    }
-    return inbox.shift()!;
-  };
+  const { ws, next } = await connectWsApp(api.port);
   return {
     ws,
     json: async () => {
