@@ -71,6 +71,23 @@ async function storedTotal(metricsUrl: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+/** A gateway initialised and running in `home` (its process kept in `children`). */
+async function startGateway(home: string, children: ChildProcess[]) {
+  initGateway(home);
+  const run = runGateway(home);
+  children.push(run.child);
+  return { run, ready: await run.ready };
+}
+
+/** A client registered at the gateway, offline again: its messages are stored. */
+async function registerBob(ready: Awaited<ReturnType<typeof runGateway>['ready']>) {
+  const bob = newIdentity();
+  const reg = await TestClient.register(ready.clientsUrl, bob, base58.decode(ready.identityKey));
+  const key = reg.sharedKey!;
+  reg.close();
+  return { bob, key };
+}
+
 describe('gateway inbox survives kill -9', () => {
   const home = tempHome('kill9');
   const children: ChildProcess[] = [];
@@ -80,15 +97,8 @@ describe('gateway inbox survives kill -9', () => {
   });
 
   it('delivers 1,000 stored messages once after a crash and restart', async () => {
-    initGateway(home);
-    let run = runGateway(home);
-    children.push(run.child);
-    let ready = await run.ready;
-
-    const bob = newIdentity();
-    const reg = await TestClient.register(ready.clientsUrl, bob, base58.decode(ready.identityKey));
-    const key = reg.sharedKey!;
-    reg.close();
+    let { run, ready } = await startGateway(home, children);
+    const { bob, key } = await registerBob(ready);
 
     const hop = {
       address: encodeNodeAddress({ host: '127.0.0.1', port: ready.mixPort }),
@@ -150,15 +160,8 @@ describe('a gateway killed while it pushes stored messages', () => {
   });
 
   it('loses none and delivers none twice when killed mid-drain and restarted', async () => {
-    initGateway(home);
-    let run = runGateway(home);
-    children.push(run.child);
-    let ready = await run.ready;
-
-    const bob = newIdentity();
-    const reg = await TestClient.register(ready.clientsUrl, bob, base58.decode(ready.identityKey));
-    const key = reg.sharedKey!;
-    reg.close();
+    let { run, ready } = await startGateway(home, children);
+    const { bob, key } = await registerBob(ready);
 
     // 1,000 messages of ~30 KB (more than the loopback socket buffers hold), each behind a
     // SURB-ack whose first hop listens nowhere (the gateway tries to send it and drops it)
