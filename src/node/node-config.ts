@@ -128,13 +128,22 @@ export function keyRotationInfoFrom(
   };
 }
 
-/** Announces the keys to every nym-api; fails only when none took them. */
+/**
+ * Announces the keys to every nym-api; fails only when none holds them. A nym-api that took
+ * these keys is not asked again (nor is the announcement signed again) until they change:
+ * the periodic call is a retry for the nym-apis that have not, not a heartbeat (nym-api
+ * keeps what it took across restarts).
+ */
 export function announceTo(
   urls: readonly string[],
   keys: NodeKeys,
   timeoutMs = 5_000,
 ): NonNullable<NodeSphinxOptions['announce']> {
+  const taken = new Map<string, string>(); // url -> the keys it took
   return async (a, signal) => {
+    const fingerprint = announcementFingerprint(a);
+    const pending = urls.filter((u) => taken.get(u) !== fingerprint);
+    if (pending.length === 0) return;
     const body = signSphinxKeys({
       identitySecret: keys.identitySecret,
       identityPublic: keys.identityPublic,
@@ -143,16 +152,22 @@ export function announceTo(
       timestampSecs: Math.floor(Date.now() / 1000),
     });
     const results = await Promise.allSettled(
-      urls.map((u) => announceSphinxKeys(u, body, { signal, timeoutMs })),
+      pending.map((u) => announceSphinxKeys(u, body, { signal, timeoutMs })),
     );
+    results.forEach((r, i) => r.status === 'fulfilled' && taken.set(pending[i], fingerprint));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length === results.length)
+    if (failed.length === results.length && pending.length === urls.length)
       throw new NodeConfigError(
         'sphinx.api_urls',
         `no nym-api took the keys: ${failed.map((f) => (f.reason as Error).message).join('; ')}`,
       );
   };
 }
+
+const announcementFingerprint = (a: Parameters<NonNullable<NodeSphinxOptions['announce']>>[0]): string =>
+  [a.primary, a.preAnnounced]
+    .map((k) => (k ? `${k.rotationId}:${Buffer.from(k.publicKey).toString('hex')}` : '-'))
+    .join('/');
 
 export function sphinxFromToml(t: TomlTable, keys?: NodeKeys): NodeSphinxOptions & { apiUrls: string[] } {
   const s = section(t, 'sphinx');
