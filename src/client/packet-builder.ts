@@ -266,13 +266,24 @@ export class PacketBuilder {
   }
 }
 
+/**
+ * A node's Sphinx route entry, made once per topology entry (a topology refresh brings new
+ * entries): every packet and SURB-ack takes four of them.
+ */
+const routeNodeCache = new WeakMap<MixNodeEntry | GatewayEntry, RouteNode>();
+
+function routeNode(n: MixNodeEntry | GatewayEntry): RouteNode {
+  let r = routeNodeCache.get(n);
+  if (!r) {
+    r = { address: encodeNodeAddress({ host: n.host, port: n.mixPort }), publicKey: n.sphinxKeyBytes };
+    routeNodeCache.set(n, r);
+  }
+  return r;
+}
+
 /** Layers 1–3, then the gateway as the last hop, as Sphinx route nodes. */
 function routeNodes(mix: readonly MixNodeEntry[], gw: GatewayEntry): RouteNode[] {
-  return [
-    ...mix.map((n) => ({
-      address: encodeNodeAddress({ host: n.host, port: n.mixPort }),
-      publicKey: n.sphinxKeyBytes,
-    })),
-    { address: encodeNodeAddress({ host: gw.host, port: gw.mixPort }), publicKey: gw.sphinxKeyBytes },
-  ];
+  const route = mix.map(routeNode);
+  route.push(routeNode(gw));
+  return route;
 }

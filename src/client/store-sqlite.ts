@@ -1,15 +1,37 @@
 /**
  * SQLite reply store in the client's home (Node only), so reply SURBs, sender tags and
  * reply keys survive restarts.
+ *
+ * Reads come from memory (`MemoryReplyStore`, loaded from the file at open) and changes are
+ * written behind: each change is queued as the SQL statement that repeats it, and the queue
+ * runs as one transaction at the end of the event-loop turn (and at `close`). A SOCKS
+ * transfer takes a SURB and a reply key per 32 KB packet and counts SURBs several times per
+ * reply; as a SELECT, DELETE and transaction each, that was ~100 us of a packet's CPU, and a
+ * turn's worth of packets now shares one commit. The file may lag the memory by the changes
+ * of the current turn: a process killed in that window restarts with them undone (SURBs
+ * taken come back, keys handed out in that turn are missing), as it would have a moment
+ * earlier.
  */
 import Database from 'better-sqlite3';
-import type { ReplyStore } from './store.js';
+import { MemoryReplyStore, tagKey } from './store.js';
 
-export class SqliteReplyStore implements ReplyStore {
+interface QueuedWrite {
+  readonly st: Database.Statement;
+  readonly args: unknown[];
+}
+
+export class SqliteReplyStore extends MemoryReplyStore {
   private readonly db: Database.Database;
   private readonly st: Record<string, Database.Statement>;
+  private queue: QueuedWrite[] = [];
+  private flushScheduled = false;
 
-  constructor(path: string) {
+  /** `onError`: a deferred write failed (default: a process warning); memory stays authoritative. */
+  constructor(
+    path: string,
+    private readonly onError: (e: Error) => void = (e) => process.emitWarning(e),
+  ) {
+    super();
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -22,77 +44,110 @@ export class SqliteReplyStore implements ReplyStore {
     `);
     this.st = {
       addSurb: this.db.prepare('INSERT INTO reply_surbs (tag, surb, at) VALUES (?, ?, ?)'),
-      selSurbs: this.db.prepare('SELECT id, surb FROM reply_surbs WHERE tag = ? ORDER BY id LIMIT ?'),
-      delSurb: this.db.prepare('DELETE FROM reply_surbs WHERE id = ?'),
-      countSurbs: this.db.prepare('SELECT count(*) AS n FROM reply_surbs WHERE tag = ?'),
-      getTag: this.db.prepare('SELECT tag FROM sender_tags WHERE recipient = ?'),
-      tagOwner: this.db.prepare('SELECT recipient FROM sender_tags WHERE tag = ?'),
+      // the oldest `n` of a tag: what `takeSurbs` hands out
+      takeSurbs: this.db.prepare(
+        'DELETE FROM reply_surbs WHERE id IN (SELECT id FROM reply_surbs WHERE tag = ? ORDER BY id LIMIT ?)',
+      ),
       setTag: this.db.prepare('INSERT OR REPLACE INTO sender_tags (recipient, tag) VALUES (?, ?)'),
       putKey: this.db.prepare('INSERT OR REPLACE INTO reply_keys (digest, key, tag, at) VALUES (?, ?, ?, ?)'),
-      getKey: this.db.prepare('SELECT key, tag FROM reply_keys WHERE digest = ?'),
       delKey: this.db.prepare('DELETE FROM reply_keys WHERE digest = ?'),
-      countKeys: this.db.prepare('SELECT count(*) AS n FROM reply_keys WHERE tag = ?'),
       pruneKeys: this.db.prepare('DELETE FROM reply_keys WHERE at < ?'),
       pruneSurbs: this.db.prepare('DELETE FROM reply_surbs WHERE at < ?'),
     };
+    this.load();
   }
 
-  addSurbs(tag: Uint8Array, surbs: Uint8Array[], now: number): void {
-    this.db.transaction(() => {
-      for (const s of surbs) this.st.addSurb.run(Buffer.from(tag), Buffer.from(s), now);
-    })();
+  /** Everything in the file into memory, SURBs in the order they came. */
+  private load(): void {
+    const surbs = this.db.prepare('SELECT tag, surb, at FROM reply_surbs ORDER BY id').all() as {
+      tag: Buffer;
+      surb: Buffer;
+      at: number;
+    }[];
+    for (const r of surbs) {
+      const k = tagKey(r.tag);
+      let list = this.surbs.get(k);
+      if (!list) this.surbs.set(k, (list = []));
+      list.push({ surb: new Uint8Array(r.surb), at: r.at });
+    }
+    const tags = this.db.prepare('SELECT recipient, tag FROM sender_tags').all() as {
+      recipient: string;
+      tag: Buffer;
+    }[];
+    for (const r of tags) this.tags.set(r.recipient, new Uint8Array(r.tag));
+    const keys = this.db.prepare('SELECT digest, key, tag, at FROM reply_keys').all() as {
+      digest: Buffer;
+      key: Buffer;
+      tag: Buffer;
+      at: number;
+    }[];
+    for (const r of keys)
+      this.keys.set(tagKey(r.digest), { key: new Uint8Array(r.key), tag: new Uint8Array(r.tag), at: r.at });
   }
 
-  takeSurbs(tag: Uint8Array, n: number): Uint8Array[] {
-    return this.db.transaction(() => {
-      const rows = this.st.selSurbs.all(Buffer.from(tag), n) as { id: number; surb: Buffer }[];
-      for (const r of rows) this.st.delSurb.run(r.id);
-      return rows.map((r) => new Uint8Array(r.surb));
-    })();
+  private write(st: Database.Statement, ...args: unknown[]): void {
+    this.queue.push({ st, args });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
-  surbCount(tag: Uint8Array): number {
-    return (this.st.countSurbs.get(Buffer.from(tag)) as { n: number }).n;
+  /** Run the queued writes as one transaction. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || !this.db.open) return;
+    const queue = this.queue;
+    this.queue = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of queue) w.st.run(...w.args);
+      })();
+    } catch (e) {
+      this.onError(e as Error);
+    }
   }
 
-  getSenderTag(recipient: string): Uint8Array | undefined {
-    const r = this.st.getTag.get(recipient) as { tag: Buffer } | undefined;
-    return r ? new Uint8Array(r.tag) : undefined;
+  override addSurbs(tag: Uint8Array, surbs: Uint8Array[], now: number): void {
+    super.addSurbs(tag, surbs, now);
+    const t = Buffer.from(tag);
+    for (const s of surbs) this.write(this.st.addSurb, t, Buffer.from(s), now);
   }
 
-  setSenderTag(recipient: string, tag: Uint8Array): void {
-    this.st.setTag.run(recipient, Buffer.from(tag));
+  override takeSurbs(tag: Uint8Array, n: number): Uint8Array[] {
+    const taken = super.takeSurbs(tag, n);
+    if (taken.length) this.write(this.st.takeSurbs, Buffer.from(tag), taken.length);
+    return taken;
   }
 
-  recipientForTag(tag: Uint8Array): string | undefined {
-    return (this.st.tagOwner.get(Buffer.from(tag)) as { recipient: string } | undefined)?.recipient;
+  override setSenderTag(recipient: string, tag: Uint8Array): void {
+    super.setSenderTag(recipient, tag);
+    this.write(this.st.setTag, recipient, Buffer.from(tag));
   }
 
-  putReplyKeys(entries: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[], now: number): void {
-    this.db.transaction(() => {
-      for (const e of entries)
-        this.st.putKey.run(Buffer.from(e.digest), Buffer.from(e.key), Buffer.from(e.tag), now);
-    })();
+  override putReplyKeys(
+    entries: { digest: Uint8Array; key: Uint8Array; tag: Uint8Array }[],
+    now: number,
+  ): void {
+    super.putReplyKeys(entries, now);
+    for (const e of entries)
+      this.write(this.st.putKey, Buffer.from(e.digest), Buffer.from(e.key), Buffer.from(e.tag), now);
   }
 
-  takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined {
-    const d = Buffer.from(digest);
-    const r = this.st.getKey.get(d) as { key: Buffer; tag: Buffer } | undefined;
-    if (!r) return undefined;
-    this.st.delKey.run(d);
-    return { key: new Uint8Array(r.key), tag: new Uint8Array(r.tag) };
+  override takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined {
+    const taken = super.takeReplyKey(digest);
+    if (taken) this.write(this.st.delKey, Buffer.from(digest));
+    return taken;
   }
 
-  replyKeyCount(tag: Uint8Array): number {
-    return (this.st.countKeys.get(Buffer.from(tag)) as { n: number }).n;
+  override prune(cutoff: number): void {
+    super.prune(cutoff);
+    this.write(this.st.pruneKeys, cutoff);
+    this.write(this.st.pruneSurbs, cutoff);
   }
 
-  prune(cutoff: number): void {
-    this.st.pruneKeys.run(cutoff);
-    this.st.pruneSurbs.run(cutoff);
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+  override close(): void {
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
   }
 }

@@ -30,6 +30,13 @@ export interface CryptoBackend {
   aes128CtrKeystream(key: Uint8Array, length: number): Uint8Array;
 
   /**
+   * AES-128-CTR of `data` into a fresh array: the keystream from the 16-byte `iv` (a 128-bit
+   * big-endian counter) XORed over it in one native pass where there is one (no keystream
+   * array, no JS loop: at 32 KB that is ~6x faster than `aes128CtrKeystream` and a XOR).
+   */
+  aes128CtrXor(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+
+  /**
    * Original ChaCha20 (64-bit zero nonce, 64-bit counter from 0) XORed over `data` in place.
    * `key` is 32 bytes.
    */

@@ -60,6 +60,11 @@ export const nodeBackend: CryptoBackend = {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 
+  aes128CtrXor(key, iv, data) {
+    const out = createCipheriv('aes-128-ctr', key, iv).update(data);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+
   chacha20XorInPlace(key, data) {
     sodium.crypto_stream_chacha20_xor(data, data, ZERO_NONCE_8, key);
   },

@@ -51,6 +51,10 @@ export const pureBackend: CryptoBackend = {
     return ctr(key, ZERO_IV_16).encrypt(new Uint8Array(length));
   },
 
+  aes128CtrXor(key, iv, data) {
+    return ctr(key, iv).encrypt(data);
+  },
+
   chacha20XorInPlace(key, data) {
     chacha20orig(key, ZERO_NONCE_8, data, data);
   },

@@ -75,4 +75,43 @@ describe('sqlite reply store', () => {
     expect(b.takeReplyKey(new Uint8Array(32).fill(3))?.key).toEqual(new Uint8Array(16).fill(4));
     b.close();
   });
+
+  it('writes a turn of changes behind in one transaction, in order (a second reader sees them after the turn)', async () => {
+    const f = sqlite();
+    const a = f.make() as SqliteReplyStore;
+    a.addSurbs(tag, [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)], 1);
+    expect(a.takeSurbs(tag, 1)).toEqual([Uint8Array.of(1)]);
+    a.putReplyKeys([{ digest: new Uint8Array(32).fill(8), key: new Uint8Array(16).fill(9), tag }], 1);
+    expect(a.takeReplyKey(new Uint8Array(32).fill(8))).toBeDefined();
+    a.setSenderTag('y', tag);
+    await new Promise((r) => setImmediate(r));
+    // `a` is still open (as if its process were killed now): the file holds the turn's result
+    const b = f.make();
+    expect(b.surbCount(tag)).toBe(2);
+    expect(b.takeSurbs(tag, 5)).toEqual([Uint8Array.of(2), Uint8Array.of(3)]);
+    expect(b.takeReplyKey(new Uint8Array(32).fill(8))).toBeUndefined();
+    expect(b.getSenderTag('y')).toEqual(tag);
+    b.close();
+    a.close();
+  });
+
+  it('reports a deferred write that fails to onError, and memory stays as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nymph-client-store-'));
+    dirs.push(dir);
+    const errors: Error[] = [];
+    const s = new SqliteReplyStore(join(dir, 'reply.sqlite'), (e) => errors.push(e));
+    s.addSurbs(tag, [Uint8Array.of(1)], 1);
+    // a SURB that is no blob: SQLite's NOT NULL refuses it when the queue runs
+    (s as unknown as { write(st: unknown, ...a: unknown[]): void }).write(
+      (s as unknown as { st: Record<string, unknown> }).st.addSurb,
+      Buffer.from(tag),
+      null,
+      1,
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as { code?: string }).code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+    expect(s.surbCount(tag)).toBe(1);
+    s.close();
+  });
 });
