@@ -54,8 +54,28 @@ export function recipientFromBytes(b: Uint8Array): Recipient {
   };
 }
 
+/** Strings of recipients already written (base58 of 96 bytes is ~10 us a time). */
+const strings = new WeakMap<Recipient, string>();
+
 export function recipientToString(r: Recipient): string {
-  return `${base58.encode(r.identity)}.${base58.encode(r.encryptionKey)}@${base58.encode(r.gateway)}`;
+  let s = strings.get(r);
+  if (s === undefined) {
+    s = `${base58.encode(r.identity)}.${base58.encode(r.encryptionKey)}@${base58.encode(r.gateway)}`;
+    strings.set(r, s);
+  }
+  return s;
+}
+
+/** The base58 identity of a recipient's gateway (how the topology names it), computed once. */
+const gatewayIds = new WeakMap<Recipient, string>();
+
+export function recipientGatewayId(r: Recipient): string {
+  let s = gatewayIds.get(r);
+  if (s === undefined) {
+    s = base58.encode(r.gateway);
+    gatewayIds.set(r, s);
+  }
+  return s;
 }
 
 function decodeKey(name: string, s: string, input: string): Uint8Array {
@@ -69,18 +89,46 @@ function decodeKey(name: string, s: string, input: string): Uint8Array {
   return k;
 }
 
+/**
+ * Addresses parsed lately: an app names the same few recipients message after message, and
+ * three base58 decodes cost ~20 us. Each hit is a fresh object on the same (copied) keys.
+ */
+const parsed = new Map<string, { r: Recipient; gatewayId: string }>();
+const PARSED_MAX = 256;
+
 export function parseRecipient(s: string): Recipient {
   if (typeof s !== 'string') throw new InvalidAddressError('address must be a string');
+  const hit = parsed.get(s);
+  if (hit) {
+    const r = {
+      identity: hit.r.identity.slice(),
+      encryptionKey: hit.r.encryptionKey.slice(),
+      gateway: hit.r.gateway.slice(),
+    };
+    strings.set(r, s);
+    gatewayIds.set(r, hit.gatewayId);
+    return r;
+  }
   if (s.length > 200) throw new InvalidAddressError('address too long', s.slice(0, 200));
   const at = s.split('@');
   if (at.length !== 2) throw new InvalidAddressError("expected exactly one '@'", s);
   const dot = at[0].split('.');
   if (dot.length !== 2) throw new InvalidAddressError("expected exactly one '.' before '@'", s);
-  return {
+  const r = {
     identity: decodeKey('identity', dot[0], s),
     encryptionKey: decodeKey('encryption key', dot[1], s),
     gateway: decodeKey('gateway', at[1], s),
   };
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  const copy = {
+    identity: r.identity.slice(),
+    encryptionKey: r.encryptionKey.slice(),
+    gateway: r.gateway.slice(),
+  };
+  parsed.set(s, { r: copy, gatewayId: at[1] });
+  strings.set(r, s);
+  gatewayIds.set(r, at[1]);
+  return r;
 }
 
 export function recipientEquals(a: Recipient, b: Recipient): boolean {

@@ -9,10 +9,9 @@
  * No Node-only imports here: websockets, storage and crypto come in through options, so the
  * same core runs in the browser SDK.
  */
-import { base58 } from '@scure/base';
 import type { GatewayEntry, Topology } from '../topology/index.js';
 import { defaultBackend } from '../crypto/index.js';
-import type { Recipient } from './address.js';
+import { recipientGatewayId, type Recipient } from './address.js';
 import { AckControl } from './ack-control.js';
 import { Timers } from './clock.js';
 import { resolveConfig, type ClientConfig } from './config.js';
@@ -57,6 +56,7 @@ export class MixnetClientCore {
   private readonly replies: ReplyController;
   /** The parts that need our keys, made once they are loaded. */
   private builder!: PacketBuilder;
+  private addressCache: { gateway: GatewayEntry; address: Recipient } | undefined;
   private receiver!: Receiver;
 
   constructor(private readonly opts: MixnetClientCoreOptions) {
@@ -103,7 +103,10 @@ export class MixnetClientCore {
   get address(): Recipient {
     const gw = this.link.gateway;
     if (!gw || !this.builder) throw new NotConnectedError(this.state);
-    return addressOf(this.builder.keys, gw.identityKeyBytes);
+    // one object per gateway, so that its string form is written once (address.ts)
+    if (this.addressCache?.gateway !== gw)
+      this.addressCache = { gateway: gw, address: addressOf(this.builder.keys, gw.identityKeyBytes) };
+    return this.addressCache.address;
   }
 
   get topology(): Topology | undefined {
@@ -249,7 +252,7 @@ export class MixnetClientCore {
 
   private async sendClientMessage(recipient: Recipient, m: NymMessage, opts: SendOptions): Promise<void> {
     this.checkReady(opts.signal);
-    const gateway = base58.encode(recipient.gateway);
+    const gateway = recipientGatewayId(recipient);
     await this.routes.ensureGateway(gateway, opts.signal);
     this.checkReady(opts.signal);
     this.routes.gateway(gateway); // an unknown gateway: typed GatewayNotFoundError now

@@ -49,6 +49,7 @@ import {
   type ReplySurb,
 } from '../nymsphinx/index.js';
 import type { GatewayEntry, MixNodeEntry } from '../topology/index.js';
+import { recipientGatewayId } from './address.js';
 import type { MessagePacketSize } from './config.js';
 import type { CryptoBackend, RandomBytes } from './crypto.js';
 import { InsufficientSurbsError, MessageTooLargeError } from './errors.js';
@@ -184,7 +185,7 @@ export class PacketBuilder {
     const key = fragmentIdKey(fragmentIdentifier(job.fragment));
     const { o } = this;
     if (job.kind === 'forward') {
-      const gw = o.routes.gateway(base58.encode(job.recipient.gateway));
+      const gw = o.routes.gateway(recipientGatewayId(job.recipient));
       o.routes.health.newAttempt(key);
       const route = routeNodes(o.routes.mixRoute(key), gw);
       const d = this.delays(o.averagePacketDelayMs);
