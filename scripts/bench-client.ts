@@ -9,6 +9,9 @@
  *   rtt_ms_p50/p99  send-to-self round trips of 1 KB messages, one at a time (resolves
  *                 when the message arrives; the SURB-ack travels in parallel)
  *   msgs_per_sec  1 KB messages to self, 2,000 in flight at once, until all arrived
+ *   cpu_us_per_msg  CPU of this whole process (client, mix nodes, gateway, chain, all their
+ *                 threads) per message of the throughput run: steadier than the rates on a
+ *                 shared machine; rtt_cpu_us_per_msg the same over the round trips
  *   nym_wasm_rtt_ms_p50  the same send-to-self round trip (1 KB, delays, cover and Poisson
  *                 pacing off) by Nym's published wasm client (@nymproject/nym-client-wasm-node
  *                 1.4.1) on the same network: its nym-api routes, gateway protocol v5, mix nodes
@@ -240,13 +243,17 @@ async function main() {
     const a = await net.client();
     const msg = random(1024);
     const rtts: number[] = [];
+    let rttCpu = process.cpuUsage();
     for (let i = 0; i < 550; i++) {
+      if (i === 50) rttCpu = process.cpuUsage();
       const t = performance.now();
       const got = a.nextMessage({ signal: AbortSignal.timeout(10_000) });
       void a.send(a.address, msg);
       await got;
       if (i >= 50) rtts.push(performance.now() - t);
     }
+    const rttCpuUsed = process.cpuUsage(rttCpu);
+    const rttCpuUs = (rttCpuUsed.user + rttCpuUsed.system) / rtts.length;
     const p50 = pct(rtts, 50);
     const p99 = pct(rtts, 99);
     console.log(`send-to-self RTT (1 KB, delays off): p50 ${r2(p50)} ms, p99 ${r2(p99)} ms`);
@@ -259,6 +266,7 @@ async function main() {
     const off = a.onMessage(() => {
       if (++received === N) done();
     });
+    const cpu0 = process.cpuUsage();
     const t = performance.now();
     const sends: Promise<void>[] = [];
     for (let i = 0; i < N; i++) sends.push(a.send(a.address, msg));
@@ -267,11 +275,13 @@ async function main() {
       new Promise((_, j) => setTimeout(() => j(new Error('throughput run timed out')), 120_000)),
     ]);
     const secs = (performance.now() - t) / 1000;
+    const cpuUsed = process.cpuUsage(cpu0);
+    const cpuUsPerMsg = (cpuUsed.user + cpuUsed.system) / N;
     await Promise.all(sends);
     off();
     const mps = N / secs;
     console.log(
-      `throughput: ${N} × 1 KB to self in ${r2(secs)} s = ${Math.round(mps)} msgs/s`,
+      `throughput: ${N} × 1 KB to self in ${r2(secs)} s = ${Math.round(mps)} msgs/s, ${Math.round(cpuUsPerMsg)} µs CPU per message`,
       JSON.stringify(a.core.stats),
     );
     // a fresh Nymph client for the 1 MB transfers: `a` still holds the throughput run's messages
@@ -294,6 +304,8 @@ async function main() {
         nym_wasm_1mb_ms: Math.round(median(wasm.toNymph)),
         nymph_to_nym_wasm_1mb_ms: Math.round(median(wasm.fromNymph)),
         msgs_per_sec: Math.round(mps),
+        cpu_us_per_msg: Math.round(cpuUsPerMsg),
+        rtt_cpu_us_per_msg: Math.round(rttCpuUs),
         baseline_x25519_us: r2(base.x25519Us),
         baseline_sphinx_packet_us: r2(base.packetUs),
         rtt_over_packet_cost: r2((p50 * 1000) / base.packetUs),

@@ -70,6 +70,8 @@ export class MemoryReplyStore implements ReplyStore {
   }
 
   takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined {
+    // every regular packet asks (its key slot might be a digest): no keys, no base58
+    if (this.keys.size === 0) return undefined;
     const k = tagKey(digest);
     const e = this.keys.get(k);
     if (!e) return undefined;
