@@ -281,7 +281,9 @@ export function withRotationKeys(
         },
       };
     }),
-    gateways: gateways.map((g): DescribedGatewayBond => {
+    gateways: gateways.map((input): DescribedGatewayBond => {
+      // only ports the gateway signed are shown: a field of that name from elsewhere is dropped
+      const { mixnet_websockets: _unsigned, ...g } = input as DescribedGatewayBond;
       const k = keyFor(g.gateway.identity_key, rotation);
       const keyed = !k || k === g.gateway.sphinx_key ? g : { ...g, gateway: { ...g.gateway, sphinx_key: k } };
       const ws = websocketsOf(g.gateway.identity_key);

@@ -255,7 +255,16 @@ describe('the ports in the topology', () => {
     // c announced none; d is bonded by IP address
     const r = withRotationKeys(
       [],
-      [gwBond(a, 'gw.example'), gwBond(b, '127.0.0.2', 9100), gwBond(c, '127.0.0.3'), gwBond(d, '127.0.0.4')],
+      [
+        gwBond(a, 'gw.example'),
+        gwBond(b, '127.0.0.2', 9100),
+        // ports that came with the bond, not from the gateway's signature, are not shown
+        {
+          ...gwBond(c, '127.0.0.3'),
+          mixnet_websockets: { ws_port: CLIENTS_PORT, wss_port: 9001 },
+        } as GatewayBond,
+        gwBond(d, '127.0.0.4'),
+      ],
       0,
       () => undefined,
       (id) => announced[id],
