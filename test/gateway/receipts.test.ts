@@ -4,7 +4,12 @@
  * does not ask (Nym's) is drained as before. Driven without sockets (memory-session.ts) with
  * the real SQLite store; bad receipts are answered with typed errors and the session goes on.
  */
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import type { ClientKeys } from '../../src/client/identity.js';
+import { GatewaySession } from '../../src/client/gateway-session.js';
+import { nodeWebSocketFactory } from '../../src/client/node.js';
 import { finalHopDelivery } from '../../src/gateway/delivery.js';
 import {
   DELIVERY_RECEIPTS_VERSION,
@@ -14,7 +19,10 @@ import {
   clientHandshakeFinish,
   clientHandshakeStart,
   createAuthenticateRequest,
+  GATEWAY_ERROR_TEXTS,
   encodeClientRequest,
+  encodeGatewayResponse,
+  encodePushedFrame,
   errorCodeOfMessage,
   identityFromSeed,
   parseClientRequest,
@@ -192,5 +200,71 @@ describe('a session with delivery receipts', () => {
     expect(rig.store.countMessages(identity.publicKey)).toBe(0);
     s.request({ type: 'received', count: 2 });
     expect(codeOf(await s.next())).toBe('receipt_out_of_range');
+  });
+});
+
+describe("Nymph's client at a gateway without receipts (as Nym's)", () => {
+  it('takes the error answer, goes on without receipts, and never sends one', async () => {
+    // a gateway that answers as Nym's does: deliveryReceipts is an unknown variant
+    const key = random(32);
+    const texts: string[] = [];
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    wss.on('connection', (ws) => {
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const t = data.toString();
+        texts.push(t);
+        const req = parseClientRequest(t);
+        if (req.type === 'supportedProtocol')
+          ws.send(encodeGatewayResponse({ type: 'supportedProtocol', version: PROTOCOL_VERSION }));
+        else if (req.type === 'authenticateV2')
+          ws.send(
+            encodeGatewayResponse({
+              type: 'authenticate',
+              protocolVersion: PROTOCOL_VERSION,
+              status: true,
+              bandwidthRemaining: 1 << 30,
+            }),
+          );
+        else if (req.type === 'deliveryReceipts') {
+          ws.send(
+            encodeGatewayResponse({
+              type: 'error',
+              message: `${GATEWAY_ERROR_TEXTS.unknown_request}\`deliveryReceipts\``,
+            }),
+          );
+          ws.send(encodePushedFrame(key, random(12), Uint8Array.of(1, 2, 3)));
+        }
+      });
+    });
+    await new Promise((r) => wss.once('listening', r));
+    const identity = identityFromSeed(random(32));
+    try {
+      const session = await GatewaySession.connect({
+        url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+        gatewayIdentity: random(32),
+        keys: { identitySecret: identity.secretKey, identityPublic: identity.publicKey } as ClientKeys,
+        sharedKey: key,
+        wsFactory: nodeWebSocketFactory,
+        rng: random,
+        timeoutMs: 5_000,
+        now: () => Date.now(),
+        receipts: true,
+      });
+      expect(session.receipts).toBe(false);
+      const got: Uint8Array[] = [];
+      session.attach({ onReceived: (p) => got.push(p), onText: () => undefined, onClose: () => undefined });
+      await tick(100);
+      expect(got).toEqual([Uint8Array.of(1, 2, 3)]);
+      expect(texts.map((t) => (JSON.parse(t) as { type: string }).type)).toEqual([
+        'supportedProtocol',
+        'authenticateV2',
+        'deliveryReceipts',
+        'encryptedRequest', // RememberMe
+      ]);
+      session.close();
+    } finally {
+      await new Promise((r) => wss.close(r));
+    }
   });
 });
