@@ -7,6 +7,13 @@
  * slope after warm-up (the first third, and a restarted process's first minute) is fitted
  * by least squares to the floor of the samples (lowerEnvelope), per node, and the largest
  * of each role is reported in KiB per minute.
+ *
+ * What did not arrive is told apart: `load_send_failures` counts the `error` frames the
+ * senders' clients sent back (a message that exhausted its retransmissions is reported so);
+ * `load_missing_at_wait_end` counts what had not arrived when the drain's wait ended, and
+ * `load_arrived_late` what arrived after that, in a second wait (only when something was
+ * missing): a message that arrives late was slow, not lost. `load_lost` is counted after
+ * both waits.
  */
 import { Counter, CountingApp, payload } from './apps.js';
 import { sleep } from './net.js';
@@ -48,6 +55,9 @@ export function slopePerMinute(points: readonly { t: number; y: number }[]): num
 const ROLE_KINDS = ['chain', 'api', 'mixnode', 'gateway', 'client'] as const;
 /** A process's own warm-up (code compiled, caches filled): its RSS rises for reasons of its start. */
 const PROCESS_WARM_UP_MS = 60_000;
+/** The drain's wait for everything sent, then a second one for stragglers (retransmissions back off up to a minute). */
+const DRAIN_WAIT_MS = 60_000;
+const LATE_WAIT_MS = 120_000;
 
 export const load: Scenario = {
   name: 'load with RSS sampled',
@@ -71,6 +81,8 @@ export const load: Scenario = {
     }
     if (apps.length < 2) throw new Error('reliability: load needs two native clients at least');
     const c = apps.length;
+    // error frames each app already had: the ones of this scenario are counted at the end
+    const errorsBefore = apps.map((a) => a.app.errors.length);
     const tag = (s: number) => `${ctx.run}-load${s}`;
     const sent = new Array<number>(streams).fill(0);
     const to = (s: number) => apps[(s + 1) % c];
@@ -100,10 +112,17 @@ export const load: Scenario = {
     samples.push({ t: performance.now() - t0, rss: ctx.net.rss() });
     const sendMs = performance.now() - t0;
     // drain: everything sent must arrive
-    const drainDeadline = Date.now() + 60_000;
     const pending = () => sent.reduce((a, n, s) => a + n - to(s).counter.distinct(tag(s)), 0);
-    while (pending() > 0 && Date.now() < drainDeadline) await sleep(200);
+    const waitFor = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (pending() > 0 && Date.now() < deadline) await sleep(200);
+    };
+    await waitFor(DRAIN_WAIT_MS);
+    const missingAtWaitEnd = pending();
+    if (missingAtWaitEnd > 0) await waitFor(LATE_WAIT_MS);
+    const arrivedLate = missingAtWaitEnd - pending();
     await sleep(1_000);
+    const sendFailures = apps.reduce((a, x, i) => a + x.app.errors.length - errorsBefore[i], 0);
     const total: Tally = { sent: 0, delivered: 0, lost: 0, duplicated: 0 };
     for (let s = 0; s < streams; s++) {
       const t = to(s).counter.tally(tag(s), sent[s]);
@@ -122,6 +141,9 @@ export const load: Scenario = {
       load_offered_per_s: streams * perSecond,
       load_achieved_per_s: Math.round((total.delivered / (sendMs / 1000)) * 10) / 10,
       load_window_full_ticks: blocked,
+      load_send_failures: sendFailures,
+      load_missing_at_wait_end: missingAtWaitEnd,
+      load_arrived_late: arrivedLate,
     };
     let worst = { role: '', slope: -Infinity };
     let skipped = 0;
