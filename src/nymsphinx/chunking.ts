@@ -387,7 +387,7 @@ export class Reassembler {
 
   insert(f: Fragment, now: number): InsertResult {
     checkHeader(f.setId, f.total, f.index, f.previousSetId, f.nextSetId);
-    const recalled = this.completed.recall(f.setId, fragmentPrint(f.index, f.payload), now);
+    const recalled = this.completed.recall(f.setId, () => fragmentPrint(f.index, f.payload), now);
     if (recalled === 'duplicate') return { kind: 'duplicate' };
     if (recalled === 'collision') this.idCollisions++;
     let set = this.sets.get(f.setId);
