@@ -20,7 +20,7 @@
  * heap grew 77.8 → 81.8 MiB in 150 s while its live data stayed flat, and a forced full
  * collection brought its RSS back to where it started). What is kept is measured when the
  * roles run with an inspector (`NYMPH_ROLE_NODE_ARGS=--inspect=127.0.0.1:0`): then every
- * `sampleMs` the native clients are collected in full through it (HeapProfiler.collectGarbage)
+ * `sampleMs` (5 s at least) the native clients are collected in full through it (HeapProfiler.collectGarbage)
  * and their RSS and used heap read right after; `live_rss_slope_client_kib_per_min` and
  * `live_heap_slope_client_kib_per_min` are fitted to those, and the RSS target is judged on
  * them instead of the raw slope.
