@@ -131,6 +131,18 @@ export class MixnetClientCore {
     return this.acks.pendingMessages;
   }
 
+  /** Reassembly state: incomplete sets, and completed set ids remembered against late duplicates. */
+  get reassembly(): { incomplete: number; remembered: number; evicted: number; idCollisions: number } {
+    if (!this.receiver) return { incomplete: 0, remembered: 0, evicted: 0, idCollisions: 0 };
+    const r = this.receiver.remembered;
+    return {
+      incomplete: this.receiver.incomplete,
+      remembered: r.sets,
+      evicted: r.evicted,
+      idCollisions: r.idCollisions,
+    };
+  }
+
   /** Received messages; those that arrive while nobody listens go to the first listener. */
   onMessage(l: Listener<ReceivedMessage>): () => void {
     return this.buffer.subscribe(l);

@@ -59,6 +59,12 @@ export class Receiver {
     return this.rx.reassembler.pendingSets;
   }
 
+  /** Completed set ids remembered against late duplicates, those evicted early by the cap, and fresh messages that drew a remembered id. */
+  get remembered(): { sets: number; evicted: number; idCollisions: number } {
+    const r = this.rx.reassembler;
+    return { sets: r.rememberedSets, evicted: r.rememberedEvicted, idCollisions: r.idCollisions };
+  }
+
   /** One payload pushed by the gateway; says what it was. */
   payload(p: Uint8Array): PayloadOutcome {
     const { stats } = this.o;
