@@ -136,7 +136,12 @@ try {
   const roleOf = (name: string) => name.replace(/-\d+$/, '');
   for (let i = 0; i < RUNS; i++) {
     const before = new Map(net.pids.map((p) => [p.name, cpuSeconds(p.pid)]));
+    const t0 = process.hrtime.bigint();
+    if (process.env.NYMPH_BENCH_MARKS) console.log(`download_start_us ${t0 / 1000n}`);
     const r = await curl(['--socks5-hostname', socks, url], { timeoutMs: 600_000 });
+    // monotonic µs, the clock of `node --cpu-prof` profiles: to cut a profile to the download
+    if (process.env.NYMPH_BENCH_MARKS)
+      console.log(`marks_us ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
     if (r.code !== 0 || sha256(r.body) !== want)
       throw new Error(`download through the mixnet failed: ${r.stderr}`);
     const rate = MB / (r.ms / 1000);
