@@ -4,10 +4,8 @@
  * - wasm-defaults.json: what Nym's published wasm client (@nymproject/nym-client-wasm-node,
  *   the devDependency) reports without a network: the commit it was built from and its
  *   default traffic, ack and reply-SURB settings. Its JS API offers no offline encoder or
- *   decoder of packets or messages (only the SDK's mime-type payload helpers), so packet
- *   captures wait for the gateway to speak Nym's protocol.
- * (nym-xcheck.json was printed by Nym's own message-layer code, compiled outside this
- *  repository: see test/vectors/nymsphinx/README.md.)
+ *   decoder of packets or messages (only the SDK's mime-type payload helpers); its packets
+ *   are captured on a Nymph network by scripts/capture-nym-wasm-vectors.ts.
  *
  * Usage: npx tsx scripts/gen-nymsphinx-vectors.ts
  */
