@@ -11,6 +11,7 @@ import { tallyFailures, tallyNumbers, type Ctx, type Scenario, type ScenarioResu
 
 const GW_STORED = 'nymph_gateway_messages_stored_total';
 const GW_DELIVERED = 'nymph_gateway_messages_delivered_total';
+const GW_ACKS = 'nymph_gateway_surb_acks_sent_total';
 
 /** The gateway the receiver is registered with (the part of its address after '@'). */
 function receiverGateway(ctx: Ctx): string {
@@ -40,17 +41,30 @@ async function receiverBack(ctx: Ctx): Promise<void> {
 /**
  * Sends `n` messages of `tag` to the offline receiver and waits (`awaitMs` at most) until its
  * gateway stored them all; returns how many it stored (a shortfall shows at the receiver).
+ * A metrics read that fails (a loaded gateway, a 3 s timeout) is polled again, not taken
+ * for the end of the wait.
  */
 async function storeAtGateway(ctx: Ctx, gateway: string, tag: string, n: number): Promise<number> {
   const before = await ctx.net.gatewayCounter(gateway, GW_STORED);
   await ctx.sender.sendRange(ctx.receiverAddress, tag, 0, n);
   let stored = 0;
+  let readError = '';
   await until(
-    async () => (stored = (await ctx.net.gatewayCounter(gateway, GW_STORED)) - before) >= n,
+    async () => {
+      try {
+        stored = (await ctx.net.gatewayCounter(gateway, GW_STORED)) - before;
+      } catch (e) {
+        readError = ` (last metrics read failed: ${(e as Error).message})`;
+        return false;
+      }
+      return stored >= n;
+    },
     ctx.sizes.awaitMs,
     `${n} messages stored at ${gateway}`,
     200,
-  ).catch(() => ctx.log(`${gateway} stored ${stored} of ${n} within ${ctx.sizes.awaitMs} ms; going on`));
+  ).catch(() =>
+    ctx.log(`${gateway} stored ${stored} of ${n} within ${ctx.sizes.awaitMs} ms${readError}; going on`),
+  );
   return stored;
 }
 
@@ -87,6 +101,17 @@ export const mixnodeKill: Scenario = {
   },
 };
 
+/** The receiver's gateway's delivery counters: what it stored, pushed to sockets, acked. */
+async function gatewayTally(
+  ctx: Ctx,
+  gateway: string,
+): Promise<{ stored: number; pushed: number; acked: number }> {
+  const [stored, pushed, acked] = await Promise.all(
+    [GW_STORED, GW_DELIVERED, GW_ACKS].map((c) => ctx.net.gatewayCounter(gateway, c)),
+  );
+  return { stored, pushed, acked };
+}
+
 export const gatewayKillStored: Scenario = {
   name: 'gateway kill -9 with messages stored',
   async run(ctx) {
@@ -94,15 +119,43 @@ export const gatewayKillStored: Scenario = {
     const tag = `${ctx.run}-gwstored`;
     const gw = receiverGateway(ctx);
     await receiverOffline(ctx);
+    // where a message that never reaches the store went: pushed to a socket of the offline
+    // client (SURB-acked, so never sent again), or given up by the sender (an error frame)
+    const g0 = await gatewayTally(ctx, gw);
+    const errors0 = ctx.sender.errors.length;
     const stored = await storeAtGateway(ctx, gw, tag, n);
+    const g1 = await gatewayTally(ctx, gw);
+    const pushedLive = g1.pushed - g0.pushed;
+    const ackedNotStored = Math.max(0, g1.acked - g0.acked - (g1.stored - g0.stored));
+    const senderErrors = ctx.sender.errors.slice(errors0);
     await ctx.net.kill9(gw);
-    ctx.log(`${stored} of ${n} stored at ${gw}; killed it`);
+    ctx.log(
+      `${stored} of ${n} stored at ${gw}; killed it (pushed to the offline client's socket: ${pushedLive}, ` +
+        `acked but not stored: ${ackedNotStored}, sender errors: ${senderErrors.length})`,
+    );
     await ctx.net.restart(gw);
     await receiverBack(ctx);
     const t = await ctx.receiverCounter.await(tag, n, ctx.sizes.awaitMs);
+    const failures = tallyFailures('gateway kill -9 stored', t);
+    if (stored < n)
+      failures.push(`gateway kill -9 stored: ${n - stored} of ${n} never reached ${gw}'s store`);
+    if (pushedLive)
+      failures.push(
+        `gateway kill -9 stored: ${gw} pushed ${pushedLive} to the socket of a client that was offline`,
+      );
+    if (senderErrors.length)
+      failures.push(
+        `gateway kill -9 stored: the sender reported ${senderErrors.length} errors, first: ${senderErrors[0]}`,
+      );
     return {
-      numbers: { ...tallyNumbers('gateway_kill_stored', t), gateway_kill_stored_at_gateway: stored },
-      failures: tallyFailures('gateway kill -9 stored', t),
+      numbers: {
+        ...tallyNumbers('gateway_kill_stored', t),
+        gateway_kill_stored_at_gateway: stored,
+        gateway_kill_stored_pushed_live: pushedLive,
+        gateway_kill_stored_acked_not_stored: ackedNotStored,
+        gateway_kill_stored_sender_errors: senderErrors.length,
+      },
+      failures,
     };
   },
 };

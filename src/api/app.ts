@@ -23,7 +23,7 @@ import type { CredentialIssuer } from './issuer.js';
 import type { ApiMetrics } from './metrics.js';
 import { NYM_ROUTES, serveNymRoute } from './nym-routes.js';
 import { parseBlindSignBody, parseVerifyBody } from './schema.js';
-import { registerSphinxKeyRoutes, type SphinxKeyRegistry } from './sphinx-keys.js';
+import { bondedNode, registerSphinxKeyRoutes, type SphinxKeyRegistry } from './sphinx-keys.js';
 
 export interface AppDeps {
   cache: ContractCache;
@@ -231,7 +231,7 @@ export function createApp(d: AppDeps): express.Express {
   if (d.sphinxKeys)
     registerSphinxKeyRoutes(app, {
       registry: d.sphinxKeys,
-      isBonded: (identity) => d.cache.isBonded(identity),
+      bondOf: (identity) => bondedNode(d.cache.snapshot, identity),
       jsonBody,
       // a node's key for the current rotation changed (it was down): show it now
       onChange: () => void d.cache.refresh(),

@@ -27,6 +27,7 @@ import {
   pageBody,
 } from './nym-nodes.js';
 import { withRotationKeys } from './sphinx-keys.js';
+import type { MixnetWebsockets } from '../api-client/sphinx-keys.js';
 import type { NymBodies, NymInputs, NymListing, NymSkip } from './nym-nodes.js';
 import { cachingResolver, resolveHosts } from './resolve.js';
 import type { HostResolver } from './resolve.js';
@@ -235,7 +236,12 @@ export interface ContractCacheOptions {
   /** Nym's key rotation validity, in epochs (default 24, as Nym's contract). */
   keyRotationValidityEpochs?: number;
   /** Nodes' announced Sphinx keys: the topology shows each node's key of the current rotation. */
-  sphinxKeys?: { readonly version: number; keyFor(identity: string, rotation: number): string | undefined };
+  sphinxKeys?: {
+    readonly version: number;
+    keyFor(identity: string, rotation: number): string | undefined;
+    /** A gateway's announced client ports (`wss_port` in the Nym routes). */
+    websocketsOf?(identity: string): MixnetWebsockets | undefined;
+  };
 }
 
 export class ContractCache {
@@ -362,6 +368,7 @@ export class ContractCache {
               valid.gateways,
               keyRotationInfo(interval0.output.interval, validity).progress.current_key_rotation_id,
               (id, r) => this.opts.sphinxKeys!.keyFor(id, r),
+              (id) => this.opts.sphinxKeys!.websocketsOf?.(id),
             )
           : valid;
       const mix = { ok: keyed.mixnodes };

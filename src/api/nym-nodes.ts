@@ -13,9 +13,16 @@
  *   gateways run no network requester or IP router, so none declares an exit role).
  * - `performance`: "1". Nymph runs no network monitor, and Nym clients drop nodes below
  *   their minimum performance.
- * - `entry.ws_port` is the gateway's `clients_port`; Nymph's gateways offer no `wss` port.
+ * - `entry.ws_port` is the gateway's `clients_port`; `entry.wss_port` is the `wss` port the
+ *   gateway announced with its keys (sphinx-keys.ts, Nym's self-described
+ *   `mixnet_websockets`), null when it announced none (no TLS, or not yet announced).
+ * - `entry.hostname` is the bond's host when that is a DNS name, null when it is an IP
+ *   address: the host the gateway's certificate is made for (src/gateway/tls.ts). Nym's
+ *   clients open `wss://hostname:wss_port` only when both are there (common/topology
+ *   `node.rs` ws_entry_address_tls), so a gateway bonded by IP (localnet) is reached over
+ *   `ws://ip:ws_port` even when it offers `wss`.
  */
-import type { GatewayBond, Interval, MixNodeDetails, RewardedSetNodeStatus } from '../contracts/index.js';
+import type { Interval, MixNodeDetails, RewardedSetNodeStatus } from '../contracts/index.js';
 import { isIpAddress } from '../api-client/nym-nodes.js';
 import type {
   KeyRotationInfoResponse,
@@ -24,6 +31,7 @@ import type {
   RewardedSetResponse,
   SkimmedNode,
 } from '../api-client/nym-nodes.js';
+import type { DescribedGatewayBond } from './sphinx-keys.js';
 
 /** Nym's default key validity (mixnet-contract `msg.rs`, `key_validity_in_epochs`: 24). */
 export const DEFAULT_KEY_ROTATION_VALIDITY_EPOCHS = 24;
@@ -123,7 +131,7 @@ function mixRole(d: MixNodeDetails, status: RewardedSetNodeStatus | undefined): 
 /** Build every Nym body of one snapshot. */
 export function buildNymBodies(
   mixnodes: readonly MixNodeDetails[],
-  gateways: readonly GatewayBond[],
+  gateways: readonly DescribedGatewayBond[],
   rewardedSet: ReadonlyMap<number, RewardedSetNodeStatus>,
   interval: Interval,
   builtAt: number,
@@ -191,7 +199,11 @@ export function buildNymBodies(
         x25519_sphinx_pubkey: gw.sphinx_key,
         role: 'EntryGateway',
         supported_roles: { ...GATEWAY_ROLES },
-        entry: { hostname: isIpAddress(gw.host) ? null : gw.host, ws_port: gw.clients_port, wss_port: null },
+        entry: {
+          hostname: isIpAddress(gw.host) ? null : gw.host,
+          ws_port: gw.clients_port,
+          wss_port: g.mixnet_websockets?.wss_port ?? null,
+        },
         performance: '1',
       },
     });

@@ -22,7 +22,8 @@ import type { ConnectionPoolOptions } from '../node/connection-pool.js';
 import type { NodeKeys } from '../node/keys.js';
 import { startMetricsServer, type PacketMetrics } from '../node/metrics.js';
 import { PacketPipeline } from '../node/pipeline.js';
-import { replayDirOf, SphinxRotation, type NodeSphinxOptions } from '../node/key-rotation.js';
+import { replayDirOf, SphinxRotation } from '../node/key-rotation.js';
+import type { NodeAnnounceOptions } from '../node/node-config.js';
 import { ReplayFilters } from '../node/replay-store.js';
 import { decodeAddress } from '../node/sphinx-adapter.js';
 import { encodeNodeAddress } from '../sphinx/index.js';
@@ -71,8 +72,11 @@ export interface GatewayConfig {
   keys: NodeKeys;
   workers?: number;
   batchSize?: number;
-  /** Sphinx key rotation (schedule, announcements, replay filter sizing); absent: one key. */
-  sphinx?: NodeSphinxOptions;
+  /**
+   * Sphinx key rotation (schedule, announcements, replay filter sizing); absent: one key.
+   * The announcements also carry the client ports (`ws`, and `wss` when TLS is on).
+   */
+  sphinx?: NodeAnnounceOptions;
   outbound?: ConnectionPoolOptions;
   /** Largest websocket message accepted (default 64 KiB; a 32 KiB packet frame fits). */
   maxMessageBytes?: number;
@@ -237,8 +241,20 @@ export function createGateway(config: GatewayConfig): Gateway {
         logger,
       };
       ctx = context;
+      const announce = config.sphinx?.announce;
       rotation = await SphinxRotation.open(
-        { ...config.sphinx, home: config.home, filters, initialSecret: config.keys.sphinxSecret, logger },
+        {
+          ...config.sphinx,
+          // the first announcement is after the listener is up: the ports are the bound ones
+          announce:
+            announce &&
+            ((held, s) =>
+              announce({ ...held, websockets: { wsPort: clientsPort, wssPort: clientsWssPort ?? null } }, s)),
+          home: config.home,
+          filters,
+          initialSecret: config.keys.sphinxSecret,
+          logger,
+        },
         signal,
       );
       pipeline.setKeys(rotation.workerKeys);

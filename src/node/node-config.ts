@@ -22,7 +22,7 @@ import type { ConnectionPoolOptions } from './connection-pool.js';
 import type { InboundLimits } from './pipeline.js';
 import { optNumber, optString, optStringArray, section, type TomlTable } from './config.js';
 import { NodeConfigError } from './errors.js';
-import { DEFAULT_REPLAY_SIZING, type NodeSphinxOptions } from './key-rotation.js';
+import { DEFAULT_REPLAY_SIZING, type NodeSphinxOptions, type SphinxKeyAnnouncement } from './key-rotation.js';
 import { localRotationInfo } from './rotation-schedule.js';
 import { fetchKeyRotationInfo } from '../api-client/nym-nodes.js';
 import { announceSphinxKeys, signSphinxKeys } from '../api-client/sphinx-keys.js';
@@ -129,17 +129,26 @@ export function keyRotationInfoFrom(
 }
 
 /**
- * Announces the keys to every nym-api; fails only when none holds them. A nym-api that took
- * these keys is not asked again (nor is the announcement signed again) until they change:
- * the periodic call is a retry for the nym-apis that have not, not a heartbeat (nym-api
- * keeps what it took across restarts).
+ * What a node announces to nym-api: its Sphinx keys and, from a gateway, its client ports
+ * (Nym's `mixnet_websockets`; `wssPort` null without TLS). With `websockets` the signed
+ * announcement is v2 (src/api-client/sphinx-keys.ts), else v1.
  */
-export function announceTo(
-  urls: readonly string[],
-  keys: NodeKeys,
-  timeoutMs = 5_000,
-): NonNullable<NodeSphinxOptions['announce']> {
-  const taken = new Map<string, string>(); // url -> the keys it took
+export interface NodeAnnouncement extends SphinxKeyAnnouncement {
+  websockets?: { wsPort: number; wssPort: number | null };
+}
+export type AnnounceFn = (a: NodeAnnouncement, signal: AbortSignal) => Promise<void>;
+
+/** A node's `[sphinx]` options, with an announcement that may carry a gateway's ports. */
+export type NodeAnnounceOptions = Omit<NodeSphinxOptions, 'announce'> & { announce?: AnnounceFn };
+
+/**
+ * Announces the keys (and a gateway's ports) to every nym-api; fails only when none holds
+ * them. A nym-api that took these facts is not asked again (nor is the announcement signed
+ * again) until they change: the periodic call is a retry for the nym-apis that have not,
+ * not a heartbeat (nym-api keeps what it took across restarts).
+ */
+export function announceTo(urls: readonly string[], keys: NodeKeys, timeoutMs = 5_000): AnnounceFn {
+  const taken = new Map<string, string>(); // url -> the facts it took
   return async (a, signal) => {
     const fingerprint = announcementFingerprint(a);
     const pending = urls.filter((u) => taken.get(u) !== fingerprint);
@@ -150,6 +159,7 @@ export function announceTo(
       primary: a.primary,
       preAnnounced: a.preAnnounced,
       timestampSecs: Math.floor(Date.now() / 1000),
+      websockets: a.websockets,
     });
     const results = await Promise.allSettled(
       pending.map((u) => announceSphinxKeys(u, body, { signal, timeoutMs })),
@@ -164,12 +174,13 @@ export function announceTo(
   };
 }
 
-const announcementFingerprint = (a: Parameters<NonNullable<NodeSphinxOptions['announce']>>[0]): string =>
+const announcementFingerprint = (a: NodeAnnouncement): string =>
   [a.primary, a.preAnnounced]
     .map((k) => (k ? `${k.rotationId}:${Buffer.from(k.publicKey).toString('hex')}` : '-'))
+    .concat(a.websockets ? `ws${a.websockets.wsPort}:wss${a.websockets.wssPort ?? '-'}` : [])
     .join('/');
 
-export function sphinxFromToml(t: TomlTable, keys?: NodeKeys): NodeSphinxOptions & { apiUrls: string[] } {
+export function sphinxFromToml(t: TomlTable, keys?: NodeKeys): NodeAnnounceOptions & { apiUrls: string[] } {
   const s = section(t, 'sphinx');
   const apiUrls = optStringArray(s, 'api_urls');
   const epochSecs = optNumber(s, 'local_epoch_secs', 0);

@@ -17,6 +17,7 @@ import {
   StaleAnnouncementError,
   UnknownNodeError,
   withRotationKeys,
+  type BondedNode,
 } from '../../src/api/sphinx-keys.js';
 import { InvalidRequestError } from '../../src/api/errors.js';
 import type { GatewayBond, MixNodeDetails } from '../../src/contracts/index.js';
@@ -41,7 +42,7 @@ describe('sphinx key announcements', () => {
     const k6 = n.key();
     const file = path.join(dir, 'keys.json');
     const reg = new SphinxKeyRegistry(file);
-    const bonded = (id: string) => id === n.id;
+    const bonded = (id: string): BondedNode | undefined => (id === n.id ? { kind: 'mixnode' } : undefined);
     const a = signSphinxKeys({
       ...n,
       primary: { rotationId: 5, publicKey: k5 },
@@ -60,7 +61,7 @@ describe('sphinx key announcements', () => {
   it('refuses unknown nodes, bad signatures, stale and malformed announcements with typed errors', () => {
     const n = node();
     const reg = new SphinxKeyRegistry();
-    const bonded = (id: string) => id === n.id;
+    const bonded = (id: string): BondedNode | undefined => (id === n.id ? { kind: 'mixnode' } : undefined);
     const at = (rotationId: number, timestampSecs: number) =>
       signSphinxKeys({ ...n, primary: { rotationId, publicKey: n.key() }, timestampSecs });
     const stranger = node();

@@ -49,15 +49,23 @@ describe('reliability (short form)', () => {
     expect(missed('mixnode')).toEqual([]);
   });
 
-  // The gateway must lose nothing it stored. A known open defect: on a loaded machine (2 of 2
-  // fresh-clone CI runs) 1-3 of 200 messages sent to an offline client never reach the
-  // gateway's store, and are not retransmitted within 40 s; they count as lost and the
-  // suite script reports them, but this test holds the gateway's part until that is found.
-  it('gateway kill -9 with messages stored: every stored message once', () => {
-    const n = numbersOf('gateway_kill_stored_');
-    expect(n.gateway_kill_stored_sent).toBe(sizes.gatewayStored);
-    expect(n.gateway_kill_stored_duplicated).toBe(0);
-    expect(n.gateway_kill_stored_delivered).toBe(n.gateway_kill_stored_at_gateway);
+  // Every message sent to the offline client reaches its gateway's store, and comes out once.
+  // 1-3 of 200 went missing on loaded machines: the suite's kill -9 called the client gone
+  // while threads of its process still held its socket open, so the gateway pushed the first
+  // arrivals there (SURB-acked, never stored, never sent again). test/reliability/kill.test.ts
+  // keeps the kill honest; the counters below say where a missing message went next time.
+  it('gateway kill -9 with messages stored: every message stored, then delivered once', () => {
+    expect(numbersOf('gateway_kill_stored_')).toMatchObject({
+      gateway_kill_stored_sent: sizes.gatewayStored,
+      gateway_kill_stored_at_gateway: sizes.gatewayStored,
+      gateway_kill_stored_delivered: sizes.gatewayStored,
+      gateway_kill_stored_lost: 0,
+      gateway_kill_stored_duplicated: 0,
+      gateway_kill_stored_pushed_live: 0,
+      gateway_kill_stored_acked_not_stored: 0,
+      gateway_kill_stored_sender_errors: 0,
+    });
+    expect(missed('gateway-stored')).toEqual([]);
   });
 
   // A known defect, open in the issue tracker: the gateway deletes a stored message once
