@@ -13,6 +13,10 @@
  *                        packet size the local network's SOCKS client and requester use
  *   cpu_s_per_mb         CPU seconds all the network's processes spent per MB (load-proof),
  *                        and by role: where the time goes
+ *   mix_packets_per_data_packet
+ *                        packets each mix node took per data packet of the download (its
+ *                        Prometheus counter): 1 data packet + 1 SURB-ack + the SURB top-ups
+ *                        is a little over 2; more means retransmissions
  *   load_1m              the machine's load average before and after (it is shared)
  *
  *   npm run bench:socks5
@@ -130,13 +134,31 @@ const net = await localnetUp({
   logLevel: 'warn',
 });
 const runs: number[] = [];
+const mixPacketRuns: number[] = [];
+/** Packets all mix nodes have received so far (their metrics endpoints; NaN without them). */
+async function mixPacketsReceived(): Promise<number> {
+  let n = 0;
+  for (const m of net.info.mixnodes) {
+    if (!m.metrics) return NaN;
+    const text = await (await fetch(m.metrics)).text();
+    const line = /^nymph_mixnode_packets_received_total (\S+)$/m.exec(text);
+    n += line ? Number(line[1]) : NaN;
+  }
+  return n;
+}
 const cpuRuns: Record<string, number>[] = [];
 try {
   const socks = (net.info.socks5_clients as { socks: string }[])[0].socks.replace('socks5h://', '');
   const roleOf = (name: string) => name.replace(/-\d+$/, '');
   for (let i = 0; i < RUNS; i++) {
     const before = new Map(net.pids.map((p) => [p.name, cpuSeconds(p.pid)]));
+    const mixBefore = await mixPacketsReceived();
+    const t0 = process.hrtime.bigint();
+    if (process.env.NYMPH_BENCH_MARKS) console.log(`download_start_us ${t0 / 1000n}`);
     const r = await curl(['--socks5-hostname', socks, url], { timeoutMs: 600_000 });
+    // monotonic µs, the clock of `node --cpu-prof` profiles: to cut a profile to the download
+    if (process.env.NYMPH_BENCH_MARKS)
+      console.log(`marks_us ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
     if (r.code !== 0 || sha256(r.body) !== want)
       throw new Error(`download through the mixnet failed: ${r.stderr}`);
     const rate = MB / (r.ms / 1000);
@@ -145,6 +167,8 @@ try {
     for (const p of net.pids)
       cpu[roleOf(p.name)] = (cpu[roleOf(p.name)] ?? 0) + cpuSeconds(p.pid) - before.get(p.name)!;
     cpuRuns.push(cpu);
+    const dataPackets = SIZE / dataPerPacket;
+    mixPacketRuns.push(((await mixPacketsReceived()) - mixBefore) / net.info.mixnodes.length / dataPackets);
     const total = Object.values(cpu).reduce((a, b) => a + b, 0);
     console.log(
       `run ${i + 1}: ${MB} MB in ${(r.ms / 1000).toFixed(1)} s = ${rate.toFixed(2)} MB/s; CPU ${total.toFixed(1)} s ` +
@@ -175,6 +199,7 @@ console.log(
     sphinx_us: { create: r2(sphinx.createUs), forward: r2(sphinx.forwardUs), final: r2(sphinx.finalUs) },
     cpu_s_per_mb: r2(totalCpu / MB),
     cpu_s_per_mb_by_role: Object.fromEntries(Object.entries(medianCpu).map(([k, v]) => [k, r2(v / MB)])),
+    mix_packets_per_data_packet: r2(mixPacketRuns[runs.indexOf(mbPerSec)]),
     cores,
     load_1m: [r2(loadBefore), r2(loadavg()[0])],
   }),
