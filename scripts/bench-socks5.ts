@@ -11,6 +11,13 @@
  *   ceiling_mb_per_sec   cores × data per packet / (Sphinx creation + 3 forward unwraps + the
  *                        gateway's final unwrap), src/sphinx with the default backend, at the
  *                        packet size the local network's SOCKS client and requester use
+ *   protocol_ceiling_mb_per_sec
+ *                        the same, counting all the crypto the protocol does per data packet
+ *                        of a download (for context; the target is against the ceiling above):
+ *                        the requester's SURB-ack (an ack packet through 4 hops) and its reply
+ *                        on a SURB, the SOCKS client's new reply SURB and the reply's
+ *                        decryption, 3 forward unwraps and the final one for the data packet and
+ *                        for its ack, and AES-GCM-SIV on both gateway links (seal and open)
  *   cpu_s_per_mb         CPU seconds all the network's processes spent per MB (load-proof),
  *                        and by role: where the time goes
  *   mix_packets_per_data_packet
@@ -30,10 +37,13 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { localnetUp } from '../localnet/network/up.js';
 import { fragmentLength } from '../src/client/client.js';
-import { defaultBackend } from '../src/crypto/index.js';
+import { defaultAead, defaultBackend } from '../src/crypto/index.js';
 import {
   createPacket,
+  createSurb,
+  decryptSurbReply,
   encodeNodeAddress,
+  useSurb,
   SphinxNodeKey,
   unwrapPacket,
   type RouteNode,
@@ -50,7 +60,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
 /** Per packet: creation through 4 hops, 3 forward unwraps and the final one (µs). */
-function sphinxCosts(): { createUs: number; forwardUs: number; finalUs: number } {
+function sphinxCosts(): Record<
+  | 'createUs'
+  | 'forwardUs'
+  | 'finalUs'
+  | 'ackCreateUs'
+  | 'ackForwardUs'
+  | 'ackFinalUs'
+  | 'surbCreateUs'
+  | 'replyUs'
+  | 'replyDecryptUs'
+  | 'aeadSealUs'
+  | 'aeadOpenUs',
+  number
+> {
   const keys = [0, 1, 2, 3].map(() => SphinxNodeKey.generate(random, defaultBackend));
   const route: RouteNode[] = keys.map((k, i) => ({
     address: encodeNodeAddress({ host: `10.0.0.${i + 1}`, port: 1789 }),
@@ -84,7 +107,46 @@ function sphinxCosts(): { createUs: number; forwardUs: number; finalUs: number }
   const createUs = time(200, make);
   const forwardUs = time(300, () => unwrapPacket(keys[0], first));
   const finalUs = time(300, () => unwrapPacket(keys[3], last));
-  return { createUs, forwardUs, finalUs };
+
+  // what else a download's data packet costs in crypto (see protocol_ceiling_mb_per_sec)
+  const destination = { address: random(32), surbId: random(16) };
+  const makeAck = () =>
+    createPacket({
+      route,
+      delaysNs: [0n, 0n, 0n, 0n],
+      destination,
+      payload: random(21),
+      size: 'ack',
+      random,
+      backend: defaultBackend,
+    });
+  let ack = makeAck();
+  const ackFirst = ack;
+  for (let i = 0; i < 3; i++) {
+    const r = unwrapPacket(keys[i], ack);
+    if (r.kind !== 'forward') throw new Error('expected a forward hop');
+    ack = r.packet;
+  }
+  const ackLast = ack;
+  const makeSurb = () =>
+    createSurb({ route, delaysNs: [0n, 0n, 0n, 0n], destination, random, backend: defaultBackend });
+  const { surb, replyKey } = makeSurb();
+  const reply = useSurb(surb, payload, { size: PACKET_SIZE, backend: defaultBackend });
+  const aeadKey = random(16);
+  const nonce = random(12);
+  const frame = random(reply.packet.length);
+  const sealed = defaultAead.seal(aeadKey, nonce, frame);
+  const extra = {
+    ackCreateUs: time(200, makeAck),
+    ackForwardUs: time(300, () => unwrapPacket(keys[0], ackFirst)),
+    ackFinalUs: time(300, () => unwrapPacket(keys[3], ackLast)),
+    surbCreateUs: time(200, makeSurb),
+    replyUs: time(200, () => useSurb(surb, payload, { size: PACKET_SIZE, backend: defaultBackend })),
+    replyDecryptUs: time(300, () => decryptSurbReply(replyKey, payload, defaultBackend)),
+    aeadSealUs: time(200, () => defaultAead.seal(aeadKey, nonce, frame)),
+    aeadOpenUs: time(200, () => defaultAead.open(aeadKey, nonce, sealed)),
+  };
+  return { createUs, forwardUs, finalUs, ...extra };
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -103,10 +165,26 @@ const sphinx = sphinxCosts();
 const dataPerPacket = fragmentLength(PACKET_SIZE) - 64; // the requester's NetworkData chunk
 const perPacketUs = sphinx.createUs + 3 * sphinx.forwardUs + sphinx.finalUs;
 const ceiling = (cores * dataPerPacket) / perPacketUs; // bytes per µs = MB/s
+const protocolPerPacketUs =
+  sphinx.ackCreateUs +
+  sphinx.replyUs +
+  sphinx.surbCreateUs +
+  sphinx.replyDecryptUs +
+  3 * (sphinx.forwardUs + sphinx.ackForwardUs) +
+  sphinx.finalUs +
+  sphinx.ackFinalUs +
+  2 * (sphinx.aeadSealUs + sphinx.aeadOpenUs);
+const protocolCeiling = (cores * dataPerPacket) / protocolPerPacketUs;
 console.log(
   `sphinx (${PACKET_SIZE}): create ${sphinx.createUs.toFixed(0)} µs, forward unwrap ${sphinx.forwardUs.toFixed(0)} µs, ` +
     `final ${sphinx.finalUs.toFixed(0)} µs: ${perPacketUs.toFixed(0)} µs per packet of ${dataPerPacket} data bytes, ` +
     `${cores} cores: ceiling ${ceiling.toFixed(1)} MB/s`,
+);
+console.log(
+  `all the crypto of a download's data packet: ${protocolPerPacketUs.toFixed(0)} µs ` +
+    `(SURB-ack ${sphinx.ackCreateUs.toFixed(0)}, reply on a SURB ${sphinx.replyUs.toFixed(0)}, new SURB ${sphinx.surbCreateUs.toFixed(0)}, ` +
+    `ack unwraps ${sphinx.ackForwardUs.toFixed(0)}/${sphinx.ackFinalUs.toFixed(0)}, GCM-SIV seal/open ${sphinx.aeadSealUs.toFixed(0)}/${sphinx.aeadOpenUs.toFixed(0)}): ` +
+    `protocol ceiling ${protocolCeiling.toFixed(1)} MB/s`,
 );
 
 const http = await startHttpServer();
@@ -196,7 +274,10 @@ console.log(
     direct_mb_per_sec: r2(direct),
     ceiling_mb_per_sec: r2(ceiling),
     ratio_to_ceiling: r2(mbPerSec / ceiling),
+    protocol_ceiling_mb_per_sec: r2(protocolCeiling),
+    ratio_to_protocol_ceiling: r2(mbPerSec / protocolCeiling),
     sphinx_us: { create: r2(sphinx.createUs), forward: r2(sphinx.forwardUs), final: r2(sphinx.finalUs) },
+    protocol_us: Object.fromEntries(Object.entries(sphinx).map(([k, v]) => [k.replace(/Us$/, ''), r2(v)])),
     cpu_s_per_mb: r2(totalCpu / MB),
     cpu_s_per_mb_by_role: Object.fromEntries(Object.entries(medianCpu).map(([k, v]) => [k, r2(v / MB)])),
     mix_packets_per_data_packet: r2(mixPacketRuns[runs.indexOf(mbPerSec)]),
