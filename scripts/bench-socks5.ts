@@ -11,8 +11,19 @@
  *   ceiling_mb_per_sec   cores × data per packet / (Sphinx creation + 3 forward unwraps + the
  *                        gateway's final unwrap), src/sphinx with the default backend, at the
  *                        packet size the local network's SOCKS client and requester use
+ *   protocol_ceiling_mb_per_sec
+ *                        the same, counting all the crypto the protocol does per data packet
+ *                        of a download (for context; the target is against the ceiling above):
+ *                        the requester's SURB-ack (an ack packet through 4 hops) and its reply
+ *                        on a SURB, the SOCKS client's new reply SURB and the reply's
+ *                        decryption, 3 forward unwraps and the final one for the data packet and
+ *                        for its ack, and AES-GCM-SIV on both gateway links (seal and open)
  *   cpu_s_per_mb         CPU seconds all the network's processes spent per MB (load-proof),
  *                        and by role: where the time goes
+ *   mix_packets_per_data_packet
+ *                        packets each mix node took per data packet of the download (its
+ *                        Prometheus counter): 1 data packet + 1 SURB-ack + the SURB top-ups
+ *                        is a little over 2; more means retransmissions
  *   load_1m              the machine's load average before and after (it is shared)
  *
  *   npm run bench:socks5
@@ -26,10 +37,13 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { localnetUp } from '../localnet/network/up.js';
 import { fragmentLength } from '../src/client/client.js';
-import { defaultBackend } from '../src/crypto/index.js';
+import { defaultAead, defaultBackend } from '../src/crypto/index.js';
 import {
   createPacket,
+  createSurb,
+  decryptSurbReply,
   encodeNodeAddress,
+  useSurb,
   SphinxNodeKey,
   unwrapPacket,
   type RouteNode,
@@ -46,7 +60,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
 /** Per packet: creation through 4 hops, 3 forward unwraps and the final one (µs). */
-function sphinxCosts(): { createUs: number; forwardUs: number; finalUs: number } {
+function sphinxCosts(): Record<
+  | 'createUs'
+  | 'forwardUs'
+  | 'finalUs'
+  | 'ackCreateUs'
+  | 'ackForwardUs'
+  | 'ackFinalUs'
+  | 'surbCreateUs'
+  | 'replyUs'
+  | 'replyDecryptUs'
+  | 'aeadSealUs'
+  | 'aeadOpenUs',
+  number
+> {
   const keys = [0, 1, 2, 3].map(() => SphinxNodeKey.generate(random, defaultBackend));
   const route: RouteNode[] = keys.map((k, i) => ({
     address: encodeNodeAddress({ host: `10.0.0.${i + 1}`, port: 1789 }),
@@ -80,7 +107,46 @@ function sphinxCosts(): { createUs: number; forwardUs: number; finalUs: number }
   const createUs = time(200, make);
   const forwardUs = time(300, () => unwrapPacket(keys[0], first));
   const finalUs = time(300, () => unwrapPacket(keys[3], last));
-  return { createUs, forwardUs, finalUs };
+
+  // what else a download's data packet costs in crypto (see protocol_ceiling_mb_per_sec)
+  const destination = { address: random(32), surbId: random(16) };
+  const makeAck = () =>
+    createPacket({
+      route,
+      delaysNs: [0n, 0n, 0n, 0n],
+      destination,
+      payload: random(21),
+      size: 'ack',
+      random,
+      backend: defaultBackend,
+    });
+  let ack = makeAck();
+  const ackFirst = ack;
+  for (let i = 0; i < 3; i++) {
+    const r = unwrapPacket(keys[i], ack);
+    if (r.kind !== 'forward') throw new Error('expected a forward hop');
+    ack = r.packet;
+  }
+  const ackLast = ack;
+  const makeSurb = () =>
+    createSurb({ route, delaysNs: [0n, 0n, 0n, 0n], destination, random, backend: defaultBackend });
+  const { surb, replyKey } = makeSurb();
+  const reply = useSurb(surb, payload, { size: PACKET_SIZE, backend: defaultBackend });
+  const aeadKey = random(16);
+  const nonce = random(12);
+  const frame = random(reply.packet.length);
+  const sealed = defaultAead.seal(aeadKey, nonce, frame);
+  const extra = {
+    ackCreateUs: time(200, makeAck),
+    ackForwardUs: time(300, () => unwrapPacket(keys[0], ackFirst)),
+    ackFinalUs: time(300, () => unwrapPacket(keys[3], ackLast)),
+    surbCreateUs: time(200, makeSurb),
+    replyUs: time(200, () => useSurb(surb, payload, { size: PACKET_SIZE, backend: defaultBackend })),
+    replyDecryptUs: time(300, () => decryptSurbReply(replyKey, payload, defaultBackend)),
+    aeadSealUs: time(200, () => defaultAead.seal(aeadKey, nonce, frame)),
+    aeadOpenUs: time(200, () => defaultAead.open(aeadKey, nonce, sealed)),
+  };
+  return { createUs, forwardUs, finalUs, ...extra };
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -99,10 +165,26 @@ const sphinx = sphinxCosts();
 const dataPerPacket = fragmentLength(PACKET_SIZE) - 64; // the requester's NetworkData chunk
 const perPacketUs = sphinx.createUs + 3 * sphinx.forwardUs + sphinx.finalUs;
 const ceiling = (cores * dataPerPacket) / perPacketUs; // bytes per µs = MB/s
+const protocolPerPacketUs =
+  sphinx.ackCreateUs +
+  sphinx.replyUs +
+  sphinx.surbCreateUs +
+  sphinx.replyDecryptUs +
+  3 * (sphinx.forwardUs + sphinx.ackForwardUs) +
+  sphinx.finalUs +
+  sphinx.ackFinalUs +
+  2 * (sphinx.aeadSealUs + sphinx.aeadOpenUs);
+const protocolCeiling = (cores * dataPerPacket) / protocolPerPacketUs;
 console.log(
   `sphinx (${PACKET_SIZE}): create ${sphinx.createUs.toFixed(0)} µs, forward unwrap ${sphinx.forwardUs.toFixed(0)} µs, ` +
     `final ${sphinx.finalUs.toFixed(0)} µs: ${perPacketUs.toFixed(0)} µs per packet of ${dataPerPacket} data bytes, ` +
     `${cores} cores: ceiling ${ceiling.toFixed(1)} MB/s`,
+);
+console.log(
+  `all the crypto of a download's data packet: ${protocolPerPacketUs.toFixed(0)} µs ` +
+    `(SURB-ack ${sphinx.ackCreateUs.toFixed(0)}, reply on a SURB ${sphinx.replyUs.toFixed(0)}, new SURB ${sphinx.surbCreateUs.toFixed(0)}, ` +
+    `ack unwraps ${sphinx.ackForwardUs.toFixed(0)}/${sphinx.ackFinalUs.toFixed(0)}, GCM-SIV seal/open ${sphinx.aeadSealUs.toFixed(0)}/${sphinx.aeadOpenUs.toFixed(0)}): ` +
+    `protocol ceiling ${protocolCeiling.toFixed(1)} MB/s`,
 );
 
 const http = await startHttpServer();
@@ -130,13 +212,31 @@ const net = await localnetUp({
   logLevel: 'warn',
 });
 const runs: number[] = [];
+const mixPacketRuns: number[] = [];
+/** Packets all mix nodes have received so far (their metrics endpoints; NaN without them). */
+async function mixPacketsReceived(): Promise<number> {
+  let n = 0;
+  for (const m of net.info.mixnodes) {
+    if (!m.metrics) return NaN;
+    const text = await (await fetch(m.metrics)).text();
+    const line = /^nymph_mixnode_packets_received_total (\S+)$/m.exec(text);
+    n += line ? Number(line[1]) : NaN;
+  }
+  return n;
+}
 const cpuRuns: Record<string, number>[] = [];
 try {
   const socks = (net.info.socks5_clients as { socks: string }[])[0].socks.replace('socks5h://', '');
   const roleOf = (name: string) => name.replace(/-\d+$/, '');
   for (let i = 0; i < RUNS; i++) {
     const before = new Map(net.pids.map((p) => [p.name, cpuSeconds(p.pid)]));
+    const mixBefore = await mixPacketsReceived();
+    const t0 = process.hrtime.bigint();
+    if (process.env.NYMPH_BENCH_MARKS) console.log(`download_start_us ${t0 / 1000n}`);
     const r = await curl(['--socks5-hostname', socks, url], { timeoutMs: 600_000 });
+    // monotonic µs, the clock of `node --cpu-prof` profiles: to cut a profile to the download
+    if (process.env.NYMPH_BENCH_MARKS)
+      console.log(`marks_us ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
     if (r.code !== 0 || sha256(r.body) !== want)
       throw new Error(`download through the mixnet failed: ${r.stderr}`);
     const rate = MB / (r.ms / 1000);
@@ -145,6 +245,8 @@ try {
     for (const p of net.pids)
       cpu[roleOf(p.name)] = (cpu[roleOf(p.name)] ?? 0) + cpuSeconds(p.pid) - before.get(p.name)!;
     cpuRuns.push(cpu);
+    const dataPackets = SIZE / dataPerPacket;
+    mixPacketRuns.push(((await mixPacketsReceived()) - mixBefore) / net.info.mixnodes.length / dataPackets);
     const total = Object.values(cpu).reduce((a, b) => a + b, 0);
     console.log(
       `run ${i + 1}: ${MB} MB in ${(r.ms / 1000).toFixed(1)} s = ${rate.toFixed(2)} MB/s; CPU ${total.toFixed(1)} s ` +
@@ -172,9 +274,13 @@ console.log(
     direct_mb_per_sec: r2(direct),
     ceiling_mb_per_sec: r2(ceiling),
     ratio_to_ceiling: r2(mbPerSec / ceiling),
+    protocol_ceiling_mb_per_sec: r2(protocolCeiling),
+    ratio_to_protocol_ceiling: r2(mbPerSec / protocolCeiling),
     sphinx_us: { create: r2(sphinx.createUs), forward: r2(sphinx.forwardUs), final: r2(sphinx.finalUs) },
+    protocol_us: Object.fromEntries(Object.entries(sphinx).map(([k, v]) => [k.replace(/Us$/, ''), r2(v)])),
     cpu_s_per_mb: r2(totalCpu / MB),
     cpu_s_per_mb_by_role: Object.fromEntries(Object.entries(medianCpu).map(([k, v]) => [k, r2(v / MB)])),
+    mix_packets_per_data_packet: r2(mixPacketRuns[runs.indexOf(mbPerSec)]),
     cores,
     load_1m: [r2(loadBefore), r2(loadavg()[0])],
   }),

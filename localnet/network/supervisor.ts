@@ -196,7 +196,8 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 
 /**
  * Linux: state and process group from /proc/<pid>/stat; undefined when gone. An exited
- * process waiting for its parent (or init) to reap it is a zombie: it counts as gone.
+ * process waiting for its parent (or init) to reap it is a zombie: it counts as gone once
+ * none of its threads is left (`liveThreads`).
  */
 function procStat(pid: number | string): { state: string; pgrp: number } | undefined {
   try {
@@ -211,10 +212,30 @@ function procStat(pid: number | string): { state: string; pgrp: number } | undef
 
 const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/self/stat');
 
+/**
+ * Threads of process `pid` that have not exited. A process killed with SIGKILL is a zombie
+ * as soon as its main thread has exited, while its other threads (V8's, libuv's, workers)
+ * may still be on their way out, and its sockets close only with the last of them: until
+ * then it is not gone (a peer still sees its connections open; its ports are still taken).
+ */
+export function liveThreads(pid: number): number {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  return tids.filter((t) => {
+    const st = procStat(`${pid}/task/${t}`);
+    return st !== undefined && st.state !== 'Z';
+  }).length;
+}
+
 export function isAlive(pid: number): boolean {
   if (HAVE_PROC) {
     const st = procStat(pid);
-    return st !== undefined && st.state !== 'Z';
+    if (st === undefined) return false;
+    return st.state !== 'Z' || liveThreads(pid) > 0;
   }
   try {
     process.kill(pid, 0);

@@ -6,7 +6,7 @@
  * RSS from /proc. Restarted roles hold their home's lock file, so `localnetDown` finds and
  * stops them at teardown as well as the ones `up` spawned.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROLES, type RoleName } from '../../src/roles.js';
@@ -122,41 +122,9 @@ export function rssKiB(pid: number): number | undefined {
   }
 }
 
-/** The state letter of /proc/<path>/stat (R, S, D, Z, …), or undefined when it is gone. */
-function procState(statFile: string): string | undefined {
-  try {
-    const stat = readFileSync(statFile, 'utf8');
-    // pid (comm) state …; comm may hold spaces and parentheses
-    return stat[stat.lastIndexOf(')') + 2];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Threads of process `pid` that have not exited yet. A process killed with SIGKILL shows
- * as a zombie (`isAlive` false) as soon as its main thread has exited, while its other
- * threads (V8's, libuv's, workers) may still be on their way out: its files, sockets
- * included, are closed only by the last of them. On a loaded machine that took up to 48 ms
- * (11 of 15 kills of a node process with busy workers, measured): a gateway still held
- * a live session for a client called offline, and what it pushed there was lost.
- */
-export function liveThreads(pid: number): number {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return 0; // gone (or no /proc: isAlive alone decides)
-  }
-  return tids.filter((t) => {
-    const st = procState(`/proc/${pid}/task/${t}/stat`);
-    return st !== undefined && st !== 'Z';
-  }).length;
-}
-
 /** Gone: the process exited and so did every thread of it, so its sockets are closed. */
 export function processGone(pid: number): boolean {
-  return !isAlive(pid) && liveThreads(pid) === 0;
+  return !isAlive(pid); // a zombie with live threads is alive (supervisor.ts liveThreads)
 }
 
 /**

@@ -169,8 +169,9 @@ export const gatewayKillMidDrain: Scenario = {
     await receiverOffline(ctx);
     await storeAtGateway(ctx, gw, tag, n);
     const delivered0 = await ctx.net.gatewayCounter(gw, GW_DELIVERED);
-    // the client comes back and the gateway starts pushing; both die at the first push seen
-    // (a drain is quick: the gateway's metrics are read as often as it answers)
+    // the client comes back and the gateway starts pushing; both die at the first delivery
+    // counted (the native client takes delivery receipts: the gateway counts a message
+    // delivered once the client confirmed it kept it, and drains at most two batches ahead)
     const back = receiverBack(ctx).catch((e: unknown) => e);
     let pushed = 0;
     await until(

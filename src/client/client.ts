@@ -77,7 +77,11 @@ export class MixnetClientCore {
       ...opts,
       ...ctx,
       config,
-      onPayload: (p) => this.receiver.payload(p),
+      receipts: opts.inbound !== undefined,
+      onPayload: (p) => {
+        // a fragment the gateway will be told we hold must outlive a crash (delivered-store.ts)
+        if (this.receiver.payload(p) === 'incomplete') opts.inbound?.keepFragment(p, ctx.now());
+      },
       onWritable: () => this.traffic.kick(),
       onGiveUp: () => void this.stop(),
     });
@@ -130,6 +134,18 @@ export class MixnetClientCore {
     return this.acks.pendingMessages;
   }
 
+  /** Reassembly state: incomplete sets, and completed set ids remembered against late duplicates. */
+  get reassembly(): { incomplete: number; remembered: number; evicted: number; idCollisions: number } {
+    if (!this.receiver) return { incomplete: 0, remembered: 0, evicted: 0, idCollisions: 0 };
+    const r = this.receiver.remembered;
+    return {
+      incomplete: this.receiver.incomplete,
+      remembered: r.sets,
+      evicted: r.evicted,
+      idCollisions: r.idCollisions,
+    };
+  }
+
   /** Received messages; those that arrive while nobody listens go to the first listener. */
   onMessage(l: Listener<ReceivedMessage>): () => void {
     return this.buffer.subscribe(l);
@@ -155,6 +171,8 @@ export class MixnetClientCore {
       const stored = loaded ?? { keys: generateKeys(this.ctx.rng) };
       if (!loaded) await this.opts.keyStore.save(stored);
       this.wire(stored.keys);
+      // fragments kept by the last run (already kept: their outcome is not kept again)
+      for (const p of this.opts.inbound?.keptFragments() ?? []) this.receiver.payload(p);
       await this.routes.refresh(signal);
       this.routes.assertRoutable(); // fail fast and typed when no route exists (Nym #1774, #1810)
       await this.link.open(stored, this.routes.topology!, this.opts.gateway, signal);
@@ -198,9 +216,9 @@ export class MixnetClientCore {
       keys,
       takeReplyKey: (digest) => replies.takeReplyKey(digest),
       onAck: (key) => acks.acked(key),
-      onMessage: (m) => {
+      onMessage: (m, setIds) => {
         const forApp = replies.received(m);
-        if (forApp) buffer.deliver(forApp);
+        if (forApp) buffer.deliver({ ...forApp, setIds });
       },
     });
   }
@@ -210,6 +228,7 @@ export class MixnetClientCore {
     this.timers.after(1000, () => {
       const now = this.ctx.now();
       this.receiver.expire(now);
+      this.opts.inbound?.pruneFragments(now - this.config.reassemblyTimeoutMs);
       this.replies.prune(now);
       this.maintain();
     });

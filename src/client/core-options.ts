@@ -8,6 +8,7 @@ import type { GatewayEntry } from '../topology/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ClientConfigInput } from './config.js';
 import { secureRandom, type CryptoBackend, type RandomBytes } from './crypto.js';
+import type { DurableInbound } from './delivered-store.js';
 import type { CredentialSource } from './gateway-link.js';
 import type { KeyStore } from './identity.js';
 import type { ReplyStore } from './store.js';
@@ -38,6 +39,13 @@ export interface MixnetClientCoreOptions {
   /** Timers, and the monotonic time of the traffic streams. */
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * Durable receiving (delivered-store.ts): fragments of incomplete messages are kept across
+   * restarts, and the gateway is asked for delivery receipts. Set it only with a listener
+   * that keeps complete messages durably, subscribed (`onMessage`) before `start`: a frame
+   * is confirmed to the gateway as soon as its handling returns.
+   */
+  readonly inbound?: DurableInbound;
 }
 
 export interface SendOptions {

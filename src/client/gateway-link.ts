@@ -58,6 +58,8 @@ export interface GatewayLinkOptions {
   readonly clock: Clock;
   readonly stats: ClientStats;
   readonly log?: Logger;
+  /** Ask the gateway for delivery receipts: `onPayload` returns once the payload is durable. */
+  readonly receipts?: boolean;
   /** A payload the gateway pushed to us. */
   onPayload(p: Uint8Array): void;
   /** Sending may go on (connected, reconnected, topped up, or worth a retry). */
@@ -164,6 +166,7 @@ export class GatewayLink {
       aead: this.o.aead ?? defaultAead,
       // without credentials, free bandwidth is claimed (where the gateway grants it)
       claimFreeBandwidth: !this.o.credentials,
+      receipts: this.o.receipts,
       signal,
     };
     let session: GatewaySession;

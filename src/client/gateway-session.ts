@@ -8,9 +8,15 @@
  *
  * Nymph's client announces protocol 5 in its handshake and authenticateV2 (Nym's announces
  * 3 and 4 there), so that a v5 gateway agrees to ForwardSphinxV2 frames.
+ *
+ * With `receipts`, the session asks for delivery receipts (a Nymph extension,
+ * gateway/protocol/messages.ts) and confirms binary frames by their count once
+ * `onReceived` has returned for them (the caller made them durable by then); a gateway that
+ * does not know the request (Nym's) answers an error and the session goes on without.
  */
 import {
   AEAD_NONCE_SIZE,
+  DELIVERY_RECEIPTS_VERSION,
   HandshakeError,
   HandshakeRemoteError,
   PROTOCOL_VERSION,
@@ -54,6 +60,8 @@ export interface SessionOptions {
   readonly now: () => number;
   readonly aead?: Aead;
   readonly signal?: AbortSignal;
+  /** Ask for delivery receipts (see the file comment). */
+  readonly receipts?: boolean;
 }
 
 /** What the session reports besides delivered messages. */
@@ -62,13 +70,20 @@ export type SessionNotice =
   | { readonly type: 'bandwidth'; readonly availableTotal: number };
 
 export interface SessionEvents {
-  /** A delivered message (final payload without its SURB-ack). */
+  /**
+   * A delivered message (final payload without its SURB-ack). With receipts, the frame is
+   * confirmed to the gateway once this returns: what must be kept is kept by then.
+   */
   onReceived(plaintext: Uint8Array): void;
   /** An error or bandwidth report from the gateway after the handshake. */
   onText(msg: SessionNotice): void;
   /** The socket closed; `clean` when we closed it. */
   onClose(clean: boolean, reason: string): void;
 }
+
+/** A receipt goes out after this many handled frames, or this long after the first unconfirmed one. */
+const RECEIPT_EVERY_FRAMES = 32;
+const RECEIPT_DELAY_MS = 10;
 
 /** Below this, a client without credentials claims free bandwidth (Nym claims below its threshold). */
 const FREE_CLAIM_BELOW = 1024 * 1024 * 1024;
@@ -102,6 +117,8 @@ class SetupReader {
   private waiter: ((m: GatewayResponse | Error) => void) | undefined;
   /** binary frames that arrive early (stored messages pushed right after authentication) */
   readonly early: unknown[] = [];
+  /** `early` frames from this index on came after the gateway turned receipts on */
+  receiptsFrom = Infinity;
   private readonly onMessage = (ev: { data: unknown }) => {
     if (typeof ev.data !== 'string') return void this.early.push(ev.data);
     let m: GatewayResponse | Error;
@@ -110,6 +127,7 @@ class SetupReader {
     } catch (e) {
       m = e as Error;
     }
+    if (!(m instanceof Error) && m.type === 'deliveryReceipts') this.receiptsFrom = this.early.length;
     this.push(m);
   };
   private readonly onClose = (ev: { code?: number; reason?: string }) =>
@@ -163,8 +181,14 @@ export class GatewaySession {
   private closedByUs = false;
   private readonly textWaiters: ((m: GatewayResponse) => void)[] = [];
   private events: SessionEvents | undefined;
-  /** frames that arrived before `attach` */
-  private backlog: Uint8Array[] = [];
+  /** frames that arrived before `attach` (with their receipt number, 0 when not counted) */
+  private backlog: [Uint8Array | undefined, number][] = [];
+  /** Receipts are on: binary frames from then on are counted and confirmed. */
+  private receiptsOn = false;
+  private framesCounted = 0;
+  private framesHandled = 0;
+  private receiptSent = 0;
+  private receiptTimer: ReturnType<typeof setTimeout> | undefined;
   private claiming = false;
   bandwidthRemaining = 0;
   /** true when this session registered (first contact) rather than re-authenticated */
@@ -272,9 +296,15 @@ export class GatewaySession {
           s.freeBandwidthOffered = false;
         }
       }
+      if (o.receipts) {
+        send({ type: 'deliveryReceipts', version: DELIVERY_RECEIPTS_VERSION });
+        // a gateway without them (Nym's) answers an error: go on without
+        const m = await reader.next('deliveryReceipts');
+        s.receiptsOn = m.type === 'deliveryReceipts' && m.version === DELIVERY_RECEIPTS_VERSION;
+      }
       reader.detach();
-      for (const d of reader.early) s.handleMessage(d);
-      ws.addEventListener('message', (ev: { data: unknown }) => s.handleMessage(ev.data));
+      reader.early.forEach((d, i) => s.handleMessage(d, s.receiptsOn && i >= reader.receiptsFrom));
+      ws.addEventListener('message', (ev: { data: unknown }) => s.handleMessage(ev.data, s.receiptsOn));
       ws.addEventListener('close', (ev: { code?: number; reason?: string }) =>
         s.events?.onClose(s.closedByUs, `${ev?.code ?? ''} ${ev?.reason ?? ''}`.trim()),
       );
@@ -335,27 +365,49 @@ export class GatewaySession {
     return fin.sharedKey;
   }
 
+  /** Whether the gateway confirmed delivery receipts for this session. */
+  get receipts(): boolean {
+    return this.receiptsOn;
+  }
+
   attach(events: SessionEvents): void {
     this.events = events;
     const b = this.backlog;
     this.backlog = [];
-    for (const p of b) events.onReceived(p);
+    for (const [p, n] of b) this.deliver(p, n);
   }
 
-  private handleMessage(data: unknown): void {
+  /** `counted`: a binary frame after receipts began (every one counts, even a bad one). */
+  private handleMessage(data: unknown, counted: boolean): void {
     if (typeof data === 'string') return this.handleText(data);
+    const n = counted ? ++this.framesCounted : 0;
     const bytes = toBytes(data);
-    if (!bytes) return;
-    let message: Uint8Array;
+    let message: Uint8Array | undefined;
     try {
-      message = decodePushedFrame(bytes, this.sharedKey, this.aead);
+      if (bytes) message = decodePushedFrame(bytes, this.sharedKey, this.aead);
     } catch {
       this.badFrames++;
-      return;
     }
-    this.framesIn++;
-    if (this.events) this.events.onReceived(message);
-    else this.backlog.push(message);
+    if (message) this.framesIn++;
+    if (this.events) this.deliver(message, n);
+    else this.backlog.push([message, n]);
+  }
+
+  /** Hands a frame on; a counted one is confirmed once that returned (frames come in order). */
+  private deliver(message: Uint8Array | undefined, n: number): void {
+    if (message) this.events!.onReceived(message);
+    if (n === 0) return;
+    this.framesHandled = n;
+    if (n - this.receiptSent >= RECEIPT_EVERY_FRAMES) this.sendReceipt();
+    else this.receiptTimer ??= setTimeout(() => this.sendReceipt(), RECEIPT_DELAY_MS);
+  }
+
+  private sendReceipt(): void {
+    clearTimeout(this.receiptTimer);
+    this.receiptTimer = undefined;
+    if (this.framesHandled <= this.receiptSent || !this.open) return;
+    this.receiptSent = this.framesHandled;
+    this.ws.send(encodeClientRequest({ type: 'received', count: this.receiptSent }));
   }
 
   private handleText(text: string): void {
@@ -432,6 +484,7 @@ export class GatewaySession {
 
   close(): void {
     this.closedByUs = true;
+    clearTimeout(this.receiptTimer);
     try {
       this.ws.close(1000, 'client closing');
     } catch {

@@ -57,6 +57,27 @@ export function clientRegistry(core: MixnetClientCore): Registry {
       this.set(core.pendingMessages);
     },
   });
+  const reassembly = (name: string, help: string, read: (a: MixnetClientCore['reassembly']) => number) =>
+    new Gauge({
+      name: `nymph_client_${name}`,
+      help,
+      registers: [r],
+      collect() {
+        this.set(read(core.reassembly));
+      },
+    });
+  reassembly('reassembly_incomplete_sets', 'Fragment sets waiting for more fragments', (a) => a.incomplete);
+  reassembly('remembered_sets', 'Completed set ids remembered against late duplicates', (a) => a.remembered);
+  reassembly(
+    'remembered_evicted_total',
+    'Completed set ids forgotten before their dedup window ended (the cap was reached)',
+    (a) => a.evicted,
+  );
+  reassembly(
+    'set_id_collisions_total',
+    'Fresh messages whose set id was remembered from another completed set (delivered, not duplicates)',
+    (a) => a.idCollisions,
+  );
   return r;
 }
 

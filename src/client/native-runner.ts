@@ -8,7 +8,14 @@
  * from its own account and obtains a Coconut credential from t nym-apis whenever the gateway
  * reports too little bandwidth; with `bandwidth.prefetch` the first one is requested at once,
  * while the client waits for its routes and registers.
+ *
+ * Receiving is durable (delivered-store.ts, `inbox.sqlite` in the home): messages are kept
+ * on disk from the moment they complete until an app's socket took them, fragments of
+ * incomplete ones until they complete, and the gateway is asked for delivery receipts, so
+ * a gateway and client killed together lose nothing; what was accepted before is dropped
+ * when it comes again.
  */
+import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -17,11 +24,16 @@ import { coconutCredentialSource, type CoconutCredentialSource } from './bandwid
 import type { CredentialSource } from './bandwidth.js';
 import type { MixnetClientCore } from './client.js';
 import { startClientMetrics } from './metrics.js';
+import { DeliveredStore } from './delivered-store.js';
 import { coreConfigOf, NativeConfigError, type NativeClientConfig } from './native-config.js';
 import { createNodeClient } from './node.js';
 import { fallbackTopologySource, nymApiTopologySource, type TopologySource } from './topology-source.js';
 import { silentLogger } from './transport.js';
+import { receiveInto } from './ws-api/feed.js';
 import { startWsApi } from './ws-api/server.js';
+
+/** How often delivered-message digests past their retention are forgotten. */
+const PRUNE_DELIVERED_MS = 3600_000;
 
 export interface RunningNativeClient {
   /** Nym address (`identity.encryption@gateway`). */
@@ -183,8 +195,17 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
   const topology = topologySourceOf(c);
   const paid = credentialsOf(c, home, log, signal);
   let core: MixnetClientCore | undefined;
+  let inbox: DeliveredStore | undefined;
+  let prune: ReturnType<typeof setInterval> | undefined;
   try {
     if (c.startup.wait_mixnodes > 0 || c.startup.wait_gateways > 0) await waitForRoutes(c, signal);
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const store = (inbox = new DeliveredStore(join(home, 'inbox.sqlite'), {
+      maxHeld: c.socket.max_held_messages,
+    }));
+    store.pruneDelivered(Date.now());
+    prune = setInterval(() => store.pruneDelivered(Date.now()), PRUNE_DELIVERED_MS);
+    prune.unref();
     core = createNodeClient({
       home,
       topology,
@@ -192,7 +213,10 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
       config: coreConfigOf(c),
       credentials: paid?.credentials,
       logger: log,
+      inbound: store,
     });
+    // before start: the first pushed messages are confirmed to the gateway once kept here
+    const feed = receiveInto(core, store);
     await core.start(signal);
     const s = c.socket;
     const api = await startWsApi(core, {
@@ -206,6 +230,7 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
         idleTimeoutMs: s.idle_timeout_ms,
       },
       maxHeldMessages: s.max_held_messages,
+      feed,
       logger: log,
     });
     const metrics =
@@ -221,11 +246,16 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
         await api.close();
         await metrics?.close();
         await started.stop();
+        feed.close();
+        clearInterval(prune);
+        store.close();
         await paid?.close();
       },
     };
   } catch (e) {
     await core?.stop().catch(() => undefined);
+    clearInterval(prune);
+    inbox?.close();
     await paid?.close();
     throw e;
   }

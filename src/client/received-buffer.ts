@@ -12,6 +12,8 @@ export interface ReceivedMessage {
   readonly senderTag?: Uint8Array;
   /** 'reply' when it came back through one of our reply SURBs. */
   readonly kind: 'plain' | 'repliable' | 'reply';
+  /** The sender's fragment set ids: with the bytes, they tell a repeat from a new message. */
+  readonly setIds?: readonly number[];
 }
 
 export type Listener<T> = (v: T) => void;

@@ -32,9 +32,12 @@ export interface ReceiverOptions {
   takeReplyKey(digest: Uint8Array): Uint8Array | undefined;
   /** A SURB-ack of one of our real packets came back: its fragment's key. */
   onAck(fragmentKey: string): void;
-  /** A complete message. */
-  onMessage(m: NymMessage): void;
+  /** A complete message, with its fragment set ids. */
+  onMessage(m: NymMessage, setIds: readonly number[]): void;
 }
+
+/** What one payload was (`incomplete`: a fragment of a message still missing others). */
+export type PayloadOutcome = 'ack' | 'cover' | 'duplicate' | 'incomplete' | 'message' | 'malformed';
 
 export class Receiver {
   private readonly rx: MessageReceiver;
@@ -56,41 +59,50 @@ export class Receiver {
     return this.rx.reassembler.pendingSets;
   }
 
-  /** One payload pushed by the gateway. */
-  payload(p: Uint8Array): void {
+  /** Completed set ids remembered against late duplicates, those evicted early by the cap, and fresh messages that drew a remembered id. */
+  get remembered(): { sets: number; evicted: number; idCollisions: number } {
+    const r = this.rx.reassembler;
+    return { sets: r.rememberedSets, evicted: r.rememberedEvicted, idCollisions: r.idCollisions };
+  }
+
+  /** One payload pushed by the gateway; says what it was. */
+  payload(p: Uint8Array): PayloadOutcome {
     const { stats } = this.o;
     let message: NymMessage;
+    let setIds: readonly number[];
     try {
       const r = this.rx.receive(p, this.o.now());
       switch (r.kind) {
         case 'ack':
           // the ack of our own loop cover carries the cover id
           if (!r.cover) this.o.onAck(fragmentIdKey(r.fragmentId));
-          return;
+          return 'ack';
         case 'cover':
           stats.coverReceived++;
-          return;
+          return 'cover';
         case 'duplicate':
           stats.duplicates++;
-          return;
+          return 'duplicate';
         case 'incomplete':
-          return;
+          return 'incomplete';
         case 'message':
           message = r.message;
+          setIds = r.setIds;
       }
     } catch (e) {
       stats.malformed++;
       countDrop(stats, errorCode(e) ?? 'malformed');
       this.log.debug({ err: (e as Error).message, len: p.length }, 'dropped malformed payload');
-      return;
+      return 'malformed';
     }
     stats.received++;
     // a consumer that throws is not a malformed payload
     try {
-      this.o.onMessage(message);
+      this.o.onMessage(message, setIds);
     } catch (e) {
       this.log.error({ err: (e as Error).message, kind: message.kind }, 'received message not handled');
     }
+    return 'message';
   }
 
   /** Drop fragment sets that saw nothing new for the reassembly timeout; returns how many. */

@@ -15,6 +15,12 @@
  * newcomer takes over), so a thief cannot hold the inbox either. A registration proves the
  * key in its handshake. Nym's gateway pushes at once; Nym's clients send loop cover (sealed)
  * as soon as they connect, and Nymph's client sends RememberMe.
+ *
+ * Delivery receipts (protocol/messages.ts, a Nymph extension). A client that asks for them
+ * gets every later push recorded in a `PushLedger` (receipts.ts): stored messages are deleted
+ * only when the client's `received {count}` covers them, live ones are stored again if the
+ * session ends unconfirmed. Nym's clients never ask and are served as Nym's gateway serves
+ * them (a stored message is deleted once its frame is written).
  */
 import {
   ClientBandwidth,
@@ -23,9 +29,11 @@ import {
   type ConnectedClient,
   type GatewayContext,
 } from './context.js';
+import { PushLedger, type PushedEntry } from './receipts.js';
 import { CLOSE_REPLACED, type SessionSocket, type SocketEvents } from './session-socket.js';
 import {
   CredentialInvalidError,
+  DELIVERY_RECEIPTS_VERSION,
   FreeBandwidthDisabledError,
   GatewayProtocolError,
   IllegalRequestError,
@@ -33,6 +41,8 @@ import {
   KeyAlreadyUpgradedError,
   MessageTooLargeError,
   PROTOCOL_VERSION,
+  ReceiptsNotEnabledError,
+  ReceiptsVersionError,
   decodeForwardFrame,
   encodeGatewayResponse,
   encodePushedFrame,
@@ -59,6 +69,14 @@ export interface AuthenticatedDetails {
   readonly proven: boolean;
 }
 
+/**
+ * With receipts, the drain pushes at most this many stored messages beyond the last
+ * confirmed one (in inbox batches), and waits this long for a receipt before it stops
+ * (the unconfirmed ones stay stored for the next session).
+ */
+const RECEIPT_WINDOW_BATCHES = 2;
+const RECEIPT_WAIT_MS = 30_000;
+
 /** Nym's names of requests that have no place after authentication. */
 const ILLEGAL_AFTER_AUTH: Partial<Record<ClientRequest['type'], string>> = {
   authenticate: 'Authenticate',
@@ -78,6 +96,10 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
   private drainingNow = false;
   private proven: boolean;
   private pendingPing: { tag: Uint8Array; resolve: (r: 'active' | 'notActive') => void } | undefined;
+  /** Set once the client asked for delivery receipts. */
+  private receipts: PushLedger | undefined;
+  /** The drain waiting for receipts to open its window. */
+  private receiptWaiter: (() => void) | undefined;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -129,6 +151,9 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     let req: ClientRequest;
     try {
       req = parseClientRequest(text);
+      // at once, not after a microtask: a receipt counts frames in the order they were sent
+      if (req.type === 'deliveryReceipts') return this.enableReceipts(req.version);
+      if (req.type === 'received') return this.confirmReceived(req.count);
     } catch (e) {
       return this.fail(e);
     }
@@ -168,7 +193,76 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     this.closed = true;
     this.bandwidth.flush();
     this.pendingPing?.resolve('notActive');
+    this.receiptWaiter?.();
+    this.restoreUnconfirmed();
     this.ctx.clients.remove(this.id, this);
+  }
+
+  // ---------------------------------------------------------------- receipts
+
+  /** `deliveryReceipts`: from the answer on, pushes wait for the client's receipts. */
+  private enableReceipts(version: number): void {
+    if (version < DELIVERY_RECEIPTS_VERSION)
+      throw new ReceiptsVersionError(version, DELIVERY_RECEIPTS_VERSION);
+    this.receipts ??= new PushLedger();
+    this.send({ type: 'deliveryReceipts', version: DELIVERY_RECEIPTS_VERSION });
+  }
+
+  /** `received {count}`: the confirmed stored messages leave the inbox in one transaction. */
+  private confirmReceived(count: number): void {
+    if (!this.receipts) throw new ReceiptsNotEnabledError();
+    const done = this.receipts.confirm(count);
+    if (done.length === 0) return;
+    const stored: number[] = [];
+    for (const e of done) if (e.kind === 'stored') stored.push(e.id);
+    if (stored.length) {
+      try {
+        this.ctx.store.deleteMessages(stored);
+      } catch (e) {
+        // the store closed under a stopping gateway: they stay and come again (the client drops them)
+        this.ctx.logger.warn(
+          { err: (e as Error).message, client: this.id },
+          'could not delete confirmed messages',
+        );
+      }
+    }
+    this.ctx.metrics.delivered.inc(done.length);
+    const wake = this.receiptWaiter;
+    this.receiptWaiter = undefined;
+    wake?.();
+  }
+
+  /** The session ends: live messages the client did not confirm go to the inbox. */
+  private restoreUnconfirmed(): void {
+    const left = this.receipts?.takeUnconfirmed() ?? [];
+    let restored = 0;
+    try {
+      for (const e of left) {
+        if (e.kind !== 'live') continue; // a stored one never left the inbox
+        this.ctx.store.storeMessage(this.clientIdentity, e.content, this.ctx.now());
+        restored++;
+      }
+    } catch (e) {
+      this.ctx.logger.warn(
+        { err: (e as Error).message, client: this.id, lost: left.length - restored },
+        'could not store unconfirmed live messages',
+      );
+    }
+    if (restored) this.ctx.metrics.stored.inc(restored);
+  }
+
+  /** Resolves when a receipt arrives or the session closes; false after `RECEIPT_WAIT_MS`. */
+  private receiptOrClose(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.receiptWaiter = undefined;
+        resolve(false);
+      }, RECEIPT_WAIT_MS);
+      this.receiptWaiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
   }
 
   // ---------------------------------------------------------------- requests
@@ -239,6 +333,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
         throw new KeyAlreadyUpgradedError();
       case 'forgetMe':
         if (r.client) {
+          this.receipts?.takeUnconfirmed(); // nothing of it is to be kept
           this.ctx.store.forgetClient(this.clientIdentity);
           this.ctx.clients.forget(this.id);
         }
@@ -313,9 +408,17 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     return encodePushedFrame(this.key, this.ctx.random(12), message, this.ctx.aead);
   }
 
-  /** Live delivery; a message the socket does not take goes to the inbox. */
+  /**
+   * Live delivery; a message the socket does not take goes to the inbox. With receipts it is
+   * kept until confirmed, and stored if the session ends first.
+   */
   push(message: Uint8Array): void {
     const copy = message.slice();
+    if (this.receipts) {
+      this.receipts.push({ kind: 'live', content: copy });
+      this.socket.sendBinary(this.frame(copy));
+      return;
+    }
     this.socket.sendBinary(this.frame(copy), (err) => {
       if (err) {
         this.ctx.store.storeMessage(this.clientIdentity, copy, this.ctx.now());
@@ -325,25 +428,36 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
   }
 
   /**
-   * Pushes the inbox, read in batches, one frame in flight at a time: a message is deleted
-   * on its own once the socket's write callback says the kernel took its frame, and only
-   * then is the next one written. One at a time because Node reports a write when the whole
-   * write request is done, and frames queued behind a busy socket go out together in one
-   * request: the kernel may hold the first of them (they reach the client even if the
-   * gateway dies) while none is reported yet. store.ts says what a kill -9 can still do.
+   * Pushes the inbox, read in batches past the last message pushed, one frame in flight at
+   * a time (each written before the next: Node reports a write when its whole request is
+   * done, and frames queued behind a busy socket would go out together).
+   *
+   * Without receipts (Nym's clients) a message is deleted on its own once the socket's write
+   * callback says the kernel took its frame. store.ts says what a kill -9 can still do.
+   * With receipts, a pushed message stays stored until the client confirms it, and the drain
+   * runs at most `RECEIPT_WINDOW_BATCHES` batches ahead of the receipts.
    * A failed write stops the drain; that message and the rest stay for the next session.
    */
   async drain(): Promise<void> {
     if (this.drainingNow) return;
     const st = this.ctx.store;
+    const batchSize = this.ctx.limits.inboxBatch;
+    let after = 0;
     this.drainingNow = true;
     try {
-      while (!this.closed && this.ctx.clients.get(this.id) === this) {
-        const batch = st.messages(this.clientIdentity, this.ctx.limits.inboxBatch);
+      while (this.serving()) {
+        if (this.receipts && !(await this.windowOpen(batchSize * RECEIPT_WINDOW_BATCHES))) return;
+        const batch = st.messagesAfter(this.clientIdentity, after, batchSize);
         if (batch.length === 0) break;
         for (const m of batch) {
+          if (!this.serving()) return;
+          after = m.id;
+          const ledger = this.receipts;
+          if (ledger) ledger.push({ kind: 'stored', id: m.id } satisfies PushedEntry);
           const written = await new Promise<boolean>((resolve) =>
-            this.socket.sendBinary(this.frame(m.content), (err) => resolve(!err && this.delivered(m.id))),
+            this.socket.sendBinary(this.frame(m.content), (err) =>
+              resolve(!err && (ledger !== undefined || this.delivered(m.id))),
+            ),
           );
           if (!written) return;
         }
@@ -351,6 +465,25 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     } finally {
       this.drainingNow = false;
     }
+  }
+
+  private serving(): boolean {
+    return !this.closed && this.ctx.clients.get(this.id) === this;
+  }
+
+  /** Waits until fewer than `window` pushed frames are unconfirmed; false if that does not come. */
+  private async windowOpen(window: number): Promise<boolean> {
+    while (this.receipts && this.receipts.unconfirmed >= window) {
+      if (!this.serving()) return false;
+      if (!(await this.receiptOrClose())) {
+        this.ctx.logger.warn(
+          { client: this.id, unconfirmed: this.receipts.unconfirmed },
+          'no delivery receipt in time: the drain stops, the unconfirmed messages stay stored',
+        );
+        return false;
+      }
+    }
+    return this.serving();
   }
 
   /** A stored message's frame was written: it leaves the inbox (its own transaction). */

@@ -2,7 +2,8 @@
  * The gateway's TOML config (`<home>/config.toml`) and its mapping onto GatewayConfig.
  *
  *   [gateway]      host, announce_host, mix_port, clients_port, http_api_host,
- *                  http_api_port (-1 = off), workers, batch_size,
+ *                  http_api_port (-1 = off), workers (0 = one per core, -1 = none: unwrap
+ *                  on the main thread), batch_size,
  *                  max_message_bytes, inbox_batch, max_message_age_ms, purge_interval_ms,
  *                  initial_message_timeout_ms, handshake_timeout_ms, auth_max_skew_ms,
  *                  ping_timeout_ms, location,

@@ -18,8 +18,16 @@
  * kernel still sends it before the FIN) and is already deleted, or is deleted in the same
  * turn of the event loop; a frame still in the process's buffers dies with it and stays
  * stored. What remains is a window of microseconds per message, between the kernel taking a
- * frame and its DELETE returning: a kill inside it repeats that one message. Closing it
- * would take an acknowledgement from the client, which Nym's protocol does not have.
+ * frame and its DELETE returning: a kill inside it repeats that one message; and a client
+ * killed before it stored what the kernel handed it loses that message.
+ *
+ * A client that asked for delivery receipts (protocol/messages.ts: Nymph's client does,
+ * Nym's does not) is drained differently: each pushed message stays here until the client
+ * says it holds it durably, then the confirmed ones go in one transaction
+ * (`deleteMessages`). The drain reads past the pushed, unconfirmed ones with
+ * `messagesAfter`; a session that ends first leaves them for the next one, which pushes
+ * them again (the client drops what it already has). A kill -9 of both sides then loses
+ * nothing, and the only repeats are messages the client already holds.
  */
 import Database from 'better-sqlite3';
 
@@ -45,6 +53,7 @@ export class GatewayStore {
     allClients: Database.Statement;
     insertMsg: Database.Statement;
     batch: Database.Statement;
+    batchAfter: Database.Statement;
     countMsgs: Database.Statement;
     deleteMsg: Database.Statement;
     purge: Database.Statement;
@@ -93,6 +102,7 @@ export class GatewayStore {
       allClients: p('SELECT identity FROM clients'),
       insertMsg: p('INSERT INTO inbox (client, content, received_at) VALUES (?, ?, ?)'),
       batch: p('SELECT id, content FROM inbox WHERE client = ? ORDER BY id LIMIT ?'),
+      batchAfter: p('SELECT id, content FROM inbox WHERE client = ? AND id > ? ORDER BY id LIMIT ?'),
       countMsgs: p('SELECT COUNT(*) AS n FROM inbox WHERE client = ?'),
       deleteMsg: p('DELETE FROM inbox WHERE id = ?'),
       purge: p('DELETE FROM inbox WHERE received_at < ?'),
@@ -143,6 +153,14 @@ export class GatewayStore {
 
   messages(client: Uint8Array, limit: number): StoredMessage[] {
     return (this.q.batch.all(client, limit) as { id: number; content: Buffer }[]).map((r) => ({
+      id: r.id,
+      content: new Uint8Array(r.content.buffer, r.content.byteOffset, r.content.length),
+    }));
+  }
+
+  /** The oldest `limit` messages with an id above `afterId` (those pushed are still stored). */
+  messagesAfter(client: Uint8Array, afterId: number, limit: number): StoredMessage[] {
+    return (this.q.batchAfter.all(client, afterId, limit) as { id: number; content: Buffer }[]).map((r) => ({
       id: r.id,
       content: new Uint8Array(r.content.buffer, r.content.byteOffset, r.content.length),
     }));

@@ -2,7 +2,7 @@
  * The mix node's TOML config (`<home>/config.toml`) and its mapping onto MixnodeConfig.
  *
  *   [mixnode]   host, announce_host, mix_port, http_api_host, http_api_port (0 = free, -1 = off),
- *               workers (0 = one per core), batch_size, max_delay_ms
+ *               workers (0 = one per core, -1 = none: unwrap on the main thread), batch_size, max_delay_ms
  *   [outbound]  max_queued_packets, connect_timeout_ms, reconnect_initial_ms, reconnect_max_ms,
  *               max_failed_attempts
  *   [sphinx]    key rotation and replay filter sizing (src/node/node-config.ts)

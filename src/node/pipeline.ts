@@ -3,7 +3,8 @@
  * unwrap workers -> replay store -> delay queue -> connection pool. A mix node forwards;
  * a gateway (final hop) hands final payloads to its `onFinal`. The main thread does only
  * framing, replay lookups, the heap and batched writes: everything per packet is an
- * index into a transferred result buffer.
+ * index into a transferred result buffer. (With `workers: -1` the unwrapping too, in the
+ * same batches: worker-pool.ts says when that is cheaper.)
  */
 import net from 'node:net';
 import type { Logger } from 'pino';

@@ -34,41 +34,44 @@ export type KeyedOutcome =
  */
 export function createKeyedUnwrapper(initial: readonly WorkerKey[]): {
   setKeys(keys: readonly WorkerKey[]): void;
-  unwrap(packet: Uint8Array, marker: number): KeyedOutcome;
+  /** `into`: where the result goes (see `unwrapPacket`), else a new array. */
+  unwrap(packet: Uint8Array, marker: number, into?: Uint8Array): KeyedOutcome;
 } {
-  let held: { rotationId: number; unwrap: (p: Uint8Array) => UnwrapOutcome }[] = [];
+  let held: { rotationId: number; unwrap: (p: Uint8Array, into?: Uint8Array) => UnwrapOutcome }[] = [];
   const setKeys = (keys: readonly WorkerKey[]) => {
     held = keys.map((k) => ({ rotationId: k.rotationId, unwrap: createUnwrapper(k.secret) }));
   };
   setKeys(initial);
-  const attempt = (k: (typeof held)[number], packet: Uint8Array): KeyedOutcome => {
-    const r = k.unwrap(packet);
+  const attempt = (k: (typeof held)[number], packet: Uint8Array, into?: Uint8Array): KeyedOutcome => {
+    const r = k.unwrap(packet, into);
     return r.kind === 'error' ? r : { ...r, rotationId: k.rotationId };
   };
   return {
     setKeys,
-    unwrap(packet, marker) {
+    unwrap(packet, marker, into) {
       if (marker === MARKER_UNKNOWN) {
         let last: KeyedOutcome = { kind: 'error', reason: 'no key' };
         for (const k of held) {
-          last = attempt(k, packet);
+          last = attempt(k, packet, into);
           if (last.kind !== 'error') return last;
         }
         return last;
       }
       const even = marker === MARKER_EVEN;
       const k = held.find((h) => (h.rotationId % 2 === 0) === even);
-      return k ? attempt(k, packet) : { kind: 'expired_key' };
+      return k ? attempt(k, packet, into) : { kind: 'expired_key' };
     },
   };
 }
 
 /** An unwrap function bound to the node key; never throws for bad packets. */
-export function createUnwrapper(sphinxSecret: Uint8Array): (packet: Uint8Array) => UnwrapOutcome {
+export function createUnwrapper(
+  sphinxSecret: Uint8Array,
+): (packet: Uint8Array, into?: Uint8Array) => UnwrapOutcome {
   const key = SphinxNodeKey.fromSecret(sphinxSecret);
-  return (packet) => {
+  return (packet, into) => {
     try {
-      const r = unwrapPacket(key, packet);
+      const r = unwrapPacket(key, packet, into);
       return r.kind === 'forward'
         ? r
         : {

@@ -4,6 +4,13 @@
  * `batchSize` packets or at the end of the current event-loop turn, whichever is first,
  * so under load every postMessage carries many packets (buffers transferred both ways),
  * and at low load latency stays one turn.
+ *
+ * `workers: -1` (INLINE_WORKERS) runs no threads: each batch is unwrapped on the calling
+ * thread where it would have been posted, with the same batching and the same result
+ * records. For many nodes on few cores (a local network): a worker costs its own event
+ * loop, a postMessage each way, a copy of every batch and a thread wake-up per batch, which
+ * on a busy machine came to as much CPU as the Sphinx work itself, and buys no parallelism
+ * when every core is taken anyway.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -12,12 +19,17 @@ import { Worker } from 'node:worker_threads';
 import { bundledTwin } from './worker-bundle.js';
 import { WorkerPoolError } from './errors.js';
 import { MAX_PACKET_SIZE } from './framing.js';
-import type { WorkerKey } from './sphinx-adapter.js';
+import { createKeyedUnwrapper, type WorkerKey } from './sphinx-adapter.js';
+import { unwrapBatch, type KeyedUnwrapper } from './unwrap-batch.js';
 import type { BatchRequest, BatchResponse, KeysMessage } from './unwrap-records.js';
+
+/** `workers` value for no worker threads: batches are unwrapped on the calling thread. */
+export const INLINE_WORKERS = -1;
 
 export interface WorkerPoolOptions {
   /** The node's Sphinx keys: [primary, secondary?] (see sphinx-adapter's createKeyedUnwrapper). */
   keys: readonly WorkerKey[];
+  /** Threads: 0 or absent one per core, -1 (INLINE_WORKERS) none. */
   workers?: number;
   batchSize?: number;
   /** Batches in flight per worker before batches queue on the main thread. */
@@ -67,6 +79,8 @@ export class WorkerPool {
   private queued: BatchRequest[] = [];
   private nextId = 1;
   private stopped = false;
+  /** Set when running without threads (INLINE_WORKERS). */
+  private inline: KeyedUnwrapper | null = null;
 
   constructor(private readonly o: WorkerPoolOptions) {
     this.batchSize = o.batchSize ?? 32;
@@ -74,11 +88,20 @@ export class WorkerPool {
     this.maxQueued = o.maxQueuedBatches ?? 256;
     this.buf = new Uint8Array(this.batchSize * 2413 + MAX_PACKET_SIZE);
     this.keys = o.keys;
+    const w = o.workers ?? 0;
+    if (!Number.isInteger(w) || w < INLINE_WORKERS)
+      throw new WorkerPoolError(`workers must be an integer >= ${INLINE_WORKERS}, got ${w}`);
+  }
+
+  /** True when batches are unwrapped on the calling thread (no worker threads). */
+  get isInline(): boolean {
+    return this.o.workers === INLINE_WORKERS;
   }
 
   /** Gives every worker (and any restarted later) new keys; batches after this use them. */
   setKeys(keys: readonly WorkerKey[]): void {
     this.keys = keys;
+    this.inline?.setKeys(keys);
     const m: KeysMessage = { keys: keys.map((k) => ({ rotationId: k.rotationId, secret: k.secret })) };
     for (const s of this.slots) s.worker.postMessage(m);
   }
@@ -101,6 +124,11 @@ export class WorkerPool {
   }
 
   async start(signal?: AbortSignal): Promise<void> {
+    if (this.isInline) {
+      if (signal?.aborted) throw new WorkerPoolError('start aborted');
+      this.inline = createKeyedUnwrapper(this.keys);
+      return;
+    }
     const n = this.o.workers && this.o.workers > 0 ? this.o.workers : Math.max(1, os.availableParallelism());
     const ready: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
@@ -183,6 +211,7 @@ export class WorkerPool {
 
   private cut(): void {
     if (this.lens.length === 0) return;
+    if (this.inline) return this.unwrapHere();
     const batch: BatchRequest = {
       id: this.nextId++,
       buf: this.buf.buffer.slice(0, this.used) as ArrayBuffer,
@@ -198,6 +227,15 @@ export class WorkerPool {
     }
     this.queued.push(batch);
     this.pump();
+  }
+
+  /** The current batch, unwrapped now on this thread (INLINE_WORKERS). */
+  private unwrapHere(): void {
+    const r = unwrapBatch(this.inline!, this.buf.subarray(0, this.used), this.lens, this.markers);
+    this.lens = [];
+    this.markers = [];
+    this.used = 0;
+    this.o.onResult({ id: this.nextId++, ...r });
   }
 
   private pump(): void {

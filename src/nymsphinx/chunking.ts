@@ -29,6 +29,7 @@ import {
   SetTotalMismatchError,
 } from './errors.js';
 import type { FragmentIdentifier } from './acknowledgements.js';
+import { fragmentPrint, RememberedSets } from './remembered-sets.js';
 
 export const UNLINKED_HEADER_LEN = 7;
 export const LINKED_HEADER_LEN = 10;
@@ -347,8 +348,10 @@ const SET_OVERHEAD_BYTES = 64 + 8 * MAX_FRAGMENTS_PER_SET;
  */
 export class Reassembler {
   private readonly sets = new Map<number, PendingSet>();
-  private readonly completed = new Map<number, number>();
+  private readonly completed: RememberedSets;
   private buffered = 0;
+  /** Fresh fragments whose set id was remembered from another, completed set (not duplicates). */
+  idCollisions = 0;
   readonly timeoutMs: number;
   readonly dedupWindowMs: number;
   readonly maxBufferedBytes: number;
@@ -361,6 +364,7 @@ export class Reassembler {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
     this.maxPendingSets = opts.maxPendingSets ?? 10_000;
     this.maxRemembered = opts.maxRemembered ?? 100_000;
+    this.completed = new RememberedSets(this.dedupWindowMs, this.maxRemembered);
   }
 
   get pendingSets(): number {
@@ -371,6 +375,11 @@ export class Reassembler {
     return this.completed.size;
   }
 
+  /** Completed set ids forgotten before their dedup window ended (`maxRemembered` reached). */
+  get rememberedEvicted(): number {
+    return this.completed.evicted;
+  }
+
   /** Bytes held: buffered payloads plus a fixed cost per pending set. */
   get bufferedBytes(): number {
     return this.buffered;
@@ -378,7 +387,9 @@ export class Reassembler {
 
   insert(f: Fragment, now: number): InsertResult {
     checkHeader(f.setId, f.total, f.index, f.previousSetId, f.nextSetId);
-    if (this.completed.has(f.setId)) return { kind: 'duplicate' };
+    const recalled = this.completed.recall(f.setId, () => fragmentPrint(f.index, f.payload), now);
+    if (recalled === 'duplicate') return { kind: 'duplicate' };
+    if (recalled === 'collision') this.idCollisions++;
     let set = this.sets.get(f.setId);
     if (set) {
       if (set.total !== f.total) throw new SetTotalMismatchError(f.setId, f.total, set.total);
@@ -418,7 +429,7 @@ export class Reassembler {
         dropped++;
       }
     }
-    for (const [id, t] of this.completed) if (now - t >= this.dedupWindowMs) this.completed.delete(id);
+    this.completed.expire(now);
     return dropped;
   }
 
@@ -487,16 +498,15 @@ export class Reassembler {
     const data = new Uint8Array(len);
     let off = 0;
     for (const cid of chain) {
-      for (const p of this.sets.get(cid)!.parts) {
-        data.set(p!, off);
-        off += p!.length;
+      const parts = this.sets.get(cid)!.parts as Uint8Array[];
+      for (const p of parts) {
+        data.set(p, off);
+        off += p.length;
       }
       this.drop(cid);
-      this.completed.set(cid, now);
-    }
-    for (const old of this.completed.keys()) {
-      if (this.completed.size <= this.maxRemembered) break;
-      this.completed.delete(old);
+      const prints =
+        parts.length === 1 ? fragmentPrint(1, parts[0]) : parts.map((p, i) => fragmentPrint(i + 1, p));
+      this.completed.add(cid, prints, now);
     }
     return { kind: 'complete', data, setIds: chain };
   }

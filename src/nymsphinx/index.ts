@@ -15,6 +15,7 @@ export * from './addressing.js';
 export * from './acknowledgements.js';
 export * from './anonymous-replies.js';
 export * from './chunking.js';
+export * from './remembered-sets.js';
 export * from './message.js';
 export * from './payload.js';
 export * from './cover.js';

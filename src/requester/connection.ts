@@ -213,7 +213,8 @@ export class ProxyConnection {
     const seq = this.outSeq++;
     this.inflight += data.length;
     this.deps.send(
-      { kind: 'networkData', data: { connectionId: this.id, seq, localClosed: closed, data: data.slice() } },
+      // no copy: `data` is a view of a socket read (never reused), encoded at once
+      { kind: 'networkData', data: { connectionId: this.id, seq, localClosed: closed, data } },
       (err) => {
         this.inflight -= data.length;
         if (err) {

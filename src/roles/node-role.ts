@@ -38,14 +38,15 @@ export const chainOf = ({ node, net }: RoleInitContext) => ({
 
 /**
  * What a local network changes beyond a node's `init` defaults, only where the role's own
- * writer produced the key (so a key the role no longer has is never introduced): one
- * unwrap worker per node (many nodes share few cores), replay filters sized for its rate,
+ * writer produced the key (so a key the role no longer has is never introduced): no
+ * unwrap worker threads (`workers = -1`: many nodes share few cores, where a worker costs
+ * more CPU than it saves; src/node/worker-pool.ts), replay filters sized for its rate,
  * a faster look at the key rotation schedule, and the
  * metrics listener on the node's address.
  */
 export function tuneForLocalnet(t: TomlTable, host: string): void {
   const want: Record<string, unknown> = {
-    workers: 1,
+    workers: -1,
     packets_per_second: LOCALNET_PACKETS_PER_SECOND,
     poll_ms: LOCALNET_SPHINX_POLL_MS,
     announce_every_ms: LOCALNET_SPHINX_POLL_MS,

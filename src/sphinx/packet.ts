@@ -265,12 +265,20 @@ export type UnwrapResult = ForwardHop | FinalHop;
  * subclass: `UnknownPacketSizeError`, `InvalidSharedSecretError`, `BadMacError`,
  * `BadVersionError`, `BadRoutingFlagError`, `PayloadTamperedError`, `BadPayloadPaddingError`.
  * Checks run cheapest first: size, then (after one X25519 and the HKDF) the header MAC.
+ *
+ * `into` (at least `bytes.length` long, not overlapping `bytes`), when given, receives the result instead of a new
+ * array: the next packet at its start (forward), or the decrypted payload, whose unpadded
+ * message is then a view into it (final). A node that writes results straight into its
+ * own result buffer so saves an allocation and a copy of every packet. Nothing is written
+ * there before the header MAC has verified.
  */
-export function unwrapPacket(nodeKey: SphinxNodeKey, bytes: Uint8Array): UnwrapResult {
+export function unwrapPacket(nodeKey: SphinxNodeKey, bytes: Uint8Array, into?: Uint8Array): UnwrapResult {
   if (!(nodeKey instanceof SphinxNodeKey)) throw new InvalidArgumentError('nodeKey must be a SphinxNodeKey');
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('packet must be a Uint8Array');
   const geometry = Geometry.forPacketLength(bytes.length);
   if (!geometry) throw new UnknownPacketSizeError(bytes.length);
+  if (into !== undefined && (!(into instanceof Uint8Array) || into.length < bytes.length))
+    throw new InvalidArgumentError('into must be a Uint8Array at least as long as the packet');
   const backend = nodeKey.backend;
   const { alpha, gamma, beta } = headerParts(bytes.subarray(0, HEADER_LENGTH));
 
@@ -297,7 +305,7 @@ export function unwrapPacket(nodeKey: SphinxNodeKey, bytes: Uint8Array): UnwrapR
     const nextAlpha = backend.x25519(blinding, alpha);
     // alpha already gave a non-zero shared secret, so it is not of small order
     if (!nextAlpha) throw new InvalidSharedSecretError();
-    const out = new Uint8Array(bytes.length);
+    const out = into ? into.subarray(0, bytes.length) : new Uint8Array(bytes.length);
     out.set(nextAlpha, 0);
     // routing = flag(1) version(3) address(32) delay(8) gamma'(16) beta'(300)
     out.set(routing.subarray(44, 60), GROUP_ELEMENT_LENGTH);
@@ -314,14 +322,18 @@ export function unwrapPacket(nodeKey: SphinxNodeKey, bytes: Uint8Array): UnwrapR
     };
   }
 
-  const payload = bytes.slice(HEADER_LENGTH);
+  let payload: Uint8Array;
+  if (into) {
+    payload = into.subarray(0, bytes.length - HEADER_LENGTH);
+    payload.set(bytes.subarray(HEADER_LENGTH));
+  } else payload = bytes.slice(HEADER_LENGTH);
   lionessDecrypt(backend, payloadKey, payload);
   return {
     kind: 'final',
     // routing = flag(1) version(3) destination(32) SURB id(16) padding
     destinationAddress: routing.slice(4, 36),
     surbId: routing.slice(36, 52),
-    payload: unpadPayload(payload),
+    payload: into ? unpadPayload(payload, true) : unpadPayload(payload),
     replayTag,
     version,
   };

@@ -59,15 +59,18 @@ export function padPayload(message: Uint8Array, payloadLength: number, into?: Ui
   return out;
 }
 
-/** Inverse of `padPayload`; throws `PayloadTamperedError` / `BadPayloadPaddingError`. */
-export function unpadPayload(payload: Uint8Array): Uint8Array {
+/**
+ * Inverse of `padPayload`; throws `PayloadTamperedError` / `BadPayloadPaddingError`. A copy,
+ * or with `view` a view into `payload`.
+ */
+export function unpadPayload(payload: Uint8Array, view = false): Uint8Array {
   let lead = 0;
   for (let i = 0; i < SECURITY_PARAMETER; i++) lead |= payload[i];
   if (lead !== 0) throw new PayloadTamperedError();
   let end = payload.length - 1;
   while (end >= SECURITY_PARAMETER && payload[end] === 0) end--;
   if (end < SECURITY_PARAMETER || payload[end] !== 1) throw new BadPayloadPaddingError();
-  return payload.slice(SECURITY_PARAMETER, end);
+  return view ? payload.subarray(SECURITY_PARAMETER, end) : payload.slice(SECURITY_PARAMETER, end);
 }
 
 /** Encrypt a padded payload for a route: layers are added last hop first. */

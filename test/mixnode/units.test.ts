@@ -101,6 +101,54 @@ describe('unwrap worker pool', () => {
     }
   });
 
+  it('with workers = -1 unwraps on the calling thread, giving the records a worker gives', async () => {
+    const { WorkerPool, INLINE_WORKERS } = await import('../../src/node/worker-pool.js');
+    const { SphinxNodeKey, createPacket, encodeNodeAddress } = await import('../../src/sphinx/index.js');
+    const { REC_HEADER_SIZE, REC_OFF_LEN, REC_OFF_STATUS, REC_STATUS_FORWARD, REC_STATUS_ERROR } =
+      await import('../../src/node/unwrap-records.js');
+    const key = SphinxNodeKey.generate(random);
+    const next = SphinxNodeKey.generate(random);
+    const route = [key, next].map((k, i) => ({
+      address: encodeNodeAddress({ host: `10.0.0.${i + 1}`, port: 1789 }),
+      publicKey: k.publicKey,
+    }));
+    const packets = Array.from({ length: 5 }, () =>
+      createPacket({
+        route,
+        delaysNs: [0n, 0n],
+        destination: { address: random(32), surbId: random(16) },
+        payload: random(100),
+        size: 'regular',
+        random,
+      }),
+    );
+    const keys = [{ rotationId: 0, secret: key.secret }];
+    const records = async (workers: number) => {
+      const got: Uint8Array[] = [];
+      const pool = new WorkerPool({ keys, workers, onResult: (r) => got.push(new Uint8Array(r.out)) });
+      await pool.start();
+      try {
+        for (const p of packets) pool.submit(p);
+        pool.submit(random(2413)); // garbage: an error record, not a throw
+        await until(() => got.length > 0, 10_000, 'a batch');
+        return got[0];
+      } finally {
+        await pool.stop();
+      }
+    };
+    const inline = await records(INLINE_WORKERS);
+    const threaded = await records(1);
+    expect(inline).toEqual(threaded);
+    const view = new DataView(inline.buffer);
+    let o = 0;
+    for (let i = 0; i < 5; i++) {
+      expect(inline[o + REC_OFF_STATUS]).toBe(REC_STATUS_FORWARD);
+      o += REC_HEADER_SIZE + view.getUint32(o + REC_OFF_LEN, true);
+    }
+    expect(inline[o + REC_OFF_STATUS]).toBe(REC_STATUS_ERROR);
+    expect(() => new WorkerPool({ keys, workers: -2, onResult: () => {} })).toThrow(/workers must be/);
+  });
+
   it('starts a worker from its bundled twin when NYMPH_WORKER_BUNDLE_DIR has one, else through tsx', async () => {
     const { startTsWorker } = await import('../../src/node/worker-pool.js');
     const { WORKER_BUNDLE_ENV } = await import('../../src/node/worker-bundle.js');

@@ -14,7 +14,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAndReap, liveThreads, processGone } from '../../scripts/reliability/net.js';
+import { killAndReap, processGone } from '../../scripts/reliability/net.js';
+import { liveThreads } from '../../localnet/network/supervisor.js';
 
 const HAVE_PROC = process.platform === 'linux' && existsSync('/proc/net/tcp');
 

@@ -68,14 +68,10 @@ describe('reliability (short form)', () => {
     expect(missed('gateway-stored')).toEqual([]);
   });
 
-  // A known defect, open in the issue tracker: the gateway deletes a stored message once
-  // its frame is written to the socket (Nym's protocol has no receipt), and the native
-  // client holds what it received in memory until an app takes it, so killing both right
-  // after the drain loses what the client held. The fix needs a read receipt (a ping after
-  // each batch, deleting on its pong) and a client that drops what it already delivered
-  // across its restarts, or the receipt trades this loss for duplicates. `it.fails` fails
-  // once that lands: make it `it` then.
-  it.fails('gateway and client kill -9 mid-drain: every message once', () => {
+  // The gateway deletes a pushed message only on the native client's delivery receipt, and
+  // the client keeps what it confirmed on disk and drops what it accepted before, across
+  // restarts (src/gateway/authenticated.ts, src/client/delivered-store.ts).
+  it('gateway and client kill -9 mid-drain: every message once', () => {
     expect(numbersOf('gateway_kill_drain_')).toMatchObject({
       gateway_kill_drain_sent: sizes.gatewayDrain,
       gateway_kill_drain_lost: 0,

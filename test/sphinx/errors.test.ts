@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BadMacError,
   BadRoutingFlagError,
   BadVersionError,
   createPacket,
@@ -165,6 +166,52 @@ describe.each(backends.map((b) => [b.name, b] as const))('unwrap rejections, %s 
   it('rejects non-byte input with a typed error', () => {
     expect(() => unwrapPacket(key, 'x' as never)).toThrow(InvalidArgumentError);
     expect(() => unwrapPacket({} as never, new Uint8Array(2413))).toThrow(InvalidArgumentError);
+  });
+
+  it('rejects an `into` shorter than the packet, or not bytes, with a typed error', () => {
+    const p = craftedPacket(key, [1, 0, 1, 3]);
+    expect(() => unwrapPacket(key, p, new Uint8Array(p.length - 1))).toThrow(InvalidArgumentError);
+    expect(() => unwrapPacket(key, p, [] as never)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('unwrap into a caller buffer', () => {
+  const net = network(2, nodeBackend);
+  const message = random(500);
+  const packet = createPacket({
+    route: net.route,
+    delaysNs: [5n, 0n],
+    destination: { address: random(32), surbId: random(16) },
+    payload: message,
+    size: 'regular',
+    random,
+    backend: nodeBackend,
+  });
+
+  it('gives the bytes a fresh result gives, written in place', () => {
+    const into = new Uint8Array(packet.length + 7).fill(0xaa);
+    const fresh = unwrapPacket(net.keys[0], packet);
+    const placed = unwrapPacket(net.keys[0], packet, into);
+    if (fresh.kind !== 'forward' || placed.kind !== 'forward') throw new Error('expected forward hops');
+    expect(placed.packet).toEqual(fresh.packet);
+    expect(placed.packet.buffer).toBe(into.buffer);
+    expect(placed.packet.byteOffset).toBe(0);
+    expect(placed.nextAddress).toEqual(fresh.nextAddress);
+    expect(into[packet.length]).toBe(0xaa); // nothing past the packet
+
+    const last = new Uint8Array(packet.length);
+    const final = unwrapPacket(net.keys[1], placed.packet.slice(), last);
+    if (final.kind !== 'final') throw new Error('expected the final hop');
+    expect(final.payload).toEqual(message);
+    expect(final.payload.buffer).toBe(last.buffer); // a view, no copy
+  });
+
+  it('leaves `into` untouched when the MAC does not verify', () => {
+    const bad = packet.slice();
+    bad[40] ^= 1; // inside gamma
+    const into = new Uint8Array(packet.length).fill(0x55);
+    expect(() => unwrapPacket(net.keys[0], bad, into)).toThrow(BadMacError);
+    expect(into.every((b) => b === 0x55)).toBe(true);
   });
 });
 

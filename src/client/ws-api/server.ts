@@ -5,11 +5,13 @@
  * the app sends text), as Nym's native client does. A malformed request gets an `error`
  * response and the connection stays usable.
  *
- * - Messages received while no app is connected (the inbox the gateway pushes at start
- *   included) are held, up to `maxHeldMessages`, and handed to the next app that connects,
- *   as Nym's received buffer holds them until a websocket handler announces itself
- *   (common/client-core/src/client/received_buffer.rs, `connect_sender`). Past the bound
- *   new ones are dropped, counted and logged.
+ * - Every received message is held (feed.ts) until an app's socket took it: messages
+ *   received while no app is connected (the inbox the gateway pushes at start included) go
+ *   to the next app that connects, as Nym's received buffer holds them until a websocket
+ *   handler announces itself (common/client-core/src/client/received_buffer.rs,
+ *   `connect_sender`). Up to `maxHeldMessages`; past the bound new ones are dropped, counted
+ *   and logged. The native runner holds them on disk (delivered-store.ts: they survive a
+ *   kill -9, and a repeat of one already accepted is dropped), others in memory.
  * - A browser page (a request with `Origin`) may connect only from `allowedOrigins` (none
  *   by default, `*` any): others get HTTP 403. Apps that send no `Origin` are let in.
  * - Connections are capped in total and per host, the upgrade must complete within
@@ -27,7 +29,8 @@ import {
   peerKey,
   type GuardEvent,
 } from '../../net-limits/index.js';
-import type { MixnetClientCore, ReceivedMessage } from '../client.js';
+import type { MixnetClientCore } from '../client.js';
+import type { HeldMessage } from '../delivered-store.js';
 import { silentLogger, type Logger } from '../transport.js';
 import {
   ErrorKind,
@@ -39,6 +42,8 @@ import {
   type WsRequest,
   type WsResponse,
 } from './codec.js';
+import { receiveInto, type ReceivedFeed } from './feed.js';
+import { MemoryInbox } from './memory-inbox.js';
 
 export interface WsApiLimits {
   /** Open connections at once (handshakes included); more are refused. */
@@ -70,8 +75,10 @@ export interface WsApiServerOptions {
   /** Browser origins allowed to connect (`*`: any); default none. */
   readonly allowedOrigins?: readonly string[];
   readonly limits?: Partial<WsApiLimits>;
-  /** Received messages held for the next app while none is connected. */
+  /** Received messages held for the next app while none is connected (with no `feed`). */
   readonly maxHeldMessages?: number;
+  /** Where received messages are held (feed.ts); default: in memory, subscribed now. */
+  readonly feed?: ReceivedFeed;
   readonly logger?: Logger;
 }
 
@@ -140,41 +147,67 @@ export async function startWsApi(
   });
   const conns = new Set<Conn>();
   const lastHeard = new Map<WebSocket, number>();
-  const held: ReceivedMessage[] = [];
-  let heldDropped = 0;
-  /** Whether the drop since the last hand-over was logged (once per run of drops). */
+  const ownFeed = opts.feed ? undefined : receiveInto(core, new MemoryInbox(maxHeld));
+  const feed = (opts.feed ?? ownFeed)!;
+  const inbox = feed.inbox;
+  /** Held messages being written to an app: not handed out again meanwhile. */
+  const inFlight = new Set<number>();
+  /** Drops seen so far, and whether the drops since the last hand-over were logged. */
+  let dropsSeen = inbox.dropped;
   let dropLogged = false;
   core.setIdle(true);
 
-  const respond = (c: Conn, r: WsResponse, binary: boolean) => {
-    if (c.ws.readyState !== c.ws.OPEN) return;
-    if (binary) c.ws.send(encodeBinaryResponse(r));
-    else c.ws.send(encodeTextResponse(r));
+  const respond = (c: Conn, r: WsResponse, binary: boolean, done?: (err?: Error) => void) => {
+    if (c.ws.readyState !== c.ws.OPEN) return done?.(new Error('app socket not open'));
+    if (binary) c.ws.send(encodeBinaryResponse(r), done);
+    else c.ws.send(encodeTextResponse(r), done);
   };
   const errorOut = (c: Conn, e: unknown, binary: boolean) => {
     const kind = e instanceof WsApiError ? e.kind : ErrorKind.Other;
     respond(c, { type: 'error', kind, message: (e as Error).message ?? String(e) }, binary);
   };
-  const forward = (c: Conn, m: ReceivedMessage) =>
-    respond(c, { type: 'received', message: m.message, senderTag: m.senderTag }, c.binary);
-
-  const unsubscribe = core.onMessage((m: ReceivedMessage) => {
-    if (conns.size > 0) {
-      for (const c of conns) forward(c, m);
-      return;
+  /**
+   * To every connected app; it stops being held once an app's socket took it (the write
+   * callback), so a client killed before that hands it to the next app instead.
+   */
+  const handOut = (h: HeldMessage) => {
+    if (inFlight.has(h.id) || conns.size === 0) return;
+    inFlight.add(h.id);
+    let pending = conns.size;
+    let taken = false;
+    const r: WsResponse = { type: 'received', message: h.message.message, senderTag: h.message.senderTag };
+    for (const c of conns)
+      respond(c, r, c.binary, (err) => {
+        if (!err && !taken) {
+          taken = true;
+          inbox.handedOver(h.id);
+        }
+        if (--pending === 0) inFlight.delete(h.id);
+      });
+  };
+  /** Everything held, in order, to the apps connected now. */
+  const handOutHeld = () => {
+    let after = 0;
+    for (;;) {
+      const page = inbox.held(after, 1000);
+      if (page.length === 0) return;
+      for (const h of page) handOut(h);
+      after = page[page.length - 1].id;
     }
-    if (held.length < maxHeld) {
-      held.push(m);
-      return;
-    }
-    heldDropped++;
-    if (!dropLogged) {
-      dropLogged = true;
-      log.warn(
-        { held: held.length, limit: maxHeld },
-        'ws-api: no app connected and the held messages are at their limit: dropping received messages',
-      );
-    }
+  };
+  const noteDrops = () => {
+    if (inbox.dropped === dropsSeen) return;
+    dropsSeen = inbox.dropped;
+    if (dropLogged) return;
+    dropLogged = true;
+    log.warn(
+      { held: inbox.size, limit: maxHeld },
+      'ws-api: no app connected and the held messages are at their limit: dropping received messages',
+    );
+  };
+  feed.listen((h) => {
+    noteDrops();
+    if (h) handOut(h);
   });
 
   const handle = async (c: Conn, req: WsRequest, binary: boolean) => {
@@ -212,12 +245,13 @@ export async function startWsApi(
     ws.on('pong', heard);
     ws.on('ping', heard);
     core.setIdle(false);
-    if (held.length) {
+    noteDrops();
+    if (inbox.size) {
       log.info(
-        { messages: held.length, dropped: heldDropped },
+        { messages: inbox.size, dropped: inbox.dropped },
         'ws-api: app connected, handing over held messages',
       );
-      for (const m of held.splice(0)) forward(c, m);
+      handOutHeld();
       dropLogged = false;
     }
     ws.on('message', (data, isBinary) => {
@@ -281,13 +315,14 @@ export async function startWsApi(
       return conns.size;
     },
     get held() {
-      return held.length;
+      return inbox.size;
     },
     get heldDropped() {
-      return heldDropped;
+      return inbox.dropped;
     },
     close: async () => {
-      unsubscribe();
+      feed.listen(undefined);
+      ownFeed?.close();
       clearInterval(sweep);
       for (const c of conns) c.ws.terminate();
       guarded.destroyAll();

@@ -60,6 +60,10 @@ export const GATEWAY_ERROR_TEXTS = {
   encrypted_request_invalid: 'failed to decrypt provided text request',
   key_already_upgraded: 'the connection is already using an aes256-gcm-siv key',
   internal: 'Internal error',
+  // Nymph: delivery receipts (messages.ts), an extension Nym's gateway does not have
+  receipts_version: 'delivery receipts version not supported: ',
+  receipts_not_enabled: "a 'received' receipt before 'deliveryReceipts' enabled them on this connection",
+  receipt_out_of_range: "a 'received' count outside the frames pushed and not yet confirmed: ",
 } as const;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_TEXTS;
@@ -370,6 +374,34 @@ export class EncryptedRequestError extends GatewayProtocolError {
 export class KeyAlreadyUpgradedError extends GatewayProtocolError {
   constructor() {
     super('key_already_upgraded');
+  }
+}
+
+/** `deliveryReceipts` asks for a version this gateway does not speak. */
+export class ReceiptsVersionError extends GatewayProtocolError {
+  constructor(
+    readonly requested: number,
+    readonly supported: number,
+  ) {
+    super('receipts_version', `asked ${requested}, this gateway speaks ${supported}`);
+  }
+}
+
+/** A `received` receipt on a connection that did not enable receipts. */
+export class ReceiptsNotEnabledError extends GatewayProtocolError {
+  constructor() {
+    super('receipts_not_enabled');
+  }
+}
+
+/** A `received` count below the last one or above the frames pushed so far. */
+export class ReceiptOutOfRangeError extends GatewayProtocolError {
+  constructor(
+    readonly count: number,
+    readonly confirmed: number,
+    readonly pushed: number,
+  ) {
+    super('receipt_out_of_range', `${count} (confirmed ${confirmed}, pushed ${pushed})`);
   }
 }
 

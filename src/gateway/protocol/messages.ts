@@ -22,12 +22,25 @@
  *   ecashCredential            {enc_credential, iv}          (zk-nym: refused)
  *   claimFreeTestnetBandwidth  {}
  *   encryptedRequest           {ciphertext, nonce}           (sensitive.ts)
+ *   deliveryReceipts           {version}                     (Nymph extension, below)
+ *   received                   {count}                       (Nymph extension, below)
  * Gateway -> client (ServerResponse, plus RegistrationHandshake during registration):
  *   handshakePayload {protocol_version, data}; handshakeError {message}
  *   authenticate {protocol_version, status, bandwidth_remaining}; register {protocol_version, status}
  *   encryptedResponse {ciphertext, nonce}; bandwidth {available_total}; send {remaining_bandwidth}
  *   supportedProtocol {version}; error {message}
  *   typedError {error: {"out_of_bandwidth": {required, available}} | "ticket_replay"}
+ *   deliveryReceipts {version}                                (Nymph extension, below)
+ *
+ * Delivery receipts (a Nymph extension; Nym's protocol has none). An authenticated client
+ * that persists what it receives asks `{"type":"deliveryReceipts","version":1}`; a gateway
+ * that speaks them answers `{"type":"deliveryReceipts","version":1}` and from then on keeps
+ * every message it pushes (binary frame) until the client confirms it with
+ * `{"type":"received","count":n}`: n is how many binary frames the client has made durable
+ * since that answer, counted from 1, cumulative (a websocket keeps frames in order, so a
+ * count names them without an id on the frame; the binary frames stay Nym's). Unanswered.
+ * Nym's gateway answers the request with `error` (an unknown variant): the client then
+ * goes on without receipts. Nym's clients never ask, and get Nym's behaviour.
  */
 import { base64 } from '@scure/base';
 import * as v from 'valibot';
@@ -82,7 +95,22 @@ export interface EncryptedRequest {
   ciphertext: Uint8Array;
   nonce: Uint8Array;
 }
+/** Nymph extension: the client asks for delivery receipts (see the file comment). */
+export interface DeliveryReceiptsRequest {
+  type: 'deliveryReceipts';
+  version: number;
+}
+/** Nymph extension: the first `count` binary frames since receipts began are durable. */
+export interface ReceivedReceipt {
+  type: 'received';
+  count: number;
+}
+/** The delivery receipts version this code speaks. */
+export const DELIVERY_RECEIPTS_VERSION = 1;
+
 export type ClientRequest =
+  | DeliveryReceiptsRequest
+  | ReceivedReceipt
   | SupportedProtocolRequest
   | HandshakePayload
   | HandshakeErrorMessage
@@ -132,7 +160,13 @@ export interface TypedErrorResponse {
   type: 'typedError';
   error: TypedGatewayError;
 }
+/** Nymph extension: receipts are on for this connection from this message on. */
+export interface DeliveryReceiptsResponse {
+  type: 'deliveryReceipts';
+  version: number;
+}
 export type GatewayResponse =
+  | DeliveryReceiptsResponse
   | HandshakePayload
   | HandshakeErrorMessage
   | AuthenticateResponse
@@ -267,6 +301,14 @@ const clientRequestSchemas = {
     v.object({ ciphertext: byteArray(), nonce: byteArray(64) }),
     v.transform((o): EncryptedRequest => ({ type: 'encryptedRequest', ...o })),
   ),
+  deliveryReceipts: v.pipe(
+    v.object({ version: u8 }),
+    v.transform((o): DeliveryReceiptsRequest => ({ type: 'deliveryReceipts', version: o.version })),
+  ),
+  received: v.pipe(
+    v.object({ count: u64 }),
+    v.transform((o): ReceivedReceipt => ({ type: 'received', count: o.count })),
+  ),
 } satisfies Record<string, Schema<ClientRequest>>;
 
 const typedErrorSchema = v.union([
@@ -285,6 +327,10 @@ const typedErrorSchema = v.union([
 ]);
 
 const gatewayResponseSchemas = {
+  deliveryReceipts: v.pipe(
+    v.object({ version: u8 }),
+    v.transform((o): DeliveryReceiptsResponse => ({ type: 'deliveryReceipts', version: o.version })),
+  ),
   handshakePayload: clientRequestSchemas.handshakePayload,
   handshakeError: clientRequestSchemas.handshakeError,
   authenticate: v.pipe(
@@ -400,6 +446,10 @@ export function encodeClientRequest(m: ClientRequest): string {
       return JSON.stringify({ type: m.type, enc_credential: arr(m.encCredential), iv: arr(m.iv) });
     case 'encryptedRequest':
       return JSON.stringify({ type: m.type, ciphertext: arr(m.ciphertext), nonce: arr(m.nonce) });
+    case 'deliveryReceipts':
+      return JSON.stringify({ type: m.type, version: m.version });
+    case 'received':
+      return JSON.stringify({ type: m.type, count: m.count });
   }
 }
 
@@ -408,6 +458,7 @@ export function encodeGatewayResponse(m: GatewayResponse): string {
   switch (m.type) {
     case 'handshakePayload':
     case 'handshakeError':
+    case 'deliveryReceipts':
       return encodeClientRequest(m);
     case 'authenticate':
       return JSON.stringify({
