@@ -7,10 +7,13 @@
  * runs as one transaction at the end of the event-loop turn (and at `close`). A SOCKS
  * transfer takes a SURB and a reply key per 32 KB packet and counts SURBs several times per
  * reply; as a SELECT, DELETE and transaction each, that was ~100 us of a packet's CPU, and a
- * turn's worth of packets now shares one commit. The file may lag the memory by the changes
- * of the current turn: a process killed in that window restarts with them undone (SURBs
- * taken come back, keys handed out in that turn are missing), as it would have a moment
- * earlier.
+ * turn's worth of packets now shares one commit. Only what is safe to undo waits for the
+ * turn's end: a SURB taken or a reply key used (a process killed in that window restarts
+ * with them back: a SURB used twice is dropped by the mix nodes' replay filters, a key used
+ * twice finds a duplicate). What must outlive a crash is written at once, with whatever
+ * is queued: reply keys before the SURBs they open leave in a packet, SURBs and sender tags
+ * received before the gateway is told the message was kept (delivery receipts). These come
+ * once per message, not per packet.
  */
 import Database from 'better-sqlite3';
 import { MemoryReplyStore, tagKey } from './store.js';
@@ -85,6 +88,7 @@ export class SqliteReplyStore extends MemoryReplyStore {
       this.keys.set(tagKey(r.digest), { key: new Uint8Array(r.key), tag: new Uint8Array(r.tag), at: r.at });
   }
 
+  /** Queue a change that is safe to undo (see the file comment); it is written at the turn's end. */
   private write(st: Database.Statement, ...args: unknown[]): void {
     this.queue.push({ st, args });
     if (this.flushScheduled) return;
@@ -111,6 +115,7 @@ export class SqliteReplyStore extends MemoryReplyStore {
     super.addSurbs(tag, surbs, now);
     const t = Buffer.from(tag);
     for (const s of surbs) this.write(this.st.addSurb, t, Buffer.from(s), now);
+    this.flush();
   }
 
   override takeSurbs(tag: Uint8Array, n: number): Uint8Array[] {
@@ -122,6 +127,7 @@ export class SqliteReplyStore extends MemoryReplyStore {
   override setSenderTag(recipient: string, tag: Uint8Array): void {
     super.setSenderTag(recipient, tag);
     this.write(this.st.setTag, recipient, Buffer.from(tag));
+    this.flush();
   }
 
   override putReplyKeys(
@@ -131,6 +137,7 @@ export class SqliteReplyStore extends MemoryReplyStore {
     super.putReplyKeys(entries, now);
     for (const e of entries)
       this.write(this.st.putKey, Buffer.from(e.digest), Buffer.from(e.key), Buffer.from(e.tag), now);
+    this.flush();
   }
 
   override takeReplyKey(digest: Uint8Array): { key: Uint8Array; tag: Uint8Array } | undefined {

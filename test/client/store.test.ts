@@ -95,6 +95,21 @@ describe('sqlite reply store', () => {
     a.close();
   });
 
+  it('writes reply keys, received SURBs and sender tags at once (a crash right after leaves them in the file)', () => {
+    const f = sqlite();
+    const a = f.make() as SqliteReplyStore;
+    a.addSurbs(tag, [Uint8Array.of(5)], 1);
+    a.putReplyKeys([{ digest: new Uint8Array(32).fill(6), key: new Uint8Array(16).fill(7), tag }], 1);
+    a.setSenderTag('z', tag2);
+    // no turn has ended: `a` is still open, as if its process were killed now
+    const b = f.make();
+    expect(b.surbCount(tag)).toBe(1);
+    expect(b.takeReplyKey(new Uint8Array(32).fill(6))?.key).toEqual(new Uint8Array(16).fill(7));
+    expect(b.getSenderTag('z')).toEqual(tag2);
+    b.close();
+    a.close();
+  });
+
   it('reports a deferred write that fails to onError, and memory stays as it was', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nymph-client-store-'));
     dirs.push(dir);
