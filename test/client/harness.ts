@@ -20,7 +20,7 @@ import {
 import { loadBackend, secureRandom as coconutRandom } from '../../src/coconut/index.js';
 import { coconutCredentialSource } from '../../src/client/bandwidth.js';
 import { createMixnode, type Mixnode } from '../../src/mixnode/index.js';
-import { generateNodeKeys } from '../../src/node/index.js';
+import { generateNodeKeys, type NodeSphinxOptions } from '../../src/node/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { connect, type ConnectOptions } from '../../src/sdk/node.js';
 import type { MixnetClient } from '../../src/sdk/client.js';
@@ -28,6 +28,21 @@ import { nymApiTopologySource } from '../../src/client/topology-source.js';
 import type { ClientConfigInput } from '../../src/client/config.js';
 
 const PLEDGE = { denom: 'unym', amount: '100000000' };
+
+/**
+ * Replay filters sized for a test network: 25 packets/s over the 25 h key lifetime (no
+ * rotation schedule here) is 16 MiB a node (2^27 bits, k = 8; the size every node had before
+ * filters were sized like Nym's), still under a 1e-5 false-positive rate at 2.5 M tags.
+ * Nym's default expectation (200 packets/s) makes 128 MiB a node, which the kernel pages in
+ * as tags land on untouched pages: a fresh network pays ~32,000 page faults a node within
+ * its first few thousand packets. On this in-process network they fall on the one main
+ * thread, inside bench:client's throughput run (127,000 faults there, ~12% of its msgs/s),
+ * and each test's process holds 512 MiB of bitmaps by the end.
+ */
+const TEST_REPLAY_SIZING: NonNullable<NodeSphinxOptions['replay']> = {
+  packetsPerSecond: 25,
+  falsePositiveRate: 1e-5,
+};
 const quiet = pino({ level: process.env.NYMPH_TEST_LOG ?? 'silent' });
 
 export interface LocalNet {
@@ -63,11 +78,14 @@ export interface LocalNetOptions {
    * and the gateway asks for them (default: a free-bandwidth gateway, one plain nym-api).
    */
   readonly credentials?: { readonly count: number; readonly threshold: number };
+  /** Replay filter sizing of every node (default `TEST_REPLAY_SIZING`: 16 MiB a node). */
+  readonly replay?: NodeSphinxOptions['replay'];
 }
 
 export async function startLocalNet(opts: LocalNetOptions = {}): Promise<LocalNet> {
   const perLayer = opts.perLayer ?? 1;
   const creds = opts.credentials;
+  const sphinx = { replay: opts.replay ?? TEST_REPLAY_SIZING };
   const dir = mkdtempSync(join(tmpdir(), 'nymph-client-it-'));
   const mixnodes: Mixnode[] = [];
   const signers: SigningClients[] = [];
@@ -122,6 +140,7 @@ export async function startLocalNet(opts: LocalNetOptions = {}): Promise<LocalNe
         port: 0,
         keys: keys[i],
         workers: 1,
+        sphinx,
         logger: quiet,
         metrics: null,
       });
@@ -175,6 +194,7 @@ export async function startLocalNet(opts: LocalNetOptions = {}): Promise<LocalNe
         : undefined,
       chain: creds ? { rpcUrl: running.rpcUrl, mnemonic: running.chainInfo.mnemonic, contracts } : undefined,
       bond: false,
+      sphinx,
       metrics: null,
       logger: quiet,
     });
