@@ -271,7 +271,11 @@ export const load: Scenario = {
             `load: ${kind} ${what} grew ${Math.round(slope)} KiB/min after warm-up (flat: ≤ ${flat})`,
           );
     }
-    if (live.length) numbers.load_live_samples = live.length;
+    if (live.length) {
+      numbers.load_live_samples = live.length;
+      // worker threads seen through the inspectors (unwrap workers, the chain's verifier)
+      numbers.load_live_worker_threads = [...inspectors.values()].reduce((a, i) => a + i.workers().length, 0);
+    }
     // what the heaps kept in the judged window, by allocation site (top sites per node)
     const profileDir = process.env.NYMPH_RELIABILITY_PROFILE_DIR;
     if (profileDir) mkdirSync(profileDir, { recursive: true });
