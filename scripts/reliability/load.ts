@@ -31,7 +31,8 @@
  * With inspectors, each role's heap is also sampled by allocation site (HeapProfiler.
  * startSampling) and read after full collections at the judged window's start and at the
  * load's end: the sites that kept most in between are in the notes (top 3 per node), all
- * 20 largest in `$NYMPH_RELIABILITY_PROFILE_DIR/heap-growth-<node>.json` when set.
+ * 20 largest in `$NYMPH_RELIABILITY_PROFILE_DIR/heap-growth-<node>.json` when set (with
+ * every sample, raw and after collections, in `memory-samples.json`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -278,7 +279,11 @@ export const load: Scenario = {
     }
     // what the heaps kept in the judged window, by allocation site (top sites per node)
     const profileDir = process.env.NYMPH_RELIABILITY_PROFILE_DIR;
-    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    if (profileDir) {
+      mkdirSync(profileDir, { recursive: true });
+      // the series the slopes were fitted to, for a closer look
+      writeFileSync(join(profileDir, 'memory-samples.json'), JSON.stringify({ sendMs, raw: samples, live }));
+    }
     for (const [name, p] of profiles) {
       if (!p.before || !p.after) continue;
       const grew = growthBySite(p.before, p.after, 20);
