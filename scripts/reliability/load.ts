@@ -39,7 +39,8 @@
  * client's is the ids of completed fragment sets it remembers to drop late duplicates
  * (src/nymsphinx/remembered-sets.ts, via Reassembler.tryComplete): ~1.5 MiB kept there per
  * client in 400 s, bounded by the dedup window (1 hour) and 100,000 ids, which this rate
- * (~73 sets/s per client) reaches after ~23 minutes: longer than the run.
+ * (~73 sets/s per client) reaches after ~23 minutes, longer than the run; 100,000 ids hold
+ * ~3.5 MiB of heap (36 bytes each, measured alone).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
