@@ -11,6 +11,10 @@
  *   NYMPH_RELIABILITY=long              the same as --long
  *   --only mixnode,chain                some scenarios only (no fuzz counts)
  *   --load-seconds N, --load-streams N, --load-rate N   the load's shape
+ *   --inspect-roles                     run every role with an inspector (the long form's default):
+ *                                       memory judged after full collections, heaps profiled
+ *   NYMPH_RELIABILITY_INSPECT=0          the long form without inspectors (raw RSS slopes only)
+ *   NYMPH_RELIABILITY_PROFILE_DIR=DIR    where the load writes each role's heap growth by site
  *   NYMPH_RELIABILITY_KEEP=1            keep the localnet's home (logs) afterwards
  */
 import { parseArgs } from 'node:util';
@@ -24,8 +28,17 @@ const { values } = parseArgs({
     'load-seconds': { type: 'string' },
     'load-streams': { type: 'string' },
     'load-rate': { type: 'string' },
+    'inspect-roles': { type: 'boolean', default: false },
   },
 });
+
+// The roles' inspectors: bound to loopback on a port each role picks (free), announced in
+// its log, and only in this process's children (the suite's localnet): nothing else
+// starts roles with this environment.
+const inspect = values['inspect-roles'] || (values.long && process.env.NYMPH_RELIABILITY_INSPECT !== '0');
+const roleArgs = (process.env.NYMPH_ROLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+if (inspect && !roleArgs.some((a) => a.startsWith('--inspect')))
+  process.env.NYMPH_ROLE_NODE_ARGS = [...roleArgs, '--inspect=127.0.0.1:0'].join(' ');
 
 const base = values.long ? LONG : SHORT;
 const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));

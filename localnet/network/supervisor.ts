@@ -50,6 +50,21 @@ export class RoleStartError extends LocalnetError {
   }
 }
 
+/** A role's inspector asked for on a non-loopback address (anyone there could run code in it). */
+export class RoleInspectorAddressError extends LocalnetError {
+  override readonly code = 'role_inspector_address';
+  constructor(readonly flag: string) {
+    super(`NYMPH_ROLE_NODE_ARGS: ${flag} must bind 127.0.0.1 (e.g. --inspect=127.0.0.1:0, a free port)`);
+  }
+}
+
+/** Refuses `--inspect*` flags that do not name 127.0.0.1 (a bare one would also share port 9229). */
+export function checkInspectorArgs(nodeArgs: readonly string[]): void {
+  for (const a of nodeArgs)
+    if (/^--inspect(-brk|-wait)?(=|$)/.test(a) && !/^--inspect(-brk|-wait)?=127\.0\.0\.1:\d+$/.test(a))
+      throw new RoleInspectorAddressError(a);
+}
+
 export interface RoleProcess {
   name: string;
   pid: number;
@@ -97,7 +112,9 @@ export function startRole(opts: StartRoleOptions): RoleProcess {
       ? [opts.bundle, ...opts.args]
       : ['--import', TSX_LOADER, ROLE_MAIN, ...opts.args];
   // NYMPH_ROLE_NODE_ARGS: extra node flags for every role (e.g. --cpu-prof when profiling)
+  // (the reliability suite's long form: --inspect=127.0.0.1:0, scripts/reliability.ts)
   const nodeArgs = (process.env.NYMPH_ROLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  checkInspectorArgs(nodeArgs);
   const command = opts.wrap?.length ? opts.wrap[0] : process.execPath;
   const commandArgs = opts.wrap?.length
     ? [...opts.wrap.slice(1), process.execPath, ...nodeArgs, ...argv]

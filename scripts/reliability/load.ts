@@ -19,16 +19,34 @@
  * larger and larger heap between full collections under steady load (a native client's
  * heap grew 77.8 → 81.8 MiB in 150 s while its live data stayed flat, and a forced full
  * collection brought its RSS back to where it started). What is kept is measured when the
- * roles run with an inspector (`NYMPH_ROLE_NODE_ARGS=--inspect=127.0.0.1:0`): then every
- * `sampleMs` (5 s at least) the native clients are collected in full through it (HeapProfiler.collectGarbage)
- * and their RSS and used heap read right after; `live_rss_slope_client_kib_per_min` and
- * `live_heap_slope_client_kib_per_min` are fitted to those, and the RSS target is judged on
- * them instead of the raw slope.
+ * roles run with an inspector (`NYMPH_ROLE_NODE_ARGS=--inspect=127.0.0.1:0`, the default of
+ * the long form): then every `sampleMs` (5 s at least) every role (chain, nym-apis, mix
+ * nodes, gateways, native clients) is collected in full through it, its worker threads too
+ * (./inspector.ts liveSample), and its RSS and used heaps read right after;
+ * `live_rss_slope_<role>_kib_per_min`, `live_heap_slope_<role>_kib_per_min` (main and worker
+ * heaps), `live_worker_heap_slope_…` and `live_external_slope_…` (Buffers outside the heap)
+ * are fitted to those, and the flat-memory target is judged on RSS after collections and on
+ * the live heap, per role; a role without an inspector is judged on its raw slope.
+ *
+ * With inspectors, each role's heap is also sampled by allocation site (HeapProfiler.
+ * startSampling) and read after full collections at the judged window's start and at the
+ * load's end: the sites that kept most in between are in the notes (top 3 per node), all
+ * 20 largest in `$NYMPH_RELIABILITY_PROFILE_DIR/heap-growth-<node>.json` when set (with
+ * every sample, raw and after collections, in `memory-samples.json`).
+ *
+ * The long form so (50 streams, 219.5 msg/s achieved, 10 minutes), live heap slopes per
+ * role: chain +34, nym-api +22, mix node +100, gateway −7, native client +205 KiB/min. The
+ * client's is the ids of completed fragment sets it remembers to drop late duplicates
+ * (src/nymsphinx/remembered-sets.ts, via Reassembler.tryComplete): ~1.5 MiB kept there per
+ * client in 400 s, bounded by the dedup window (1 hour) and 100,000 ids, which this rate
+ * (~73 sets/s per client) reaches after ~23 minutes, longer than the run; 100,000 ids hold
+ * ~3.5 MiB of heap (36 bytes each, measured alone).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { Counter, CountingApp, payload } from './apps.js';
+import { growthBySite, sizesBySite, type SamplingNode } from './heap-profile.js';
+import { connectInspector, liveSample, type Inspector, type LiveSample } from './inspector.js';
 import { sleep } from './net.js';
 import { tallyFailures, tallyNumbers, type Scenario } from './scenario.js';
 import type { Tally } from './apps.js';
@@ -63,68 +81,6 @@ export function slopePerMinute(points: readonly { t: number; y: number }[]): num
     den += (p.t - mt) ** 2;
   }
   return den === 0 ? 0 : (num / den) * 60_000;
-}
-
-/** A role's inspector (Chrome DevTools Protocol), when it runs with `--inspect`. */
-export interface Inspector {
-  call(method: string, params?: object, timeoutMs?: number): Promise<Record<string, unknown>>;
-  close(): void;
-}
-
-/** The inspector of the role whose log is `logFile` (the last one it announced), or undefined. */
-export async function connectInspector(logFile: string): Promise<Inspector | undefined> {
-  if (!existsSync(logFile)) return undefined;
-  const urls = readFileSync(logFile, 'utf8').match(/ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/g);
-  if (!urls) return undefined;
-  const ws = new WebSocket(urls[urls.length - 1]);
-  const opened = await new Promise<boolean>((resolve) => {
-    ws.once('open', () => resolve(true));
-    ws.once('error', () => resolve(false));
-  });
-  if (!opened) return undefined;
-  let id = 0;
-  const waiting = new Map<number, (v: Record<string, unknown>) => void>();
-  ws.on('message', (d) => {
-    const o = JSON.parse(String(d)) as { id?: number; result?: Record<string, unknown>; error?: object };
-    if (o.id !== undefined) waiting.get(o.id)?.(o.result ?? { error: o.error });
-  });
-  ws.on('error', () => undefined);
-  return {
-    call: (method, params = {}, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const i = ++id;
-        const t = setTimeout(() => {
-          waiting.delete(i);
-          reject(new Error(`inspector: ${method} not answered within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiting.set(i, (v) => {
-          clearTimeout(t);
-          waiting.delete(i);
-          resolve(v);
-        });
-        ws.send(JSON.stringify({ id: i, method, params }));
-      }),
-    close: () => ws.close(),
-  };
-}
-
-/** A full collection in the role, then its RSS (KiB, from /proc) and used heap (KiB). */
-async function liveSample(
-  insp: Inspector,
-  rss: () => number | undefined,
-): Promise<{ rss: number; heap: number } | undefined> {
-  try {
-    await insp.call('HeapProfiler.collectGarbage');
-    const r = (await insp.call('Runtime.evaluate', {
-      expression: 'process.memoryUsage().heapUsed',
-      returnByValue: true,
-    })) as { result?: { value?: number } };
-    const after = rss();
-    const heap = r.result?.value;
-    return after === undefined || typeof heap !== 'number' ? undefined : { rss: after, heap: heap / 1024 };
-  } catch {
-    return undefined; // restarted or gone: no sample
-  }
 }
 
 const ROLE_KINDS = ['chain', 'api', 'mixnode', 'gateway', 'client'] as const;
@@ -169,24 +125,48 @@ export const load: Scenario = {
       () => samples.push({ t: performance.now() - t0, rss: ctx.net.rss() }),
       sampleMs,
     );
-    // what the native clients keep: RSS and used heap right after a full collection
+    // what every role keeps: RSS and used heaps right after full collections (with inspectors)
     const inspectors = new Map<string, Inspector>();
-    for (const name of names) {
-      const insp = await connectInspector(join(ctx.net.home, 'logs', `${name}.log`));
-      if (insp) inspectors.set(name, insp);
-    }
-    const live: { name: string; t: number; rss: number; heap: number }[] = [];
-    let liveBusy = false;
+    for (const kind of ROLE_KINDS)
+      for (const name of ctx.net.names(kind)) {
+        const insp = await connectInspector(join(ctx.net.home, 'logs', `${name}.log`));
+        if (!insp) continue;
+        inspectors.set(name, insp);
+        await insp.attachWorkers().catch(() => undefined);
+        // what is kept, by allocation site: sampled from here on, read at the judged window's ends
+        await insp.call('HeapProfiler.startSampling', { samplingInterval: 32_768 }).catch(() => undefined);
+      }
+    const judgedFrom = (seconds * 1000) / 3;
+    const profiles = new Map<string, { before?: Map<string, number>; after?: Map<string, number> }>();
+    const readProfile = async (name: string, insp: Inspector) => {
+      try {
+        const p = (await insp.call('HeapProfiler.getSamplingProfile', {}, 60_000)) as {
+          profile?: { head: SamplingNode };
+        };
+        return p.profile ? sizesBySite(p.profile.head) : undefined;
+      } catch {
+        ctx.log(`load: no heap profile from ${name}`);
+        return undefined;
+      }
+    };
+    const live: ({ name: string; t: number } & LiveSample)[] = [];
+    const liveRound = async (final: boolean) => {
+      for (const [name, insp] of inspectors) {
+        const x = await liveSample(insp, () => ctx.net.rss()[name]);
+        const t = performance.now() - t0;
+        if (x) live.push({ name, t, ...x });
+        // right after the collection: the profile lists what is alive
+        const prof = profiles.get(name) ?? {};
+        profiles.set(name, prof);
+        if (x && !prof.before && t >= judgedFrom) prof.before = await readProfile(name, insp);
+        else if (x && final && prof.before) prof.after = await readProfile(name, insp);
+      }
+    };
+    let liveRunning: Promise<void> | undefined;
     const liveSampler = setInterval(
       () => {
-        if (liveBusy || inspectors.size === 0) return;
-        liveBusy = true;
-        void (async () => {
-          for (const [name, insp] of inspectors) {
-            const x = await liveSample(insp, () => ctx.net.rss()[name]);
-            if (x) live.push({ name, t: performance.now() - t0, ...x });
-          }
-        })().finally(() => (liveBusy = false));
+        if (liveRunning || inspectors.size === 0) return;
+        liveRunning = liveRound(false).finally(() => (liveRunning = undefined));
       },
       Math.max(sampleMs, 5_000),
     ); // a full collection costs a role tens of ms: not every second
@@ -208,6 +188,10 @@ export const load: Scenario = {
     clearInterval(liveSampler);
     samples.push({ t: performance.now() - t0, rss: ctx.net.rss() });
     const sendMs = performance.now() - t0;
+    if (inspectors.size) {
+      await liveRunning;
+      await liveRound(true); // the last samples, and the heap profiles at the end of the load
+    }
     // drain: everything sent must arrive
     const pending = () => sent.reduce((a, n, s) => a + n - to(s).counter.distinct(tag(s)), 0);
     const waitFor = async (ms: number) => {
@@ -242,58 +226,87 @@ export const load: Scenario = {
       load_missing_at_wait_end: missingAtWaitEnd,
       load_arrived_late: arrivedLate,
     };
-    let worst = { role: '', slope: -Infinity };
+    const notes: string[] = [];
+    const flat = ctx.sizes.rssFlatKiBPerMin;
+    const failures = tallyFailures('load', total);
+    /** Where a node's slope starts: past the load's first third and the process's own first minute. */
+    const judgedStart = (name: string) =>
+      Math.max(sendMs / 3, ctx.net.startedAt(name) + PROCESS_WARM_UP_MS - t0);
+    let rawWorst = -Infinity;
     let skipped = 0;
     for (const kind of ROLE_KINDS) {
-      let max = -Infinity;
+      // raw: RSS from /proc, the floor of the collector's sawtooth (lowerEnvelope)
+      let raw = -Infinity;
       for (const name of ctx.net.names(kind)) {
-        const from = Math.max(sendMs / 3, ctx.net.startedAt(name) + PROCESS_WARM_UP_MS - t0);
+        const from = judgedStart(name);
         const pts = samples
           .filter((x) => x.t >= from && x.rss[name] !== undefined)
           .map((x) => ({ t: x.t, y: x.rss[name] }));
-        if (pts.length >= 6) max = Math.max(max, slopePerMinute(lowerEnvelope(pts)));
+        if (pts.length >= 6) raw = Math.max(raw, slopePerMinute(lowerEnvelope(pts)));
         else skipped++;
       }
-      if (max === -Infinity) continue;
-      numbers[`rss_slope_${kind}_kib_per_min`] = Math.round(max);
-      if (max > worst.slope) worst = { role: kind, slope: max };
-    }
-    // after full collections (with inspectors): the slope of what is kept, per client, the largest
-    let liveWorst: number | undefined;
-    if (live.length) {
-      let rssMax = -Infinity;
-      let heapMax = -Infinity;
-      for (const name of inspectors.keys()) {
-        const from = Math.max(sendMs / 3, ctx.net.startedAt(name) + PROCESS_WARM_UP_MS - t0);
+      if (raw > -Infinity) {
+        numbers[`rss_slope_${kind}_kib_per_min`] = Math.round(raw);
+        rawWorst = Math.max(rawWorst, raw);
+      }
+      // after full collections (inspectors): what is kept, per node, the largest of the role
+      const live_ = { rss: -Infinity, heap: -Infinity, workerHeap: -Infinity, external: -Infinity };
+      let liveNodes = 0;
+      for (const name of ctx.net.names(kind)) {
+        const from = judgedStart(name);
         const pts = live.filter((x) => x.name === name && x.t >= from);
         if (pts.length < 6) continue;
-        rssMax = Math.max(rssMax, slopePerMinute(pts.map((x) => ({ t: x.t, y: x.rss }))));
-        heapMax = Math.max(heapMax, slopePerMinute(pts.map((x) => ({ t: x.t, y: x.heap }))));
+        liveNodes++;
+        for (const k of ['rss', 'heap', 'workerHeap', 'external'] as const)
+          live_[k] = Math.max(live_[k], slopePerMinute(pts.map((x) => ({ t: x.t, y: x[k] }))));
       }
-      if (rssMax > -Infinity) {
-        numbers.live_rss_slope_client_kib_per_min = Math.round(rssMax);
-        numbers.live_heap_slope_client_kib_per_min = Math.round(heapMax);
-        liveWorst = rssMax;
+      if (liveNodes) {
+        numbers[`live_rss_slope_${kind}_kib_per_min`] = Math.round(live_.rss);
+        numbers[`live_heap_slope_${kind}_kib_per_min`] = Math.round(live_.heap);
+        numbers[`live_worker_heap_slope_${kind}_kib_per_min`] = Math.round(live_.workerHeap);
+        numbers[`live_external_slope_${kind}_kib_per_min`] = Math.round(live_.external);
       }
-      numbers.load_live_samples = live.length;
+      // the target: after full collections when measured for every node of the role, raw RSS otherwise
+      const judged: [string, number][] =
+        liveNodes === ctx.net.names(kind).length
+          ? [
+              ['RSS after full collections', live_.rss],
+              ['live heap', live_.heap],
+            ]
+          : [['RSS (raw, no inspector)', raw]];
+      for (const [what, slope] of judged)
+        if (slope > flat)
+          failures.push(
+            `load: ${kind} ${what} grew ${Math.round(slope)} KiB/min after warm-up (flat: ≤ ${flat})`,
+          );
     }
-    for (const insp of inspectors.values()) insp.close();
+    if (live.length) {
+      numbers.load_live_samples = live.length;
+      // worker threads seen through the inspectors (unwrap workers, the chain's verifier)
+      numbers.load_live_worker_threads = [...inspectors.values()].reduce((a, i) => a + i.workers().length, 0);
+    }
+    // what the heaps kept in the judged window, by allocation site (top sites per node)
+    const profileDir = process.env.NYMPH_RELIABILITY_PROFILE_DIR;
+    if (profileDir) {
+      mkdirSync(profileDir, { recursive: true });
+      // the series the slopes were fitted to, for a closer look
+      writeFileSync(join(profileDir, 'memory-samples.json'), JSON.stringify({ sendMs, raw: samples, live }));
+    }
+    for (const [name, p] of profiles) {
+      if (!p.before || !p.after) continue;
+      const grew = growthBySite(p.before, p.after, 20);
+      if (profileDir)
+        writeFileSync(join(profileDir, `heap-growth-${name}.json`), JSON.stringify(grew, null, 1));
+      const kept = grew.slice(0, 3).map((g) => `${Math.round(g.bytes / 1024)} KiB ${g.site}`);
+      if (kept.length) notes.push(`load: ${name} heap kept by site (sampled): ${kept.join(' | ')}`);
+    }
+    for (const insp of inspectors.values()) {
+      await insp.call('HeapProfiler.stopSampling', {}, 5_000).catch(() => undefined);
+      insp.close();
+    }
     numbers.load_rss_samples = samples.length;
     numbers.load_rss_nodes_warming_up = skipped;
-    numbers.rss_slope_max_kib_per_min = Math.round(worst.slope);
-    const failures = tallyFailures('load', total);
-    // the clients' slope after full collections, when measured, replaces their raw one
-    if (liveWorst !== undefined) {
-      worst = { role: 'client (after full collections)', slope: liveWorst };
-      for (const kind of ROLE_KINDS) {
-        const raw = numbers[`rss_slope_${kind}_kib_per_min`];
-        if (kind !== 'client' && raw !== undefined && raw > worst.slope) worst = { role: kind, slope: raw };
-      }
-    }
-    if (worst.slope > ctx.sizes.rssFlatKiBPerMin)
-      failures.push(
-        `load: ${worst.role} RSS grew ${Math.round(worst.slope)} KiB/min after warm-up (flat: ≤ ${ctx.sizes.rssFlatKiBPerMin})`,
-      );
-    return { numbers, failures };
+    numbers.rss_slope_max_kib_per_min = Math.round(rawWorst);
+    return { numbers, failures, notes };
   },
 };

@@ -23,12 +23,21 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { ReceivedMessage } from './client.js';
 
+export interface KeptFragment {
+  readonly payload: Uint8Array;
+  readonly replyKey?: Uint8Array;
+}
+
 /** What the client core needs to keep fragments across restarts (core-options.ts `inbound`). */
 export interface DurableInbound {
-  /** Fragments kept by an earlier run, oldest first. */
-  keptFragments(): Uint8Array[];
-  /** A payload that is a fragment of a message not yet complete. */
-  keepFragment(payload: Uint8Array, now: number): void;
+  /** Fragments kept by an earlier run, oldest first (a reply's with the key that opens it). */
+  keptFragments(): KeptFragment[];
+  /**
+   * A payload that is a fragment of a message not yet complete. A reply's payload comes with
+   * the reply key that opened it: the key is used up once taken, and the payload could not
+   * be opened again after a restart without it.
+   */
+  keepFragment(payload: Uint8Array, now: number, replyKey?: Uint8Array): void;
   /** Drops fragments kept before `cutoff` (ms). */
   pruneFragments(cutoff: number): void;
 }
@@ -129,6 +138,7 @@ export class DeliveredStore implements AppInbox, DurableInbound {
         CREATE TABLE IF NOT EXISTS fragments (
           id INTEGER PRIMARY KEY AUTOINCREMENT,
           payload BLOB NOT NULL,
+          reply_key BLOB,
           at INTEGER NOT NULL
         );
       `);
@@ -148,8 +158,8 @@ export class DeliveredStore implements AppInbox, DurableInbound {
       pruneCount: p(
         'DELETE FROM delivered WHERE digest IN (SELECT digest FROM delivered ORDER BY at LIMIT ?)',
       ),
-      keep: p('INSERT INTO fragments (payload, at) VALUES (?, ?)'),
-      kept: p('SELECT payload FROM fragments ORDER BY id'),
+      keep: p('INSERT INTO fragments (payload, reply_key, at) VALUES (?, ?, ?)'),
+      kept: p('SELECT payload, reply_key FROM fragments ORDER BY id'),
       pruneFragments: p('DELETE FROM fragments WHERE at < ?'),
     };
     this.heldCount = (this.q.countHeld.get() as { n: number }).n;
@@ -225,12 +235,16 @@ export class DeliveredStore implements AppInbox, DurableInbound {
     return n;
   }
 
-  keptFragments(): Uint8Array[] {
-    return (this.q.kept.all() as { payload: Buffer }[]).map((r) => bytes(r.payload));
+  keptFragments(): KeptFragment[] {
+    return (this.q.kept.all() as { payload: Buffer; reply_key: Buffer | null }[]).map((r) =>
+      r.reply_key
+        ? { payload: bytes(r.payload), replyKey: bytes(r.reply_key) }
+        : { payload: bytes(r.payload) },
+    );
   }
 
-  keepFragment(payload: Uint8Array, now: number): void {
-    this.q.keep.run(payload, now);
+  keepFragment(payload: Uint8Array, now: number, replyKey?: Uint8Array): void {
+    this.q.keep.run(payload, replyKey ?? null, now);
   }
 
   pruneFragments(cutoff: number): void {

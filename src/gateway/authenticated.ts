@@ -17,10 +17,13 @@
  * as soon as they connect, and Nymph's client sends RememberMe.
  *
  * Delivery receipts (protocol/messages.ts, a Nymph extension). A client that asks for them
- * gets every later push recorded in a `PushLedger` (receipts.ts): stored messages are deleted
- * only when the client's `received {count}` covers them, live ones are stored again if the
- * session ends unconfirmed. Nym's clients never ask and are served as Nym's gateway serves
- * them (a stored message is deleted once its frame is written).
+ * gets every later push recorded in a `PushLedger` (receipts.ts), and every frame it is
+ * pushed is a stored message, deleted only when the client's `received {count}` covers it:
+ * messages that arrive while it is connected are stored (in the final hop's per-turn
+ * transaction, before their SURB-acks leave: delivery.ts) and pushed from the store
+ * (`stored`), so a gateway killed with pushes unconfirmed pushes them again after its restart.
+ * Nym's clients never ask and are served as Nym's gateway serves them (a stored message is
+ * deleted once its frame is written, live ones are pushed without being stored).
  */
 import {
   ClientBandwidth,
@@ -30,6 +33,7 @@ import {
   type GatewayContext,
 } from './context.js';
 import { PushLedger, type PushedEntry } from './receipts.js';
+import type { StoredMessage } from './store.js';
 import { CLOSE_REPLACED, type SessionSocket, type SocketEvents } from './session-socket.js';
 import {
   CredentialInvalidError,
@@ -100,6 +104,10 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
   private receipts: PushLedger | undefined;
   /** The drain waiting for receipts to open its window. */
   private receiptWaiter: (() => void) | undefined;
+  /** The inbox id of the last message pushed: the drain reads on from there. */
+  private lastPushedId = 0;
+  /** With receipts: stored messages were not pushed (the window was full); a receipt drains them. */
+  private behind = false;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -118,6 +126,15 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
 
   get holdsLive(): boolean {
     return this.drainingNow || !this.proven;
+  }
+
+  get receiptsOn(): boolean {
+    return this.receipts !== undefined;
+  }
+
+  /** Frames a receipt client may have unconfirmed before pushes wait (in the store). */
+  private get receiptWindow(): number {
+    return this.ctx.limits.inboxBatch * RECEIPT_WINDOW_BATCHES;
   }
 
   /** Whether the client has proven on this connection that it holds the key. */
@@ -194,7 +211,8 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     this.bandwidth.flush();
     this.pendingPing?.resolve('notActive');
     this.receiptWaiter?.();
-    this.restoreUnconfirmed();
+    // what was pushed and not confirmed is still stored: the next session pushes it again
+    this.receipts?.takeUnconfirmed();
     this.ctx.clients.remove(this.id, this);
   }
 
@@ -208,47 +226,29 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     this.send({ type: 'deliveryReceipts', version: DELIVERY_RECEIPTS_VERSION });
   }
 
-  /** `received {count}`: the confirmed stored messages leave the inbox in one transaction. */
+  /** `received {count}`: the confirmed messages leave the inbox in one transaction. */
   private confirmReceived(count: number): void {
     if (!this.receipts) throw new ReceiptsNotEnabledError();
     const done = this.receipts.confirm(count);
     if (done.length === 0) return;
-    const stored: number[] = [];
-    for (const e of done) if (e.kind === 'stored') stored.push(e.id);
-    if (stored.length) {
-      try {
-        this.ctx.store.deleteMessages(stored);
-      } catch (e) {
-        // the store closed under a stopping gateway: they stay and come again (the client drops them)
-        this.ctx.logger.warn(
-          { err: (e as Error).message, client: this.id },
-          'could not delete confirmed messages',
-        );
-      }
+    try {
+      this.ctx.store.deleteMessages(done.map((e) => e.id));
+    } catch (e) {
+      // the store closed under a stopping gateway: they stay and come again (the client drops them)
+      this.ctx.logger.warn(
+        { err: (e as Error).message, client: this.id },
+        'could not delete confirmed messages',
+      );
     }
     this.ctx.metrics.delivered.inc(done.length);
     const wake = this.receiptWaiter;
     this.receiptWaiter = undefined;
     wake?.();
-  }
-
-  /** The session ends: live messages the client did not confirm go to the inbox. */
-  private restoreUnconfirmed(): void {
-    const left = this.receipts?.takeUnconfirmed() ?? [];
-    let restored = 0;
-    try {
-      for (const e of left) {
-        if (e.kind !== 'live') continue; // a stored one never left the inbox
-        this.ctx.store.storeMessage(this.clientIdentity, e.content, this.ctx.now());
-        restored++;
-      }
-    } catch (e) {
-      this.ctx.logger.warn(
-        { err: (e as Error).message, client: this.id, lost: left.length - restored },
-        'could not store unconfirmed live messages',
-      );
+    // messages stored while the window was full: the drain pushes them, in inbox order
+    if (this.behind && !this.drainingNow && this.serving()) {
+      this.behind = false;
+      void this.drain();
     }
-    if (restored) this.ctx.metrics.stored.inc(restored);
   }
 
   /** Resolves when a receipt arrives or the session closes; false after `RECEIPT_WAIT_MS`. */
@@ -333,7 +333,7 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
         throw new KeyAlreadyUpgradedError();
       case 'forgetMe':
         if (r.client) {
-          this.receipts?.takeUnconfirmed(); // nothing of it is to be kept
+          this.receipts?.takeUnconfirmed(); // its messages go with the inbox
           this.ctx.store.forgetClient(this.clientIdentity);
           this.ctx.clients.forget(this.id);
         }
@@ -409,14 +409,15 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
   }
 
   /**
-   * Live delivery; a message the socket does not take goes to the inbox. With receipts it is
-   * kept until confirmed, and stored if the session ends first.
+   * Live delivery (a client without receipts: delivery.ts); a message the socket does not
+   * take goes to the inbox. With receipts on, a message is stored first and pushed from there.
    */
   push(message: Uint8Array): void {
     const copy = message.slice();
     if (this.receipts) {
-      this.receipts.push({ kind: 'live', content: copy });
-      this.socket.sendBinary(this.frame(copy));
+      const id = this.ctx.store.storeMessage(this.clientIdentity, copy, this.ctx.now());
+      this.ctx.metrics.stored.inc();
+      this.stored({ id, content: copy });
       return;
     }
     this.socket.sendBinary(this.frame(copy), (err) => {
@@ -425,6 +426,23 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
         this.ctx.metrics.stored.inc();
       } else this.ctx.metrics.delivered.inc();
     });
+  }
+
+  /**
+   * A message for this receipt client is stored (and its SURB-ack sent): pushed now, recorded
+   * in the ledger, unless the drain is running or due (it reads the message from the store)
+   * or the window of unconfirmed frames is full (a receipt starts the drain again).
+   */
+  stored(m: StoredMessage): void {
+    const ledger = this.receipts;
+    if (!ledger || !this.serving() || this.drainingNow || !this.proven) return;
+    if (ledger.unconfirmed >= this.receiptWindow) {
+      this.behind = true;
+      return;
+    }
+    ledger.push({ kind: 'stored', id: m.id });
+    this.lastPushedId = m.id;
+    this.socket.sendBinary(this.frame(m.content));
   }
 
   /**
@@ -442,16 +460,15 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
     if (this.drainingNow) return;
     const st = this.ctx.store;
     const batchSize = this.ctx.limits.inboxBatch;
-    let after = 0;
     this.drainingNow = true;
     try {
       while (this.serving()) {
-        if (this.receipts && !(await this.windowOpen(batchSize * RECEIPT_WINDOW_BATCHES))) return;
-        const batch = st.messagesAfter(this.clientIdentity, after, batchSize);
+        if (this.receipts && !(await this.windowOpen(this.receiptWindow))) return;
+        const batch = st.messagesAfter(this.clientIdentity, this.lastPushedId, batchSize);
         if (batch.length === 0) break;
         for (const m of batch) {
           if (!this.serving()) return;
-          after = m.id;
+          this.lastPushedId = m.id;
           const ledger = this.receipts;
           if (ledger) ledger.push({ kind: 'stored', id: m.id } satisfies PushedEntry);
           const written = await new Promise<boolean>((resolve) =>
@@ -480,6 +497,8 @@ export class AuthenticatedSession implements SocketEvents, ConnectedClient {
           { client: this.id, unconfirmed: this.receipts.unconfirmed },
           'no delivery receipt in time: the drain stops, the unconfirmed messages stay stored',
         );
+        // a later receipt starts it again
+        this.behind = true;
         return false;
       }
     }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { CredentialVerifier, SpendLedger } from './credentials.js';
 import type { GatewayMetrics } from './metrics.js';
 import { OutOfBandwidthError, type Aead, type IdentityKeys, type RandomBytes } from './protocol/index.js';
-import type { GatewayStore } from './store.js';
+import type { GatewayStore, StoredMessage } from './store.js';
 
 /** Nym's FREE_TESTNET_BANDWIDTH_VALUE (credential-verification/src/bandwidth_storage_manager.rs): 64 GiB. */
 export const FREE_TESTNET_BANDWIDTH = 64 * 1024 * 1024 * 1024;
@@ -38,7 +38,15 @@ export interface ConnectedClient {
   replace(): void;
   close(code: number, reason: string): void;
   flushBandwidth(): void;
+  /** Live delivery to a client without receipts (written, not stored). */
   push(message: Uint8Array): void;
+  /** The client asked for delivery receipts: its messages are stored before they are pushed. */
+  readonly receiptsOn: boolean;
+  /**
+   * A message for a receipt client was stored (its SURB-ack sent): pushed now if the session
+   * can take it, else left to the drain (delivery.ts, authenticated.ts).
+   */
+  stored(m: StoredMessage): void;
   /**
    * True while new messages go to the store rather than to the socket: while stored ones are
    * being pushed (new ones queue behind them), and until the client has proven on this

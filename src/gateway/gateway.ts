@@ -5,8 +5,10 @@
  *   until it registers or authenticates, then an AuthenticatedSession (authenticated.ts)
  *   that forwards its mix packets into layer 1, charging each packet's size.
  * - On its mix port the gateway is the final Sphinx hop (src/node's pipeline: worker
- *   threads, replay store); delivery.ts sends each SURB-ack back into the mixnet and pushes
- *   the rest to the client, or stores it in the SQLite inbox until the client returns.
+ *   threads, replay store); delivery.ts pushes each message to the client, or stores it in
+ *   the SQLite inbox (until the client returns, or, for a client with delivery receipts,
+ *   until it confirms it), and sends its SURB-ack back into the mixnet once it is pushed or
+ *   stored.
  *
  * This file only wires those parts to sockets, the store, the chain and the timers.
  */
@@ -196,6 +198,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       drop: (reason) => pipeline.drop(reason),
       metrics,
       now,
+      logger,
     }),
   });
 

@@ -1,15 +1,17 @@
 /**
  * What a session pushed to a client that takes delivery receipts (protocol/messages.ts),
  * in push order, until the client confirms it: a stored message by its inbox id (it stays
- * in the store until then), a live one by its bytes (stored again if the session ends
- * first). Frames are numbered from 1 in the order they were handed to the socket, the
+ * in the store until then; a receipt client's live messages are stored before they are
+ * pushed, delivery.ts). Frames are numbered from 1 in the order they were handed to the socket, the
  * order in which a websocket delivers them, so the client's cumulative `received {count}`
  * names them without any id on the wire. Pure: no I/O.
  */
 import { ReceiptOutOfRangeError } from './protocol/index.js';
 
-export type PushedEntry =
-  { readonly kind: 'stored'; readonly id: number } | { readonly kind: 'live'; readonly content: Uint8Array };
+export interface PushedEntry {
+  readonly kind: 'stored';
+  readonly id: number;
+}
 
 export class PushLedger {
   /** Frames pushed since receipts began; the last one is number `pushed`. */

@@ -4,11 +4,14 @@
  * that are offline; and the blinded serial numbers of credentials spent here.
  * `':memory:'` gives the same store in memory for tests.
  *
- * Transaction semantics of the inbox. Every INSERT and every DELETE of a message is its own
- * transaction (autocommit): once the statement returns, its WAL frame is written to the
- * file (the OS holds it), so the change survives the process being killed with SIGKILL; with
- * synchronous=NORMAL the WAL is not fsynced per commit, so a power cut may lose the last
- * commits (the guarantee is against process death, not against the machine's).
+ * Transaction semantics of the inbox. Messages from the mixnet are inserted in one
+ * transaction per event-loop turn (`storeMessages`, delivery.ts), whose SURB-acks are sent
+ * only after it commits; each DELETE of a message pushed to a client without receipts is its
+ * own transaction (autocommit), confirmed ones go in one per receipt. Once a commit returns,
+ * its WAL frames are written to the file (the OS holds them), so the change survives the
+ * process being killed with SIGKILL; with synchronous=NORMAL the WAL is not fsynced per
+ * commit, so a power cut may lose the last commits (the guarantee is against process death,
+ * not against the machine's).
  *
  * A message leaves the inbox once the gateway has written it to the client's socket: the
  * socket's write callback (the kernel took the frame) runs `deleteMessage` for that one
@@ -24,7 +27,8 @@
  * A client that asked for delivery receipts (protocol/messages.ts: Nymph's client does,
  * Nym's does not) is drained differently: each pushed message stays here until the client
  * says it holds it durably, then the confirmed ones go in one transaction
- * (`deleteMessages`). The drain reads past the pushed, unconfirmed ones with
+ * (`deleteMessages`); messages that arrive while it is connected are stored too and pushed
+ * from here, so they survive a kill -9 of the gateway. The drain reads past the pushed, unconfirmed ones with
  * `messagesAfter`; a session that ends first leaves them for the next one, which pushes
  * them again (the client drops what it already has). A kill -9 of both sides then loses
  * nothing, and the only repeats are messages the client already holds.
@@ -149,6 +153,19 @@ export class GatewayStore {
 
   storeMessage(client: Uint8Array, content: Uint8Array, nowMs: number): number {
     return Number(this.q.insertMsg.run(client, content, nowMs).lastInsertRowid);
+  }
+
+  /**
+   * Several messages in one transaction (the final hop's per-turn batch, delivery.ts): all
+   * are stored or none; returns their ids, in order.
+   */
+  storeMessages(
+    items: readonly { readonly destination: Uint8Array; readonly message: Uint8Array }[],
+    nowMs: number,
+  ): number[] {
+    return this.db.transaction(() =>
+      items.map((m) => Number(this.q.insertMsg.run(m.destination, m.message, nowMs).lastInsertRowid)),
+    )();
   }
 
   messages(client: Uint8Array, limit: number): StoredMessage[] {

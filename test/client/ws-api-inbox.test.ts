@@ -21,7 +21,10 @@ import {
   fragmentCapacity,
   padToFullPacketLengths,
   plainMessage,
+  replyKeyDigest,
+  replyMessage,
   sealRegularPayload,
+  sealReplyPayload,
   splitIntoFragments,
   type NymMessage,
 } from '../../src/nymsphinx/index.js';
@@ -93,9 +96,9 @@ describe('DeliveredStore', () => {
     s.keepFragment(Uint8Array.of(2), 200);
     s.close();
     s = new DeliveredStore(file, { maxHeld: 10 });
-    expect(s.keptFragments()).toEqual([Uint8Array.of(1), Uint8Array.of(2)]);
+    expect(s.keptFragments()).toEqual([{ payload: Uint8Array.of(1) }, { payload: Uint8Array.of(2) }]);
     s.pruneFragments(150);
-    expect(s.keptFragments()).toEqual([Uint8Array.of(2)]);
+    expect(s.keptFragments()).toEqual([{ payload: Uint8Array.of(2) }]);
     s.close();
   });
 
@@ -172,7 +175,7 @@ describe('fragments kept across a restart', () => {
         onAck: () => undefined,
         onMessage: (m, setIds) => got.push({ m, setIds }),
       });
-      for (const p of store.keptFragments()) rx.payload(p);
+      for (const f of store.keptFragments()) rx.payload(f.payload);
       const receive = (p: Uint8Array) => {
         const outcome = rx.payload(p);
         if (outcome === 'incomplete') store.keepFragment(p, 0);
@@ -198,6 +201,82 @@ describe('fragments kept across a restart', () => {
     expect(store.accept({ message: m.m.data, kind: 'plain', setIds: m.setIds }, 0)).toBeUndefined();
     store.pruneFragments(1);
     expect(store.keptFragments()).toEqual([]);
+    store.close();
+  });
+
+  it("a reply's fragments kept before the restart are opened after it with the keys they used up", () => {
+    const keys = generateKeys(seededRng('alice'));
+    const file = path.join(dir, 'r.sqlite');
+    const capacity = fragmentCapacity('regular');
+    const big = seededRng('reply')(capacity * 2 + 10);
+    let setId = 7000;
+    const fragments = splitIntoFragments(
+      padToFullPacketLengths(encodeNymMessage(replyMessage(big)), capacity),
+      capacity,
+      () => setId++,
+    );
+    // one single-use reply key per packet, as the SURBs alice handed out
+    const replyKeys = fragments.map((_, i) => seededRng(`key${i}`)(16));
+    const payloads = fragments.map((f, i) =>
+      sealReplyPayload({
+        surbAck: new Uint8Array(SURB_ACK_LEN),
+        fragment: encodeFragment(f),
+        replyKey: replyKeys[i],
+      }).plaintext.subarray(SURB_ACK_LEN),
+    );
+    const keyStore = new Map(replyKeys.map((k) => [Buffer.from(replyKeyDigest(k)).toString('hex'), k]));
+    // as client.ts wires it: the key a payload used up is kept with it while its message is
+    // incomplete, and offered again (for its own digest only) when it is replayed
+    const run = (store: DeliveredStore) => {
+      const got: NymMessage[] = [];
+      let taken: Uint8Array | undefined;
+      let offered: Uint8Array | undefined;
+      const rx = new Receiver({
+        crypto: nodeBackend,
+        keys,
+        reassemblyTimeoutMs: 60_000,
+        now: () => 0,
+        stats: newStats(),
+        takeReplyKey: (digest) => {
+          const hex = Buffer.from(digest).toString('hex');
+          const kept =
+            offered && Buffer.from(replyKeyDigest(offered)).toString('hex') === hex ? offered : undefined;
+          offered = undefined;
+          const key = kept ?? keyStore.get(hex);
+          keyStore.delete(hex); // used once
+          taken = key;
+          return key;
+        },
+        onAck: () => undefined,
+        onMessage: (m) => got.push(m),
+      });
+      for (const f of store.keptFragments()) {
+        offered = f.replyKey;
+        rx.payload(f.payload);
+      }
+      const receive = (p: Uint8Array) => {
+        taken = undefined;
+        const outcome = rx.payload(p);
+        if (outcome === 'incomplete') store.keepFragment(p, 0, taken);
+        return outcome;
+      };
+      return { got, receive };
+    };
+    let store = new DeliveredStore(file, { maxHeld: 10 });
+    const first = run(store);
+    expect(first.receive(payloads[0])).toBe('incomplete');
+    expect(first.receive(payloads[1])).toBe('incomplete');
+    expect(keyStore.size).toBe(1); // two keys used up
+    store.close(); // killed
+
+    store = new DeliveredStore(file, { maxHeld: 10 });
+    expect(store.keptFragments().map((f) => f.replyKey)).toEqual([replyKeys[0], replyKeys[1]]);
+    const second = run(store);
+    expect(second.receive(payloads[2])).toBe('message');
+    expect(second.got).toHaveLength(1);
+    const m = second.got[0];
+    if (m.kind !== 'reply' || m.content.type !== 'data') throw new Error(`expected a reply, got ${m.kind}`);
+    expect(Buffer.from(m.content.message).equals(Buffer.from(big))).toBe(true);
     store.close();
   });
 });

@@ -6,11 +6,10 @@
  * and a receiving client process (kill9-receiver.ts: delivery receipts, the native
  * client's inbox store) are killed together mid-drain.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { base58 } from '@scure/base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withSurbAck } from '../../src/gateway/protocol/index.js';
@@ -18,69 +17,7 @@ import { createPacket, encodeNodeAddress } from '../../src/sphinx/index.js';
 import { connectTo, frame, tempHome, until } from '../mixnode/helpers.js';
 import { DeliveredStore } from '../../src/client/delivered-store.js';
 import { TestClient, newIdentity, random } from './client.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/nymph.js');
-
-interface Ready {
-  mixPort: number;
-  clientsUrl: string;
-  identityKey: string;
-  sphinxKey: string;
-  metrics: string;
-}
-
-function runGateway(home: string): { child: ChildProcess; ready: Promise<Ready> } {
-  const child = spawn(process.execPath, [BIN, 'gateway', 'run', '--home', home, '--log-level', 'error'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = new Promise<Ready>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as Ready);
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before it was ready`)));
-  });
-  return { child, ready };
-}
-
-function initGateway(home: string): void {
-  execFileSync(
-    process.execPath,
-    [
-      BIN,
-      'gateway',
-      'init',
-      '--home',
-      home,
-      '--mix-port',
-      '0',
-      '--clients-port',
-      '0',
-      '--http-api-port',
-      '0',
-      '--free-bandwidth',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-}
-
-async function storedTotal(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const m = /^nymph_gateway_messages_stored_total (\d+)/m.exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-/** A gateway initialised and running in `home` (its process kept in `children`). */
-async function startGateway(home: string, children: ChildProcess[]) {
-  initGateway(home);
-  const run = runGateway(home);
-  children.push(run.child);
-  return { run, ready: await run.ready };
-}
+import { ROOT, runGateway, startGateway, storedTotal, type Ready } from './gateway-process.js';
 
 /** Stores `n` messages of ~30 KB for `bob` (`message i|filler`), each behind a SURB-ack to nowhere. */
 async function storeBig(ready: Ready, bob: ReturnType<typeof newIdentity>, n: number): Promise<void> {

@@ -85,8 +85,10 @@ export interface SessionRig {
   close(): Promise<void>;
 }
 
-export function sessionRig(o: { freeBandwidth?: boolean; limits?: Partial<SessionLimits> } = {}): SessionRig {
-  const store = new GatewayStore(':memory:');
+export function sessionRig(
+  o: { freeBandwidth?: boolean; limits?: Partial<SessionLimits>; storeFile?: string } = {},
+): SessionRig {
+  const store = new GatewayStore(o.storeFile ?? ':memory:');
   const clients = new ClientRegistry();
   const registry = new Registry();
   const forwarded: { nextHop: Uint8Array; packet: Uint8Array }[] = [];

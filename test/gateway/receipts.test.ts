@@ -30,7 +30,10 @@ import {
   sealSensitiveRequest,
   type GatewayResponse,
   type IdentityKeys,
+  withSurbAck,
 } from '../../src/gateway/protocol/index.js';
+import { encodeNodeAddress } from '../../src/sphinx/index.js';
+import { ClientRegistry } from '../../src/gateway/context.js';
 import { PushLedger } from '../../src/gateway/receipts.js';
 import { random, sessionRig, type SessionRig } from './memory-session.js';
 
@@ -106,11 +109,11 @@ describe('PushLedger', () => {
   it('confirms frames in order by cumulative count, and refuses a count out of range', () => {
     const l = new PushLedger();
     l.push({ kind: 'stored', id: 10 });
-    l.push({ kind: 'live', content: Uint8Array.of(1) });
+    l.push({ kind: 'stored', id: 12 });
     l.push({ kind: 'stored', id: 11 });
     expect(l.confirm(2)).toEqual([
       { kind: 'stored', id: 10 },
-      { kind: 'live', content: Uint8Array.of(1) },
+      { kind: 'stored', id: 12 },
     ]);
     expect(l.confirm(2)).toEqual([]);
     expect(() => l.confirm(1)).toThrow(ReceiptOutOfRangeError);
@@ -144,7 +147,7 @@ describe('a session with delivery receipts', () => {
     expect(s.pushed(key).map((m) => (m[0] << 8) | m[1])).toEqual(Array.from({ length: 45 }, (_, i) => i));
   });
 
-  it('stores a live message the client did not confirm when the session ends; the next session pushes the rest', async () => {
+  it('stores a live message before it is pushed; unconfirmed when the session ends, the next session pushes it', async () => {
     rig = sessionRig({ limits: { inboxBatch: 10 } });
     const { identity, key } = await registered(rig);
     storeN(rig, identity, 5);
@@ -160,10 +163,14 @@ describe('a session with delivery receipts', () => {
       now: () => Date.now(),
     });
     deliver([{ destination: identity.publicKey, payload: Uint8Array.of(0xaa, 0xbb) }]);
+    // written at the end of the turn, then pushed from the store
+    expect(s.binaries).toHaveLength(5);
+    await tick();
     expect(s.binaries).toHaveLength(6);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(6);
     s.request({ type: 'received', count: 3 });
     await tick();
-    // the client dies: 2 stored ones stay, the live one is stored
+    // the client dies: the 2 stored ones and the live one stay
     s.close(1006, 'gone');
     await tick();
     expect(rig.store.countMessages(identity.publicKey)).toBe(3);
@@ -175,6 +182,108 @@ describe('a session with delivery receipts', () => {
       [0xaa, 0xbb],
     ]);
     // without receipts (as for Nym's clients) written means delivered
+    expect(rig.store.countMessages(identity.publicKey)).toBe(0);
+  });
+
+  it('stores live messages in one transaction per turn and sends their SURB-acks only after it commits', async () => {
+    rig = sessionRig({ limits: { inboxBatch: 10 } });
+    const { identity, key } = await registered(rig);
+    const s = await back(rig, identity, key, true);
+    await tick();
+    const events: string[] = [];
+    const deliver = finalHopDelivery({
+      clients: rig.ctx.clients,
+      store: () => rig.store,
+      sendAck: () => (events.push(`ack with ${rig.store.countMessages(identity.publicKey)} stored`), true),
+      drop: () => undefined,
+      metrics: rig.ctx.metrics,
+      now: () => Date.now(),
+    });
+    const ackAt = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
+    const live = (i: number) => ({
+      destination: identity.publicKey,
+      payload: withSurbAck({ firstHop: ackAt, ackPacket: random(386) }, Uint8Array.of(i)),
+    });
+    // two calls in one turn: one transaction, three acks after it
+    deliver([live(1), live(2)]);
+    deliver([live(3)]);
+    expect(events).toEqual([]);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(0);
+    await tick();
+    expect(events).toEqual(['ack with 3 stored', 'ack with 3 stored', 'ack with 3 stored']);
+    expect(s.pushed(key).map((m) => m[0])).toEqual([1, 2, 3]);
+    // 25 more, unconfirmed: the window (2 batches of 10) is pushed, the rest waits stored
+    for (let i = 4; i <= 28; i++) deliver([live(i)]);
+    await tick();
+    expect(s.binaries).toHaveLength(20);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(28);
+    // a receipt: the drain pushes what waited, in order, once each
+    s.request({ type: 'received', count: 20 });
+    await tick();
+    expect(s.binaries).toHaveLength(28);
+    s.request({ type: 'received', count: 28 });
+    await tick();
+    expect(rig.store.countMessages(identity.publicKey)).toBe(0);
+    expect(s.pushed(key).map((m) => m[0])).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
+  });
+
+  it('live messages arriving during the drain are pushed after the stored ones, once each', async () => {
+    rig = sessionRig({ limits: { inboxBatch: 10 } });
+    const { identity, key } = await registered(rig);
+    storeN(rig, identity, 45);
+    const deliver = finalHopDelivery({
+      clients: rig.ctx.clients,
+      store: () => rig.store,
+      sendAck: () => true,
+      drop: () => undefined,
+      metrics: rig.ctx.metrics,
+      now: () => Date.now(),
+    });
+    const s = await back(rig, identity, key, true);
+    await tick();
+    // the drain waits for a receipt after its window of 20
+    expect(s.binaries).toHaveLength(20);
+    expect(rig.ctx.clients.get(ClientRegistry.id(identity.publicKey))?.holdsLive).toBe(true);
+    deliver([{ destination: identity.publicKey, payload: Uint8Array.of(0xee, 0xee) }]);
+    await tick();
+    expect(s.binaries).toHaveLength(20);
+    s.request({ type: 'received', count: 20 });
+    await tick();
+    deliver([{ destination: identity.publicKey, payload: Uint8Array.of(0xff, 0xff) }]);
+    await tick();
+    s.request({ type: 'received', count: 40 });
+    await tick();
+    s.request({ type: 'received', count: 47 });
+    await tick();
+    const got = s.pushed(key).map((m) => (m[0] << 8) | m[1]);
+    expect(got).toEqual([...Array.from({ length: 45 }, (_, i) => i), 0xeeee, 0xffff]);
+    expect(rig.store.countMessages(identity.publicKey)).toBe(0);
+  });
+
+  it("without receipts (Nym's clients) a live message is pushed and acked at once, never stored", async () => {
+    rig = sessionRig();
+    const { identity, key } = await registered(rig);
+    const s = await back(rig, identity, key, false);
+    await tick();
+    let acks = 0;
+    const deliver = finalHopDelivery({
+      clients: rig.ctx.clients,
+      store: () => rig.store,
+      sendAck: () => (acks++, true),
+      drop: () => undefined,
+      metrics: rig.ctx.metrics,
+      now: () => Date.now(),
+    });
+    const ackAt = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
+    deliver([
+      {
+        destination: identity.publicKey,
+        payload: withSurbAck({ firstHop: ackAt, ackPacket: random(386) }, Uint8Array.of(7)),
+      },
+    ]);
+    expect(acks).toBe(1);
+    expect(s.pushed(key).map((m) => Array.from(m))).toEqual([[7]]);
+    await tick();
     expect(rig.store.countMessages(identity.publicKey)).toBe(0);
   });
 

@@ -432,6 +432,7 @@ describe('an authenticated connection', () => {
     const session = rig.ctx.clients.get(ClientRegistry.id(identity.publicKey))!;
     expect(session.holdsLive).toBe(true);
     deliver(rig, identity, Uint8Array.of(3));
+    await tick(); // stored at the end of the turn
     expect(back.binaries).toHaveLength(0);
     expect(rig.store.countMessages(identity.publicKey)).toBe(4);
     // a free claim is not sealed: it shows nothing
