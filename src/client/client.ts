@@ -10,9 +10,7 @@
  * same core runs in the browser SDK.
  */
 import type { GatewayEntry, Topology } from '../topology/index.js';
-import { equalBytes } from '@noble/curves/utils.js';
 import { defaultBackend } from '../crypto/index.js';
-import { replyKeyDigest } from '../nymsphinx/index.js';
 import { recipientGatewayId, type Recipient } from './address.js';
 import { AckControl } from './ack-control.js';
 import { Timers } from './clock.js';
@@ -60,10 +58,6 @@ export class MixnetClientCore {
   private builder!: PacketBuilder;
   private addressCache: { gateway: GatewayEntry; address: Recipient } | undefined;
   private receiver!: Receiver;
-  /** The reply key the payload being handled used up (kept with it if its message is incomplete). */
-  private replyKeyTaken: Uint8Array | undefined;
-  /** The key kept with a reply fragment of the last run, offered while it is handled again. */
-  private replayReplyKey: Uint8Array | undefined;
 
   constructor(private readonly opts: MixnetClientCoreOptions) {
     const config = (this.config = resolveConfig(opts.config));
@@ -87,9 +81,8 @@ export class MixnetClientCore {
       onPayload: (p) => {
         // a fragment the gateway will be told we hold must outlive a crash (delivered-store.ts),
         // a reply's with the key it used up
-        this.replyKeyTaken = undefined;
         if (this.receiver.payload(p) === 'incomplete')
-          opts.inbound?.keepFragment(p, ctx.now(), this.replyKeyTaken);
+          opts.inbound?.keepFragment(p, ctx.now(), this.receiver.replyKeyUsed);
       },
       onWritable: () => this.traffic.kick(),
       onGiveUp: () => void this.stop(),
@@ -180,13 +173,8 @@ export class MixnetClientCore {
       const stored = loaded ?? { keys: generateKeys(this.ctx.rng) };
       if (!loaded) await this.opts.keyStore.save(stored);
       this.wire(stored.keys);
-      // fragments kept by the last run (already kept: their outcome is not kept again); a
-      // reply's key is offered for its own payload only
-      for (const f of this.opts.inbound?.keptFragments() ?? []) {
-        this.replayReplyKey = f.replyKey;
-        this.receiver.payload(f.payload);
-      }
-      this.replayReplyKey = undefined;
+      // fragments kept by the last run (already kept: their outcome is not kept again)
+      for (const f of this.opts.inbound?.keptFragments() ?? []) this.receiver.replay(f.payload, f.replyKey);
       await this.routes.refresh(signal);
       this.routes.assertRoutable(); // fail fast and typed when no route exists (Nym #1774, #1810)
       await this.link.open(stored, this.routes.topology!, this.opts.gateway, signal);
@@ -228,13 +216,7 @@ export class MixnetClientCore {
       ...ctx,
       crypto,
       keys,
-      takeReplyKey: (digest) => {
-        const kept = this.replayReplyKey;
-        this.replayReplyKey = undefined;
-        const key = kept && equalBytes(replyKeyDigest(kept), digest) ? kept : replies.takeReplyKey(digest);
-        this.replyKeyTaken = key;
-        return key;
-      },
+      takeReplyKey: (digest) => replies.takeReplyKey(digest),
       onAck: (key) => acks.acked(key),
       onMessage: (m, setIds) => {
         const forApp = replies.received(m);

@@ -13,7 +13,8 @@
  * unpadded and decoded as a `NymMessage`. Bad input is counted by its code and dropped,
  * never thrown, and nothing partial goes further.
  */
-import { fragmentIdKey, MessageReceiver, type NymMessage } from '../nymsphinx/index.js';
+import { equalBytes } from '@noble/curves/utils.js';
+import { fragmentIdKey, MessageReceiver, replyKeyDigest, type NymMessage } from '../nymsphinx/index.js';
 import type { CryptoBackend } from './crypto.js';
 import { errorCode } from './errors.js';
 import type { ClientKeys } from './identity.js';
@@ -42,13 +43,15 @@ export type PayloadOutcome = 'ack' | 'cover' | 'duplicate' | 'incomplete' | 'mes
 export class Receiver {
   private readonly rx: MessageReceiver;
   private readonly log: Logger;
+  private keyUsed: Uint8Array | undefined;
+  private keyOffered: Uint8Array | undefined;
 
   constructor(private readonly o: ReceiverOptions) {
     this.rx = new MessageReceiver({
       timeoutMs: o.reassemblyTimeoutMs,
       encryptionSecret: o.keys.encryptionSecret,
       ackKey: o.keys.ackKey,
-      takeReplyKey: (digest) => o.takeReplyKey(digest),
+      takeReplyKey: (digest) => this.takeReplyKey(digest),
       backend: o.crypto,
     });
     this.log = o.log ?? silentLogger;
@@ -65,8 +68,35 @@ export class Receiver {
     return { sets: r.rememberedSets, evicted: r.rememberedEvicted, idCollisions: r.idCollisions };
   }
 
+  /**
+   * The reply key the last `payload` used up, if it was a reply. Each key opens one payload
+   * once: a reply fragment kept across a restart (delivered-store.ts) is kept with it.
+   */
+  get replyKeyUsed(): Uint8Array | undefined {
+    return this.keyUsed;
+  }
+
+  /** A payload kept by an earlier run, with the reply key it used up then (if a reply). */
+  replay(p: Uint8Array, replyKey?: Uint8Array): PayloadOutcome {
+    this.keyOffered = replyKey;
+    try {
+      return this.payload(p);
+    } finally {
+      this.keyOffered = undefined;
+    }
+  }
+
+  private takeReplyKey(digest: Uint8Array): Uint8Array | undefined {
+    const offered = this.keyOffered;
+    this.keyOffered = undefined;
+    this.keyUsed =
+      offered && equalBytes(replyKeyDigest(offered), digest) ? offered : this.o.takeReplyKey(digest);
+    return this.keyUsed;
+  }
+
   /** One payload pushed by the gateway; says what it was. */
   payload(p: Uint8Array): PayloadOutcome {
+    this.keyUsed = undefined;
     const { stats } = this.o;
     let message: NymMessage;
     let setIds: readonly number[];

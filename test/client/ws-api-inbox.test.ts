@@ -175,7 +175,7 @@ describe('fragments kept across a restart', () => {
         onAck: () => undefined,
         onMessage: (m, setIds) => got.push({ m, setIds }),
       });
-      for (const f of store.keptFragments()) rx.payload(f.payload);
+      for (const f of store.keptFragments()) rx.replay(f.payload, f.replyKey);
       const receive = (p: Uint8Array) => {
         const outcome = rx.payload(p);
         if (outcome === 'incomplete') store.keepFragment(p, 0);
@@ -225,12 +225,10 @@ describe('fragments kept across a restart', () => {
       }).plaintext.subarray(SURB_ACK_LEN),
     );
     const keyStore = new Map(replyKeys.map((k) => [Buffer.from(replyKeyDigest(k)).toString('hex'), k]));
-    // as client.ts wires it: the key a payload used up is kept with it while its message is
-    // incomplete, and offered again (for its own digest only) when it is replayed
+    // as client.ts wires it: the key a payload used up (`replyKeyUsed`) is kept with it while
+    // its message is incomplete, and handed back with it on replay
     const run = (store: DeliveredStore) => {
       const got: NymMessage[] = [];
-      let taken: Uint8Array | undefined;
-      let offered: Uint8Array | undefined;
       const rx = new Receiver({
         crypto: nodeBackend,
         keys,
@@ -239,25 +237,17 @@ describe('fragments kept across a restart', () => {
         stats: newStats(),
         takeReplyKey: (digest) => {
           const hex = Buffer.from(digest).toString('hex');
-          const kept =
-            offered && Buffer.from(replyKeyDigest(offered)).toString('hex') === hex ? offered : undefined;
-          offered = undefined;
-          const key = kept ?? keyStore.get(hex);
+          const key = keyStore.get(hex);
           keyStore.delete(hex); // used once
-          taken = key;
           return key;
         },
         onAck: () => undefined,
         onMessage: (m) => got.push(m),
       });
-      for (const f of store.keptFragments()) {
-        offered = f.replyKey;
-        rx.payload(f.payload);
-      }
+      for (const f of store.keptFragments()) rx.replay(f.payload, f.replyKey);
       const receive = (p: Uint8Array) => {
-        taken = undefined;
         const outcome = rx.payload(p);
-        if (outcome === 'incomplete') store.keepFragment(p, 0, taken);
+        if (outcome === 'incomplete') store.keepFragment(p, 0, rx.replyKeyUsed);
         return outcome;
       };
       return { got, receive };
