@@ -13,7 +13,7 @@ import WebSocket from 'ws';
  * dispatch goes on. wasm-bindgen's close listener throws once the client has dropped its
  * closure ("closure invoked recursively or after being dropped"), which a browser only logs.
  */
-class BrowserLikeWebSocket extends WebSocket {
+export class BrowserLikeWebSocket extends WebSocket {
   private readonly wrapped = new Map<unknown, (ev: unknown) => void>();
   override addEventListener(type: string, listener: unknown, options?: unknown): void {
     if (typeof listener !== 'function') return;

@@ -20,7 +20,6 @@ import 'fake-indexeddb/auto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChain, type RunningChain } from '../../localnet/index.js';
 import { connectSigningClients, type SigningClients } from '../../src/chain/index.js';
@@ -35,36 +34,16 @@ import {
 import { createMixnode, type Mixnode } from '../../src/mixnode/index.js';
 import { generateNodeKeys } from '../../src/node/keys.js';
 import { quiet, tempHome, until } from '../mixnode/helpers.js';
+import { BrowserLikeWebSocket } from '../client/nym-wasm.js';
 
 /** Certificates the test's "browser" trusts, and every URL Nym's client opened. */
 const trusted: string[] = [];
 const openedUrls: string[] = [];
-/**
- * `ws` with a browser's event dispatch (a listener's exception is logged, not thrown:
- * wasm-bindgen's close listener throws once the client dropped its closure) and the
- * gateways' certificates trusted.
- */
-class TrustingWebSocket extends WebSocket {
+/** `ws` as a browser's WebSocket, with the gateways' certificates trusted. */
+class TrustingWebSocket extends BrowserLikeWebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols, { ca: trusted });
     openedUrls.push(new URL(String(url)).href);
-  }
-  private readonly wrapped = new Map<unknown, (ev: unknown) => void>();
-  override addEventListener(type: string, listener: unknown, options?: unknown): void {
-    if (typeof listener !== 'function') return;
-    const w = (ev: unknown) => {
-      try {
-        (listener as (ev: unknown) => void).call(this, ev);
-      } catch {
-        // a browser only logs it
-      }
-    };
-    this.wrapped.set(listener, w);
-    super.addEventListener(type as 'close', w, options as undefined);
-  }
-  override removeEventListener(type: string, listener: unknown): void {
-    const w = this.wrapped.get(listener);
-    if (w) super.removeEventListener(type as 'close', w);
   }
 }
 (globalThis as { WebSocket?: unknown }).WebSocket = TrustingWebSocket;
