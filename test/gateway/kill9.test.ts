@@ -134,31 +134,8 @@ describe('a gateway killed while it pushes stored messages', () => {
 
     // 1,000 messages of ~30 KB (more than the loopback socket buffers hold), each behind a
     // SURB-ack whose first hop listens nowhere (the gateway tries to send it and drops it)
-    const hop = {
-      address: encodeNodeAddress({ host: '127.0.0.1', port: ready.mixPort }),
-      publicKey: base58.decode(ready.sphinxKey),
-    };
-    const nowhere = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
-    const sock = await connectTo(ready.mixPort);
     const N = 1000;
-    const filler = random(30_000);
-    for (let i = 0; i < N; i++) {
-      const text = new TextEncoder().encode(`message ${i}|`);
-      const body = new Uint8Array(text.length + filler.length);
-      body.set(text);
-      body.set(filler, text.length);
-      const pkt = createPacket({
-        route: [hop],
-        delaysNs: [0n],
-        destination: { address: bob.publicKey, surbId: new Uint8Array(16) },
-        payload: withSurbAck({ firstHop: nowhere, ackPacket: random(386) }, body),
-        size: 'extended32',
-        random,
-      });
-      sock.write(frame(pkt));
-    }
-    await until(async () => (await storedTotal(ready.metrics)) === N, 60_000, '1000 stored');
-    sock.destroy();
+    await storeBig(ready, bob, N);
 
     // What the receiver got, over both of its lives (it keeps what it received, as an app would)
     const seen: string[] = [];
