@@ -76,6 +76,20 @@ interface PendingSends {
   bytes: number;
 }
 
+/** The owner of Sends that carry no sender tag. */
+const PLAIN = 'plain';
+
+/**
+ * Whether Sends from `sender` belong to a connection owned by `owner`: the same sender tag,
+ * or, for a connection whose Connect carried a return address, Sends without a tag (Nym's
+ * mix-fetch and non-anonymous SOCKS clients send their data plainly: wasm/mix-fetch
+ * client.rs `send_socks_data`, `InputMessage::new_regular`). The mixnet reorders, so such a
+ * plain Send may arrive before its Connect and wait in `pending` under PLAIN.
+ */
+function ownsSends(owner: string, sender: string): boolean {
+  return sender === owner || (sender === PLAIN && owner.startsWith('address:'));
+}
+
 const MAX_PENDING_IDS_PER_SENDER = 16;
 const MAX_PENDING_ITEMS = 64;
 const RECENTLY_CLOSED = 4096;
@@ -196,7 +210,7 @@ export class NetworkRequester {
       return;
     }
     const waiting = this.pending.get(id);
-    if (waiting && waiting.owner !== path.key) {
+    if (waiting && !ownsSends(path.key, waiting.owner)) {
       this.pending.delete(id);
       this.drops.drop('foreign_sender', { conn: id.toString(), what: 'connect' });
     }
@@ -245,7 +259,7 @@ export class NetworkRequester {
     const p = this.pending.get(id);
     if (!p) return [];
     this.pending.delete(id);
-    return p.owner === owner ? p.items : [];
+    return ownsSends(owner, p.owner) ? p.items : [];
   }
 
   private onSend(d: SocketData, path: ReturnPath | undefined, v: Versions): void {
@@ -253,16 +267,15 @@ export class NetworkRequester {
     const owner = path?.key;
     const conn = this.conns.get(id);
     if (conn) {
-      // a Send without a tag is from an address-owned connection's client (Nym sends those plainly)
-      const fromOwner = owner === conn.owner || (owner === undefined && conn.owner.startsWith('address:'));
-      if (!fromOwner) return this.drops.drop('foreign_sender', { conn: id.toString(), what: 'send' });
+      if (!ownsSends(conn.owner, owner ?? PLAIN))
+        return this.drops.drop('foreign_sender', { conn: id.toString(), what: 'send' });
       return conn.fromClient(d);
     }
     if (this.recentlyClosed.has(id)) return this.drops.drop('closed_connection', { conn: id.toString() });
     // not known yet: its Connect may still be on its way
     let p = this.pending.get(id);
     if (!p) {
-      const key = owner ?? 'plain';
+      const key = owner ?? PLAIN;
       let ids = 0;
       for (const q of this.pending.values()) if (q.owner === key) ids++;
       if (ids >= MAX_PENDING_IDS_PER_SENDER)
@@ -271,7 +284,7 @@ export class NetworkRequester {
       this.pending.set(id, p);
       this.connVersions.set(id, v);
     }
-    if (p.owner !== (owner ?? 'plain'))
+    if (p.owner !== (owner ?? PLAIN))
       return this.drops.drop('foreign_sender', { conn: id.toString(), what: 'send' });
     if (p.items.length >= MAX_PENDING_ITEMS || p.bytes + d.data.length > this.o.maxBufferedBytes)
       return this.drops.drop('pending_full', { conn: id.toString() });
