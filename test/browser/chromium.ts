@@ -30,14 +30,33 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A new tab whose console errors and uncaught exceptions are collected (and echoed when asked). */
-export async function openPage(browser: Browser, url: string): Promise<Page & { problems: string[] }> {
-  const page = (await browser.newPage()) as Page & { problems: string[] };
+/** How many console lines a tab keeps in `log` (the newest). */
+const LOG_LINES = 200;
+
+/**
+ * A new tab whose console errors and uncaught exceptions are collected in `problems`, and
+ * whose console lines (its workers' too: Chromium reports them to the page; Nym's wasm
+ * clients log from a worker) are kept in `log` for a failing test to show (and echoed when
+ * asked).
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<Page & { problems: string[]; log: string[] }> {
+  const page = (await browser.newPage()) as Page & { problems: string[]; log: string[] };
   page.problems = [];
+  page.log = [];
   const echo = process.env.NYMPH_BROWSER_LOG === '1';
+  const started = Date.now();
+  const keep = (m: ConsoleMessage) => {
+    const line = `+${Date.now() - started} ms [${m.type()}] ${m.text()}`;
+    page.log.push(line);
+    if (page.log.length > LOG_LINES) page.log.shift();
+    if (echo) process.stderr.write(line + '\n');
+  };
   page.on('console', (m: ConsoleMessage) => {
     if (m.type() === 'error') page.problems.push(m.text());
-    if (echo) process.stderr.write(`[page ${m.type()}] ${m.text()}\n`);
+    keep(m);
   });
   page.on('pageerror', (e: unknown) => page.problems.push(String((e as Error)?.message ?? e)));
   await page.goto(url, { waitUntil: 'load' });

@@ -56,7 +56,11 @@ const FETCH_PAGE = `<!doctype html>
 <script type="module">
 import { createMixFetch } from '/nym/mix-fetch/index.js';
 const q = new URLSearchParams(location.search);
+const t0 = performance.now();
+window.mixFetchStages = [];
+const stage = (s) => window.mixFetchStages.push(s + ' (+' + Math.round(performance.now() - t0) + ' ms)');
 window.mixFetchResult = (async () => {
+  stage('createMixFetch');
   const { mixFetch } = await createMixFetch({
     clientId: 'mix-fetch-' + Date.now(),
     nymApiUrl: q.get('api'),
@@ -65,8 +69,11 @@ window.mixFetchResult = (async () => {
     clientOverride: JSON.parse(q.get('override')),
     mixFetchOverride: { requestTimeoutMs: 15000 },
   });
+  stage('mixFetch');
   const r = await mixFetch(q.get('url'), { mode: 'unsafe-ignore-cors' });
+  stage('body');
   const body = await r.text();
+  stage('done');
   document.getElementById('out').textContent = r.status + ' ' + body;
   return { status: r.status, body };
 })();

@@ -34,7 +34,7 @@ let browser: Browser;
 /** Pages built by the tests (the Vite app), on an origin the network lets in. */
 let statics: StaticServer;
 const home = mkdtempSync(join(tmpdir(), 'nymph-browser-'));
-type TestPage = Page & { problems: string[] };
+type TestPage = Awaited<ReturnType<typeof openPage>>;
 const pages: TestPage[] = [];
 
 beforeAll(async () => {
@@ -49,7 +49,8 @@ beforeAll(async () => {
       clients: 1,
       requesters: 1,
       socks5Clients: 0,
-      logLevel: 'silent',
+      // NYMPH_TEST_LOG_LEVEL=debug keeps the roles' logs (under the home, kept when set)
+      logLevel: process.env.NYMPH_TEST_LOG_LEVEL ?? 'silent',
       skipSelfTest: true,
       webOrigins: [statics.origin],
     }),
@@ -62,7 +63,8 @@ afterAll(async () => {
   await browser?.close();
   await net?.stop();
   await statics?.close();
-  rmSync(home, { recursive: true, force: true });
+  if (process.env.NYMPH_TEST_LOG_LEVEL) process.stderr.write(`localnet home kept: ${home}\n`);
+  else rmSync(home, { recursive: true, force: true });
 });
 
 async function tab(url: string): Promise<TestPage> {
@@ -401,12 +403,34 @@ describe("Nym's own web packages (1.4.1) against Nymph", () => {
     try {
       const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
       const requester = (net.info.requesters as { address: string }[])[0].address;
+      // bounded below vitest's timeout, so a stall names its stage and shows the client's log
+      const stalled = Symbol('stalled');
+      const within = <T>(ms: number, p: Promise<T>) =>
+        Promise.race([p, new Promise<typeof stalled>((res) => setTimeout(() => res(stalled), ms).unref())]);
+      const deadline = Date.now() + 70_000;
       const page = await tab(`${statics.origin}/nym/fetch/?${query({ requester, url })}`);
-      const r = await page.evaluate(
-        () => (window as unknown as { mixFetchResult: Promise<unknown> }).mixFetchResult,
-      );
+      const r = await within(
+        deadline - Date.now(),
+        page.evaluate(() => (window as unknown as { mixFetchResult: Promise<unknown> }).mixFetchResult),
+      ).catch((e: unknown) => {
+        process.stderr.write(`mix-fetch failed: ${String(e)}\n${page.log.slice(-80).join('\n')}\n`);
+        throw e;
+      });
+      if (r === stalled) {
+        const stages = await within(
+          5_000,
+          page.evaluate(() => (window as unknown as { mixFetchStages: string[] }).mixFetchStages),
+        );
+        const why =
+          `mix-fetch stalled; stages: ${stages === stalled ? '(the page does not answer)' : stages.join(' → ')}\n` +
+          page.log.slice(-80).join('\n');
+        process.stderr.write(why + '\n');
+        expect.fail(why);
+      }
       expect(r).toEqual({ status: 200, body: 'served to the mixnet' });
     } finally {
+      // a connection the requester still holds must not keep the test waiting
+      site.closeAllConnections();
       await new Promise<void>((r) => site.close(() => r()));
     }
   }, 90_000);
