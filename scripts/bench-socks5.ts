@@ -205,12 +205,17 @@ console.log(
 );
 
 const http = await startHttpServer();
+// curl writes the body to a file, checked after the download: reading it through a pipe
+// would spend this process's CPU, on the same cores, during the timed download
+const bodyDir = mkdtempSync(join(tmpdir(), 'nymph-bench-socks5-body-'));
+const bodyFile = join(bodyDir, 'body');
 const want = sha256(patternBytes(SIZE, 5));
 const url = `http://localhost:${http.port}/download?size=${SIZE}&seed=5`;
 const directRuns: number[] = [];
 for (let i = 0; i < 3; i++) {
-  const d = await curl([url], { timeoutMs: 120_000 });
-  if (d.code !== 0 || sha256(d.body) !== want) throw new Error(`direct download failed: ${d.stderr}`);
+  const d = await curl(['-o', bodyFile, url], { timeoutMs: 120_000 });
+  if (d.code !== 0 || sha256(readFileSync(bodyFile)) !== want)
+    throw new Error(`direct download failed: ${d.stderr}`);
   directRuns.push(MB / (d.ms / 1000));
 }
 const direct = median(directRuns);
@@ -247,13 +252,9 @@ try {
   const roleOf = (name: string) => name.replace(/-\d+$/, '');
   if (WARMUP_MB > 0) {
     const size = WARMUP_MB * 1_000_000;
-    const w = await curl(
-      ['--socks5-hostname', socks, `http://localhost:${http.port}/download?size=${size}&seed=6`],
-      {
-        timeoutMs: 600_000,
-      },
-    );
-    if (w.code !== 0 || sha256(w.body) !== sha256(patternBytes(size, 6)))
+    const warm = `http://localhost:${http.port}/download?size=${size}&seed=6`;
+    const w = await curl(['--socks5-hostname', socks, '-o', bodyFile, warm], { timeoutMs: 600_000 });
+    if (w.code !== 0 || sha256(readFileSync(bodyFile)) !== sha256(patternBytes(size, 6)))
       throw new Error(`warm-up download through the mixnet failed: ${w.stderr}`);
     console.log(`warm-up: ${WARMUP_MB} MB in ${(w.ms / 1000).toFixed(1)} s (untimed)`);
   }
@@ -262,11 +263,11 @@ try {
     const mixBefore = await mixPacketsReceived();
     const t0 = process.hrtime.bigint();
     if (process.env.NYMPH_BENCH_MARKS) console.log(`download_start_us ${t0 / 1000n}`);
-    const r = await curl(['--socks5-hostname', socks, url], { timeoutMs: 600_000 });
+    const r = await curl(['--socks5-hostname', socks, '-o', bodyFile, url], { timeoutMs: 600_000 });
     // monotonic µs, the clock of `node --cpu-prof` profiles: to cut a profile to the download
     if (process.env.NYMPH_BENCH_MARKS)
       console.log(`marks_us ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
-    if (r.code !== 0 || sha256(r.body) !== want)
+    if (r.code !== 0 || sha256(readFileSync(bodyFile)) !== want)
       throw new Error(`download through the mixnet failed: ${r.stderr}`);
     const rate = MB / (r.ms / 1000);
     runs.push(rate);
@@ -288,6 +289,7 @@ try {
   await net.stop();
   await http.close();
   rmSync(home, { recursive: true, force: true });
+  rmSync(bodyDir, { recursive: true, force: true });
 }
 
 const mbPerSec = median(runs);
