@@ -7,7 +7,9 @@
  * Fixed ports (the default) from a base port B (default 20000), as each role's entry says:
  *   chain JSON-RPC 26657, native client k websocket 1977 + k,
  *   nym-api i B + i, mix node i B + 100 + i (metrics B + 150 + i),
- *   gateway j mix B + 200 + j, clients B + 250 + j (metrics B + 300 + j).
+ *   gateway j mix B + 200 + j, clients B + 250 + j (metrics B + 300 + j),
+ *   metrics of native client k B + 350 + k, requester k B + 400 + k, SOCKS client k
+ *   B + 450 + k (its SOCKS port 1080 + k).
  * `--ports auto` takes free ports from the OS instead (what tests use).
  * Accounts (m/44'/118'/0'/0/n of the test mnemonic): 0 is the contracts' admin; then, in
  * registry order, one per node of each role that needs one: mix node i bonds from 1 + i,

@@ -105,7 +105,7 @@ export interface LocalnetInfo {
   }[];
   /** The first native client (the one `npm start` sends through). */
   client: { websocket: string; address: string } | null;
-  clients: { name: string; websocket: string; address: string; home: string }[];
+  clients: { name: string; websocket: string; address: string; metrics: string | null; home: string }[];
   processes: { name: string; pid: number; log: string }[];
   self_test: { rtt_ms: number } | null;
   /** The chat page and the network explorer (served by `up` itself, see ./pages.ts). */

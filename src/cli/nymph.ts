@@ -15,4 +15,7 @@ try {
   process.stderr.write(`nymph: ${err instanceof Error ? err.message : String(err)}\n`);
   if (process.env.NYMPH_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
   process.exitCode = 1;
+  // the process ends here even if a role left something open on its way down (a failed
+  // start must not leave a process that looks alive); a clean one has ended before this
+  setTimeout(() => process.exit(1), 1_000).unref();
 }

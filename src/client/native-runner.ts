@@ -197,6 +197,7 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
   let core: MixnetClientCore | undefined;
   let inbox: DeliveredStore | undefined;
   let prune: ReturnType<typeof setInterval> | undefined;
+  let api: Awaited<ReturnType<typeof startWsApi>> | undefined;
   try {
     if (c.startup.wait_mixnodes > 0 || c.startup.wait_gateways > 0) await waitForRoutes(c, signal);
     mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -219,7 +220,7 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
     const feed = receiveInto(core, store);
     await core.start(signal);
     const s = c.socket;
-    const api = await startWsApi(core, {
+    api = await startWsApi(core, {
       host: s.host,
       port: s.port,
       allowedOrigins: s.allowed_origins,
@@ -236,14 +237,15 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
     const metrics =
       c.metrics.port >= 0 ? await startClientMetrics(core, c.metrics.host, c.metrics.port) : undefined;
     const started = core;
+    const listening = api;
     return {
       address: recipientToString(core.address),
-      port: api.port,
-      websocket: `ws://${urlHost(c.socket.host)}:${api.port}`,
+      port: listening.port,
+      websocket: `ws://${urlHost(c.socket.host)}:${listening.port}`,
       metrics: metrics?.url ?? null,
       core,
       close: async () => {
-        await api.close();
+        await listening.close();
         await metrics?.close();
         await started.stop();
         feed.close();
@@ -253,6 +255,8 @@ export async function startNativeClient(opts: NativeClientOptions): Promise<Runn
       },
     };
   } catch (e) {
+    // what was opened before the failure (a busy metrics port), or the process stays up
+    await api?.close().catch(() => undefined);
     await core?.stop().catch(() => undefined);
     clearInterval(prune);
     inbox?.close();

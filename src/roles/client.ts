@@ -71,7 +71,7 @@ export function writeNativeConfig(
 
 export async function init({ node, host, net }: RoleInitContext): Promise<void> {
   // spread the clients over the gateways, in a stable order
-  const c = localnetClientConfig(node, net, node.index);
+  const c = localnetClientConfig(node, net, node.index, host);
   c.socket = { ...c.socket, host, port: node.ports.websocket };
   writeNativeConfig(node.home, c, '# nymph native client (written by nymph localnet up)');
 }

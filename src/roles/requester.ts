@@ -55,9 +55,9 @@ export function writeAllowList(home: string, section: RequesterSection, text: st
   return file;
 }
 
-export async function init({ node, net }: RoleInitContext): Promise<void> {
+export async function init({ node, host, net }: RoleInitContext): Promise<void> {
   // a gateway after those of the native clients, in a stable order
-  const client = localnetClientConfig(node, net, (net.counts.client ?? 0) + node.index);
+  const client = localnetClientConfig(node, net, (net.counts.client ?? 0) + node.index, host);
   // bulk transfers in a local network: one 32 KiB packet per message (Nym's default is 2 KiB)
   const section = { ...defaultRequesterSection(), packet_size: 'extended32' as const };
   const table: TomlTable = { ...clientSectionsTable(client), requester: section as unknown as TomlTable };
@@ -89,6 +89,7 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
     signal: o.signal,
   });
   let filter: RequestFilter | undefined;
+  let requester: NetworkRequester | undefined;
   try {
     filter = new RequestFilter({
       allowedListPath: resolve(o.home, section.allowed_list),
@@ -104,7 +105,7 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
     const chunkBytes = section.chunk_bytes || fragmentLength(section.packet_size) - 64;
     if (chunkBytes < 256)
       throw new RequesterConfigError('requester.chunk_bytes', `${chunkBytes} is too small`);
-    const requester = new NetworkRequester({
+    requester = new NetworkRequester({
       port: client.core,
       filter,
       chunkBytes,
@@ -123,10 +124,11 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
     });
     writeAddressFile(o.home, client.address);
     const f = filter;
+    const running = requester;
     const metrics = await startServiceMetrics(cfg.client, client.core, 'nymph_requester', () => ({
-      ...requester.stats,
-      activeConnections: requester.activeConnections,
-      drops: requester.drops.counts,
+      ...running.stats,
+      activeConnections: running.activeConnections,
+      drops: running.drops.counts,
       filterAllowed: f.stats.allowed,
       filterRefused: f.stats.refused,
       filterReloads: f.stats.reloads,
@@ -142,16 +144,18 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
         ready_ms: Math.round(performance.now()),
       },
       stop: async () => {
-        requester.stop();
+        running.stop();
         f.close();
         logger.info(
-          { ...requester.stats, drops: requester.drops.counts, filter: f.stats },
+          { ...running.stats, drops: running.drops.counts, filter: f.stats },
           'network requester stopped',
         );
+        await metrics.close();
         await client.close();
       },
     };
   } catch (e) {
+    requester?.stop();
     filter?.close();
     await client.close();
     throw e;

@@ -143,8 +143,11 @@ export function localnetClientConfig(
   node: RoleNode,
   net: NetworkFacts,
   gatewayIndex: number,
+  host = '127.0.0.1',
 ): NativeClientConfig {
   const c = defaultNativeConfig();
+  // Prometheus on the port the plan gave the role (every role of a local network has one)
+  if (node.ports.metrics !== undefined) c.metrics = { host, port: node.ports.metrics };
   const gateways = net.gatewayIdentities ?? [];
   c.client.nym_api_urls = net.apiUrls;
   c.client.mode = net.mode as typeof c.client.mode;

@@ -46,7 +46,7 @@ export async function init({ node, host, net }: RoleInitContext): Promise<void> 
   if (!provider)
     throw new Socks5ConfigError('socks5.provider', `no address in ${requesterHome} (its init runs first)`);
   const gatewayIndex = (net.counts.client ?? 0) + requesters + node.index;
-  const client = localnetClientConfig(node, net, gatewayIndex);
+  const client = localnetClientConfig(node, net, gatewayIndex, host);
   // bulk transfers in a local network: 32 KiB packets (Nym's default is 2 KiB)
   const section = {
     ...defaultSocks5Section(),
@@ -87,8 +87,9 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
     logger,
     signal: o.signal,
   });
+  let socks: Socks5Client | undefined;
   try {
-    const socks = new Socks5Client({
+    socks = new Socks5Client({
       port: client.core,
       provider,
       host: s.host,
@@ -111,11 +112,12 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
       maxConnections: s.max_connections,
       log: logger,
     });
-    const at = await socks.listen();
+    const listening = socks;
+    const at = await listening.listen();
     const metrics = await startServiceMetrics(cfg.client, client.core, 'nymph_socks5', () => ({
-      ...socks.stats,
-      activeConnections: socks.activeConnections,
-      drops: socks.drops.counts,
+      ...listening.stats,
+      activeConnections: listening.activeConnections,
+      drops: listening.drops.counts,
     }));
     const url = `socks5h://${urlHost(s.host)}:${at.port}`;
     logger.info({ socks: url, provider: s.provider, address: client.address }, 'SOCKS client listening');
@@ -130,13 +132,15 @@ export async function start(o: RoleStartOptions): Promise<RunningRole> {
         ready_ms: Math.round(performance.now()),
       },
       stop: async () => {
-        await socks.close();
-        logger.info({ ...socks.stats, drops: socks.drops.counts }, 'SOCKS client stopped');
+        await listening.close();
+        logger.info({ ...listening.stats, drops: listening.drops.counts }, 'SOCKS client stopped');
         await metrics.close();
         await client.close();
       },
     };
   } catch (e) {
+    // what was opened before the failure, or the process would stay up with nothing to do
+    await socks?.close().catch(() => undefined);
     await client.close();
     throw e;
   }

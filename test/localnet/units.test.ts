@@ -126,7 +126,8 @@ describe('localnet plan (from the registry of roles)', () => {
     expect(at('nym-api-2').ports).toEqual({ http: B + 1 });
     expect(at('mixnode-3').ports).toEqual({ mix: B + 102, metrics: B + 152 });
     expect(at('gateway-2').ports).toEqual({ mix: B + 201, clients: B + 251, metrics: B + 301 });
-    expect(at('client-2').ports).toEqual({ websocket: 1978 });
+    expect(at('client-2').ports).toEqual({ websocket: 1978, metrics: B + 351 });
+    expect(at('requester-1').ports).toEqual({ metrics: B + 400 });
     // 0 is the admin; the nym-apis 1..3 (their DKG dealers sign), mix nodes 4..9,
     // gateways 10..11, clients 12..13, the requester 14, the SOCKS client 15
     expect(plan.nodes.map((x) => [x.name, x.account])).toEqual([
@@ -142,7 +143,7 @@ describe('localnet plan (from the registry of roles)', () => {
       ['requester-1', 14],
       ['socks5-1', 15],
     ]);
-    expect(at('socks5-1').ports).toEqual({ socks: 1080 });
+    expect(at('socks5-1').ports).toEqual({ socks: 1080, metrics: B + 450 });
     expect(at('mixnode-1').home).toBe('/tmp/h/mixnode-1');
     expect(plan.chainAccounts).toBe(20);
   });

@@ -55,6 +55,7 @@ interface SocksInfo {
   socks: string;
   address: string;
   provider: string;
+  metrics: string | null;
   home: string;
 }
 interface RequesterInfo {
@@ -62,6 +63,7 @@ interface RequesterInfo {
   address: string;
   allowed_list: string;
   open_proxy: boolean;
+  metrics: string | null;
   home: string;
 }
 
@@ -120,7 +122,7 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('is started by localnet up: one requester allowing loopback, one SOCKS client pointed at it', () => {
+  it('is started by localnet up: one requester allowing loopback, one SOCKS client pointed at it', async () => {
     const [r] = net!.info.requesters as RequesterInfo[];
     const [s] = net!.info.socks5_clients as SocksInfo[];
     expect(net!.pids.map((p) => p.name)).toEqual(expect.arrayContaining(['requester-1', 'socks5-1']));
@@ -128,6 +130,18 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
     expect(s.socks).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
     expect(r.open_proxy).toBe(false);
     expect(readFileSync(r.allowed_list, 'utf8')).toBe(LOCALNET_ALLOW_LIST);
+    // each serves Prometheus metrics, its client core's and its own, at the URL it reports
+    for (const [url, own] of [
+      [r.metrics, 'nymph_requester_connects'],
+      [s.metrics, 'nymph_socks5_'],
+    ] as const) {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const text = await (await fetch(url!)).text();
+      expect(text).toContain(own);
+      expect(text).toMatch(/^nymph_client_\w+/m);
+    }
+    for (const c of net!.info.clients)
+      expect(await (await fetch(c.metrics!)).text()).toMatch(/^nymph_client_\w+/m);
   });
 
   it('curl --socks5-hostname and --socks4a fetch a page by name (resolved at the requester)', async () => {
@@ -541,6 +555,9 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       'bandwidth.mnemonic=""',
       '--set',
       'socks5.connect_timeout_ms=2000',
+      // the copied config names socks5-1's metrics port
+      '--set',
+      'metrics.port=0',
     ];
     const cases: [string, number, number][] = [
       // a requester whose gateway is in no topology: the Connect cannot even be sent
@@ -565,6 +582,21 @@ describe('SOCKS through the mixnet (a local network of role processes)', () => {
       }
     }
   }, 180_000);
+
+  it('a start that fails late (its metrics port taken) says why and exits, closing the SOCKS port it had opened', async () => {
+    const [s] = net!.info.socks5_clients as SocksInfo[];
+    const x = join(home, 'socks-busy');
+    mkdirSync(x, { recursive: true });
+    // the copy names socks5-1's metrics port, which socks5-1 holds
+    copyFileSync(join(s.home, 'config.toml'), join(x, 'config.toml'));
+    const log = join(home, 'logs/socks-busy.log');
+    const t0 = Date.now();
+    await expect(
+      runRoleProcess('socks5', x, ['--port', '0', '--set', 'bandwidth.mnemonic=""'], log),
+    ).rejects.toThrow(/exited with 1 before it was ready/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(readFileSync(log, 'utf8')).toMatch(/nymph: listen EADDRINUSE.*127\.0\.0\.1:\d+/);
+  }, 90_000);
 
   it("with anonymous = false the Connect carries the client's address, and answers come to it", async () => {
     const [s] = net!.info.socks5_clients as SocksInfo[];
