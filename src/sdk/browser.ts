@@ -8,7 +8,7 @@
  *
  * Bandwidth: without `credentials`, the client claims the gateway's free bandwidth; a
  * gateway that refuses it fails `connect` (or, later, every send) with `NoBandwidthError`
- * at once, and the client stops rather than retry (browser-bandwidth.ts). With `bandwidth`
+ * at once, and the client stops rather than retry (bandwidth.ts). With `bandwidth`
  * (`browserBandwidth({ mnemonic, rpcUrl, ... })` from browser-credentials.ts, its own entry
  * `nymph/browser/credentials`: CosmJS and Coconut stay out of pages that do not pay), the
  * free claim comes first and, where the gateway refuses it, the client connects again paying
@@ -25,7 +25,7 @@ import { nymApiTopologySource } from '../client/topology-source.js';
 import type { Logger, WebSocketFactory, WebSocketLike } from '../client/transport.js';
 import { defaultBackend } from '../crypto/index.js';
 import { Geometry } from '../sphinx/index.js';
-import { BandwidthWatch, NoBandwidthError } from './browser-bandwidth.js';
+import { BandwidthWatch, NoBandwidthError } from './bandwidth.js';
 import { MixnetClient, type CallOptions } from './client.js';
 import { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, type StorageError } from './indexeddb.js';
 import type { BrowserCredentialSource } from './browser-credentials.js';
@@ -40,7 +40,7 @@ export {
 export { IndexedDbKeyStore, IndexedDbReplyStore, openSdkDatabase, StorageError } from './indexeddb.js';
 export { parseRecipient, recipientToString } from '../client/address.js';
 export * from '../client/errors.js';
-export { NoBandwidthError } from './browser-bandwidth.js';
+export { NoBandwidthError } from './bandwidth.js';
 export type { BrowserBandwidthOptions, BrowserCredentialSource } from './browser-credentials.js';
 
 /** Bandwidth a page pays for: `browserBandwidth(options)` from `nymph/browser/credentials`. */
@@ -93,28 +93,15 @@ export const backendKind = (name: string): CryptoBackendKind => (name === 'pure'
  * for us and there is no way to get more.
  */
 export class BrowserMixnetClient extends MixnetClient {
-  private readonly failSends = new Set<(e: NoBandwidthError) => void>();
-  private noBandwidth: NoBandwidthError | undefined;
-  private readonly bandwidthListeners = new Set<(e: NoBandwidthError) => void>();
-
   /** @internal use `connect` */
   constructor(
     core: MixnetClientCore,
     readonly backend: CryptoBackendKind,
-    private readonly watch: BandwidthWatch,
+    watch: BandwidthWatch,
     /** The page's own credential source (`bandwidth` option), when the gateway wanted one. */
     readonly credentialSource?: BrowserCredentialSource,
   ) {
-    super(core);
-    watch.onChange(() => {
-      const why = watch.blocked;
-      if (why && !this.noBandwidth) this.outOfBandwidth(new NoBandwidthError(why));
-    });
-  }
-
-  /** Bytes the gateway will still forward for us, as it last said. */
-  get bandwidth(): number | undefined {
-    return this.watch.available;
+    super(core, watch);
   }
 
   /**
@@ -131,54 +118,6 @@ export class BrowserMixnetClient extends MixnetClient {
     } finally {
       this.credentialSource?.close();
     }
-  }
-
-  /** Called once when sending became impossible (the client has stopped by then). */
-  onNoBandwidth(cb: (e: NoBandwidthError) => void): () => void {
-    if (this.noBandwidth) cb(this.noBandwidth);
-    this.bandwidthListeners.add(cb);
-    return () => this.bandwidthListeners.delete(cb);
-  }
-
-  override send(
-    recipient: Parameters<MixnetClient['send']>[0],
-    message: Uint8Array | string,
-    opts: CallOptions = {},
-  ) {
-    return this.guard(() => super.send(recipient, message, opts));
-  }
-
-  override sendAnonymous(
-    recipient: Parameters<MixnetClient['sendAnonymous']>[0],
-    message: Uint8Array | string,
-    opts: CallOptions & { replySurbs?: number } = {},
-  ) {
-    return this.guard(() => super.sendAnonymous(recipient, message, opts));
-  }
-
-  override reply(senderTag: Uint8Array | string, message: Uint8Array | string, opts: CallOptions = {}) {
-    return this.guard(() => super.reply(senderTag, message, opts));
-  }
-
-  /** A send that rejects with NoBandwidthError as soon as bandwidth is known to be gone. */
-  private guard(start: () => Promise<void>): Promise<void> {
-    if (this.noBandwidth) return Promise.reject(this.noBandwidth);
-    return new Promise<void>((resolve, reject) => {
-      const fail = (e: NoBandwidthError) => reject(e);
-      this.failSends.add(fail);
-      start()
-        .then(resolve, reject)
-        .finally(() => this.failSends.delete(fail));
-    });
-  }
-
-  private outOfBandwidth(e: NoBandwidthError): void {
-    this.noBandwidth = e;
-    for (const f of [...this.failSends]) f(e);
-    this.failSends.clear();
-    for (const l of this.bandwidthListeners) l(e);
-    // nothing can be sent: stop the cover streams and retransmissions rather than spin
-    void this.disconnect();
   }
 }
 

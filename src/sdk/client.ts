@@ -8,6 +8,7 @@ import { parseRecipient, recipientToString, type Recipient } from '../client/add
 import { MixnetClientCore, type MixnetClientCoreOptions, type ReceivedMessage } from '../client/client.js';
 import { AbortedError, UnknownSenderTagError, throwIfAborted } from '../client/errors.js';
 import { SENDER_TAG_LEN } from '../nymsphinx/index.js';
+import { NoBandwidthError, type BandwidthWatch } from './bandwidth.js';
 
 export type { ReceivedMessage, Recipient };
 
@@ -51,8 +52,23 @@ export class MixnetClient {
   private readonly waiters: ((m: SdkMessage | undefined) => void)[] = [];
   private readonly unsubscribe: () => void;
   private closed = false;
+  private readonly failSends = new Set<(e: NoBandwidthError) => void>();
+  private noBandwidth: NoBandwidthError | undefined;
+  private readonly bandwidthListeners = new Set<(e: NoBandwidthError) => void>();
 
-  protected constructor(readonly core: MixnetClientCore) {
+  /**
+   * `watch`: the client's view of its bandwidth (bandwidth.ts); once it says no bandwidth
+   * can be had, sends fail with NoBandwidthError and the client stops.
+   */
+  protected constructor(
+    readonly core: MixnetClientCore,
+    protected readonly watch?: BandwidthWatch,
+  ) {
+    watch?.onChange(() => {
+      const why = watch.blocked;
+      if (why && !this.noBandwidth)
+        this.outOfBandwidth(new NoBandwidthError(why, { cause: watch.credentialError }));
+    });
     this.unsubscribe = core.onMessage((m) => {
       const msg: SdkMessage = {
         ...m,
@@ -70,8 +86,16 @@ export class MixnetClient {
     return MixnetClient.fromCore(new MixnetClientCore(opts), call);
   }
 
-  /** Start a prepared core and wrap it; a core that fails to start is stopped again. */
-  static async fromCore(core: MixnetClientCore, call: CallOptions = {}): Promise<MixnetClient> {
+  /**
+   * Start a prepared core and wrap it; a core that fails to start is stopped again. With
+   * `watch` (fed by the core's sockets and credential source), a start that leaves the
+   * client without bandwidth and without a way to get it fails with NoBandwidthError.
+   */
+  static async fromCore(
+    core: MixnetClientCore,
+    call: CallOptions = {},
+    watch?: BandwidthWatch,
+  ): Promise<MixnetClient> {
     try {
       throwIfAborted(call.signal, 'connect');
       await core.start(call.signal);
@@ -79,8 +103,47 @@ export class MixnetClient {
       await core.stop();
       throw e;
     }
+    const blocked = watch?.blocked;
+    if (blocked) {
+      await core.stop();
+      throw new NoBandwidthError(blocked, { cause: watch!.credentialError });
+    }
     core.setIdle(false);
-    return new MixnetClient(core);
+    return new MixnetClient(core, watch);
+  }
+
+  /** Bytes the gateway will still forward for us, as it last said (with a watch). */
+  get bandwidth(): number | undefined {
+    return this.watch?.available;
+  }
+
+  /** Called once when sending became impossible (the client has stopped by then). */
+  onNoBandwidth(cb: (e: NoBandwidthError) => void): () => void {
+    if (this.noBandwidth) cb(this.noBandwidth);
+    this.bandwidthListeners.add(cb);
+    return () => this.bandwidthListeners.delete(cb);
+  }
+
+  /** A send that rejects with NoBandwidthError as soon as bandwidth is known to be gone. */
+  private guard(start: () => Promise<void>): Promise<void> {
+    if (this.noBandwidth) return Promise.reject(this.noBandwidth);
+    if (!this.watch) return start();
+    return new Promise<void>((resolve, reject) => {
+      const fail = (e: NoBandwidthError) => reject(e);
+      this.failSends.add(fail);
+      start()
+        .then(resolve, reject)
+        .finally(() => this.failSends.delete(fail));
+    });
+  }
+
+  private outOfBandwidth(e: NoBandwidthError): void {
+    this.noBandwidth = e;
+    for (const f of [...this.failSends]) f(e);
+    this.failSends.clear();
+    for (const l of this.bandwidthListeners) l(e);
+    // nothing can be sent: stop the cover streams and retransmissions rather than spin
+    void this.disconnect();
   }
 
   /** Our address, `identity.encryption@gateway`. */
@@ -94,11 +157,13 @@ export class MixnetClient {
 
   /** Resolves when the recipient's gateway acknowledged every fragment. */
   send(recipient: Recipient | string, message: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
-    try {
-      return this.core.send(toRecipient(recipient), toBytes(message), opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.guard(() => {
+      try {
+        return this.core.send(toRecipient(recipient), toBytes(message), opts);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    });
   }
 
   /** Send without revealing our address; `replySurbs` lets the recipient answer. */
@@ -107,20 +172,24 @@ export class MixnetClient {
     message: Uint8Array | string,
     opts: CallOptions & { replySurbs?: number } = {},
   ): Promise<void> {
-    try {
-      return this.core.sendAnonymous(toRecipient(recipient), toBytes(message), opts.replySurbs ?? 20, opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.guard(() => {
+      try {
+        return this.core.sendAnonymous(toRecipient(recipient), toBytes(message), opts.replySurbs ?? 20, opts);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    });
   }
 
   /** Answer an anonymous message by its sender tag. */
   reply(senderTag: Uint8Array | string, message: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
-    try {
-      return this.core.reply(toTag(senderTag), toBytes(message), opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.guard(() => {
+      try {
+        return this.core.reply(toTag(senderTag), toBytes(message), opts);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    });
   }
 
   /** Callback style; returns the unsubscribe function. */

@@ -12,6 +12,7 @@ export {
   type Recipient,
 } from './client.js';
 export { connect, type ConnectOptions } from './node.js';
+export { NoBandwidthError } from './bandwidth.js';
 export { parseRecipient, recipientToString } from '../client/address.js';
 export * from '../client/errors.js';
 export { NoRouteError } from '../topology/index.js';

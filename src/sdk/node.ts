@@ -1,8 +1,18 @@
 /**
  * Node entry of the SDK: `connect({ nymApi })` with the `ws` websocket, and keys plus reply
  * state in `home` when given (in memory otherwise).
+ *
+ * Bandwidth, as in the browser entry: without `credentials` the client claims the gateway's
+ * free bandwidth; a gateway that refuses it fails `connect` with NoBandwidthError, as does a
+ * credential source that fails before the gateway granted anything. Later, when the gateway
+ * runs out and no more can be had (free bandwidth refused, or the credential source
+ * failing), sends fail with NoBandwidthError and the client stops (bandwidth.ts), rather
+ * than wait for ever.
  */
-import { createNodeClient, type NodeClientOptions } from '../client/node.js';
+import { errorCode } from '../client/errors.js';
+import { createNodeClient, nodeWebSocketFactory, type NodeClientOptions } from '../client/node.js';
+import { Geometry } from '../sphinx/index.js';
+import { BandwidthWatch, NoBandwidthError } from './bandwidth.js';
 import {
   chainTopologySource,
   fallbackTopologySource,
@@ -43,7 +53,25 @@ function defaultTopology(opts: ConnectOptions): TopologySource {
 }
 
 /** Start a mixnet client in this process and connect it to its gateway. */
-export function connect(opts: ConnectOptions): Promise<MixnetClient> {
+export async function connect(opts: ConnectOptions): Promise<MixnetClient> {
   const topology = opts.topology ?? defaultTopology(opts);
-  return MixnetClient.fromCore(createNodeClient({ ...opts, topology }), opts);
+  const watch = new BandwidthWatch(!!opts.credentials);
+  const core = createNodeClient({
+    ...opts,
+    topology,
+    credentials: opts.credentials && watch.credentials(opts.credentials),
+    wsFactory: watch.watch(opts.wsFactory ?? nodeWebSocketFactory),
+  });
+  // with credentials, the client waits below one packet's bandwidth for a top-up
+  if (opts.credentials) watch.needBytes = Geometry.of(core.config.packetSize).packetLength;
+  try {
+    return await MixnetClient.fromCore(core, opts, watch);
+  } catch (e) {
+    // a gateway that refuses free bandwidth to a client without credentials: typed, at once
+    if (!opts.credentials && errorCode(e) === 'free_bandwidth_disabled')
+      throw new NoBandwidthError('the gateway gives no free bandwidth and no credential source was given', {
+        cause: e,
+      });
+    throw e;
+  }
 }

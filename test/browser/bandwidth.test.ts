@@ -1,5 +1,5 @@
 /**
- * The browser SDK's view of its bandwidth (src/sdk/browser-bandwidth.ts), fed the gateway's
+ * The browser SDK's view of its bandwidth (src/sdk/bandwidth.ts), fed the gateway's
  * own response frames as src/gateway/protocol encodes them: when sending becomes impossible
  * (out of bandwidth, free bandwidth refused, no credential source; or the credential source
  * failing), and when it does not (a grant, or a gateway that still offers free bandwidth).
@@ -12,7 +12,7 @@ import {
   FreeBandwidthDisabledError,
   OutOfBandwidthError,
 } from '../../src/gateway/protocol/index.js';
-import { BandwidthWatch, NoBandwidthError } from '../../src/sdk/browser-bandwidth.js';
+import { BandwidthWatch, NoBandwidthError } from '../../src/sdk/bandwidth.js';
 
 const outOfBandwidth = encodeGatewayResponse(errorResponse(new OutOfBandwidthError(0, 1632)));
 const freeRefused = encodeGatewayResponse(errorResponse(new FreeBandwidthDisabledError()));

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localnetUp, type RunningLocalnet } from '../../localnet/network/up.js';
 import { launchChromium, openPage, screenshot } from './chromium.js';
 import { browserBandwidth, CredentialOptionsError } from '../../src/sdk/browser-credentials.js';
-import { BandwidthWatch } from '../../src/sdk/browser-bandwidth.js';
+import { BandwidthWatch } from '../../src/sdk/bandwidth.js';
 import { encodeGatewayResponse } from '../../src/gateway/protocol/index.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 

@@ -104,3 +104,78 @@ describe('credential source', () => {
     }
   }, 60_000);
 });
+
+describe('an SDK client with no way to get bandwidth: NoBandwidthError, not a wait', () => {
+  it('a gateway that refuses free bandwidth fails connect at once when no credential source is given', async () => {
+    const { connect, NoBandwidthError } = await import('../../src/sdk/index.js');
+    const { nymApiTopologySource } = await import('../../src/client/topology-source.js');
+    const t0 = performance.now();
+    const err = await connect({
+      topology: nymApiTopologySource([net.apiUrl]),
+      config: { mode: 'localnet' },
+      signal: AbortSignal.timeout(20_000),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoBandwidthError);
+    expect((err as InstanceType<typeof NoBandwidthError>).code).toBe('no_bandwidth');
+    expect((err as Error).message).toMatch(/no free bandwidth and no credential source/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  }, 30_000);
+
+  it('a credential source that fails once the first credential is spent: sends reject with NoBandwidthError and the client stops', async () => {
+    const { connect, NoBandwidthError } = await import('../../src/sdk/index.js');
+    const { nymApiTopologySource } = await import('../../src/client/topology-source.js');
+    const { connectSigningClients } = await import('../../src/chain/index.js');
+    const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
+    const { NotEnoughSharesError } = await import('../../src/api-client/index.js');
+    const info = net.chain.chainInfo;
+    const signer = await connectSigningClients({
+      rpcUrl: net.chain.rpcUrl,
+      mnemonic: info.mnemonic,
+      accountIndex: info.accounts.length - 3, // an account the harness leaves alone
+      contracts: info.contracts as { mixnet: string; bandwidth: string },
+      broadcastPollIntervalMs: 25,
+    });
+    // the first credential is real (40 KiB); after it, the nym-apis are out of reach
+    const working = coconutCredentialSource({
+      apiUrls: net.apis.map((a) => a.url),
+      threshold: 2,
+      bandwidth: signer.bandwidth,
+      amount: 40,
+    });
+    const unreachable = coconutCredentialSource({
+      apiUrls: ['http://127.0.0.1:1', 'http://127.0.0.1:2', 'http://127.0.0.1:3'],
+      threshold: 2,
+      bandwidth: signer.bandwidth,
+      amount: 40,
+      sharesRetry: { attempts: 2, delayMs: 20 },
+    });
+    let issued = 0;
+    const c = await connect({
+      topology: nymApiTopologySource([net.apiUrl]),
+      config: { mode: 'localnet', bandwidthLowWatermark: 8 * 1024 },
+      credentials: { next: (keys, signal) => (issued++ === 0 ? working : unreachable).next(keys, signal) },
+      signal: AbortSignal.timeout(20_000),
+    });
+    try {
+      const stopped = new Promise<Error>((r) => c.onNoBandwidth(r));
+      // ~80 KiB of packets: more than the one credential pays for
+      const t0 = performance.now();
+      const sends = Array.from({ length: 40 }, (_, i) => c.send(c.address, `unpaid ${i}`.padEnd(1_500, '.')));
+      const results = await Promise.allSettled(sends);
+      const failed = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => (r as PromiseRejectedResult).reason);
+      expect(failed.length).toBeGreaterThan(0);
+      for (const e of failed) expect(e).toBeInstanceOf(NoBandwidthError);
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      const e = await stopped;
+      expect(e.message).toMatch(/the credential source failed/);
+      expect((e as Error & { cause?: unknown }).cause).toBeInstanceOf(NotEnoughSharesError);
+      // a send after that fails at once
+      await expect(c.send(c.address, 'after')).rejects.toBeInstanceOf(NoBandwidthError);
+    } finally {
+      await c.disconnect();
+      signer.disconnect();
+    }
+  }, 90_000);
+});

@@ -1,13 +1,14 @@
 /**
- * What a browser client knows of its bandwidth at its gateway, read from the gateway's own
- * text frames on the page's socket (Nym's gateway-requests ServerResponse: `authenticate`,
+ * What an SDK client knows of its bandwidth at its gateway, read from the gateway's own
+ * text frames on the client's socket (Nym's gateway-requests ServerResponse: `authenticate`,
  * `bandwidth`, `send` carry the bytes left; `typedError` outOfBandwidth says it ran out;
  * a refused `claimFreeTestnetBandwidth` is an `error` naming coconut credentials, see
  * src/gateway/protocol/errors.ts `free_bandwidth_disabled`). Nothing here sends.
  *
  * "No way to get bandwidth": the gateway said it is out, and the client has no credential
  * source (or its last credential attempt failed) and the gateway refused free bandwidth.
- * The browser client then fails sends with `NoBandwidthError` instead of retrying forever.
+ * The SDK client, in a page or in Node, then fails sends with `NoBandwidthError` instead
+ * of waiting or retrying for ever (client.ts). No Node-only imports: pages carry it.
  */
 import { ClientError } from '../client/errors.js';
 import type { CredentialSource } from '../client/gateway-link.js';
