@@ -11,6 +11,19 @@ afterAll(async () => {
   await net?.close();
 });
 
+/** Signing clients of the test mnemonic's account `fromEnd` places before its last (ones the harness leaves alone). */
+async function spareSigner(fromEnd: number) {
+  const { connectSigningClients } = await import('../../src/chain/index.js');
+  const info = net.chain.chainInfo;
+  return connectSigningClients({
+    rpcUrl: net.chain.rpcUrl,
+    mnemonic: info.mnemonic,
+    accountIndex: info.accounts.length - 1 - fromEnd,
+    contracts: info.contracts as { mixnet: string; bandwidth: string },
+    broadcastPollIntervalMs: 25,
+  });
+}
+
 describe('bandwidth credentials', () => {
   it('deposits, obtains a credential from t nym-apis, shows it, and tops up when low', async () => {
     // 40 units = 40 KiB: about 16 packets per credential, so 30 messages need several
@@ -28,20 +41,12 @@ describe('bandwidth credentials', () => {
 
 describe('credential source', () => {
   it('prefetches one deposit, keeps the credential on disk until a gateway took it', async () => {
-    const { connectSigningClients } = await import('../../src/chain/index.js');
     const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
     const { generateKeys } = await import('../../src/client/identity.js');
     const rng = (n: number) => new Uint8Array(randomBytes(n));
     const { existsSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const info = net.chain.chainInfo;
-    const signer = await connectSigningClients({
-      rpcUrl: net.chain.rpcUrl,
-      mnemonic: info.mnemonic,
-      accountIndex: info.accounts.length - 1, // an account the harness leaves alone
-      contracts: info.contracts as { mixnet: string; bandwidth: string },
-      broadcastPollIntervalMs: 25,
-    });
+    const signer = await spareSigner(0);
     try {
       const storePath = join(net.home('credential-store'), 'credentials.json');
       const issued: { deposit: string; signers: number[] }[] = [];
@@ -73,18 +78,11 @@ describe('credential source', () => {
   }, 60_000);
 
   it('gives up with NotEnoughSharesError after its retries when too few nym-apis answer', async () => {
-    const { connectSigningClients } = await import('../../src/chain/index.js');
     const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
     const { generateKeys } = await import('../../src/client/identity.js');
     const { NotEnoughSharesError } = await import('../../src/api-client/index.js');
     const rng = (n: number) => new Uint8Array(randomBytes(n));
-    const info = net.chain.chainInfo;
-    const signer = await connectSigningClients({
-      rpcUrl: net.chain.rpcUrl,
-      mnemonic: info.mnemonic,
-      accountIndex: info.accounts.length - 2,
-      contracts: info.contracts as { mixnet: string; bandwidth: string },
-    });
+    const signer = await spareSigner(1);
     try {
       const source = coconutCredentialSource({
         apiUrls: [net.apis[0].url, 'http://127.0.0.1:1', 'http://127.0.0.1:2'],
@@ -124,17 +122,9 @@ describe('an SDK client with no way to get bandwidth: NoBandwidthError, not a wa
   it('a credential source that fails once the first credential is spent: sends reject with NoBandwidthError and the client stops', async () => {
     const { connect, NoBandwidthError } = await import('../../src/sdk/index.js');
     const { nymApiTopologySource } = await import('../../src/client/topology-source.js');
-    const { connectSigningClients } = await import('../../src/chain/index.js');
     const { coconutCredentialSource } = await import('../../src/client/bandwidth.js');
     const { NotEnoughSharesError } = await import('../../src/api-client/index.js');
-    const info = net.chain.chainInfo;
-    const signer = await connectSigningClients({
-      rpcUrl: net.chain.rpcUrl,
-      mnemonic: info.mnemonic,
-      accountIndex: info.accounts.length - 3, // an account the harness leaves alone
-      contracts: info.contracts as { mixnet: string; bandwidth: string },
-      broadcastPollIntervalMs: 25,
-    });
+    const signer = await spareSigner(2);
     // the first credential is real (40 KiB); after it, the nym-apis are out of reach
     const working = coconutCredentialSource({
       apiUrls: net.apis.map((a) => a.url),
