@@ -12,48 +12,38 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { finalHopDelivery } from '../../src/gateway/delivery.js';
 import {
   DELIVERY_RECEIPTS_VERSION,
-  PROTOCOL_VERSION,
-  clientHandshakeFinalized,
-  clientHandshakeFinish,
-  clientHandshakeStart,
   createAuthenticateRequest,
-  identityFromSeed,
   sealSensitiveRequest,
   withSurbAck,
 } from '../../src/gateway/protocol/index.js';
 import { encodeNodeAddress } from '../../src/sphinx/index.js';
-import { random, sessionRig, type MemorySocket, type SessionRig } from './memory-session.js';
+import {
+  finalHop,
+  random,
+  registerClient,
+  sessionRig,
+  type MemorySocket,
+  type SessionRig,
+} from './memory-session.js';
 
 const MESSAGES = Number(process.env.NYMPH_BENCH_MESSAGES ?? 3000);
 const MESSAGE_BYTES = 32 * 1024 - 405; // an extended32 payload less its SURB-ack
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function connected(r: SessionRig, receipts: boolean) {
-  const identity = identityFromSeed(random(32));
-  const s = r.connect();
-  const start = clientHandshakeStart({ identity, gatewayIdentity: r.ctx.identity.publicKey, random });
-  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: start.init });
-  const material = await s.next();
-  if (material.type !== 'handshakePayload') throw new Error(JSON.stringify(material));
-  const fin = clientHandshakeFinish(start.state, material.data, random);
-  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: fin.material });
-  const done = await s.next();
-  if (done.type !== 'handshakePayload') throw new Error(JSON.stringify(done));
-  clientHandshakeFinalized(done.data);
-  await s.next(); // register
+  const { socket: s, identity, key } = await registerClient(r);
   s.close(1000, 'offline');
   await new Promise((res) => setTimeout(res, 20));
   const again = r.connect();
-  again.request(createAuthenticateRequest({ identity, sharedKey: fin.sharedKey, nowMs: Date.now(), random }));
+  again.request(createAuthenticateRequest({ identity, sharedKey: key, nowMs: Date.now(), random }));
   await again.next();
   if (receipts) {
     again.request({ type: 'deliveryReceipts', version: DELIVERY_RECEIPTS_VERSION });
     await again.next();
   }
-  again.request(sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, fin.sharedKey, random));
+  again.request(sealSensitiveRequest({ kind: 'rememberMe', sessionType: 'Native' }, key, random));
   await again.next();
   return { identity, socket: again };
 }
@@ -64,14 +54,7 @@ async function run(receipts: boolean, perTurn: number): Promise<number> {
   try {
     const { identity, socket } = await connected(rig, receipts);
     let acks = 0;
-    const deliver = finalHopDelivery({
-      clients: rig.ctx.clients,
-      store: () => rig.store,
-      sendAck: () => (acks++, true),
-      drop: () => undefined,
-      metrics: rig.ctx.metrics,
-      now: () => Date.now(),
-    });
+    const deliver = finalHop(rig, () => (acks++, true));
     const body = random(MESSAGE_BYTES);
     const ackAt = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
     const payloads = Array.from({ length: perTurn }, () =>

@@ -10,11 +10,17 @@ import { ClientRegistry, type GatewayContext, type SessionLimits } from '../../s
 import { ClientConnection } from '../../src/gateway/fresh.js';
 import { GatewayMetrics } from '../../src/gateway/metrics.js';
 import { nodeAead } from '../../src/crypto/node.js';
+import { finalHopDelivery, type FinalPayload } from '../../src/gateway/delivery.js';
 import {
+  PROTOCOL_VERSION,
+  clientHandshakeFinalized,
+  clientHandshakeFinish,
+  clientHandshakeStart,
   decodePushedFrame,
   encodeClientRequest,
   identityFromSeed,
   parseGatewayResponse,
+  type IdentityKeys,
   type ClientRequest,
   type GatewayResponse,
 } from '../../src/gateway/protocol/index.js';
@@ -134,4 +140,40 @@ export function sessionRig(
       store.close();
     },
   };
+}
+
+/**
+ * A client registered through the handshake on `r` (Nym's registerHandshakeInitRequest and
+ * the two handshake payloads), its socket still open; `registered` is the gateway's answer.
+ */
+export async function registerClient(
+  r: SessionRig,
+  identity: IdentityKeys = identityFromSeed(random(32)),
+): Promise<{ socket: MemorySocket; key: Uint8Array; identity: IdentityKeys; registered: GatewayResponse }> {
+  const socket = r.connect();
+  const start = clientHandshakeStart({ identity, gatewayIdentity: r.ctx.identity.publicKey, random });
+  socket.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: start.init });
+  const material = await socket.next();
+  if (material.type !== 'handshakePayload') throw new Error(JSON.stringify(material));
+  const fin = clientHandshakeFinish(start.state, material.data, random);
+  socket.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: fin.material });
+  const done = await socket.next();
+  if (done.type !== 'handshakePayload') throw new Error(JSON.stringify(done));
+  clientHandshakeFinalized(done.data);
+  return { socket, key: fin.sharedKey, identity, registered: await socket.next() };
+}
+
+/** The gateway's final-hop delivery on `r`'s clients and store; `sendAck` sees each SURB-ack. */
+export function finalHop(
+  r: SessionRig,
+  sendAck: () => boolean = () => true,
+): (packets: readonly FinalPayload[]) => void {
+  return finalHopDelivery({
+    clients: r.ctx.clients,
+    store: () => r.store,
+    sendAck,
+    drop: () => undefined,
+    metrics: r.ctx.metrics,
+    now: () => Date.now(),
+  });
 }

@@ -10,14 +10,10 @@ import { WebSocketServer } from 'ws';
 import type { ClientKeys } from '../../src/client/identity.js';
 import { GatewaySession } from '../../src/client/gateway-session.js';
 import { nodeWebSocketFactory } from '../../src/client/node.js';
-import { finalHopDelivery } from '../../src/gateway/delivery.js';
 import {
   DELIVERY_RECEIPTS_VERSION,
   PROTOCOL_VERSION,
   ReceiptOutOfRangeError,
-  clientHandshakeFinalized,
-  clientHandshakeFinish,
-  clientHandshakeStart,
   createAuthenticateRequest,
   GATEWAY_ERROR_TEXTS,
   encodeClientRequest,
@@ -35,7 +31,7 @@ import {
 import { encodeNodeAddress } from '../../src/sphinx/index.js';
 import { ClientRegistry } from '../../src/gateway/context.js';
 import { PushLedger } from '../../src/gateway/receipts.js';
-import { random, sessionRig, type SessionRig } from './memory-session.js';
+import { finalHop, random, registerClient, sessionRig, type SessionRig } from './memory-session.js';
 
 const codeOf = (m: GatewayResponse) => (m.type === 'error' ? errorCodeOfMessage(m.message) : m.type);
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
@@ -43,22 +39,12 @@ const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 let rig: SessionRig;
 afterEach(async () => rig?.close());
 
+/** A registered client, gone offline: its identity and shared key. */
 async function registered(r: SessionRig) {
-  const identity: IdentityKeys = identityFromSeed(random(32));
-  const s = r.connect();
-  const start = clientHandshakeStart({ identity, gatewayIdentity: r.ctx.identity.publicKey, random });
-  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: start.init });
-  const material = await s.next();
-  if (material.type !== 'handshakePayload') throw new Error(JSON.stringify(material));
-  const fin = clientHandshakeFinish(start.state, material.data, random);
-  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: fin.material });
-  const done = await s.next();
-  if (done.type !== 'handshakePayload') throw new Error(JSON.stringify(done));
-  clientHandshakeFinalized(done.data);
-  await s.next(); // register
-  s.close(1000, 'offline');
+  const { socket, identity, key } = await registerClient(r);
+  socket.close(1000, 'offline');
   await tick();
-  return { identity, key: fin.sharedKey };
+  return { identity, key };
 }
 
 /** Authenticates again; with `receipts`, asks for them before showing the key (as Nymph's client does). */
@@ -154,14 +140,7 @@ describe('a session with delivery receipts', () => {
     const s = await back(rig, identity, key, true);
     await tick();
     expect(s.binaries).toHaveLength(5);
-    const deliver = finalHopDelivery({
-      clients: rig.ctx.clients,
-      store: () => rig.store,
-      sendAck: () => true,
-      drop: () => undefined,
-      metrics: rig.ctx.metrics,
-      now: () => Date.now(),
-    });
+    const deliver = finalHop(rig);
     deliver([{ destination: identity.publicKey, payload: Uint8Array.of(0xaa, 0xbb) }]);
     // written at the end of the turn, then pushed from the store
     expect(s.binaries).toHaveLength(5);
@@ -191,14 +170,10 @@ describe('a session with delivery receipts', () => {
     const s = await back(rig, identity, key, true);
     await tick();
     const events: string[] = [];
-    const deliver = finalHopDelivery({
-      clients: rig.ctx.clients,
-      store: () => rig.store,
-      sendAck: () => (events.push(`ack with ${rig.store.countMessages(identity.publicKey)} stored`), true),
-      drop: () => undefined,
-      metrics: rig.ctx.metrics,
-      now: () => Date.now(),
-    });
+    const deliver = finalHop(
+      rig,
+      () => (events.push(`ack with ${rig.store.countMessages(identity.publicKey)} stored`), true),
+    );
     const ackAt = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
     const live = (i: number) => ({
       destination: identity.publicKey,
@@ -231,14 +206,7 @@ describe('a session with delivery receipts', () => {
     rig = sessionRig({ limits: { inboxBatch: 10 } });
     const { identity, key } = await registered(rig);
     storeN(rig, identity, 45);
-    const deliver = finalHopDelivery({
-      clients: rig.ctx.clients,
-      store: () => rig.store,
-      sendAck: () => true,
-      drop: () => undefined,
-      metrics: rig.ctx.metrics,
-      now: () => Date.now(),
-    });
+    const deliver = finalHop(rig);
     const s = await back(rig, identity, key, true);
     await tick();
     // the drain waits for a receipt after its window of 20
@@ -266,14 +234,7 @@ describe('a session with delivery receipts', () => {
     const s = await back(rig, identity, key, false);
     await tick();
     let acks = 0;
-    const deliver = finalHopDelivery({
-      clients: rig.ctx.clients,
-      store: () => rig.store,
-      sendAck: () => (acks++, true),
-      drop: () => undefined,
-      metrics: rig.ctx.metrics,
-      now: () => Date.now(),
-    });
+    const deliver = finalHop(rig, () => (acks++, true));
     const ackAt = encodeNodeAddress({ host: '127.0.0.1', port: 9 });
     deliver([
       {

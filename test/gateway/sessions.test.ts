@@ -7,10 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeNodeAddress } from '../../src/sphinx/index.js';
 import { FREE_TESTNET_BANDWIDTH, ClientRegistry } from '../../src/gateway/context.js';
-import { finalHopDelivery } from '../../src/gateway/delivery.js';
 import {
-  PROTOCOL_VERSION,
-  clientHandshakeFinalized,
   clientHandshakeFinish,
   clientHandshakeStart,
   createAuthenticateRequest,
@@ -23,7 +20,14 @@ import {
   type GatewayResponse,
   type IdentityKeys,
 } from '../../src/gateway/protocol/index.js';
-import { MemorySocket, random, sessionRig, type SessionRig } from './memory-session.js';
+import {
+  MemorySocket,
+  finalHop,
+  random,
+  registerClient,
+  sessionRig,
+  type SessionRig,
+} from './memory-session.js';
 
 const hop = encodeNodeAddress({ host: '10.0.0.1', port: 1789 });
 const codeOf = (m: GatewayResponse) => (m.type === 'error' ? errorCodeOfMessage(m.message) : m.type);
@@ -33,31 +37,15 @@ let rig: SessionRig;
 afterEach(async () => rig?.close());
 
 /** Registers through the in-memory socket; returns the socket and the shared key. */
-async function register(r: SessionRig, identity: IdentityKeys = identityFromSeed(random(32))) {
-  const s = r.connect();
-  const start = clientHandshakeStart({ identity, gatewayIdentity: r.ctx.identity.publicKey, random });
-  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: start.init });
-  const material = await s.next();
-  if (material.type !== 'handshakePayload') throw new Error(JSON.stringify(material));
-  const fin = clientHandshakeFinish(start.state, material.data, random);
-  s.request({ type: 'handshakePayload', protocolVersion: PROTOCOL_VERSION, data: fin.material });
-  const done = await s.next();
-  if (done.type !== 'handshakePayload') throw new Error(JSON.stringify(done));
-  clientHandshakeFinalized(done.data);
-  expect(await s.next()).toEqual({ type: 'register', protocolVersion: 5, status: true });
-  return { s, key: fin.sharedKey, identity };
+async function register(r: SessionRig, identity?: IdentityKeys) {
+  const c = await registerClient(r, identity);
+  expect(c.registered).toEqual({ type: 'register', protocolVersion: 5, status: true });
+  return { s: c.socket, key: c.key, identity: c.identity };
 }
 
 /** A message arriving from the mixnet for `identity`, as the final hop hands it over. */
 function deliver(r: SessionRig, identity: IdentityKeys, message: Uint8Array): void {
-  finalHopDelivery({
-    clients: r.ctx.clients,
-    store: () => r.store,
-    sendAck: () => true,
-    drop: () => undefined,
-    metrics: r.ctx.metrics,
-    now: () => Date.now(),
-  })([{ destination: identity.publicKey, payload: message }]);
+  finalHop(r)([{ destination: identity.publicKey, payload: message }]);
 }
 
 const forward = (s: MemorySocket, key: Uint8Array, size = 2413) =>
