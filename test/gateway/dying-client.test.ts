@@ -16,28 +16,21 @@
  * protocol has no other way to say a pushed message was kept: for them the gap stays, as at
  * Nym's gateway (`it.fails` below says so, and fails should that ever change).
  */
-import fs from 'node:fs';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway/index.js';
-import {
-  DELIVERY_RECEIPTS_VERSION,
-  withSurbAck,
-  type IdentityKeys,
-} from '../../src/gateway/protocol/index.js';
+import type { Gateway } from '../../src/gateway/index.js';
+import { DELIVERY_RECEIPTS_VERSION } from '../../src/gateway/protocol/index.js';
 import type { Mixnode } from '../../src/mixnode/node.js';
-import { generateNodeKeys } from '../../src/node/keys.js';
-import { createPacket, type PacketSize } from '../../src/sphinx/index.js';
-import { quiet, startMixnode, tempHome, until } from '../mixnode/helpers.js';
+import { until } from '../mixnode/helpers.js';
 import { TestClient, newIdentity, random } from './client.js';
+import { threeMixRig } from './three-mix-rig.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 describe('a client that dies while its gateway pushes to it', () => {
-  const mixKeys = [generateNodeKeys(), generateNodeKeys(), generateNodeKeys()];
-  const gwKeys = generateNodeKeys();
-  const homes = [...mixKeys.map((_, i) => tempHome(`dyingmix${i}`)), tempHome('dyinggw')];
+  const nodes = threeMixRig('dying');
+  const { gwKeys, messageWithAck } = nodes;
   let mixes: Mixnode[] = [];
   let gw: Gateway;
   const alice = newIdentity();
@@ -45,50 +38,19 @@ describe('a client that dies while its gateway pushes to it', () => {
   let a: TestClient;
   let b: TestClient;
 
-  const route = () => [
-    ...mixes.map((m, i) => ({ address: m.nodeAddress, publicKey: mixKeys[i].sphinxPublic })),
-    { address: gw.nodeAddress, publicKey: gwKeys.sphinxPublic },
-  ];
-  const packetTo = (dest: IdentityKeys, payload: Uint8Array, size: PacketSize = 'regular') =>
-    createPacket({
-      route: route(),
-      delaysNs: [0n, 0n, 0n, 0n],
-      destination: { address: dest.publicKey, surbId: new Uint8Array(16) },
-      payload,
-      size,
-      random,
-    });
-  /** A message for `to` whose SURB-ack comes back to `from`. */
-  const messageWithAck = (from: IdentityKeys, to: IdentityKeys, msg: Uint8Array, ackId: Uint8Array) =>
-    packetTo(
-      to,
-      withSurbAck({ firstHop: mixes[0].nodeAddress, ackPacket: packetTo(from, ackId, 'ack') }, msg),
-    );
   const counter = async (name: string) =>
     (await gw.registry.getSingleMetric(`nymph_gateway_${name}`)!.get()).values[0]?.value ?? 0;
 
   beforeAll(async () => {
-    mixes = await Promise.all(mixKeys.map((k, i) => startMixnode(homes[i], k)));
-    gw = createGateway({
-      home: homes[3],
-      host: '127.0.0.1',
-      mixPort: 0,
-      clientsPort: 0,
-      keys: gwKeys,
-      workers: 1,
-      freeBandwidth: true,
-      logger: quiet,
-    });
-    await gw.start();
+    await nodes.start();
+    ({ mixes, gw } = nodes);
     a = await TestClient.register(gw.clientsUrl, alice, gwKeys.identityPublic, { claim: true });
     b = await TestClient.register(gw.clientsUrl, bob, gwKeys.identityPublic, { claim: true });
   }, 120_000);
   afterAll(async () => {
     a?.close();
     b?.close();
-    await gw?.stop();
-    await Promise.all(mixes.map((m) => m.stop()));
-    for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
+    await nodes.stop();
   });
 
   async function dyingClientGetsEverything(receipts: boolean): Promise<void> {

@@ -2,9 +2,8 @@
  * Three mix nodes and a gateway in-process on real loopback sockets; clients speak the
  * gateway protocol through the pure codecs over a real websocket.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway/index.js';
+import type { Gateway } from '../../src/gateway/index.js';
 import {
   clientHandshakeFinish,
   clientHandshakeStart,
@@ -12,21 +11,22 @@ import {
   encodeForwardFrame,
   encodeMixPacket,
   errorCodeOfMessage,
-  withSurbAck,
-  type IdentityKeys,
 } from '../../src/gateway/protocol/index.js';
-import { generateNodeKeys } from '../../src/node/keys.js';
 import type { Mixnode } from '../../src/mixnode/node.js';
-import { createPacket, type PacketSize } from '../../src/sphinx/index.js';
-import { connectTo, frame, quiet, startMixnode, tempHome, until } from '../mixnode/helpers.js';
+import { createPacket } from '../../src/sphinx/index.js';
+import { connectTo, frame, until } from '../mixnode/helpers.js';
 import { TestClient, newIdentity, random } from './client.js';
+import { threeMixRig } from './three-mix-rig.js';
 
 const enc = new TextEncoder();
 
 describe('gateway with three mix nodes', () => {
-  const mixKeys = [generateNodeKeys(), generateNodeKeys(), generateNodeKeys()];
-  const gwKeys = generateNodeKeys();
-  const homes = [...mixKeys.map((_, i) => tempHome(`gwmix${i}`)), tempHome('gw')];
+  const nodes = threeMixRig('gw', {
+    maxMessageBytes: 40_000,
+    initialMessageTimeoutMs: 3_000,
+    handshakeTimeoutMs: 3_000,
+  });
+  const { gwKeys, messageWithAck } = nodes;
   let mixes: Mixnode[] = [];
   let gw: Gateway;
   const alice = newIdentity();
@@ -35,42 +35,9 @@ describe('gateway with three mix nodes', () => {
   let b: TestClient;
   let bobKey: Uint8Array;
 
-  const route = () => [
-    ...mixes.map((m, i) => ({ address: m.nodeAddress, publicKey: mixKeys[i].sphinxPublic })),
-    { address: gw.nodeAddress, publicKey: gwKeys.sphinxPublic },
-  ];
-  const packetTo = (dest: IdentityKeys, payload: Uint8Array, size: PacketSize = 'regular') =>
-    createPacket({
-      route: route(),
-      delaysNs: [0n, 0n, 0n, 0n],
-      destination: { address: dest.publicKey, surbId: new Uint8Array(16) },
-      payload,
-      size,
-      random,
-    });
-  /** A message for `to` carrying a SURB-ack that comes back to `from`. */
-  const messageWithAck = (from: IdentityKeys, to: IdentityKeys, msg: Uint8Array, ackId: Uint8Array) =>
-    packetTo(
-      to,
-      withSurbAck({ firstHop: mixes[0].nodeAddress, ackPacket: packetTo(from, ackId, 'ack') }, msg),
-    );
-
   beforeAll(async () => {
-    mixes = await Promise.all(mixKeys.map((k, i) => startMixnode(homes[i], k)));
-    gw = createGateway({
-      home: homes[3],
-      host: '127.0.0.1',
-      mixPort: 0,
-      clientsPort: 0,
-      keys: gwKeys,
-      workers: 1,
-      freeBandwidth: true,
-      maxMessageBytes: 40_000,
-      initialMessageTimeoutMs: 3_000,
-      handshakeTimeoutMs: 3_000,
-      logger: quiet,
-    });
-    await gw.start();
+    await nodes.start();
+    ({ mixes, gw } = nodes);
     a = await TestClient.register(gw.clientsUrl, alice, gwKeys.identityPublic, { claim: true });
     b = await TestClient.register(gw.clientsUrl, bob, gwKeys.identityPublic, { claim: true });
     bobKey = b.sharedKey!;
@@ -78,9 +45,7 @@ describe('gateway with three mix nodes', () => {
   afterAll(async () => {
     a?.close();
     b?.close();
-    await gw?.stop();
-    await Promise.all(mixes.map((m) => m.stop()));
-    for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
+    await nodes.stop();
   });
 
   it('delivers a message through three layers to an online client and returns its SURB-ack', async () => {

@@ -17,15 +17,15 @@
  */
 import 'fake-indexeddb/auto';
 import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import { base58 } from '@scure/base';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway/index.js';
-import { generateNodeKeys, type NodeKeys } from '../../src/node/keys.js';
+import type { Gateway } from '../../src/gateway/index.js';
+import type { NodeKeys } from '../../src/node/keys.js';
 import type { Mixnode } from '../../src/mixnode/node.js';
-import { quiet, startMixnode, tempHome, until } from '../mixnode/helpers.js';
+import { until } from '../mixnode/helpers.js';
 import { startLocalNet, type LocalNet } from '../client/harness.js';
+import { threeMixRig } from './three-mix-rig.js';
 
 /**
  * `ws` with a browser's event dispatch: an exception thrown by a listener is reported and
@@ -124,30 +124,17 @@ function wasmTopology(
 }
 
 describe("Nym's NymNodeTester through a Nymph gateway", () => {
-  const mixKeys = [generateNodeKeys(), generateNodeKeys(), generateNodeKeys()];
-  const gwKeys = generateNodeKeys();
-  const homes = [...mixKeys.map((_, i) => tempHome(`nymwasm${i}`)), tempHome('nymwasm-gw')];
+  const nodes = threeMixRig('nymwasm');
+  const { mixKeys, gwKeys } = nodes;
   let mixes: Mixnode[] = [];
   let gw: Gateway;
 
   beforeAll(async () => {
-    mixes = await Promise.all(mixKeys.map((k, i) => startMixnode(homes[i], k)));
-    gw = createGateway({
-      home: homes[3],
-      host: '127.0.0.1',
-      mixPort: 0,
-      clientsPort: 0,
-      keys: gwKeys,
-      workers: 1,
-      freeBandwidth: true,
-      logger: quiet,
-    });
-    await gw.start();
+    await nodes.start();
+    ({ mixes, gw } = nodes);
   });
   afterAll(async () => {
-    await gw?.stop();
-    await Promise.all(mixes.map((m) => m.stop()));
-    for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
+    await nodes.stop();
   });
 
   it('scores every Nymph mix node at 100', async () => {
