@@ -140,18 +140,20 @@ describe('MemoryInbox', () => {
   });
 });
 
+const CAPACITY = fragmentCapacity('regular');
+
+/** A message's fragments in regular packets (Nym's padding and chunking), set ids from `firstSetId`. */
+function fragmentsOf(m: NymMessage, firstSetId: number) {
+  let setId = firstSetId;
+  return splitIntoFragments(padToFullPacketLengths(encodeNymMessage(m), CAPACITY), CAPACITY, () => setId++);
+}
+
 describe('fragments kept across a restart', () => {
   it('a message whose first fragments came before the restart completes after it, once', () => {
     const keys = generateKeys(seededRng('bob'));
     const file = path.join(dir, 'e.sqlite');
-    const capacity = fragmentCapacity('regular');
-    const big = seededRng('big')(capacity * 2 + 10);
-    let setId = 9000;
-    const payloads = splitIntoFragments(
-      padToFullPacketLengths(encodeNymMessage(plainMessage(big)), capacity),
-      capacity,
-      () => setId++,
-    ).map(
+    const big = seededRng('big')(CAPACITY * 2 + 10);
+    const payloads = fragmentsOf(plainMessage(big), 9000).map(
       (f) =>
         sealRegularPayload({
           surbAck: new Uint8Array(SURB_ACK_LEN),
@@ -207,14 +209,8 @@ describe('fragments kept across a restart', () => {
   it("a reply's fragments kept before the restart are opened after it with the keys they used up", () => {
     const keys = generateKeys(seededRng('alice'));
     const file = path.join(dir, 'r.sqlite');
-    const capacity = fragmentCapacity('regular');
-    const big = seededRng('reply')(capacity * 2 + 10);
-    let setId = 7000;
-    const fragments = splitIntoFragments(
-      padToFullPacketLengths(encodeNymMessage(replyMessage(big)), capacity),
-      capacity,
-      () => setId++,
-    );
+    const big = seededRng('reply')(CAPACITY * 2 + 10);
+    const fragments = fragmentsOf(replyMessage(big), 7000);
     // one single-use reply key per packet, as the SURBs alice handed out
     const replyKeys = fragments.map((_, i) => seededRng(`key${i}`)(16));
     const payloads = fragments.map((f, i) =>

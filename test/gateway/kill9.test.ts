@@ -48,6 +48,17 @@ async function storeBig(ready: Ready, bob: ReturnType<typeof newIdentity>, n: nu
   sock.destroy();
 }
 
+/** A gateway home for one describe, and its processes: killed and removed after it. */
+function gatewayHome(name: string): { home: string; children: ChildProcess[] } {
+  const home = tempHome(name);
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+  return { home, children };
+}
+
 /** A client registered at the gateway, offline again: its messages are stored. */
 async function registerBob(ready: Awaited<ReturnType<typeof runGateway>['ready']>) {
   const bob = newIdentity();
@@ -58,12 +69,7 @@ async function registerBob(ready: Awaited<ReturnType<typeof runGateway>['ready']
 }
 
 describe('gateway inbox survives kill -9', () => {
-  const home = tempHome('kill9');
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    fs.rmSync(home, { recursive: true, force: true });
-  });
+  const { home, children } = gatewayHome('kill9');
 
   it('delivers 1,000 stored messages once after a crash and restart', async () => {
     let { run, ready } = await startGateway(home, children);
@@ -121,12 +127,7 @@ describe('gateway inbox survives kill -9', () => {
 });
 
 describe('a gateway killed while it pushes stored messages', () => {
-  const home = tempHome('kill9drain');
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    fs.rmSync(home, { recursive: true, force: true });
-  });
+  const { home, children } = gatewayHome('kill9drain');
 
   it('loses none and delivers none twice when killed mid-drain and restarted', async () => {
     let { run, ready } = await startGateway(home, children);
@@ -204,12 +205,7 @@ function runReceiver(args: object) {
 }
 
 describe('a gateway and its client killed together while it pushes stored messages', () => {
-  const home = tempHome('kill9both');
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    fs.rmSync(home, { recursive: true, force: true });
-  });
+  const { home, children } = gatewayHome('kill9both');
 
   it('loses none and hands none to the app twice: the gateway deletes on receipt, the client keeps what it confirmed', async () => {
     let { run, ready } = await startGateway(home, children);
